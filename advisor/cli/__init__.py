@@ -1,0 +1,1 @@
+"""Command line interface (typer). Sub-commands live one per module and expose ``register(app)``."""

@@ -1,0 +1,40 @@
+"""One catalog record: a small, declarative description of a candidate backbone."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+MODALITIES = ("image", "text")
+SOURCES = ("timm", "huggingface", "torchvision", "local")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    modality: str
+    source: str
+    architecture: str
+    params_m: float | None = None
+    gmacs: float | None = None
+    input_size: int | None = None
+    embed_dim: int | None = None
+    imagenet_top1: float | None = None
+    pretraining_data: str = "unknown"
+    licence: str = "unknown"
+    has_source_head: bool = False
+    num_source_classes: int | None = None
+    family: str = ""
+    package: str | None = None
+    hub_id: str | None = None
+    local_path: str | None = None
+    pooling: str | None = None
+    cpu_latency_ms: float | None = None
+    year: int | None = None
+    notes: str = ""
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
