@@ -1,20 +1,12 @@
 """User-facing errors: what went wrong and how to fix it, never a traceback."""
 
 
-class AdvisorError(ValueError):
-    """A problem with the user's input or environment.
-
-    The CLI prints the message and exits with status 2; library callers can catch
-    ``ValueError``. Messages name the problem and the fix.
-    """
+# Defined in catalog (the lowest layer, which may not import advisor); one class each.
+from catalog.errors import AdvisorError, CatalogError  # noqa: E402,F401
 
 
 class DataError(AdvisorError):
     """The labelled data cannot be used as given."""
-
-
-class CatalogError(AdvisorError):
-    """A catalog entry or file is missing or malformed."""
 
 
 class ModelLoadError(AdvisorError):

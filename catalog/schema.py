@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass, fields
 
 MODALITIES = ("image", "text")
 SOURCES = ("timm", "huggingface", "torchvision", "local")
+POOLINGS = ("mean", "cls")
+# Best first: how a backbone's weights can be had, without any network call.
+AVAILABILITIES = ("offline", "local", "cached", "download", "missing")
+REQUIRED_FIELDS = ("id", "modality", "source", "architecture")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Entry:
     package: str | None = None
     hub_id: str | None = None
     local_path: str | None = None
+    weights_url: str | None = None  # torchvision: checkpoint URL (its file name is the cache key)
     pooling: str | None = None
     cpu_latency_ms: float | None = None
     year: int | None = None
@@ -38,3 +43,9 @@ class Entry:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def availability(self) -> str:
+        """"offline" | "local" | "cached" | "download" | "missing"; never touches the network."""
+        from catalog.availability import availability
+
+        return availability(self)

@@ -15,6 +15,11 @@ import typer
 
 from advisor.errors import AdvisorError
 
+try:  # typer >= 0.20 vendors its own click: its usage errors are not click's classes
+    from typer._click.exceptions import ClickException as _TyperClickException
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _TyperClickException = click.exceptions.ClickException
+
 # Each module defines register(app). Order is the order shown in --help.
 SUBCOMMAND_MODULES = (
     "advisor.cli.rank_cmd",
@@ -70,10 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(build_app())
     try:
         command.main(args=argv, prog_name="advisor", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         sys.stderr.write("aborted\n")
         raise SystemExit(130) from None
-    except click.exceptions.ClickException as exc:
+    except (click.exceptions.ClickException, _TyperClickException) as exc:
         exc.show()
         raise SystemExit(2) from None
     except (AdvisorError, ValueError, FileNotFoundError, PermissionError) as exc:

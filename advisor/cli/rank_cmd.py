@@ -1,0 +1,183 @@
+"""``advisor rank DATA``: rank candidate backbones on labelled data.
+
+Results go to stdout (or --output, written atomically); progress goes to stderr.
+Only typer is imported at module level so ``advisor --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rank", help=rank_command.__doc__)(rank_command)
+
+
+def rank_command(
+    data: Annotated[str, typer.Argument(help="Image folder, .csv/.jsonl, .npz features, or a "
+                                              "built-in name (see `advisor datasets`).")],
+    models: Annotated[list[str] | None, typer.Option(
+        "--models", "-m", help="Candidate ids or substrings; repeat or comma-separate. "
+        "Default: every catalog model of the data's kind whose weights are on disk.")] = None,
+    probes: Annotated[list[str] | None, typer.Option(
+        "--probes", "-p", help="Probe names, comma-separated (default: the registry's default set).")] = None,
+    budget: Annotated[int, typer.Option(help="Examples in the seeded, stratified probe subsample.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed for the subsample, probes and bootstrap.")] = 0,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file instead of stdout.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Feature cache folder (default: the user cache; ADVISOR_CACHE_DIR overrides).")] = None,
+    catalog_files: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra catalog TOML file(s) with your own models.")] = None,
+    text_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the texts.")] = None,
+    label_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the labels.")] = None,
+    image_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding image paths.")] = None,
+    max_params: Annotated[float | None, typer.Option("--max-params", help="Skip models with more parameters than this (millions).")] = None,
+    min_per_class: Annotated[int, typer.Option(help="Keep at least this many examples of every class in the subsample.")] = 10,
+    no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Skip the bootstrap rank intervals (faster).")] = False,
+    device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
+) -> None:
+    """Rank pretrained backbones for your labelled data with transferability probes."""
+    from rich.console import Console
+
+    import advisor
+    from advisor.data import load_data
+
+    err = Console(stderr=True, highlight=False)
+    labelled = load_data(data, text_column=text_column, label_column=label_column,
+                         image_column=image_column)
+    catalog = None
+    if catalog_files:
+        from catalog import load_catalog
+
+        catalog = load_catalog(extra=list(catalog_files))
+    err.print(f"[dim]{_data_summary(labelled)}[/]")
+    with _ProgressPrinter(err) as progress:
+        ranking = advisor.rank(
+            labelled,
+            candidates=_split(models) or None,
+            probes=_split(probes) or None,
+            budget=budget,
+            cache_dir=cache_dir,
+            seed=seed,
+            progress=progress,
+            device=device,
+            catalog=catalog,
+            min_per_class=min_per_class,
+            bootstrap=not no_bootstrap,
+            max_params_m=max_params,
+        )
+    text = render(ranking, output_format.value, color=output is None)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output}")
+
+
+def render(ranking, fmt: str, *, color: bool = True) -> str:
+    """The result as text in one of the output formats."""
+    if fmt == "json":
+        return ranking.to_json() + "\n"
+    if fmt == "csv":
+        return ranking.to_csv()
+    if fmt == "markdown":
+        return ranking.to_markdown()
+    return _table_text(ranking, color=color)
+
+
+def _table_text(ranking, *, color: bool) -> str:
+    import io
+
+    from rich.console import Console
+
+    from advisor.ranking.report import failure_lines, rich_table, settings_line, why_lines
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color and _stdout_is_tty(), width=160,
+                      highlight=False, soft_wrap=False)
+    console.print(rich_table(ranking))
+    for line in why_lines(ranking):
+        console.print(line, markup=False)
+    for line in failure_lines(ranking):
+        console.print(line, markup=False, style="red")
+    console.print(settings_line(ranking), markup=False, style="dim")
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temp file beside the target, then rename: never a half-written result."""
+    from advisor.errors import AdvisorError
+
+    path = Path(path)
+    if path.is_dir():
+        raise AdvisorError(f"--output {path} is a folder; give a file name")
+    if not path.parent.exists():
+        raise AdvisorError(f"--output folder {path.parent} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _ProgressPrinter:
+    """One stderr line per candidate step (extracting / cached / probing / done / failed)."""
+
+    def __init__(self, console):
+        self.console = console
+        self.started: dict[str, float] = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def __call__(self, event: dict) -> None:
+        import time
+
+        kind, name = event.get("kind"), event.get("candidate")
+        position = f"[{event.get('done', 0) + (kind == 'candidate_start')}/{event.get('total', '?')}]"
+        if kind == "candidate_start":
+            self.started[name] = time.perf_counter()
+            self.console.print(f"{position} {name}: extracting features", markup=False)
+        elif kind == "probe":
+            state = "cached features; probing" if event.get("cached") else "probing"
+            self.console.print(f"      {name}: {state}", markup=False)
+        elif kind == "candidate_done":
+            seconds = time.perf_counter() - self.started.get(name, time.perf_counter())
+            self.console.print(f"      {name}: done in {seconds:.1f}s", markup=False)
+        elif kind == "candidate_failed":
+            self.console.print(f"      {name}: failed: {event.get('reason')}", markup=False,
+                               style="red")
+
+
+def _data_summary(labelled) -> str:
+    counts = labelled.class_counts()
+    return (f"data: {labelled.name} ({labelled.modality}), {len(labelled)} examples, "
+            f"{len(counts)} classes, smallest class {min(counts.values())}")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or () for part in v.split(",") if part.strip()]
+
+
+def _stdout_is_tty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()

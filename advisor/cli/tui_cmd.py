@@ -1,0 +1,32 @@
+"""``advisor tui [DATA] [--demo]``: open the terminal app (textual is imported only then)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def open_tui(data: str | None, demo: bool) -> None:
+    """Run the app until the user quits; ``advisor`` with no arguments lands here too."""
+    try:
+        from advisor.tui import AdvisorApp
+    except ModuleNotFoundError as exc:
+        from advisor.errors import AdvisorError
+
+        raise AdvisorError(
+            f"the terminal app needs {exc.name}, which is not installed; "
+            "run pip install 'transfer-advisor[tui]'"
+        ) from None
+    AdvisorApp(data, demo=demo).run()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("tui")
+    def tui(
+        data: Optional[str] = typer.Argument(  # noqa: UP007 - typer needs Optional here
+            None, help="Dataset to open: a built-in name, an image folder, .csv, .jsonl or .npz."),
+        demo: bool = typer.Option(False, "--demo", help="Open on the built-in digits dataset."),
+    ) -> None:
+        """Open the terminal app: choose data, score candidates, inspect, fine-tune."""
+        open_tui(data, demo)

@@ -1,0 +1,100 @@
+"""Precomputed features: a .npz with ``features`` [N, D] and ``labels`` [N] (optional
+``class_names`` [C] when labels are already 0..C-1). Loaded with allow_pickle=False."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from advisor.data.labelled import LabelledData
+from advisor.data.labels import encode_labels, require_two_classes
+from advisor.errors import DataError
+
+
+def load_features_npz(path: Path) -> LabelledData:
+    if not zipfile.is_zipfile(path):  # np.load would otherwise try to unpickle it
+        raise DataError(
+            f"{path} is not a readable .npz archive; re-create it with "
+            "numpy.savez(path, features=X, labels=y)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            keys = set(archive.files)
+            missing = [k for k in ("features", "labels") if k not in keys]
+            if missing:
+                raise DataError(
+                    f"{path} has no {' or '.join(repr(k) for k in missing)} array (it has: "
+                    f"{', '.join(sorted(keys)) or 'nothing'}); save it with "
+                    "numpy.savez(path, features=X, labels=y)"
+                )
+            features = archive["features"]
+            raw_labels = archive["labels"]
+            names = archive["class_names"] if "class_names" in keys else None
+    except DataError:
+        raise
+    except ValueError as exc:  # object arrays need pickle, which we refuse
+        raise DataError(
+            f"{path} stores Python objects ({exc}); save plain arrays: features as floats, "
+            "labels as ints or fixed-width strings (numpy.str_), never dtype=object"
+        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DataError(
+            f"{path} is not a readable .npz archive ({exc}); re-create it with numpy.savez"
+        ) from None
+
+    if features.ndim != 2 or not np.issubdtype(features.dtype, np.number):
+        raise DataError(
+            f"features in {path} must be a numeric 2-D array [N, D], got shape "
+            f"{features.shape} dtype {features.dtype}; reshape to one row per example"
+        )
+    if raw_labels.ndim == 2 and 1 in raw_labels.shape:  # a column or row vector
+        raw_labels = raw_labels.reshape(-1)
+    if raw_labels.ndim != 1:
+        raise DataError(
+            f"labels in {path} must be 1-D [N], got shape {raw_labels.shape}; "
+            "one integer or string label per row (one-hot labels: use argmax)"
+        )
+    if len(raw_labels) != len(features):
+        raise DataError(
+            f"labels has {len(raw_labels)} rows but features has {len(features)} in {path}; "
+            "pass one label per feature row"
+        )
+    if not np.isfinite(features).all():
+        bad = int((~np.isfinite(features)).any(axis=1).sum())
+        raise DataError(
+            f"features in {path} contain NaN or infinite values in {bad} rows; "
+            "remove or impute those rows"
+        )
+
+    codes, class_names = encode_labels(raw_labels.tolist())
+    if names is not None:
+        class_names = _named_classes(names, codes, class_names, path)
+    require_two_classes(class_names, str(path))
+    return LabelledData(
+        name=path.stem,
+        modality="features",
+        labels=codes,
+        class_names=class_names,
+        source=str(path),
+        features=np.ascontiguousarray(features, dtype=np.float32),
+    )
+
+
+def _named_classes(names: np.ndarray, codes, found: list[str], path: Path) -> list[str]:
+    """class_names[k] names label k when the labels are integers 0..C-1."""
+    names = [str(n) for n in names.reshape(-1)]
+    try:
+        ints = [int(f) for f in found]
+    except ValueError:
+        raise DataError(
+            f"{path} has class_names but its labels are strings already; drop class_names "
+            "or store integer labels 0..C-1"
+        ) from None
+    if min(ints) < 0 or max(ints) >= len(names):
+        raise DataError(
+            f"labels in {path} run {min(ints)}..{max(ints)} but class_names has {len(names)} "
+            "entries; give one name per label value"
+        )
+    return [names[i] for i in ints]

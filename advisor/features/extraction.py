@@ -1,0 +1,167 @@
+"""extract(): pooled embeddings and source-head probabilities for one candidate on one dataset."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from advisor.errors import Cancelled, DataError
+from advisor.features.cache import FeatureCache, cache_key
+from advisor.features.featureset import FeatureSet
+from advisor.models import Backbone, as_entry, load_backbone, plan_backbone
+
+DEFAULT_BATCH = {("image", "cpu"): 32, ("image", "cuda"): 128, ("text", "cpu"): 64, ("text", "cuda"): 256}
+
+
+def _as_data(data):
+    if hasattr(data, "labels") and hasattr(data, "modality"):
+        return data
+    from advisor.data import load_data
+
+    return load_data(data)
+
+
+def _data_fingerprint(data) -> str:
+    fingerprint = getattr(data, "fingerprint")
+    return fingerprint() if callable(fingerprint) else str(fingerprint)
+
+
+def _resolve_cache(cache) -> FeatureCache | None:
+    if cache is False:
+        return None
+    if cache is None or cache is True:
+        return FeatureCache()
+    return cache if isinstance(cache, FeatureCache) else FeatureCache(cache)
+
+
+def _check_modality(entry, data) -> None:
+    if data.modality == "features":
+        raise DataError(
+            f"data {data.name!r} already holds precomputed features; rank them directly instead "
+            "of extracting with a backbone"
+        )
+    if data.modality != entry.modality:
+        raise DataError(
+            f"candidate {entry.id} expects {entry.modality} data but data {data.name!r} is "
+            f"{data.modality}; choose {data.modality} candidates"
+        )
+
+
+def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=None,
+            progress: Callable[[dict], None] | None = None,
+            cancel: threading.Event | None = None, device=None) -> FeatureSet:
+    """Features of `data` under one backbone (a Backbone, catalog Entry or id).
+
+    cache: None (the default FeatureCache), a FeatureCache or folder, or False (no cache).
+    With an Entry or id, a cache hit returns without building the network at all.
+    Raises advisor.errors.Cancelled when `cancel` is set (checked between batches).
+    """
+    data = _as_data(data)
+    store = _resolve_cache(cache)
+    backbone = backbone_or_entry if isinstance(backbone_or_entry, Backbone) else None
+    entry = backbone.entry if backbone is not None else as_entry(backbone_or_entry)
+    _check_modality(entry, data)
+    if len(data.labels) == 0:
+        raise DataError(f"data {data.name!r} has no examples; nothing to extract")
+    data_fp = _data_fingerprint(data) if store is not None else ""
+
+    if backbone is None:
+        from advisor.models.device import autocast_dtype, pick_device
+
+        torch_device = device if hasattr(device, "type") else pick_device(device)
+        plan = plan_backbone(entry)
+        if store is not None and plan.weights_fingerprint and plan.preprocess_key:
+            dtype = autocast_dtype(torch_device)
+            dtype_name = "float32" if dtype is None else f"autocast-{str(dtype).replace('torch.', '')}"
+            key = cache_key(entry.id, plan.weights_fingerprint, data_fp, plan.preprocess_key, dtype_name)
+            hit = store.get(key, n_rows=len(data.labels))
+            if hit is not None:
+                _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
+                return hit
+        backbone = load_backbone(entry, device=torch_device)
+
+    key = None
+    if store is not None:
+        key = cache_key(entry.id, backbone.weights_fingerprint, data_fp, backbone.preprocess_key,
+                        backbone.compute_dtype)
+        hit = store.get(key, n_rows=len(data.labels))
+        if hit is not None:
+            _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
+            return hit
+
+    size = batch_size or DEFAULT_BATCH[(backbone.modality, "cuda" if backbone.device.type == "cuda" else "cpu")]
+    if size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    started = time.perf_counter()
+    if backbone.modality == "image":
+        features, probs, stats = _extract_images(backbone, data, size, progress, cancel)
+    else:
+        features, probs, stats = _extract_texts(backbone, data, size, progress, cancel)
+    seconds = time.perf_counter() - started
+    stats.update(weights_source=backbone.weights_source, device=str(backbone.device),
+                 batch_size=size, examples_per_second=round(len(features) / max(seconds, 1e-9), 2))
+    result = FeatureSet(features=features, source_probs=probs,
+                        labels=np.asarray(data.labels, dtype=np.int64), candidate=entry.id,
+                        seconds=seconds, cached=False, stats=stats)
+    if store is not None:
+        store.put(key, result)
+    return result
+
+
+def _emit(progress, candidate: str, done: int, total: int, cached: bool = False) -> None:
+    if progress is not None:
+        progress({"kind": "extract", "candidate": candidate, "done": done, "total": total,
+                  "cached": cached})
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("feature extraction was cancelled")
+
+
+def _softmax(logits):
+    return logits.float().softmax(dim=-1)
+
+
+def _extract_images(backbone, data, batch_size, progress, cancel):
+    from advisor.features.image_batches import ImageStats, image_batches
+
+    n = len(data.labels)
+    stats = ImageStats(int(backbone.data_config["input_size"][-1]), "pil")
+    features = np.empty((n, backbone.embed_dim), dtype=np.float32)
+    probs = None
+    done = 0
+    _emit(progress, backbone.entry.id, 0, n)
+    for batch in image_batches(backbone, data, batch_size, stats):
+        _check_cancel(cancel)
+        pooled, logits = backbone.embed_and_logits(batch)
+        b = len(pooled)
+        features[done:done + b] = pooled.cpu().numpy()
+        if logits is not None:
+            if probs is None:
+                probs = np.empty((n, logits.shape[1]), dtype=np.float32)
+            probs[done:done + b] = _softmax(logits).cpu().numpy()
+        done += b
+        _emit(progress, backbone.entry.id, done, n)
+    return features, probs, stats.as_dict()
+
+
+def _extract_texts(backbone, data, batch_size, progress, cancel):
+    from advisor.features.text_batches import text_batches, text_plan
+
+    texts = list(data.texts)
+    n = len(texts)
+    order, stats = text_plan(backbone, texts)
+    features = np.empty((n, backbone.embed_dim), dtype=np.float32)
+    done = 0
+    _emit(progress, backbone.entry.id, 0, n)
+    for idx, encoded in text_batches(backbone, texts, order, batch_size):
+        _check_cancel(cancel)
+        pooled, _ = backbone.embed_and_logits(encoded, with_logits=False)
+        features[idx] = pooled.cpu().numpy()
+        done += len(idx)
+        _emit(progress, backbone.entry.id, done, n)
+    return features, None, stats

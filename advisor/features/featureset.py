@@ -1,0 +1,32 @@
+"""FeatureSet: one candidate's pooled embeddings (and source-head probabilities) for a dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class FeatureSet:
+    features: np.ndarray  # float32 [N, D]
+    source_probs: np.ndarray | None  # float32 [N, Cs] softmax of the source head
+    labels: np.ndarray  # int64 [N]
+    candidate: str
+    seconds: float  # wall time of the forward passes (0 on a cache hit)
+    cached: bool
+    stats: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.features)
+        if len(self.labels) != n:
+            raise ValueError(f"labels has {len(self.labels)} rows but features has {n}")
+        if self.source_probs is not None and len(self.source_probs) != n:
+            raise ValueError(f"source_probs has {len(self.source_probs)} rows but features has {n}")
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    @property
+    def dim(self) -> int:
+        return int(self.features.shape[1])

@@ -1,0 +1,195 @@
+"""``advisor.finetune``: split the data, build the classifier, train, test, export."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from advisor.errors import AdvisorError, CheckpointError
+from advisor.finetune import atomic, checkpoint, run_folder
+from advisor.finetune.config import RESUME_FREE_KEYS, resolve_recipe
+from advisor.finetune.result import FinetuneResult
+
+
+def finetune(data, model=None, *, output=None, epochs: int | None = None, seed: int = 0, resume: bool = False,
+             overwrite: bool = False, progress=None, cancel=None, **recipe_options) -> FinetuneResult:
+    """Fine-tune ``model`` (a catalog id, Entry or loaded Backbone) on labelled ``data``.
+
+    ``data`` is anything ``advisor.load_data`` takes, or a ``(train, val, test)`` tuple for
+    your own split. Writes the run folder (config, checkpoints, metrics, report, export) to
+    ``output`` (default ``runs/<model>-<data>``). Recipe options: see ``Recipe``.
+    """
+    started = time.perf_counter()
+    from advisor.data import load_data
+    from advisor.finetune.splits import make_splits, splits_fingerprint
+
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise AdvisorError(f"seed must be an integer, got {seed!r}")
+    first = load_data(data[0]) if isinstance(data, tuple) and data else load_data(data)
+    model_id = _model_id(model, first)
+    run_dir = Path(output) if output is not None else run_folder.default_run_dir(model_id, first.name)
+    saved = run_folder.prepare(run_dir, resume=resume, overwrite=overwrite)
+    options = _merge_options(saved, dict(recipe_options, epochs=epochs))
+
+    backbone = None
+    if first.modality != "features":
+        backbone = _load_backbone(model, options.get("device"))
+    from advisor.finetune.build import finetunable
+
+    frozen = first.modality == "features" or bool(options.get("freeze_backbone")) or not finetunable(backbone)
+    recipe = resolve_recipe("features" if frozen else first.modality, options)
+
+    full, train, val, test = make_splits(data if isinstance(data, tuple) else first, val=recipe.val,
+                                         test=recipe.test, seed=seed)
+    identity = {"model": model_id, "data_fingerprint": full.fingerprint(), "seed": seed,
+                "splits_fingerprint": splits_fingerprint(train, val, test)}
+    if saved is not None:
+        run_folder.check_same_run(saved, identity)
+
+    built = _build(backbone, train, val, test, recipe, seed, frozen, progress, cancel)
+    config = {"kind": run_folder.RUN_MARKER, **identity, "data": full.name, "data_source": full.source,
+              "modality": first.modality, "class_names": list(full.class_names), "frozen_backbone": frozen,
+              "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
+              "recipe": recipe.to_dict(), "versions": _versions()}
+    if saved is None:
+        atomic.write_json(run_dir / run_folder.CONFIG, config)
+    return _run(built, recipe, config, run_dir, full.class_names, backbone, seed, progress, cancel, resume, started)
+
+
+def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, cancel, resume, started):
+    import torch
+
+    from advisor.finetune.loop import LoopState, TrainSetup, build_optimizer, evaluate, restore, train
+    from advisor.models import pick_device
+
+    device = pick_device(recipe.device)
+    model = built.model.to(device)
+    if device.type == "cuda" and recipe.channels_last and config["modality"] == "image" and not built.frozen_backbone:
+        model = model.to(memory_format=torch.channels_last)
+    ckpt_dir = run_dir / "checkpoints"
+    setup = TrainSetup(model=model, train_set=built.train_set, val_set=built.val_set, collate=built.collate,
+                       recipe=recipe, device=device, seed=seed, ckpt_dir=ckpt_dir, run_dir=run_dir,
+                       num_classes=len(class_names), progress=progress, cancel=cancel)
+    optimizer = build_optimizer(model, recipe)
+    if resume and checkpoint.exists(ckpt_dir, "last"):
+        state = restore(setup, optimizer)
+    else:  # a fresh start (or a run killed before its first checkpoint: replaying it is exact)
+        state = LoopState()
+    state = train(setup, state, optimizer)
+    history = list(state.history)
+    if not state.finished:
+        return FinetuneResult(run_dir=run_dir, export_dir=None, test_accuracy=math.nan, test_macro_f1=math.nan,
+                              best_epoch=state.best_epoch, best_val_metric=_nan(state.best_metric), history=history,
+                              per_class_accuracy={}, confusion=[], config=config, frozen_backbone=built.frozen_backbone,
+                              cancelled=True, epochs_run=state.epoch, seconds=time.perf_counter() - started)
+
+    # The test split is touched once, with the weights chosen on validation.
+    best = checkpoint.load(ckpt_dir, "best", with_training=False)
+    model.load_state_dict(best.model_state)
+    logits, labels, test_loss = evaluate(model, built.test_set, built.collate, batch_size=recipe.eval_batch_size,
+                                         device=device, recipe=recipe, num_workers=recipe.num_workers)
+    from advisor.finetune.metrics import summarize
+
+    summary = summarize(labels, logits.argmax(1), len(class_names))
+    per_class = {name: (None if math.isnan(v) else float(v))
+                 for name, v in zip(class_names, summary["per_class_accuracy"])}
+    report = {"test_accuracy": summary["accuracy"], "test_macro_f1": summary["macro_f1"], "test_loss": test_loss,
+              "n_test": int(len(labels)), "best_epoch": state.best_epoch, "metric": recipe.metric,
+              "best_val_metric": state.best_metric, "epochs_run": state.epoch, "stopped_early": state.stopped_early,
+              "class_names": list(class_names), "per_class_accuracy": per_class,
+              "confusion": summary["confusion"].tolist()}
+    atomic.write_json(run_dir / "report.json", report)
+    export_dir = _export(run_dir, model, built, class_names, config, backbone)
+    if progress is not None:
+        progress({"kind": "done", "epoch": state.epoch, "epochs": recipe.epochs, "step": 0, "steps": 0,
+                  "metrics": {k: report[k] for k in ("test_accuracy", "test_macro_f1", "best_epoch")}})
+    return FinetuneResult(run_dir=run_dir, export_dir=export_dir, test_accuracy=summary["accuracy"],
+                          test_macro_f1=summary["macro_f1"], best_epoch=state.best_epoch,
+                          best_val_metric=_nan(state.best_metric), history=history, per_class_accuracy=per_class,
+                          confusion=report["confusion"], config=config, frozen_backbone=built.frozen_backbone,
+                          cancelled=False, stopped_early=state.stopped_early, epochs_run=state.epoch,
+                          seconds=time.perf_counter() - started)
+
+
+def _export(run_dir, model, built, class_names, config, backbone):
+    from advisor.finetune.export import export_model
+
+    tokenizer = encoder_config = None
+    if built.export["kind"] == "text":
+        tokenizer, encoder_config = built.tokenizer, model.encoder.config
+    return export_model(run_dir / "model", model=model, class_names=list(class_names), info=built.export,
+                        entry_id=config["model"], tokenizer=tokenizer, encoder_config=encoder_config,
+                        recipe=config["recipe"])
+
+
+def _build(backbone, train, val, test, recipe, seed, frozen, progress, cancel):
+    from advisor.finetune import build
+
+    if frozen:
+        return build.build_features(train, val, test, seed, backbone=backbone, progress=None, cancel=cancel)
+    if backbone.modality == "image":
+        return build.build_image(backbone, train, val, test, recipe, seed)
+    return build.build_text(backbone, train, val, test, recipe, seed)
+
+
+def _model_id(model, data) -> str:
+    if model is None:
+        if data.modality == "features":
+            return "features"
+        raise AdvisorError("model is required for image and text data: pass a catalog id such as "
+                           "tf_efficientnet_lite0.in1k (run `advisor rank` to choose one)")
+    if isinstance(model, str):
+        return model
+    entry = getattr(model, "entry", model)
+    if hasattr(entry, "id"):
+        return entry.id
+    raise AdvisorError(f"model must be a catalog id, an Entry or a Backbone, got {type(model).__name__}")
+
+
+def _load_backbone(model, device):
+    from advisor.models import load_backbone, pick_device
+
+    if hasattr(model, "model") and hasattr(model, "entry"):
+        return model  # an already loaded Backbone
+    return load_backbone(model, device=pick_device(device))
+
+
+def _merge_options(saved: dict | None, given: dict) -> dict:
+    """On resume the saved recipe applies; options given again must agree with it."""
+    given = {k: v for k, v in given.items() if v is not None}
+    if saved is None:
+        return given
+    merged = dict(saved.get("recipe", {}))
+    clashes = sorted(k for k, v in given.items()
+                     if k not in RESUME_FREE_KEYS and k in merged and _differs(merged[k], v))
+    if clashes:
+        detail = ", ".join(f"{k}={given[k]!r} (run has {merged[k]!r})" for k in clashes)
+        raise CheckpointError(f"--resume continues the saved recipe, but {detail}; drop those options to resume "
+                              "exactly, or start a new run with --overwrite or another --output")
+    merged.update(given)
+    return merged
+
+
+def _differs(saved, given) -> bool:
+    if isinstance(saved, list):
+        saved = tuple(saved)
+    if isinstance(given, list):
+        given = tuple(given)
+    return saved != given
+
+
+def _nan(value):
+    return math.nan if value is None else float(value)
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    out = {}
+    for name in ("torch", "timm", "transformers"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out

@@ -1,0 +1,114 @@
+"""Turn a backbone + the splits + the recipe into a classifier, datasets and the
+preprocessing record that the export needs to rebuild everything offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from advisor.finetune.batches import FeatureExamples, ImageExamples, TextExamples, TokenizeCollate, stack_collate
+from advisor.finetune.classifier import FeatureClassifier, ImageClassifier, TextClassifier
+from advisor.finetune.config import Recipe
+
+
+@dataclass
+class Built:
+    model: object  # torch.nn.Module classifier
+    train_set: object
+    val_set: object
+    test_set: object
+    collate: object
+    frozen_backbone: bool
+    export: dict = field(default_factory=dict)  # what export.py writes into config.json
+    tokenizer: object | None = None
+
+
+def image_data_config(backbone, recipe: Recipe) -> dict:
+    config = dict(backbone.data_config)
+    if recipe.image_size is not None:
+        config["input_size"] = (3, recipe.image_size, recipe.image_size)
+    return config
+
+
+def image_transforms(data_config: dict, augment: str):
+    from timm.data import create_transform
+
+    eval_tf = create_transform(**data_config, is_training=False)
+    if augment == "none":
+        return eval_tf, eval_tf
+    extra = {}
+    if augment == "light":  # for small sets and few epochs: keep most of the object, no colour jitter
+        extra = {"scale": (0.5, 1.0), "color_jitter": None}
+    train_tf = create_transform(**{k: v for k, v in data_config.items() if k != "crop_mode"},
+                                is_training=True, **extra)
+    return train_tf, eval_tf
+
+
+def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
+    import torch
+
+    data_config = image_data_config(backbone, recipe)
+    train_tf, eval_tf = image_transforms(data_config, recipe.augment)
+    torch.manual_seed(seed)  # the new head's initial weights
+    model = ImageClassifier(backbone.model, train.num_classes)
+    arch = (getattr(backbone.model, "pretrained_cfg", None) or {}).get("architecture") or backbone.entry.architecture
+    return Built(
+        model=model, frozen_backbone=False, collate=stack_collate,
+        train_set=ImageExamples(train, train_tf, seed), val_set=ImageExamples(val, eval_tf, seed),
+        test_set=ImageExamples(test, eval_tf, seed),
+        export={"kind": "image", "architecture": arch, "data_config": _jsonable(data_config)},
+    )
+
+
+def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
+    import torch
+
+    limit = backbone.max_length or recipe.max_length
+    max_length = min(recipe.max_length, limit)
+    torch.manual_seed(seed)
+    model = TextClassifier(backbone.model, backbone.embed_dim, train.num_classes, pooling=backbone.pooling or "mean")
+    return Built(
+        model=model, frozen_backbone=False, collate=TokenizeCollate(backbone.tokenizer, max_length),
+        train_set=TextExamples(train), val_set=TextExamples(val), test_set=TextExamples(test),
+        tokenizer=backbone.tokenizer,
+        export={"kind": "text", "pooling": model.pooling, "max_length": max_length,
+                "embed_dim": backbone.embed_dim},
+    )
+
+
+def build_features(train, val, test, seed: int, *, backbone=None, progress=None, cancel=None) -> Built:
+    """A head on frozen features: the data's own (.npz) or the backbone's pooled embeddings."""
+    import torch
+
+    if backbone is None:
+        parts = [np.asarray(p.features, dtype=np.float32) for p in (train, val, test)]
+        source = {"backbone_entry": None}
+    else:
+        parts = [embed_all(backbone, p, progress=progress, cancel=cancel) for p in (train, val, test)]
+        source = {"backbone_entry": backbone.entry.id}
+    torch.manual_seed(seed)
+    model = FeatureClassifier(parts[0].shape[1], train.num_classes)
+    model.fit_standardizer(torch.from_numpy(parts[0]))
+    sets = [FeatureExamples(f, p.labels) for f, p in zip(parts, (train, val, test))]
+    return Built(model=model, frozen_backbone=True, collate=stack_collate, train_set=sets[0], val_set=sets[1],
+                 test_set=sets[2], export={"kind": "features", "feature_dim": int(parts[0].shape[1]), **source})
+
+
+def embed_all(backbone, data, *, batch_size: int = 64, progress=None, cancel=None) -> np.ndarray:
+    """Pooled embeddings of a whole split (eval preprocessing, no gradients)."""
+    from advisor.features import extract
+
+    return np.asarray(extract(backbone, data, batch_size=batch_size, progress=progress, cancel=cancel).features,
+                      dtype=np.float32)
+
+
+def finetunable(backbone) -> bool:
+    """Whether the backbone's weights can be trained end to end by this engine."""
+    if backbone.modality == "image":
+        return hasattr(backbone.model, "reset_classifier") and hasattr(backbone.model, "get_classifier")
+    return backbone.modality == "text" and any(True for _ in backbone.model.parameters())
+
+
+def _jsonable(config: dict) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()}

@@ -1,0 +1,137 @@
+"""The fine-tuning recipe: defaults, user overrides and validation.
+
+Every knob of the training loop lives here so the resolved recipe can be saved with the
+run (run_dir/config.json) and compared on ``--resume``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, fields
+
+from advisor.errors import AdvisorError
+
+METRICS = ("val_accuracy", "val_macro_f1", "val_loss")
+AUGMENTS = ("timm", "light", "none")
+
+# Learning rates that suit each kind of model with AdamW: the head learns at ``lr``, the
+# pretrained backbone at ``lr * backbone_lr_mult`` (discriminative rates).
+_MODALITY_DEFAULTS = {
+    "image": {"lr": 5e-3, "backbone_lr_mult": 0.1, "batch_size": 32},
+    "text": {"lr": 5e-3, "backbone_lr_mult": 0.02, "batch_size": 32},
+    "features": {"lr": 5e-2, "backbone_lr_mult": 0.0, "batch_size": 64},
+}
+
+
+@dataclass
+class Recipe:
+    """Resolved training options. ``None`` means "take the model's own default"."""
+
+    epochs: int = 5
+    batch_size: int | None = None
+    eval_batch_size: int | None = None
+    lr: float | None = None
+    backbone_lr_mult: float | None = None
+    layer_decay: float | None = None  # layer-wise LR decay; replaces the flat multiplier
+    weight_decay: float = 0.05
+    warmup_epochs: float = 0.5  # linear warm-up at the start of the unfrozen phase
+    head_epochs: int = 1  # epochs with the backbone frozen (head warm-up)
+    patience: int = 3
+    metric: str = "val_accuracy"
+    label_smoothing: float = 0.1
+    grad_clip: float | None = 1.0
+    image_size: int | None = None
+    max_length: int = 128
+    val: float = 0.15
+    test: float = 0.15
+    device: str | None = None
+    amp: bool = True  # CUDA only
+    channels_last: bool = True  # CUDA only
+    num_workers: int = 0
+    checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
+    freeze_backbone: bool = False  # train a head on frozen features only
+    augment: str = "timm"  # images: "timm" (create_transform defaults), "light", "none"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def metric_higher_is_better(self) -> bool:
+        return self.metric != "val_loss"
+
+
+RECIPE_KEYS = tuple(f.name for f in fields(Recipe))
+
+
+def resolve_recipe(modality: str, overrides: dict) -> Recipe:
+    """Fill the recipe from user overrides plus modality defaults; raise on bad values."""
+    unknown = sorted(set(overrides) - set(RECIPE_KEYS))
+    if unknown:
+        raise AdvisorError(
+            f"unknown fine-tuning option(s) {', '.join(unknown)}; "
+            f"valid options are: {', '.join(RECIPE_KEYS)}"
+        )
+    given = {k: v for k, v in overrides.items() if v is not None}
+    recipe = Recipe(**given)
+    for key, value in _MODALITY_DEFAULTS[modality].items():
+        if getattr(recipe, key) is None:
+            setattr(recipe, key, value)
+    if recipe.eval_batch_size is None:
+        recipe.eval_batch_size = max(recipe.batch_size * 2, 1)
+    if modality == "features":
+        recipe.head_epochs = 0
+    _validate(recipe)
+    return recipe
+
+
+def _validate(r: Recipe) -> None:
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise AdvisorError(message)
+
+    need(isinstance(r.epochs, int) and r.epochs >= 1, f"epochs must be an integer >= 1, got {r.epochs!r}")
+    need(r.batch_size >= 1, f"batch_size must be >= 1, got {r.batch_size!r}")
+    need(r.eval_batch_size >= 1, f"eval_batch_size must be >= 1, got {r.eval_batch_size!r}")
+    need(_finite(r.lr) and r.lr > 0, f"lr must be a positive number, got {r.lr!r}")
+    need(_finite(r.backbone_lr_mult) and r.backbone_lr_mult >= 0,
+         f"backbone_lr_mult must be >= 0, got {r.backbone_lr_mult!r}")
+    need(r.layer_decay is None or (_finite(r.layer_decay) and 0 < r.layer_decay <= 1),
+         f"layer_decay must be in (0, 1], got {r.layer_decay!r}")
+    need(_finite(r.weight_decay) and r.weight_decay >= 0, f"weight_decay must be >= 0, got {r.weight_decay!r}")
+    need(_finite(r.warmup_epochs) and r.warmup_epochs >= 0, f"warmup_epochs must be >= 0, got {r.warmup_epochs!r}")
+    need(isinstance(r.head_epochs, int) and 0 <= r.head_epochs,
+         f"head_epochs must be an integer >= 0, got {r.head_epochs!r}")
+    need(isinstance(r.patience, int) and r.patience >= 1, f"patience must be an integer >= 1, got {r.patience!r}")
+    need(r.metric in METRICS, f"metric must be one of {', '.join(METRICS)}, got {r.metric!r}")
+    need(_finite(r.label_smoothing) and 0 <= r.label_smoothing < 1,
+         f"label_smoothing must be in [0, 1), got {r.label_smoothing!r}")
+    need(r.grad_clip is None or (_finite(r.grad_clip) and r.grad_clip > 0),
+         f"grad_clip must be > 0 (or None to disable), got {r.grad_clip!r}")
+    need(r.image_size is None or (isinstance(r.image_size, int) and r.image_size >= 16),
+         f"image_size must be an integer >= 16 pixels, got {r.image_size!r}")
+    need(isinstance(r.max_length, int) and r.max_length >= 4, f"max_length must be an integer >= 4, got {r.max_length!r}")
+    need(_finite(r.val) and 0 < r.val < 1, f"val must be a fraction in (0, 1), got {r.val!r}")
+    need(_finite(r.test) and 0 < r.test < 1, f"test must be a fraction in (0, 1), got {r.test!r}")
+    need(r.val + r.test < 0.9, f"val + test must leave at least 10% for training, got {r.val} + {r.test}")
+    need(r.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {r.augment!r}")
+    need(isinstance(r.num_workers, int) and r.num_workers >= 0, f"num_workers must be >= 0, got {r.num_workers!r}")
+    need(isinstance(r.checkpoint_every, int) and r.checkpoint_every >= 0,
+         f"checkpoint_every must be an integer >= 0, got {r.checkpoint_every!r}")
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# Options that may differ between an interrupted run and its resumption without changing
+# the result (where to run, how many loader workers, how often to checkpoint).
+RESUME_FREE_KEYS = {"device", "num_workers", "checkpoint_every", "eval_batch_size"}
+
+
+def recipe_mismatch(saved: dict, current: Recipe) -> list[str]:
+    """Names of options that differ from the saved run (which would break exact resume)."""
+    now = current.to_dict()
+    return sorted(
+        key for key in now if key not in RESUME_FREE_KEYS and key in saved and saved[key] != now[key]
+    )

@@ -1,0 +1,242 @@
+"""The training loop: head warm-up, unfreezing, AdamW with warm-up + cosine, clipping,
+early stopping, checkpoints and exact resume.
+
+All loop state that affects the result lives in ``LoopState`` (JSON) plus the model and
+optimizer tensors; the learning rate is a pure function of the global step, and every
+random draw is seeded from (seed, epoch, step), so a resumed run replays exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from advisor.finetune import checkpoint
+from advisor.finetune.batches import derived_seed, epoch_batches, eval_batches, make_loader, seed_everything, to_device
+from advisor.finetune.classifier import param_groups
+from advisor.finetune.config import Recipe
+from advisor.finetune.metrics import summarize, write_history
+
+
+@dataclass
+class LoopState:
+    epoch: int = 0  # completed epochs
+    step_in_epoch: int = 0  # batches done in the current, unfinished epoch
+    global_step: int = 0
+    history: list[dict] = field(default_factory=list)
+    best_metric: float | None = None
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    stopped_early: bool = False
+    finished: bool = False
+    # running sums for the unfinished epoch, so its metrics match an uninterrupted run
+    epoch_loss_sum: float = 0.0
+    epoch_examples: int = 0
+    epoch_seconds: float = 0.0
+
+
+@dataclass
+class TrainSetup:
+    model: torch.nn.Module
+    train_set: torch.utils.data.Dataset
+    val_set: torch.utils.data.Dataset
+    collate: Callable
+    recipe: Recipe
+    device: torch.device
+    seed: int
+    ckpt_dir: Path
+    run_dir: Path
+    num_classes: int
+    progress: Callable[[dict], None] | None = None
+    cancel: object | None = None  # threading.Event
+
+
+def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
+    groups = param_groups(model, lr=recipe.lr, backbone_lr_mult=recipe.backbone_lr_mult,
+                          layer_decay=recipe.layer_decay, weight_decay=recipe.weight_decay)
+    fused_ok = next(model.parameters()).device.type == "cuda"
+    return torch.optim.AdamW(groups, lr=recipe.lr, betas=(0.9, 0.999), fused=fused_ok or None)
+
+
+def lr_factor(step: int, *, steps_per_epoch: int, recipe: Recipe) -> float:
+    """Constant during the head warm-up; then linear warm-up and cosine decay to zero."""
+    head_steps = min(recipe.head_epochs, recipe.epochs) * steps_per_epoch
+    if step < head_steps:
+        return 1.0
+    total = (recipe.epochs * steps_per_epoch) - head_steps
+    warm = min(int(round(recipe.warmup_epochs * steps_per_epoch)), total)
+    s = step - head_steps
+    if s < warm:
+        return (s + 1) / (warm + 1)
+    span = max(total - warm, 1)
+    return 0.5 * (1.0 + math.cos(math.pi * min(s - warm, span) / span))
+
+
+def phase_of(epoch: int, recipe: Recipe) -> str:
+    return "head" if recipe.freeze_backbone or epoch < recipe.head_epochs else "full"
+
+
+def set_phase(model, optimizer, phase: str) -> None:
+    """Freeze (head phase) or unfreeze (full phase) the backbone; only optimized
+    parameters ever train."""
+    head = model.head_parameter_names()
+    optimized = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    for name, param in model.named_parameters():
+        param.requires_grad_(id(param) in optimized and (phase == "full" or name in head))
+
+
+def autocast_context(device: torch.device, recipe: Recipe):
+    # bf16 autocast needs no loss scaler, so resume stays exact; CPU trains in fp32.
+    if device.type == "cuda" and recipe.amp and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast(device.type, enabled=False)
+
+
+def evaluate(model, dataset, collate, *, batch_size: int, device, recipe: Recipe, num_workers: int = 0,
+             cancel=None) -> tuple[np.ndarray, np.ndarray, float]:
+    """(logits, labels, mean plain cross-entropy) over a dataset in its order."""
+    model.eval()
+    channels_last = device.type == "cuda" and recipe.channels_last
+    logits_all, labels_all, loss_sum = [], [], 0.0
+    loader = make_loader(dataset, eval_batches(len(dataset), batch_size), -1, collate, num_workers)
+    with torch.inference_mode(), autocast_context(device, recipe):
+        for inputs, labels in loader:
+            logits = model(to_device(inputs, device, channels_last)).float()
+            labels = labels.to(device)
+            loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+            logits_all.append(logits.cpu().numpy())
+            labels_all.append(labels.cpu().numpy())
+    n = sum(len(x) for x in labels_all)
+    return np.concatenate(logits_all), np.concatenate(labels_all), loss_sum / max(n, 1)
+
+
+def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
+    """Run (or continue) training until done, stopped early or cancelled."""
+    recipe, model, device = setup.recipe, setup.model, setup.device
+    n_train = len(setup.train_set)
+    steps_per_epoch = len(epoch_batches(n_train, recipe.batch_size, setup.seed, 0))
+    channels_last = device.type == "cuda" and recipe.channels_last
+    notify = setup.progress or (lambda event: None)
+
+    while state.epoch < recipe.epochs and not state.stopped_early:
+        epoch = state.epoch
+        phase = phase_of(epoch, recipe)
+        set_phase(model, optimizer, phase)
+        notify({"kind": "phase", "phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
+                "step": state.step_in_epoch, "steps": steps_per_epoch, "metrics": {}})
+        model.train()
+        batches = epoch_batches(n_train, recipe.batch_size, setup.seed, epoch)
+        loader = make_loader(setup.train_set, batches[state.step_in_epoch:], epoch, setup.collate,
+                             recipe.num_workers)
+        tick = time.perf_counter()
+        for inputs, labels in loader:
+            if _cancelled(setup.cancel):
+                state.epoch_seconds += time.perf_counter() - tick
+                _save_last(setup, state, optimizer)
+                return state
+            step = state.step_in_epoch
+            seed_everything(derived_seed(setup.seed, 3, epoch, step))
+            factor = lr_factor(state.global_step, steps_per_epoch=steps_per_epoch, recipe=recipe)
+            for group in optimizer.param_groups:
+                group["lr"] = group["base_lr"] * factor
+            inputs = to_device(inputs, device, channels_last)
+            labels = labels.to(device, non_blocking=True)
+            with autocast_context(device, recipe):
+                logits = model(inputs)
+            loss = F.cross_entropy(logits.float(), labels, label_smoothing=recipe.label_smoothing)
+            loss.backward()
+            if recipe.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None],
+                                               recipe.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+            batch_n = int(labels.shape[0])
+            state.epoch_loss_sum += loss.item() * batch_n
+            state.epoch_examples += batch_n
+            state.step_in_epoch += 1
+            state.global_step += 1
+            notify({"kind": "step", "epoch": epoch + 1, "epochs": recipe.epochs, "step": state.step_in_epoch,
+                    "steps": len(batches), "metrics": {"loss": loss.item(), "lr": recipe.lr * factor}})
+            if recipe.checkpoint_every and state.global_step % recipe.checkpoint_every == 0:
+                state.epoch_seconds += time.perf_counter() - tick
+                tick = time.perf_counter()
+                _save_last(setup, state, optimizer)
+        state.epoch_seconds += time.perf_counter() - tick
+        if _cancelled(setup.cancel) and state.step_in_epoch < len(batches):
+            _save_last(setup, state, optimizer)
+            return state
+        _finish_epoch(setup, state, optimizer, phase, steps_per_epoch)
+        notify({"kind": "epoch", "epoch": epoch + 1, "epochs": recipe.epochs, "step": steps_per_epoch,
+                "steps": steps_per_epoch, "metrics": dict(state.history[-1])})
+        if _cancelled(setup.cancel) and state.epoch < recipe.epochs and not state.stopped_early:
+            return state
+    state.finished = True
+    _save_last(setup, state, optimizer)
+    return state
+
+
+def _finish_epoch(setup: TrainSetup, state: LoopState, optimizer, phase: str, steps_per_epoch: int) -> None:
+    recipe = setup.recipe
+    logits, labels, val_loss = evaluate(setup.model, setup.val_set, setup.collate,
+                                        batch_size=recipe.eval_batch_size, device=setup.device,
+                                        recipe=recipe, num_workers=recipe.num_workers)
+    summary = summarize(labels, logits.argmax(1), setup.num_classes)
+    row = {
+        "epoch": state.epoch + 1,
+        "phase": phase,
+        "train_loss": state.epoch_loss_sum / max(state.epoch_examples, 1),
+        "val_loss": val_loss,
+        "val_accuracy": summary["accuracy"],
+        "val_macro_f1": summary["macro_f1"],
+        "lr": recipe.lr * lr_factor(max(state.global_step - 1, 0), steps_per_epoch=steps_per_epoch, recipe=recipe),
+        "train_examples_per_s": state.epoch_examples / max(state.epoch_seconds, 1e-9),
+        "train_seconds": state.epoch_seconds,
+        "steps": state.step_in_epoch,
+    }
+    state.history.append(row)
+    value = row[recipe.metric]
+    improved = state.best_metric is None or (
+        value > state.best_metric if recipe.metric_higher_is_better else value < state.best_metric)
+    if improved:
+        state.best_metric, state.best_epoch, state.bad_epochs = float(value), state.epoch + 1, 0
+    elif phase == "full":
+        state.bad_epochs += 1  # patience counts only once the backbone trains
+    state.epoch += 1
+    state.step_in_epoch = 0
+    state.epoch_loss_sum, state.epoch_examples, state.epoch_seconds = 0.0, 0, 0.0
+    if state.bad_epochs >= recipe.patience and state.epoch < recipe.epochs:
+        state.stopped_early = True
+    # best first: if we die between the two writes, `last` still points at the older best.
+    if improved:
+        checkpoint.save(setup.ckpt_dir, "best", model_state=setup.model.state_dict(),
+                        state={"epoch": state.best_epoch, "metric": recipe.metric, "value": state.best_metric})
+    _save_last(setup, state, optimizer)
+    write_history(setup.run_dir, state.history)
+
+
+def _save_last(setup: TrainSetup, state: LoopState, optimizer) -> None:
+    training = {"optimizer": optimizer.state_dict(), "scheduler": {"global_step": state.global_step},
+                "rng": checkpoint.capture_rng()}
+    checkpoint.save(setup.ckpt_dir, "last", model_state=setup.model.state_dict(),
+                    state={"loop": asdict(state)}, training=training)
+
+
+def restore(setup: TrainSetup, optimizer) -> LoopState:
+    """Load `last` into the model and optimizer and return its loop state."""
+    ckpt = checkpoint.load(setup.ckpt_dir, "last")
+    setup.model.load_state_dict(ckpt.model_state)
+    optimizer.load_state_dict(ckpt.training["optimizer"])
+    checkpoint.restore_rng(ckpt.training["rng"])
+    return LoopState(**ckpt.state["loop"])
+
+
+def _cancelled(cancel) -> bool:
+    return cancel is not None and cancel.is_set()

@@ -1,0 +1,55 @@
+"""Classification metrics and the per-epoch metrics files (metrics.jsonl + metrics.csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from advisor.finetune import atomic
+
+HISTORY_COLUMNS = ("epoch", "phase", "train_loss", "val_loss", "val_accuracy", "val_macro_f1",
+                   "lr", "train_examples_per_s", "train_seconds", "steps")
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """Rows: true class; columns: predicted class."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)), 1)
+    return matrix
+
+
+def summarize(labels, predictions, num_classes: int) -> dict:
+    """Accuracy, macro-F1 (classes absent from both truth and prediction are skipped),
+    per-class accuracy (recall) and the confusion matrix."""
+    matrix = confusion_matrix(labels, predictions, num_classes)
+    total = matrix.sum()
+    true_pos = np.diag(matrix).astype(float)
+    support = matrix.sum(axis=1).astype(float)
+    predicted = matrix.sum(axis=0).astype(float)
+    present = (support + predicted) > 0
+    denom = support + predicted
+    f1 = np.divide(2 * true_pos, denom, out=np.zeros_like(true_pos), where=denom > 0)
+    recall = np.divide(true_pos, support, out=np.full_like(true_pos, np.nan), where=support > 0)
+    return {
+        "accuracy": float(true_pos.sum() / total) if total else float("nan"),
+        "macro_f1": float(f1[present].mean()) if present.any() else float("nan"),
+        "per_class_accuracy": recall,
+        "confusion": matrix,
+    }
+
+
+def write_history(run_dir: Path, history: list[dict]) -> None:
+    """Rewrite both metrics files from the full history (the checkpoint's copy is the source
+    of truth, so a resumed run never shows a lost epoch twice)."""
+    run_dir = Path(run_dir)
+    atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in history:
+        writer.writerow(row)
+    atomic.write_text(run_dir / "metrics.csv", buffer.getvalue())

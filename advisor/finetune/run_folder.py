@@ -1,0 +1,83 @@
+"""The run folder: where it goes, refusing to clobber an existing run, and checking that a
+``resume`` really continues the same run (same model, data, seed and recipe)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from advisor.errors import CheckpointError
+from advisor.finetune import atomic
+
+RUN_MARKER = "advisor-finetune-run"
+CONFIG = "config.json"
+# Everything a run writes; --overwrite removes only these, never other files of the user.
+RUN_ENTRIES = (CONFIG, "splits.json", "checkpoints", "metrics.jsonl", "metrics.csv", "report.json", "model",
+               ".model.tmp", ".model.old")
+
+
+def default_run_dir(model_id: str, data_name: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{model_id}-{data_name}").strip("-.") or "run"
+    return Path("runs") / slug
+
+
+def prepare(run_dir: Path, *, resume: bool, overwrite: bool) -> dict | None:
+    """Create or check the run folder. Returns the saved config when resuming."""
+    run_dir = Path(run_dir)
+    if resume and overwrite:
+        raise CheckpointError("resume and overwrite were both given; pass --resume to continue the run in "
+                              f"{run_dir} or --overwrite to start it again, not both")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise CheckpointError(f"output {run_dir} is a file, not a folder; pass --output with a folder path")
+    existing = run_dir.is_dir() and any(run_dir.iterdir())
+    config_path = run_dir / CONFIG
+    if resume:
+        if not config_path.exists():
+            raise CheckpointError(f"nothing to resume in {run_dir} (no {CONFIG}); run without --resume to start")
+        return read_config(config_path)
+    if existing:
+        if not overwrite:
+            raise CheckpointError(
+                f"output folder {run_dir} already exists and is not empty; pass --resume to continue that run, "
+                "--overwrite to replace it, or another --output")
+        if not config_path.exists():
+            raise CheckpointError(
+                f"--overwrite refused: {run_dir} is not a fine-tuning run folder (no {CONFIG}), so its files "
+                "are left alone; choose another --output")
+        read_config(config_path)  # only a folder this engine wrote is ever cleared
+        for name in RUN_ENTRIES:
+            target = run_dir / name
+            try:
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+            except OSError as exc:
+                raise atomic.write_error(target, exc) from exc
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise atomic.write_error(run_dir, exc) from exc
+    return None
+
+
+def read_config(path: Path) -> dict:
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"run config {path} is unreadable ({exc}); start again with --overwrite") from exc
+    if not isinstance(config, dict) or config.get("kind") != RUN_MARKER:
+        raise CheckpointError(f"{path} is not a fine-tuning run config; choose another --output")
+    return config
+
+
+def check_same_run(saved: dict, current: dict) -> None:
+    """A resume must continue the same experiment, or its result would not be the same."""
+    for key, what in (("model", "model"), ("data_fingerprint", "data"), ("seed", "seed"),
+                      ("splits_fingerprint", "train/val/test split")):
+        if saved.get(key) != current.get(key):
+            raise CheckpointError(
+                f"--resume: the {what} differs from the interrupted run ({saved.get(key)!r} there, "
+                f"{current.get(key)!r} now); resume with the same settings, or use --overwrite to start again")

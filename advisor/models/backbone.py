@@ -1,0 +1,133 @@
+"""A loaded backbone: the network, its preprocessing, and pooled embeddings (+ source logits).
+
+Images follow timm's convention: ``forward_features`` then ``forward_head(pre_logits=True)``
+gives the pooled embedding, and ``forward_head`` on the same feature map gives the source
+logits, so one forward pass serves both. Text encoders are Hugging Face ``AutoModel``s
+pooled as their model card says (masked mean or [CLS]).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog import Entry
+
+
+@dataclass
+class Backbone:
+    entry: Entry
+    model: Any  # torch.nn.Module
+    modality: str
+    device: Any  # torch.device
+    embed_dim: int
+    weights_fingerprint: str
+    preprocess_key: str
+    data_config: dict | None = None
+    tokenizer: Any | None = None
+    max_length: int | None = None
+    pooling: str | None = None  # text: "mean" | "cls"
+    normalize: bool = False  # text: L2-normalise, as the sentence-transformers pipeline does
+    has_source_head: bool = False
+    weights_source: str = ""  # "package" | "local" | "hub-cache" | "download" | "random"
+    eval_transform_override: Any | None = field(default=None, repr=False)
+
+    # ----- preprocessing -------------------------------------------------------------------
+    def eval_transform(self):
+        """PIL image -> normalised tensor, exactly as the weights were evaluated."""
+        self._require_image("eval_transform")
+        if self.eval_transform_override is not None:
+            return self.eval_transform_override
+        from timm.data import create_transform
+
+        return create_transform(**self.data_config, is_training=False)
+
+    def train_transform(self):
+        """timm's training augmentation for this model's input size and normalisation."""
+        self._require_image("train_transform")
+        from timm.data import create_transform
+
+        return create_transform(**self.data_config, is_training=True)
+
+    def tokenize(self, texts: list[str]):
+        """Token tensors on the device, truncated to max_length and padded per batch."""
+        self._require_text("tokenize")
+        encoded = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_length,
+            return_tensors="pt",
+        )
+        return {k: v.to(self.device) for k, v in encoded.items()}
+
+    # ----- forward -------------------------------------------------------------------------
+    def embed(self, batch):
+        """Pooled embeddings [B, D] (float32) for a preprocessed image tensor or list of texts."""
+        return self.embed_and_logits(batch, with_logits=False)[0]
+
+    def embed_and_logits(self, batch, with_logits: bool = True):
+        """(embeddings [B, D], source logits [B, C] or None) from one forward pass."""
+        import torch
+
+        with torch.inference_mode(), self._autocast():
+            if self.modality == "image":
+                pooled, logits = self._image_forward(batch, with_logits)
+            else:
+                pooled, logits = self._text_forward(batch), None
+        pooled = pooled.float()
+        return pooled, (logits.float() if logits is not None else None)
+
+    def _image_forward(self, batch, with_logits: bool):
+        import torch
+
+        x = batch.to(self.device, non_blocking=True)
+        if self.device.type == "cuda":
+            x = x.contiguous(memory_format=torch.channels_last)
+        features = self.model.forward_features(x)
+        pooled = self.model.forward_head(features, pre_logits=True)
+        logits = None
+        if with_logits and self.has_source_head:
+            # Pooling is cheap next to the trunk; calling forward_head again is correct for every
+            # timm head layout (norm / fc_norm / pre_logits MLP), unlike reusing `pooled`.
+            logits = self.model.forward_head(features)
+        return pooled, logits
+
+    def _text_forward(self, batch):
+        import torch
+
+        encoded = self.tokenize(batch) if isinstance(batch, (list, tuple)) else batch
+        encoded = {k: v.to(self.device) for k, v in encoded.items()}
+        hidden = self.model(**encoded).last_hidden_state
+        if self.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        if self.normalize:
+            pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
+        return pooled
+
+    def _autocast(self):
+        from advisor.models.device import autocast_dtype
+
+        dtype = autocast_dtype(self.device)
+        if dtype is None:
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """Precision of the forward pass, part of feature-cache keys."""
+        from advisor.models.device import autocast_dtype
+
+        dtype = autocast_dtype(self.device)
+        return "float32" if dtype is None else f"autocast-{str(dtype).replace('torch.', '')}"
+
+    def _require_image(self, what: str) -> None:
+        if self.modality != "image":
+            raise TypeError(f"{what} is for image backbones; {self.entry.id} is a {self.modality} model")
+
+    def _require_text(self, what: str) -> None:
+        if self.modality != "text":
+            raise TypeError(f"{what} is for text backbones; {self.entry.id} is a {self.modality} model")

@@ -1,0 +1,24 @@
+"""Ranking candidates: probe scores per candidate, fused into one ordered, explained result.
+
+Heavy work (torch, probes) is imported inside functions so importing the package stays light.
+"""
+
+from importlib import import_module
+
+from advisor.ranking.rank import rank  # eager: the module name would shadow the function
+from advisor.ranking.result import Ranking, build_ranking
+
+__all__ = ["Ranking", "build_ranking", "compute_probe_scores", "fuse", "rank"]
+
+_LAZY = {
+    "fuse": "advisor.ranking.fusion",
+    "compute_probe_scores": "advisor.ranking.scoring",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'advisor.ranking' has no attribute {name!r}")

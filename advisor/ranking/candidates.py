@@ -1,0 +1,105 @@
+"""Which candidates a ranking scores: catalog defaults, ids/patterns, Entries or Backbones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.errors import AdvisorError
+
+# The id of the one pseudo-candidate used when the data are precomputed features (.npz).
+FEATURES_CANDIDATE = "features"
+# Availability states whose weights are on this machine: usable with no download.
+ON_DISK = ("offline", "local", "cached")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    entry: Any                 # catalog Entry, or None for the features pseudo-candidate
+    backbone: Any = None       # an already loaded advisor.models.Backbone, if given
+    explicit: bool = False     # named by the user: a download is allowed
+
+
+def resolve_candidates(
+    modality: str,
+    candidates: Sequence[Any] | str | None,
+    *,
+    catalog: Any = None,
+    max_params_m: float | None = None,
+) -> tuple[list[Candidate], dict[str, str]]:
+    """The candidates to score, and {id: reason} for those left out (wrong modality, too big).
+
+    None selects every catalog entry of the data's modality whose weights are on disk.
+    """
+    if modality == "features":
+        if candidates:
+            raise AdvisorError(
+                "candidates cannot be used with precomputed features: the data already are "
+                "one model's features, so the probes score them as they are; drop --models"
+            )
+        return [Candidate(FEATURES_CANDIDATE, None)], {}
+    if max_params_m is not None and not max_params_m > 0:
+        raise AdvisorError(f"max_params_m must be a positive number of millions (got {max_params_m!r})")
+
+    if candidates is None:
+        cat = _catalog(catalog)
+        pool = [Candidate(e.id, e) for e in cat.filter(modality=modality, availability=ON_DISK)]
+    else:
+        pool = _explicit(candidates, catalog)
+
+    chosen: list[Candidate] = []
+    excluded: dict[str, str] = {}
+    for candidate in pool:
+        entry_modality = getattr(candidate.entry, "modality", modality)
+        params = getattr(candidate.entry, "params_m", None)
+        if entry_modality != modality:
+            excluded[candidate.id] = f"is a {entry_modality} model but the data are {modality}"
+        elif max_params_m is not None and params is not None and params > max_params_m:
+            excluded[candidate.id] = f"{params:g}M parameters is over max_params_m={max_params_m:g}"
+        elif all(c.id != candidate.id for c in chosen):
+            chosen.append(candidate)
+    return chosen, excluded
+
+
+def _explicit(candidates: Sequence[Any] | str, catalog: Any) -> list[Candidate]:
+    items = [candidates] if isinstance(candidates, str) else list(candidates)
+    if not items:
+        raise AdvisorError("candidates is empty; pass None to rank every available model")
+    pool: list[Candidate] = []
+    patterns: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            patterns.append(item)
+        elif hasattr(item, "model") and hasattr(item, "entry"):  # a loaded Backbone
+            pool.append(Candidate(backbone_id(item), item.entry, backbone=item, explicit=True))
+        elif hasattr(item, "id") and hasattr(item, "modality"):  # a catalog Entry
+            pool.append(Candidate(item.id, item, explicit=True))
+        else:
+            raise AdvisorError(
+                f"candidates has {item!r}, which is not a catalog id, Entry or Backbone; "
+                "pass ids such as 'efficientnet_lite0'"
+            )
+    if patterns:
+        for entry in _catalog(catalog).select(patterns):
+            pool.append(Candidate(entry.id, entry, explicit=True))
+    return pool
+
+
+def backbone_id(backbone: Any) -> str:
+    """A loaded model's id; random-init weights are named so they never pass as pretrained."""
+    base = backbone.entry.id
+    random_init = getattr(backbone, "weights_source", "") == "random" or str(
+        getattr(backbone, "weights_fingerprint", "")).startswith("random-init")
+    if random_init and "random" not in base:
+        return f"{base}@random-init"
+    return base
+
+
+def _catalog(catalog: Any):
+    if catalog is not None:
+        return catalog
+    from catalog import load_catalog
+
+    return load_catalog()

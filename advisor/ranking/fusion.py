@@ -1,0 +1,272 @@
+"""Prior-aware fusion: one final score per candidate from probe scores, catalog priors and
+domain-similarity signals.
+
+Method (the reasoning is in docs/trust.md):
+
+1. Each probe column is normalised across the candidates with a robust z-score
+   (median / 1.4826·MAD, falling back to the standard deviation when most values tie) and
+   clipped to ±``clip``. This makes probes with wildly different scales (H-score in the
+   thousands, LogME around 1) comparable, is invariant to any positive affine rescaling of a
+   column, and stops one outlying candidate from dominating.
+2. The probe evidence is a weighted mean of the available normalised probes (NaN-aware:
+   weights are renormalised over the probes a candidate has).
+3. The prior (priors.py: ImageNet top-1, pretraining scale, size) is normalised the same
+   way and averaged with its component weights.
+4. final = (1 − prior_weight) · probes + prior_weight · prior − signal penalties.
+
+The weights are never tuned on the dataset being ranked: they are read from
+``catalog/data/fusion_params.json``, fitted leave-one-dataset-out on published tables by
+``benchmarks/published.py --fit`` (the file records how).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from advisor.errors import AdvisorError
+from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
+
+PARAMS_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "fusion_params.json"
+
+# Used only when the shipped parameter file is missing; equal trust in every probe.
+DEFAULT_PARAMS = {
+    "version": 0,
+    "clip": 3.0,
+    "probe_weights": {},
+    "default_probe_weight": 0.5,
+    "prior_weight": 0.3,
+    "prior_component_weights": {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0},
+    "signal_weights": {
+        "unk_rate": 2.0,
+        "truncation_rate": 1.0,
+        "size_mismatch": 0.1,
+    },
+    "provenance": "built-in defaults (catalog/data/fusion_params.json not found)",
+}
+
+
+@dataclass
+class FusionParams:
+    """The knobs of the fusion; see catalog/data/fusion_params.json for the shipped values."""
+
+    clip: float = 3.0
+    probe_weights: dict[str, float] = field(default_factory=dict)
+    default_probe_weight: float = 0.5
+    prior_weight: float = 0.3
+    prior_component_weights: dict[str, float] = field(default_factory=dict)
+    signal_weights: dict[str, float] = field(default_factory=dict)
+    # "logme+nleep" -> {"probe_weights": {...}, "prior_weight": ...}: weights fitted for
+    # exactly that set of published probes; picked by the probes actually computed.
+    subsets: dict[str, dict] = field(default_factory=dict)
+    provenance: str = ""
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> FusionParams:
+        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+        if isinstance(known.get("provenance"), Mapping):
+            known["provenance"] = str(known["provenance"].get("summary", known["provenance"]))
+        return cls(**known)
+
+    def probe_weight(self, probe: str) -> float:
+        return float(self.probe_weights.get(probe, self.default_probe_weight))
+
+    def for_probes(self, probes: Sequence[str]) -> tuple[dict[str, float], float]:
+        """(weight per probe, prior weight) for this set of computed probes.
+
+        Published probes use the weights fitted for exactly the published probes present;
+        probes the tables never scored get ``default_probe_weight``.
+        """
+        fitted = {p for entry in self.subsets.values() for p in entry["probe_weights"]}
+        present = sorted(p for p in probes if p in fitted)
+        entry = self.subsets.get("+".join(present))
+        if entry is None:
+            weights = {p: self.probe_weight(p) for p in probes}
+            return weights, self.prior_weight
+        weights = {p: float(entry["probe_weights"].get(p, self.default_probe_weight))
+                   for p in probes}
+        return weights, float(entry["prior_weight"])
+
+
+@lru_cache(maxsize=1)
+def load_params(path: str | None = None) -> FusionParams:
+    """The shipped fusion parameters (cached); built-in defaults when the file is absent."""
+    target = Path(path) if path else PARAMS_FILE
+    if not target.exists():
+        return FusionParams.from_dict(DEFAULT_PARAMS)
+    return FusionParams.from_dict(json.loads(target.read_text()))
+
+
+@dataclass
+class FusionResult:
+    final: pd.Series  # candidate -> final score, higher is better (NaN: no evidence at all)
+    contributions: pd.DataFrame  # candidate x component; rows sum to `final`
+    method: str
+    notes: list[str] = field(default_factory=list)
+
+
+def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
+    """Robust z-score across candidates: (x − median) / (1.4826·MAD), clipped to ±clip.
+
+    Falls back to the (population) standard deviation when the MAD is zero (more than half
+    the values tie), and to all zeros when every value ties. NaN stays NaN.
+    """
+    x = pd.to_numeric(values, errors="coerce").astype(float)
+    x = x.where(np.isfinite(x))
+    present = x.dropna()
+    if present.empty:
+        return x
+    centre = float(present.median())
+    scale = 1.4826 * float((present - centre).abs().median())
+    if not scale > 1e-12 * max(1.0, abs(centre)):
+        scale = float(present.std(ddof=0))
+    if not scale > 1e-12 * max(1.0, abs(centre)):
+        return x.where(x.isna(), 0.0)
+    return ((x - centre) / scale).clip(-clip, clip)
+
+
+def fuse_scores(
+    scores: pd.DataFrame,
+    entries: Mapping[str, object | None],
+    signals: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    params: FusionParams | None = None,
+) -> FusionResult:
+    """Fuse a candidate × probe table (higher = better) with priors and signals.
+
+    ``entries`` maps candidate id to its catalog Entry (or None when unknown: fused on probes
+    only). ``signals`` is candidate × signal (see advisor.ranking.signals), "badness" in
+    absolute units; missing signals are ignored.
+    """
+    params = params or load_params()
+    if not isinstance(scores, pd.DataFrame):
+        raise AdvisorError("scores must be a pandas DataFrame (candidate x probe)")
+    candidates = [str(c) for c in scores.index]
+    if len(set(candidates)) != len(candidates):
+        dupes = sorted({c for c in candidates if candidates.count(c) > 1})
+        raise AdvisorError(f"scores has duplicate candidates {dupes}; give one row each")
+    table = scores.copy()
+    table.index = candidates
+    notes: list[str] = []
+
+    contributions = pd.DataFrame(index=candidates, dtype=float)
+    probe_cols = [c for c in table.columns if table[c].notna().any()]
+    dropped = [c for c in table.columns if c not in probe_cols]
+    if dropped:
+        notes.append(f"probes with no scores ignored: {', '.join(map(str, dropped))}")
+    if len(candidates) > 1:
+        # A column that is the same for every candidate says nothing about which is better;
+        # counting it would only dilute the informative ones.
+        flat = [c for c in probe_cols if _distinct(table[c]) < 2]
+        if flat:
+            notes.append(f"probes equal for every candidate ignored: {', '.join(map(str, flat))}")
+        probe_cols = [c for c in probe_cols if c not in flat]
+    z = pd.DataFrame({p: robust_z(table[p], params.clip) for p in probe_cols}, index=candidates)
+    fitted_weights, prior_weight = params.for_probes(probe_cols)
+    weights = pd.Series(fitted_weights, index=probe_cols, dtype=float)
+    weights = weights[weights > 0]
+    has_probe = z[weights.index].notna() if len(weights) else pd.DataFrame(index=candidates)
+    probe_mass = has_probe.mul(weights, axis=1).sum(axis=1) if len(weights) else None
+
+    prior_raw = prior_components({c: entries.get(c) for c in candidates})
+    prior_z = pd.DataFrame(
+        {k: robust_z(prior_raw[k], params.clip) for k in PRIOR_COMPONENTS}, index=candidates
+    )
+    pw = pd.Series({k: params.prior_component_weights.get(k, 0.0) for k in PRIOR_COMPONENTS})
+    pw = pw[[w > 0 and _distinct(prior_raw[k]) >= 2 for k, w in pw.items()]]
+    prior_mass = prior_z[pw.index].notna().mul(pw, axis=1).sum(axis=1)
+    prior_part = (prior_z[pw.index].fillna(0.0).mul(pw, axis=1).sum(axis=1)
+                  / prior_mass.where(prior_mass > 0)).fillna(0.0)
+    any_prior = bool((prior_mass > 0).any())
+    unknown = [c for c in candidates if entries.get(c) is None]
+    if unknown:
+        notes.append("not in the catalog, fused on probes only (no prior): " + ", ".join(unknown))
+
+    a = prior_weight if any_prior else 0.0
+    if probe_mass is None or not (probe_mass > 0).any():
+        a = 1.0 if any_prior else 0.0
+        notes.append("no probe scores: ranked by the catalog prior alone")
+    # A candidate with no prior evidence (unknown id) is judged on its probes alone, so it is
+    # neither rewarded nor punished for what the catalog does not know.
+    a_each = pd.Series(a, index=candidates).where(prior_mass > 0, 0.0)
+    if probe_mass is None or not (probe_mass > 0).any():
+        a_each[:] = a
+    for p in weights.index:
+        share = weights[p] / probe_mass.where(probe_mass > 0)
+        contributions[p] = (1.0 - a_each) * z[p] * share
+    if any_prior:
+        contributions["prior"] = (a_each * prior_part).where(prior_mass > 0)
+
+    for name, values in _signal_penalties(signals, candidates, params).items():
+        contributions[name] = values
+
+    # Any score (even one that ties with everybody) or any catalog fact is evidence; a
+    # candidate with neither gets NaN and ranks last.
+    evidence = table.notna().any(axis=1) | (prior_mass > 0)
+    if len(candidates) == 1 and entries.get(candidates[0]) is not None:
+        evidence[:] = True  # a lone catalog candidate: nothing to compare, but rankable
+    final = contributions.fillna(0.0).sum(axis=1).where(evidence)
+    contributions = contributions.where(evidence, np.nan)
+    return FusionResult(final=final.rename("final_score"), contributions=contributions,
+                        method=describe(params, weights, a), notes=notes)
+
+
+def _distinct(values: pd.Series) -> int:
+    x = pd.to_numeric(values, errors="coerce").astype(float)
+    return int(x[np.isfinite(x)].nunique())
+
+
+def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) -> dict:
+    """Negative contributions for domain mismatch, relative to the best-matched candidate."""
+    if signals is None:
+        return {}
+    frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame.from_dict(
+        dict(signals), orient="index")
+    frame = frame.reindex([c for c in candidates])
+    if "size_mismatch" not in frame.columns and "upscale_factor" in frame.columns:
+        # Octaves between the model's native input size and the data's image size.
+        factor = pd.to_numeric(frame["upscale_factor"], errors="coerce").astype(float)
+        frame["size_mismatch"] = np.abs(np.log2(factor.where(factor > 0)))
+    out = {}
+    for name, weight in params.signal_weights.items():
+        if name not in frame.columns or not weight:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        if values.notna().sum() < 2 or float(values.max() - values.min()) <= 0:
+            continue  # the same for every candidate: says nothing about which is better
+        out[f"signal:{name}"] = -float(weight) * (values - values.min()).fillna(0.0)
+    return out
+
+
+def describe(params: FusionParams, weights: pd.Series, prior_weight: float) -> str:
+    used = ", ".join(f"{p} {w:g}" for p, w in weights.items()) or "none"
+    text = f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe " \
+           f"weights {used}; prior weight {prior_weight:g}"
+    return f"{text}; parameters: {params.provenance or 'built-in'}"
+
+
+def fuse(scores, candidates=None):
+    """Public ``advisor.fuse``: rank candidates from a table of probe scores computed anywhere.
+
+    ``scores``: a DataFrame (index or a ``candidate`` column = candidate ids; one numeric
+    column per probe, higher = better) or a list of dicts with those keys. ``candidates``:
+    None (every row, ids looked up in the catalog), a list of ids (those rows only), or a
+    mapping row id -> Entry / catalog id. Unknown ids are fused on probes only, with a note.
+    """
+    from advisor.ranking.table_input import entries_for, scores_frame
+
+    table = scores_frame(scores)
+    entries = entries_for(table, candidates)
+    table = table.loc[list(entries)]
+    result = fuse_scores(table, entries)
+    from advisor.ranking.result import build_ranking
+
+    settings = {"source": "advisor.fuse", "notes": result.notes, "probes": list(table.columns)}
+    return build_ranking(table, entries, result, settings=settings)
+

@@ -1,0 +1,322 @@
+"""The result of a ranking: one record per candidate, best first, plus how it was made.
+
+``build_ranking`` is the one place records are assembled, so ``advisor.rank`` and
+``advisor.fuse`` (scores computed elsewhere) produce identical shapes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.errors import AdvisorError
+
+# Catalog facts copied into every record (None when the candidate is not in the catalog).
+ENTRY_KEYS = ("params_m", "gmacs", "embed_dim", "imagenet_top1")
+UNCERTAINTY_KEYS = ("rank_low", "rank_high", "p_best", "too_close")
+
+
+@dataclass
+class Ranking:
+    records: list[dict]
+    probes: list[str]
+    failures: dict[str, str] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    fusion: str = ""
+
+    @property
+    def table(self) -> list[dict]:
+        return self.records
+
+    @property
+    def best(self) -> dict:
+        if not self.records:
+            reasons = "; ".join(f"{k}: {v}" for k, v in self.failures.items()) or "no candidates"
+            raise AdvisorError(f"the ranking is empty, so there is no best candidate ({reasons})")
+        return self.records[0]
+
+    @property
+    def candidates(self) -> list[str]:
+        return [r["candidate"] for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def to_pandas(self) -> pd.DataFrame:
+        frame = pd.DataFrame.from_records(self.records)
+        for probe in self.probes:  # nullable ints: a probe that was not computed has no rank
+            if f"{probe}_rank" in frame.columns:
+                frame[f"{probe}_rank"] = frame[f"{probe}_rank"].astype("Int64")
+        return frame
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready structure (NaN and inf become None)."""
+        return _jsonable(
+            {
+                "ranking": self.records,
+                "failures": self.failures,
+                "settings": self.settings,
+                "probes": self.probes,
+                "fusion": self.fusion,
+            }
+        )
+
+    def to_json(self, indent: int | None = 2) -> str:
+        # allow_nan=False proves the output is strict JSON.
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Ranking:
+        try:
+            obj = json.loads(text)
+            return cls(
+                records=[_nan_for_none(r, obj.get("probes", [])) for r in obj["ranking"]],
+                probes=list(obj.get("probes", [])),
+                failures=dict(obj.get("failures", {})),
+                settings=dict(obj.get("settings", {})),
+                fusion=str(obj.get("fusion", "")),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise AdvisorError(
+                f"ranking JSON is not a saved ranking ({exc}); pass the output of "
+                "`advisor rank --format json`"
+            ) from None
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        self.to_pandas().to_csv(buffer, index=False)
+        return buffer.getvalue()
+
+    def to_markdown(self, columns: list[str] | None = None) -> str:
+        columns = columns or default_columns(self)
+        lines = [
+            "| " + " | ".join(columns) + " |",
+            "|" + "|".join("---" for _ in columns) + "|",
+        ]
+        for record in self.records:
+            cells = [format_value(record.get(c)).replace("|", "\\|") for c in columns]
+            lines.append("| " + " | ".join(cells) + " |")
+        if self.failures:
+            lines.append("")
+            lines.extend(f"- failed: `{k}`: {v}" for k, v in self.failures.items())
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        top = self.records[0]["candidate"] if self.records else None
+        return (
+            f"Ranking({len(self.records)} candidates, best={top!r}, probes={self.probes}, "
+            f"failures={len(self.failures)})"
+        )
+
+
+def default_columns(ranking: Ranking) -> list[str]:
+    """The columns a person wants to see first: rank, name, score, evidence, cost."""
+    columns = ["rank", "candidate", "final_score"]
+    if ranking.records and "p_best" in ranking.records[0]:
+        columns += ["p_best", "rank_low", "rank_high"]
+    columns += list(ranking.probes)
+    columns += ["params_m", "extract_seconds"]
+    return columns
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return "-"
+        magnitude = abs(value)
+        if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
+            return f"{value:.3g}"
+        return f"{value:.3f}" if magnitude < 100 else f"{value:.1f}"
+    return str(value)
+
+
+def build_ranking(
+    scores: pd.DataFrame,
+    entries: Mapping[str, Any],
+    fusion_result: Any,
+    *,
+    extra: Mapping[str, Mapping] | pd.DataFrame | None = None,
+    uncertainty: pd.DataFrame | None = None,
+    failures: Mapping[str, str] | None = None,
+    settings: Mapping | None = None,
+) -> Ranking:
+    """Assemble records from probe scores, catalog entries and a fusion result.
+
+    scores: index = candidate id, one column per probe (higher is better, NaN = not computed).
+    fusion_result: has ``final`` (Series, higher is better), ``contributions`` (DataFrame,
+    candidate x component) and ``method``. extra: per-candidate keys merged into the
+    record (extract_seconds, cached, probe_seconds...). uncertainty: rank_low, rank_high,
+    p_best, too_close per candidate.
+    """
+    scores = _as_frame(scores)
+    probes = [str(c) for c in scores.columns]
+    final = pd.Series(fusion_result.final, dtype=float)
+    candidates = list(dict.fromkeys([*map(str, scores.index), *map(str, final.index)]))
+    final = final.reindex(candidates)
+    scores = scores.reindex(candidates)
+    probe_ranks = scores.rank(axis=0, ascending=False, method="min")
+    contributions = getattr(fusion_result, "contributions", None)
+    extra_rows = _extra_rows(extra)
+
+    # Best first; candidates without a final score go last; ties by id for stability.
+    order = sorted(
+        candidates,
+        key=lambda c: (math.isnan(final[c]), -_num(final[c], 0.0), c),
+    )
+    records = []
+    for position, candidate in enumerate(order, start=1):
+        entry = entries.get(candidate) if entries else None
+        record: dict[str, Any] = {
+            "candidate": candidate,
+            "rank": position,
+            "final_score": _num(final[candidate]),
+        }
+        if uncertainty is not None and candidate in uncertainty.index:
+            for key in UNCERTAINTY_KEYS:
+                if key in uncertainty.columns:
+                    record[key] = _plain(uncertainty.at[candidate, key])
+        for probe in probes:
+            record[probe] = _num(scores.at[candidate, probe])
+        for probe in probes:
+            rank = probe_ranks.at[candidate, probe]
+            record[f"{probe}_rank"] = None if math.isnan(rank) else int(rank)
+        for key in ENTRY_KEYS:
+            record[key] = _plain(getattr(entry, key, None)) if entry is not None else None
+        record["availability"] = _availability(entry)
+        record.update({k: _plain(v) for k, v in extra_rows.get(candidate, {}).items()})
+        record["why"] = explain(candidate, record, probes, len(candidates), contributions)
+        records.append(record)
+
+    return Ranking(
+        records=records,
+        probes=probes,
+        failures=dict(failures or {}),
+        settings=dict(settings or {}),
+        fusion=str(getattr(fusion_result, "method", "")),
+    )
+
+
+def explain(
+    candidate: str,
+    record: Mapping[str, Any],
+    probes: list[str],
+    total: int,
+    contributions: pd.DataFrame | None,
+) -> str:
+    """One short sentence: the strongest and the weakest evidence for this candidate."""
+    parts = _contribution_parts(candidate, contributions)
+    if parts is None:
+        ranked = [(p, record.get(f"{p}_rank")) for p in probes if record.get(f"{p}_rank")]
+        if not ranked:
+            return "No probe could be computed for this candidate."
+        ranked.sort(key=lambda item: (item[1], item[0]))
+        parts = [(p, None) for p, _ in ranked]
+    labels = [_evidence_label(name, value, record, total) for name, value in parts]
+    if len(labels) == 1:
+        return f"Only evidence: {labels[0]}."
+    return f"Strongest evidence: {labels[0]}; weakest: {labels[-1]}."
+
+
+def _contribution_parts(
+    candidate: str, contributions: pd.DataFrame | None
+) -> list[tuple[str, float]] | None:
+    if contributions is None or candidate not in getattr(contributions, "index", ()):
+        return None
+    row = pd.to_numeric(contributions.loc[candidate], errors="coerce").dropna()
+    if row.empty:
+        return None
+    ordered = row.sort_values(ascending=False, kind="mergesort")
+    picks = [0, len(ordered) - 1] if len(ordered) > 1 else [0]
+    return [(str(ordered.index[i]), float(ordered.iloc[i])) for i in picks]
+
+
+def _evidence_label(name: str, contribution: float | None, record: Mapping, total: int) -> str:
+    rank = record.get(f"{name}_rank")
+    if rank is not None:
+        return f"{name} ranks it {_ordinal(rank)} of {total}"
+    if contribution is not None:
+        return f"{name} ({contribution:+.2f})"
+    return name
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _availability(entry: Any) -> str | None:
+    if entry is None:
+        return None
+    try:
+        return entry.availability()
+    except Exception:  # noqa: BLE001 - availability must never break a result
+        return None
+
+
+def _as_frame(scores: pd.DataFrame | list[dict] | Mapping) -> pd.DataFrame:
+    if isinstance(scores, pd.DataFrame):
+        frame = scores.copy()
+    elif isinstance(scores, list):
+        frame = pd.DataFrame.from_records(scores)
+        if "candidate" not in frame.columns:
+            raise AdvisorError("scores records need a 'candidate' key naming each candidate")
+        frame = frame.set_index("candidate")
+    else:
+        frame = pd.DataFrame.from_dict(dict(scores), orient="index")
+    frame.index = frame.index.map(str)
+    return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+
+
+def _extra_rows(extra: Mapping[str, Mapping] | pd.DataFrame | None) -> dict[str, dict]:
+    if extra is None:
+        return {}
+    if isinstance(extra, pd.DataFrame):
+        return {str(k): row.to_dict() for k, row in extra.iterrows()}
+    return {str(k): dict(v) for k, v in extra.items()}
+
+
+def _num(value: Any, default: float = math.nan) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(number) and not math.isnan(default) else number
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars so records compare and serialise simply."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    value = _plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _nan_for_none(record: dict, probes: list[str]) -> dict:
+    """JSON null -> NaN for numeric keys, so a reloaded ranking equals the original."""
+    numeric = {"final_score", "p_best", *probes}
+    return {k: (math.nan if v is None and k in numeric else v) for k, v in record.items()}

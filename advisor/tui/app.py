@@ -1,0 +1,127 @@
+"""The advisor's terminal app: five steps (data, candidates, scoring, ranking, fine-tune).
+
+Each step is a Textual mode with its own screen, so a running scoring or training job keeps
+going while the user looks elsewhere. Slow work runs in thread workers on the screens;
+this class owns the shared :class:`Session` and the navigation between steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from advisor.tui.candidates_screen import CandidatesScreen
+from advisor.tui.commands import AdvisorCommands
+from advisor.tui.data_screen import DataScreen
+from advisor.tui.finetune_screen import FinetuneScreen
+from advisor.tui.help_screen import HelpScreen
+from advisor.tui.ranking_screen import RankingScreen
+from advisor.tui.reasons import reason
+from advisor.tui.scoring_screen import ScoringScreen
+from advisor.tui.state import Session
+from advisor.tui.step_bar import STEPS
+
+DEMO_DATASET = "digits"
+
+
+class AdvisorApp(App):
+    """``AdvisorApp(data="digits")`` opens on that data; ``demo=True`` on the demo dataset."""
+
+    CSS_PATH = Path(__file__).with_name("advisor.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "advisor"
+    MODES = {
+        "data": DataScreen,
+        "candidates": CandidatesScreen,
+        "scoring": ScoringScreen,
+        "ranking": RankingScreen,
+        "finetune": FinetuneScreen,
+    }
+    COMMANDS = App.COMMANDS | {AdvisorCommands}
+    BINDINGS = [
+        *(Binding(str(n), f"goto('{mode}')", title, show=False)
+          for n, (mode, title) in enumerate(STEPS, start=1)),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, data: str | None = None, *, demo: bool = False,
+                 catalog_files: Sequence[str | Path] = (), catalog=None) -> None:
+        """``catalog_files`` add user TOML files to the built-in catalog; ``catalog`` (a
+        ``catalog.Catalog``) replaces it altogether."""
+        super().__init__()
+        self.session = Session(catalog=catalog)
+        self.initial_spec = data if data else (DEMO_DATASET if demo else None)
+        self.catalog_files = tuple(catalog_files)
+
+    def on_mount(self) -> None:
+        self.switch_mode("data")
+
+    # ---- shared state ---------------------------------------------------------------------
+
+    def catalog(self):
+        """The candidate catalog, loaded once (built-ins plus ``catalog_files``)."""
+        if self.session.catalog is None:
+            try:
+                from catalog import load_catalog
+
+                self.session.catalog = load_catalog(self.catalog_files)
+            except Exception as exc:
+                self.notify(reason(exc), title="Cannot read the catalog", severity="error",
+                            markup=False)
+        return self.session.catalog
+
+    def entry(self, candidate: str):
+        """The catalog entry of ``candidate``, or None (e.g. an ad-hoc local model)."""
+        catalog = self.catalog()
+        try:
+            return catalog.get(candidate) if catalog is not None else None
+        except Exception:
+            return None
+
+    def set_data(self, data, spec: str) -> None:
+        old = self.session.modality
+        self.session.data, self.session.data_spec = data, spec
+        if data.modality != old:
+            self.session.selected = []  # the candidates screen picks new defaults
+
+    def set_ranking(self, ranking) -> None:
+        self.session.ranking = ranking
+
+    # ---- navigation and actions (also reachable from the command palette) ------------------
+
+    async def action_goto(self, mode: str) -> None:
+        if mode == "candidates":
+            self.catalog()
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+
+    async def action_screen_action(self, mode: str, action: str) -> None:
+        """Run ``action`` on the screen of step ``mode`` (switching to it first)."""
+        await self.action_goto(mode)
+        await self.run_action(action, self.screen)
+
+    async def action_start_scoring(self) -> None:
+        session = self.session
+        if session.data is None:
+            self.notify("load a dataset first (1)", severity="warning")
+            return
+        if not session.selected:
+            self.notify("select at least one candidate (space toggles)", severity="warning")
+            return
+        await self.action_goto("scoring")
+        await self.screen.start(session.data, list(session.selected), session.budget)
+
+    async def open_finetune(self, candidate: str) -> None:
+        self.session.finetune_candidate = candidate
+        await self.action_goto("finetune")
+
+    async def action_load_demo(self) -> None:
+        await self.action_goto("data")
+        self.screen.load(DEMO_DATASET)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

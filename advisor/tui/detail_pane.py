@@ -1,0 +1,73 @@
+"""Everything about the highlighted candidate: probe scores and ranks, metadata, why."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+METADATA = (
+    ("architecture", "architecture"), ("family", "family"), ("params_m", "params (M)"),
+    ("gmacs", "GMACs"), ("input_size", "input size"), ("embed_dim", "embedding width"),
+    ("imagenet_top1", "ImageNet top-1 (%)"), ("pretraining_data", "pretrained on"),
+    ("licence", "licence"), ("source", "source"), ("cpu_latency_ms", "CPU latency (ms)"),
+    ("year", "year"),
+)
+
+
+def _value(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def why_lines(why) -> list[str]:
+    if why is None:
+        return []
+    if isinstance(why, str):
+        return [line for line in why.splitlines() if line.strip()]
+    if isinstance(why, dict):
+        return [f"{k}: {_value(v)}" for k, v in why.items()]
+    return [str(item) for item in why]
+
+
+def detail_markup(record: dict, probes: list[str], entry=None, total: int | None = None) -> str:
+    """Rich markup for one ranking record (plus its catalog entry when known)."""
+    name = escape(str(record.get("candidate")))
+    rank = record.get("rank")
+    of = f" of {total}" if total else ""
+    lines = [f"[b]{name}[/]", f"rank [b]{_value(rank)}[/]{of} · final score [b]{_value(record.get('final_score'))}[/]"]
+    if record.get("rank_low") is not None and record.get("rank_high") is not None:
+        lines.append(f"rank range (bootstrap): {record['rank_low']}–{record['rank_high']}"
+                     + (f" · P(best) {record['p_best']:.2f}" if record.get("p_best") is not None else ""))
+    if record.get("too_close"):
+        lines.append("[yellow]too close to call against its neighbours[/]")
+    lines += ["", "[b]probe          score      rank[/]"]
+    for probe in probes:
+        lines.append(f"{escape(probe):<14} {_value(record.get(probe)):>9}  {_value(record.get(probe + '_rank')):>5}")
+    reasons = why_lines(record.get("why"))
+    if reasons:
+        lines += ["", "[b]why it ranks here[/]"] + [f"• {escape(r)}" for r in reasons]
+    lines += ["", "[b]metadata[/]"]
+    lines.append(f"availability: {_value(record.get('availability'))} · "
+                 f"features: {_value(record.get('extract_seconds'))} s")
+    if entry is not None:
+        for key, label in METADATA:
+            value = getattr(entry, key, None)
+            if value not in (None, ""):
+                lines.append(f"{label}: {escape(_value(value))}")
+        if getattr(entry, "notes", ""):
+            lines.append(f"[dim]{escape(entry.notes)}[/]")
+    return "\n".join(lines)
+
+
+class DetailPane(VerticalScroll):
+    """Scrollable detail text of the highlighted ranking row."""
+
+    def compose(self):
+        yield Static("Highlight a candidate to see why it ranks where it does.", id="detail-text")
+
+    def show(self, record: dict, probes: list[str], entry=None, total: int | None = None) -> None:
+        self.query_one("#detail-text", Static).update(detail_markup(record, probes, entry, total))

@@ -1,0 +1,40 @@
+"""The ? screen: the flow and every key, step by step."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# advisor: which backbone should you fine-tune?
+
+Five steps; the number keys jump between them (when no text field has focus).
+**ctrl+p** opens the command palette with every action, **?** this help, **q** quits.
+
+| step | keys |
+|---|---|
+| **1 Data** | ↑↓ + enter load a built-in dataset · **/** type a path (tab completes) · **n** next |
+| **2 Candidates** | **space**/enter toggle · **a** select shown · **x** clear · **d** defaults · **/** search · **s** score |
+| **3 Scoring** | **escape** or **c** cancel · **n** ranking (opens by itself when done) |
+| **4 Ranking** | ↑↓ highlight · **s** cycle sort column · **r** reverse · click a header to sort · **x** cost axis · **e** export · **f** fine-tune highlighted |
+| **5 Fine-tune** | edit the form · **ctrl+s** start · **escape**/**c** cancel · **r** resume |
+
+Scoring and training run in background threads: the screen stays live, and cancelling
+stops at the next batch. A cancelled fine-tune keeps a checkpoint that **r** resumes.
+
+The ranking's **final** score fuses the probes (and catalog priors); **rank range** is the
+bootstrap interval; the plot marks the Pareto front of score against cost.
+
+Press **escape** or **?** to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Markdown(HELP)

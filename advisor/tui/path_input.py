@@ -1,0 +1,89 @@
+"""Completion and inline validation for a typed dataset path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.suggester import Suggester
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input
+
+# What advisor.data.load_data reads besides built-in names and image folders.
+SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".npz")
+
+
+class PathSuggester(Suggester):
+    """Suggests the first file or folder that completes the typed path (folders end in /)."""
+
+    def __init__(self) -> None:
+        # Paths are case-sensitive and the file system changes: no casefold, no cache.
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, prefix = os.path.split(expanded)
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and (prefix.startswith(".") or not name.startswith(".")):
+                if name == prefix:
+                    continue
+                completed = os.path.join(folder, name)
+                if os.path.isdir(completed):
+                    completed += os.sep
+                # Keep the user's "~" rather than showing the expanded home folder.
+                if value.startswith("~"):
+                    completed = "~" + completed[len(os.path.expanduser("~")):]
+                return completed
+        return None
+
+
+def check_data_path(value: str, builtin_names: tuple[str, ...] = ()) -> str | None:
+    """Why ``value`` cannot be loaded, or None when it looks loadable."""
+    value = value.strip()
+    if not value:
+        return "type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name"
+    if value in builtin_names:
+        return None
+    path = Path(os.path.expanduser(value))
+    if not path.exists():
+        return f"{value} does not exist; check the path (tab completes names)"
+    if path.is_dir():
+        return None
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return (
+            f"{path.name} is a {path.suffix or 'suffix-less'} file; the advisor reads image "
+            f"folders and {', '.join(SUPPORTED_SUFFIXES)} files"
+        )
+    return None
+
+
+class DataPathValidator(Validator):
+    """Inline validation for the path Input, using :func:`check_data_path`."""
+
+    def __init__(self, builtin_names: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.builtin_names = builtin_names
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = check_data_path(value, self.builtin_names)
+        return self.success() if problem is None else self.failure(problem)
+
+
+class PathInput(Input):
+    """An Input whose tab key accepts the path completion (and moves on when there is none)."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete path", show=False)]
+
+    def action_complete(self) -> None:
+        if self._suggestion and len(self._suggestion) > len(self.value):
+            self.value = self._suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()

@@ -1,0 +1,89 @@
+"""Export -> advisor.load -> predict, frozen-feature heads, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from finetune_helpers import REFERENCE, small_digits, tiny_backbone
+
+import advisor
+from advisor.cli.main import main
+from advisor.data import LabelledData, load_data, split
+
+
+def test_loaded_model_reproduces_the_test_report(reference_run):
+    reference, _ = reference_run
+    predictor = advisor.load(reference.run_dir)
+    assert predictor.labels == [str(i) for i in range(10)] and predictor.input_kind == "image"
+    _, _, test = split(small_digits(), val=0.15, test=0.15, seed=0)
+    predicted = predictor.predict([test.image(i) for i in range(len(test))])
+    truth = [test.class_names[y] for y in test.labels]
+    accuracy = float(np.mean([p == t for p, t in zip(predicted, truth)]))
+    assert accuracy == pytest.approx(reference.test_accuracy, abs=1e-9)
+    probs = predictor.predict_proba([test.image(0)])
+    assert probs.shape == (1, 10) and probs.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_cli_predict_labels_image_files_as_json(reference_run, tmp_path, capsys):
+    reference, _ = reference_run
+    _, _, test = split(small_digits(), val=0.15, test=0.15, seed=0)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(3):
+        test.image(i).save(folder / f"img{i}.png")
+    main(["predict", str(reference.run_dir), str(folder), "--format", "json", "--top", "2"])
+    rows = json.loads(capsys.readouterr().out)
+    expected = advisor.load(reference.run_dir).predict([str(folder / f"img{i}.png") for i in range(3)])
+    assert [r["label"] for r in rows] == expected
+    assert all(len(r["top"]) == 2 and 0 <= r["score"] <= 1 for r in rows)
+
+
+def test_cli_predict_missing_input_exits_2(reference_run, capsys):
+    reference, _ = reference_run
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(reference.run_dir), "/no/such/image.png"])
+    assert exit_info.value.code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_finetune_json_summary_and_errors(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    labels = np.array(["pos", "neg"] * 100)
+    features = rng.normal(size=(200, 4)).astype(np.float32)
+    features[:, 0] += np.where(labels == "pos", 3.0, -3.0)  # one clearly informative column
+    table = tmp_path / "data.npz"
+    np.savez(table, features=features, labels=labels)
+    out = tmp_path / "run"
+    main(["finetune", str(table), "--output", str(out), "--epochs", "10", "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["test_accuracy"] > 0.9 and summary["frozen_backbone"] is True
+    assert summary["run_dir"] == str(out) and summary["best_epoch"] >= 1
+    with pytest.raises(SystemExit) as exit_info:  # the folder exists now
+        main(["finetune", str(table), "--output", str(out)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "Traceback" not in err
+
+
+def test_features_head_learns_digits_pixels(tmp_path):
+    digits = load_data("digits")
+    data = LabelledData(name="digit-pixels", modality="features", labels=digits.labels,
+                        class_names=digits.class_names, source="test",
+                        features=digits.image_arrays.reshape(len(digits), -1).astype(np.float32))
+    result = advisor.finetune(data, output=tmp_path / "run", epochs=5)
+    assert result.frozen_backbone and result.test_accuracy > 0.85
+    predictor = advisor.load(result.export_dir)
+    predicted = predictor.predict(data.features[:200])
+    assert np.mean([p == data.class_names[y] for p, y in zip(predicted, data.labels[:200])]) > 0.85
+    assert predictor.predict_proba(data.features[:5]).shape == (5, 10)
+
+
+def test_freeze_backbone_trains_a_head_on_backbone_features(tmp_path):
+    result = advisor.finetune(small_digits(), tiny_backbone(), output=tmp_path / "run",
+                              freeze_backbone=True, epochs=2, seed=0)
+    assert result.frozen_backbone and result.config["frozen_backbone"]
+    predictor = advisor.load(result.run_dir)
+    assert predictor.input_kind == "image"
+    assert len(predictor.predict([small_digits().image(0)])) == 1

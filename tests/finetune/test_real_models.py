@@ -1,0 +1,49 @@
+"""Real pretrained backbones (offline weights packages) fine-tuned for real on small subsets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from finetune_helpers import relabel
+
+import advisor
+from advisor.cli.main import main
+from advisor.data import load_data, subsample
+
+pytestmark = pytest.mark.slow
+
+
+def test_efficientnet_lite0_learns_digits_via_cli(tmp_path, capsys):
+    data = subsample(load_data("digits"), 240, seed=0)[0]
+    folder = tmp_path / "digits"
+    for i in range(len(data)):  # a real image folder, as a user would give it
+        target = folder / data.class_names[data.labels[i]]
+        target.mkdir(parents=True, exist_ok=True)
+        data.image(i).save(target / f"{i}.png")
+    out = tmp_path / "run"
+    main(["finetune", str(folder), "--model", "tf_efficientnet_lite0.in1k", "--output", str(out), "--epochs", "3",
+          "--image-size", "64", "--augment", "light", "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["test_accuracy"] > 0.4  # 10 classes: chance is 0.1
+    assert summary["frozen_backbone"] is False and summary["epochs_run"] == 3
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["architecture"] == "tf_efficientnet_lite0" and config["data_config"]["input_size"] == [3, 64, 64]
+    main(["predict", str(out), str(folder / "3"), "--format", "json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(list((folder / "3").iterdir()))
+    assert np.mean([r["label"] == "3" for r in rows]) > 0.4
+
+
+def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
+    nouns = load_data("wordnet-nouns")
+    data = relabel(nouns, ["noun.animal", "noun.food", "noun.artifact", "noun.person"])
+    data = subsample(data, 240, seed=0)[0]
+    result = advisor.finetune(data, "sentence-transformers/all-MiniLM-L6-v2", output=tmp_path / "run", epochs=2,
+                              max_length=48, seed=0)
+    assert result.test_accuracy > 0.6  # 4 classes: chance is 0.25
+    assert result.history[0]["phase"] == "head" and result.history[1]["phase"] == "full"
+    predictor = advisor.load(result.run_dir)
+    labels = predictor.predict(["a domestic animal with four legs that barks", "a sweet baked food made of flour"])
+    assert labels == ["noun.animal", "noun.food"]

@@ -1,0 +1,190 @@
+"""advisor.rank on real data with real weights: EfficientNet-Lite0 against a random-init control.
+
+One ranking is computed per module (digits, 100 examples) and reused; the re-rank from the
+feature cache must reproduce it exactly without a forward pass.
+"""
+
+import json
+import math
+import threading
+
+import pytest
+
+import advisor
+from advisor.errors import AdvisorError, Cancelled
+from catalog import Entry
+from tests.helpers.datasets import make_features_npz
+
+pytestmark = pytest.mark.slow
+
+LITE0 = "efficientnet_lite0"
+BUDGET = 100
+PROBES = ["logme", "hscore", "knn", "leep"]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return advisor.load_data("digits")
+
+
+@pytest.fixture(scope="module")
+def random_control():
+    """A tiny timm network with random weights: no pretrained knowledge at all."""
+    from advisor.models import load_backbone
+
+    entry = Entry(id="test_efficientnet.random", modality="image", source="timm",
+                  architecture="test_efficientnet", family="efficientnet")
+    return load_backbone(entry, pretrained=False, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("rank-cache")
+
+
+@pytest.fixture(scope="module")
+def first_run(digits, random_control, cache_dir):
+    events = []
+    ranking = advisor.rank(digits, candidates=[LITE0, random_control], probes=PROBES,
+                           budget=BUDGET, cache_dir=cache_dir, seed=0, progress=events.append,
+                           bootstrap=8)
+    return ranking, events
+
+
+def test_pretrained_outranks_random_init(first_run):
+    ranking, _ = first_run
+    assert [r["rank"] for r in ranking.table] == [1, 2]
+    assert LITE0 in ranking.best["candidate"]
+    control = ranking.records[1]
+    assert control["candidate"] == "test_efficientnet.random"
+    # Not only the fused score: the label-aware probes agree on their own.
+    for probe in ("logme", "knn"):
+        assert ranking.best[f"{probe}_rank"] == 1, probe
+    assert ranking.best["knn"] > control["knn"] + 0.1
+
+
+def test_records_have_the_documented_keys(first_run):
+    ranking, _ = first_run
+    best = ranking.best
+    for key in ["candidate", "rank", "final_score", *PROBES, *(f"{p}_rank" for p in PROBES),
+                "params_m", "gmacs", "embed_dim", "imagenet_top1", "extract_seconds", "cached",
+                "probe_seconds", "availability", "why"]:
+        assert key in best, key
+    assert best["availability"] == "offline" and best["embed_dim"] == 1280
+    assert best["extract_seconds"] > 0 and best["cached"] is False
+    assert math.isfinite(best["final_score"]) and best["why"].startswith("Strongest")
+
+
+def test_bootstrap_gives_rank_intervals(first_run):
+    pytest.importorskip("advisor.ranking.uncertainty", reason="the trust work is not installed")
+    ranking, _ = first_run
+    assert ranking.settings["bootstrap_resamples"] == 8
+    for record in ranking.records:
+        assert 1 <= record["rank_low"] <= record["rank_high"] <= 2
+        assert 0.0 <= record["p_best"] <= 1.0
+    assert ranking.best["p_best"] >= ranking.records[1]["p_best"]
+
+
+def test_leep_needs_a_source_head(first_run):
+    ranking, _ = first_run
+    by_id = {r["candidate"]: r for r in ranking.records}
+    assert math.isfinite(ranking.best["leep"])  # the ImageNet head of Lite0
+    # timm's test model also has a (random) classifier head, so LEEP is computed for it too,
+    # but it carries no knowledge: LEEP must prefer the real one.
+    assert by_id["test_efficientnet.random"]["leep_rank"] in (2, None)
+
+
+def test_settings_record_how_to_reproduce(first_run, digits):
+    ranking, _ = first_run
+    s = ranking.settings
+    assert s["data"]["fingerprint"] == digits.fingerprint()
+    assert s["data"]["n_used"] == BUDGET and s["data"]["n_total"] == len(digits)
+    assert sum(s["data"]["class_counts_used"].values()) == BUDGET
+    assert s["budget"] == BUDGET and s["seed"] == 0 and len(s["subsample_indices_sha256"]) == 16
+    assert s["probes"] == PROBES and s["versions"]["torch"]
+    json.loads(ranking.to_json())  # strict JSON
+
+
+def test_progress_events_follow_the_contract(first_run):
+    _, events = first_run
+    kinds = [e["kind"] for e in events if e["kind"] != "extract"]
+    assert kinds == ["candidate_start", "probe", "candidate_done"] * 2
+    for event in events:
+        assert set(event) >= {"kind", "candidate", "done", "total", "record", "reason", "cached"}
+        assert event["total"] == 2
+    done = [e for e in events if e["kind"] == "candidate_done"]
+    assert [e["done"] for e in done] == [1, 2]
+    assert math.isfinite(done[0]["record"]["logme"])
+    assert any(e["kind"] == "extract" for e in events)
+
+
+def test_cache_hit_rerank_is_identical_and_free(first_run, digits, random_control, cache_dir):
+    ranking, _ = first_run
+    again = advisor.rank(digits, candidates=[LITE0, random_control], probes=PROBES,
+                         budget=BUDGET, cache_dir=cache_dir, seed=0, bootstrap=8)
+    assert again.candidates == ranking.candidates
+    for old, new in zip(ranking.records, again.records, strict=True):
+        assert new["cached"] is True and new["extract_seconds"] == 0.0
+        for key in ["final_score", *PROBES, "p_best", "rank_low", "rank_high"]:
+            if key not in old:  # uncertainty keys exist only with the trust work installed
+                continue
+            assert new[key] == old[key] or (math.isnan(new[key]) and math.isnan(old[key])), key
+
+
+def test_a_failing_candidate_is_reported_and_the_others_rank(digits, cache_dir, tmp_path):
+    broken = Entry(id="my_broken_checkpoint", modality="image", source="local",
+                   architecture="resnet18", local_path=str(tmp_path / "missing.safetensors"))
+    ranking = advisor.rank(digits, candidates=[LITE0, broken], probes=["logme"], budget=BUDGET,
+                           cache_dir=cache_dir, bootstrap=False)
+    assert [r["candidate"] for r in ranking.records] == [ranking.best["candidate"]]
+    assert LITE0 in ranking.best["candidate"]
+    assert "missing.safetensors" in ranking.failures["my_broken_checkpoint"]
+
+
+def test_every_candidate_failing_is_an_error(digits, cache_dir, tmp_path):
+    broken = Entry(id="only_broken", modality="image", source="local", architecture="resnet18",
+                   local_path=str(tmp_path / "nope.pth"))
+    with pytest.raises(AdvisorError, match="no candidate could be ranked.*only_broken"):
+        advisor.rank(digits, candidates=[broken], probes=["logme"], budget=BUDGET,
+                     cache_dir=cache_dir, bootstrap=False)
+
+
+def test_cancel_stops_before_work(digits, cache_dir):
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        advisor.rank(digits, candidates=[LITE0], probes=["logme"], budget=BUDGET,
+                     cache_dir=cache_dir, cancel=cancel)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"probes": ["logme", "no_such_probe"]}, "no_such_probe"),
+        ({"budget": 0}, "budget"),
+        ({"candidates": []}, "candidates is empty"),
+        ({"candidates": [42]}, "not a catalog id"),
+        ({"bootstrap": -1}, "bootstrap"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(digits, kwargs, message):
+    with pytest.raises(AdvisorError, match=message):
+        advisor.rank(digits, **{"candidates": [LITE0], **kwargs})
+
+
+def test_text_model_on_image_data_is_skipped_with_reason(digits, cache_dir):
+    ranking = advisor.rank(digits, candidates=[LITE0, "all-MiniLM-L6-v2"], probes=["logme"],
+                           budget=BUDGET, cache_dir=cache_dir, bootstrap=False)
+    assert len(ranking) == 1
+    (skipped,) = ranking.settings["excluded"].values()
+    assert "text model but the data are image" in skipped
+
+
+def test_precomputed_features_rank_as_one_pseudo_candidate(tmp_path):
+    path = make_features_npz(tmp_path / "features.npz", n_per_class=20, num_classes=3)
+    ranking = advisor.rank(str(path), probes=["logme", "knn"], bootstrap=False)
+    assert ranking.candidates == ["features"]
+    assert ranking.settings["data"]["n_used"] == 60
+    assert ranking.best["knn"] > 0.9  # digit pixels of 0, 1 and 2 separate well
+    with pytest.raises(AdvisorError, match="precomputed features"):
+        advisor.rank(str(path), candidates=[LITE0])

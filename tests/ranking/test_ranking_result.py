@@ -1,0 +1,114 @@
+"""Ranking records, ordering and serialisation (no models: scores given directly)."""
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from advisor.errors import AdvisorError
+from advisor.ranking.fusion import FusionResult
+from advisor.ranking.result import Ranking, build_ranking
+
+
+def _fusion(final: dict, contributions: dict | None = None) -> FusionResult:
+    final_series = pd.Series(final, dtype=float)
+    frame = pd.DataFrame(contributions or {}, index=final_series.index, dtype=float)
+    return FusionResult(final=final_series, contributions=frame, method="test fusion")
+
+
+@pytest.fixture
+def ranking() -> Ranking:
+    scores = pd.DataFrame(
+        {"logme": [0.4, 1.2, np.nan], "knn": [0.95, 0.9, 0.3]}, index=["b", "a", "c"]
+    )
+    fused = _fusion(
+        {"a": 0.8, "b": 0.7, "c": -1.0},
+        {"logme": [0.5, -0.5, np.nan], "knn": [0.1, 0.3, -1.0], "prior": [0.2, 0.0, 0.1]},
+    )
+    uncertainty = pd.DataFrame(
+        {"rank_low": [1, 1, 3], "rank_high": [2, 2, 3], "p_best": [0.6, 0.4, 0.0],
+         "too_close": [False, True, False]},
+        index=["a", "b", "c"],
+    )
+    extra = {c: {"extract_seconds": np.float64(1.5), "cached": False, "probe_seconds": 0.1}
+             for c in "abc"}
+    return build_ranking(scores, {}, fused, extra=extra, uncertainty=uncertainty,
+                         failures={"d": "weights missing"}, settings={"seed": 3})
+
+
+def test_records_are_best_first_with_contiguous_ranks(ranking):
+    assert ranking.candidates == ["a", "b", "c"]
+    assert [r["rank"] for r in ranking.table] == [1, 2, 3]
+    assert ranking.best["candidate"] == "a"
+    assert ranking.failures == {"d": "weights missing"}
+
+
+def test_probe_ranks_are_per_probe_and_missing_probe_has_no_rank(ranking):
+    by_id = {r["candidate"]: r for r in ranking.records}
+    assert by_id["a"]["logme_rank"] == 1 and by_id["b"]["logme_rank"] == 2
+    assert by_id["c"]["logme_rank"] is None and math.isnan(by_id["c"]["logme"])
+    assert [by_id[c]["knn_rank"] for c in "bac"] == [1, 2, 3]
+
+
+def test_records_carry_uncertainty_costs_and_plain_types(ranking):
+    top = ranking.best
+    assert top["p_best"] == 0.6 and top["rank_low"] == 1 and top["rank_high"] == 2
+    assert ranking.records[1]["too_close"] is True
+    assert type(top["extract_seconds"]) is float  # numpy scalars become Python scalars
+    assert set(top) >= {"candidate", "rank", "final_score", "logme", "knn", "params_m",
+                        "extract_seconds", "availability", "why"}
+
+
+def test_why_names_strongest_and_weakest_evidence(ranking):
+    by_id = {r["candidate"]: r for r in ranking.records}
+    assert by_id["a"]["why"] == "Strongest evidence: logme ranks it 1st of 3; weakest: knn ranks it 2nd of 3."
+    assert by_id["b"]["why"].startswith("Strongest evidence: knn ranks it 1st of 3")
+    # A non-probe component is named with its contribution.
+    assert "prior (+0.10)" in by_id["c"]["why"]
+
+
+def test_json_is_strict_and_round_trips(ranking):
+    text = ranking.to_json()
+    obj = json.loads(text)  # NaN would make this json invalid for strict parsers
+    assert "NaN" not in text
+    assert set(obj) == {"ranking", "failures", "settings", "probes", "fusion"}
+    assert obj["ranking"][2]["logme"] is None
+    assert obj["probes"] == ["logme", "knn"] and obj["fusion"] == "test fusion"
+    again = Ranking.from_json(text)
+    assert again.candidates == ranking.candidates
+    assert math.isnan(again.records[2]["logme"])
+    assert again.records[0] == ranking.records[0]
+
+
+def test_csv_and_pandas_and_markdown_agree(ranking):
+    frame = ranking.to_pandas()
+    assert list(frame["candidate"]) == ["a", "b", "c"]
+    assert str(frame["logme_rank"].dtype) == "Int64"
+    rows = list(csv.DictReader(io.StringIO(ranking.to_csv())))
+    assert [r["candidate"] for r in rows] == ["a", "b", "c"] and rows[0]["logme_rank"] == "1"
+    markdown = ranking.to_markdown().splitlines()
+    assert markdown[0].startswith("| rank | candidate | final_score | p_best")
+    assert markdown[2].startswith("| 1 | a | 0.800 |")
+    assert any("`d`: weights missing" in line for line in markdown)
+
+
+def test_candidate_without_final_score_goes_last():
+    scores = pd.DataFrame({"logme": [np.nan, 0.1]}, index=["x", "y"])
+    built = build_ranking(scores, {}, _fusion({"x": np.nan, "y": -3.0}))
+    assert built.candidates == ["y", "x"]
+    assert built.records[1]["why"] == "No probe could be computed for this candidate."
+
+
+def test_empty_ranking_best_explains_failures():
+    empty = Ranking(records=[], probes=["logme"], failures={"m": "no weights"})
+    with pytest.raises(AdvisorError, match="m: no weights"):
+        empty.best
+
+
+def test_from_json_rejects_other_json():
+    with pytest.raises(AdvisorError, match="advisor rank --format json"):
+        Ranking.from_json('{"rows": []}')

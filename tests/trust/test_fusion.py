@@ -1,0 +1,146 @@
+"""Properties of the prior-aware fusion (advisor.ranking.fusion)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor.errors import AdvisorError
+from advisor.ranking.fusion import FusionParams, fuse_scores, load_params, robust_z
+from catalog import Entry
+
+PARAMS = FusionParams(probe_weights={"logme": 1.0, "leep": 1.0, "knn": 1.0}, prior_weight=0.3,
+                      prior_component_weights={"imagenet_top1": 1.0, "data_scale": 0.5})
+
+
+def entry(cid, top1=None, data="in1k", params_m=10.0):
+    return Entry(id=cid, modality="image", source="timm", architecture=cid, params_m=params_m,
+                 imagenet_top1=top1, pretraining_data=data)
+
+
+def no_entries(frame):
+    return dict.fromkeys(frame.index)
+
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(finite, finite), min_size=3, max_size=8, unique_by=lambda t: t[0]),
+       st.floats(0.01, 100), st.floats(-50, 50))
+def test_invariant_to_affine_rescaling_of_a_probe(rows, scale, shift):
+    frame = pd.DataFrame(rows, columns=["logme", "leep"], index=[f"m{i}" for i in range(len(rows))])
+    before = fuse_scores(frame, no_entries(frame), params=PARAMS).final
+    rescaled = frame.assign(logme=frame["logme"] * scale + shift)
+    after = fuse_scores(rescaled, no_entries(frame), params=PARAMS).final
+    np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(finite, finite), min_size=2, max_size=8))
+def test_dominating_candidate_never_ranks_below(rows):
+    """A candidate at least as good on every probe never gets a lower final score."""
+    frame = pd.DataFrame(rows, columns=["logme", "leep"], index=[f"m{i}" for i in range(len(rows))])
+    final = fuse_scores(frame, no_entries(frame), params=PARAMS).final
+    for a in frame.index:
+        for b in frame.index:
+            if (frame.loc[a] >= frame.loc[b]).all():
+                assert final[a] >= final[b] - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finite, min_size=3, max_size=8, unique=True), st.integers(0, 7), st.floats(0.1, 1e3))
+def test_raising_one_probe_score_never_lowers_the_rank(values, which, bump):
+    frame = pd.DataFrame({"logme": values, "leep": np.linspace(0, 1, len(values))},
+                         index=[f"m{i}" for i in range(len(values))])
+    target = frame.index[which % len(values)]
+    before = fuse_scores(frame, no_entries(frame), params=PARAMS).final.rank(ascending=False)
+    frame.loc[target, "logme"] += bump
+    after = fuse_scores(frame, no_entries(frame), params=PARAMS).final.rank(ascending=False)
+    assert after[target] <= before[target]
+
+
+def test_nan_column_and_nan_cells_are_ignored():
+    frame = pd.DataFrame({"logme": [1.0, 2.0, 3.0], "leep": [np.nan] * 3,
+                          "knn": [0.5, np.nan, 0.9]}, index=["a", "b", "c"])
+    result = fuse_scores(frame, no_entries(frame), params=PARAMS)
+    assert result.final.notna().all()
+    assert list(result.final.sort_values(ascending=False).index) == ["c", "b", "a"]
+    assert any("leep" in note for note in result.notes)
+    assert "leep" not in result.contributions.columns
+    # b has no knn: its score comes from logme alone, not from a zero-filled knn.
+    assert math.isnan(result.contributions.at["b", "knn"])
+
+
+def test_prior_breaks_a_tie_between_probes():
+    frame = pd.DataFrame({"logme": [1.0, 1.0, 0.0]}, index=["small", "big", "weak"])
+    entries = {"small": entry("small", 70.0), "big": entry("big", 82.0), "weak": entry("weak", 75.0)}
+    final = fuse_scores(frame, entries, params=PARAMS).final
+    assert final["big"] > final["small"]
+    # Without the prior the two tie exactly.
+    plain = fuse_scores(frame, no_entries(frame), params=PARAMS).final
+    assert plain["big"] == pytest.approx(plain["small"])
+
+
+def test_random_init_weights_get_no_imagenet_credit():
+    frame = pd.DataFrame({"logme": [1.0, 1.0]}, index=["pre", "rand"])
+    entries = {"pre": entry("pre", 77.0), "rand": entry("rand", 77.0, data="none")}
+    final = fuse_scores(frame, entries, params=PARAMS).final
+    assert final["pre"] > final["rand"]
+
+
+def test_unknown_candidate_is_fused_on_probes_only():
+    frame = pd.DataFrame({"logme": [3.0, 2.0, 1.0]}, index=["a", "b", "mystery"])
+    entries = {"a": entry("a", 70.0), "b": entry("b", 80.0), "mystery": None}
+    result = fuse_scores(frame, entries, params=PARAMS)
+    assert math.isnan(result.contributions.at["mystery", "prior"])
+    assert result.final["mystery"] < min(result.final["a"], result.final["b"])
+    assert any("mystery" in note for note in result.notes)
+
+
+def test_contributions_sum_to_final():
+    frame = pd.DataFrame({"logme": [1.0, 2.0, 4.0], "leep": [-3.0, -1.0, -2.0]},
+                         index=["a", "b", "c"])
+    entries = {c: entry(c, t) for c, t in zip("abc", (70.0, 75.0, 80.0))}
+    result = fuse_scores(frame, entries, params=PARAMS)
+    np.testing.assert_allclose(result.contributions.sum(axis=1), result.final)
+
+
+def test_signals_penalise_unknown_tokens_only_when_they_differ():
+    frame = pd.DataFrame({"logme": [1.0, 1.0]}, index=["a", "b"])
+    same = fuse_scores(frame, no_entries(frame), {"a": {"unk_rate": 0.2}, "b": {"unk_rate": 0.2}},
+                       params=load_params())
+    assert same.final["a"] == pytest.approx(same.final["b"])
+    worse = fuse_scores(frame, no_entries(frame), {"a": {"unk_rate": 0.0}, "b": {"unk_rate": 0.3}},
+                        params=load_params())
+    assert worse.final["a"] > worse.final["b"]
+
+
+def test_robust_z_resists_an_outlier_and_handles_ties():
+    z = robust_z(pd.Series([1.0, 2.0, 3.0, 4.0, 1e9]))
+    assert z.iloc[-1] == 3.0  # clipped
+    assert z.iloc[:4].is_monotonic_increasing
+    assert (robust_z(pd.Series([5.0, 5.0, 5.0])) == 0).all()
+
+
+def test_single_candidate_gets_a_score():
+    frame = pd.DataFrame({"logme": [1.0]}, index=["only"])
+    assert fuse_scores(frame, no_entries(frame)).final["only"] == 0.0
+
+
+def test_duplicate_candidates_are_an_error():
+    frame = pd.DataFrame({"logme": [1.0, 2.0]}, index=["a", "a"])
+    with pytest.raises(AdvisorError, match="duplicate"):
+        fuse_scores(frame, no_entries(frame))
+
+
+def test_shipped_parameters_record_their_provenance():
+    params = load_params()
+    assert "leave-one-dataset-out" in params.provenance
+    weights, prior = params.for_probes(["logme", "nleep", "knn"])
+    assert weights["knn"] == params.default_probe_weight
+    assert 0.0 <= prior <= 1.0
+    assert sum(weights.values()) > 0

@@ -1,0 +1,137 @@
+"""The whole flow, keyboard only, on real data and a real (tiny) model.
+
+digits (1,797 real 8x8 images) with a probe budget of 100; candidates from a user catalog:
+a random-init timm ``test_efficientnet`` saved as safetensors, and an entry with a corrupt
+weights file that must fail with its reason while the other still ranks. Then the ranking,
+its detail pane and export, and one real epoch of fine-tuning with the final summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from advisor.tui import AdvisorApp
+from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
+                                  EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
+
+SIZE = (130, 44)
+
+
+class RecordingApp(AdvisorApp):
+    """Keeps every worker message that bubbles up from the screens."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list = []
+
+    async def _on_message(self, message) -> None:
+        self.seen.append(message)
+        await super()._on_message(message)
+
+    def of_type(self, kind) -> list:
+        return [m for m in self.seen if isinstance(m, kind)]
+
+
+async def wait_until(pilot, condition, seconds: float = 240.0, what: str = "condition") -> None:
+    steps = int(seconds / 0.1)
+    for _ in range(steps):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+@pytest.mark.slow
+def test_keyboard_flow_from_data_to_finetuned_model(tiny_catalog, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default run folder (runs/...) lands here
+    asyncio.run(drive_whole_flow(tiny_catalog, tmp_path))
+
+
+async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
+    TINY_ID, BROKEN_ID = tiny_catalog.tiny_id, tiny_catalog.broken_id
+    app = RecordingApp(catalog_files=[tiny_catalog.path])
+    async with app.run_test(size=SIZE) as pilot:
+        # 1 Data: the built-in list has focus; digits is first; enter loads it.
+        assert app.current_mode == "data"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session.data is not None, 60, "digits to load")
+        summary = text_of(app, "#summary-text")
+        assert "examples: 1797" in summary and "classes: 10" in summary
+        assert "[0] image #0 (8×8 pixels)" in text_of(app, "#samples")
+        # Probe budget: "/" focuses the path box, tab moves on to the budget.
+        await pilot.press("slash", "tab", "end", "ctrl+u", *"100", "tab")
+        assert app.session.budget == 100
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.current_mode == "candidates", 10, "candidates")
+
+        # 2 Candidates: defaults are the usable image models; narrow to the two test entries.
+        assert TINY_ID in app.session.selected and BROKEN_ID in app.session.selected
+        await pilot.press("x", "slash", *".local", "enter")
+        assert app.screen.query_one("#cand-table").row_count == 2
+        assert app.session.selected == []
+        await pilot.press("a")
+        assert app.session.selected == [TINY_ID, BROKEN_ID]
+        await pilot.press("down", "space")  # toggle the broken one off and on again
+        assert app.session.selected == [TINY_ID]
+        await pilot.press("space")
+        assert "2 selected · 2 of" in text_of(app, "#cand-status")
+        await pilot.press("s")
+
+        # 3 Scoring runs in a worker; the ranking opens by itself when done.
+        await wait_until(pilot, lambda: app.of_type(RankingDone), 300, "the ranking")
+        await wait_until(pilot, lambda: app.current_mode == "ranking", 10, "the ranking screen")
+        scored = app.of_type(CandidateScored)
+        assert [m.candidate for m in scored] == [TINY_ID]
+        assert 0.0 <= scored[0].record["knn"] <= 1.0
+        extract_steps = [m for m in app.of_type(CandidateProgress) if m.stage == "extract" and m.total]
+        assert extract_steps and extract_steps[-1].done == extract_steps[-1].total == 100
+        failed = app.of_type(CandidateFailed)
+        assert [m.candidate for m in failed] == [BROKEN_ID] and "corrupt" in failed[0].reason
+        assert any(n.title == f"{BROKEN_ID} failed" for n in app._notifications)
+
+        # 4 Ranking: the table, the detail pane, sorting and export.
+        ranking = app.session.ranking
+        assert ranking.records[0]["candidate"] == TINY_ID and BROKEN_ID in ranking.failures
+        table = app.screen.query_one("#ranking-table")
+        assert table.row_count == 1
+        detail = text_of(app, "#detail-text")
+        assert TINY_ID in detail and "rank 1 of 1" in detail and "knn" in detail
+        assert "why it ranks here" in detail
+        assert "1 failed" in text_of(app, "#ranking-title")
+        await pilot.press("s")
+        assert app.screen.sort_key == "final_score"
+        await pilot.press("e")
+        await pilot.press("end", "ctrl+u", *"out.md", "enter")
+        await pilot.pause(0.2)
+        exported = (tmp_path / "out.md").read_text()
+        assert TINY_ID in exported and "|" in exported
+
+        # 5 Fine-tune the highlighted candidate for one epoch at 32 px.
+        await pilot.press("f")
+        await wait_until(pilot, lambda: app.current_mode == "finetune", 10, "the fine-tune screen")
+        assert app.screen.focused.id == "ft-epochs"
+        await pilot.press("end", "ctrl+u", "1", "tab", "tab", "end", "ctrl+u", *"64",
+                          "tab", "end", "ctrl+u", *"32")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.of_type(FinetuneDone), 400, "fine-tuning")
+        await pilot.pause(0.2)
+        result = app.of_type(FinetuneDone)[0].result
+        assert not result.cancelled and 0.0 <= result.test_accuracy <= 1.0
+        assert result.config["recipe"]["epochs"] == 1 and result.config["recipe"]["image_size"] == 32
+        assert result.config["recipe"]["batch_size"] == 64
+        assert app.of_type(EpochFinished)[0].metrics["val_accuracy"] >= 0.0
+        assert any(m.event.get("kind") == "step" for m in app.of_type(FinetuneStep))
+        summary = text_of(app, "#ft-summary")
+        assert f"test accuracy {result.test_accuracy:.4f}" in summary
+        assert "per-class accuracy" in summary and "model saved to" in summary
+        assert str(result.export_dir) in summary
+        assert result.export_dir.exists()
+        report = json.loads((result.run_dir / "report.json").read_text())
+        assert report["test_accuracy"] == pytest.approx(result.test_accuracy)
