@@ -56,25 +56,28 @@ def _run(name, data, repeat_under_s, conn):
 
     spec = probes.REGISTRY[name]
     features, labels, source_probs = data
-    best, value = float("inf"), None
+    best, best_cpu, value = float("inf"), float("inf"), None
     for attempt in range(3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if spec.level == "set":
             half = features.shape[1] // 2
             value = spec.compute_set([dict(features=features, labels=labels),
                                       dict(features=features[:, :half], labels=labels)])
             elapsed = (time.perf_counter() - start) / 2
+            cpu = (time.process_time() - start_cpu) / 2
         else:
             value = spec.compute(features=features, labels=labels, source_probs=source_probs)
             elapsed = time.perf_counter() - start
-        best = min(best, elapsed)
+            cpu = time.process_time() - start_cpu
+        best, best_cpu = min(best, elapsed), min(best_cpu, cpu)
         if elapsed > repeat_under_s:
             break
-    conn.send((best, value))
+    conn.send((best, best_cpu))
     conn.close()
 
 
-def time_probe(name, data, timeout_s: float) -> tuple[float | None, str]:
+def time_probe(name, data, timeout_s: float) -> tuple[float | None, float | None, str]:
+    """(wall s, CPU s, table cell "wall (cpu)") for one probe in a forked child; None on failure."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_run, args=(name, data, 1.0, child))
@@ -82,14 +85,16 @@ def time_probe(name, data, timeout_s: float) -> tuple[float | None, str]:
     child.close()
     if parent.poll(timeout_s):
         try:
-            seconds, _ = parent.recv()
+            seconds, cpu = parent.recv()
         except EOFError:
             seconds = None
         proc.join()
-        return (seconds, f"{seconds:8.3f}") if seconds is not None else (None, "  failed")
+        if seconds is None:
+            return None, None, "failed"
+        return seconds, cpu, f"{seconds:.3f} ({cpu:.3f})"
     proc.kill()
     proc.join()
-    return None, f"  >{timeout_s:.0f}s"
+    return None, None, f">{timeout_s:.0f}s"
 
 
 def main(argv=None) -> int:
@@ -122,7 +127,8 @@ def main(argv=None) -> int:
             return 2
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "all"
     print(f"# probes benchmark: python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, BLAS threads={threads}, float32 input, seconds (best of up to 3)",
+          f"{os.cpu_count()} CPUs, BLAS threads={threads}, float32 input; wall seconds (CPU seconds), "
+          "best of up to 3; load average at start {:.1f}".format(os.getloadavg()[0]),
           flush=True)
     results: dict[tuple, dict[str, float | None]] = {}
     header = "| probe | " + " | ".join(f"N={n} D={d} C={c}" for n, d, c in sizes) + " |"
@@ -131,10 +137,10 @@ def main(argv=None) -> int:
         data = make_data(*size)
         results[size] = {}
         for name in names:
-            seconds, cell = time_probe(name, data, args.timeout)
-            results[size][name] = seconds
+            seconds, cpu, cell = time_probe(name, data, args.timeout)
+            results[size][name] = (seconds, cpu)
             rows[name].append(cell.strip())
-            print(f"  {name:<20} {size} {cell}", file=sys.stderr, flush=True)
+            print(f"  {name:<20} {size} {cell:>18}", file=sys.stderr, flush=True)
     print(header)
     print("|" + "---|" * (len(sizes) + 1))
     for name in names:
@@ -143,13 +149,14 @@ def main(argv=None) -> int:
     for size in sizes:
         timed = {n: s for n, s in results[size].items()
                  if probes.REGISTRY[n].level == "candidate" and n not in TARGET_EXCLUDES}
-        missing = [n for n, s in timed.items() if s is None]
-        total = sum(s for s in timed.values() if s is not None)
+        missing = [n for n, (s, _) in timed.items() if s is None]
+        total = sum(s for s, _ in timed.values() if s is not None)
+        total_cpu = sum(c for _, c in timed.values() if c is not None)
         note = f" (excluding timed-out {', '.join(missing)})" if missing else ""
         print(f"\nN={size[0]} D={size[1]} C={size[2]}: per-candidate probes except "
-              f"nleep and linear_probe together: {total:.2f} s{note}")
+              f"nleep and linear_probe together: {total:.2f} s wall, {total_cpu:.2f} s CPU{note}")
         if size == FULL_SIZES[0]:
-            logme_s = results[size].get("logme")
+            logme_s = results[size].get("logme", (None, None))[0]
             if logme_s is not None:
                 print(f"target LogME < {LOGME_TARGET_S} s: {logme_s:.3f} s "
                       f"({'met' if logme_s < LOGME_TARGET_S else 'NOT met'})")

@@ -37,7 +37,9 @@ def load_catalog(extra: Sequence[str | Path] | str | Path = ()) -> Catalog:
     if isinstance(extra, (str, Path)):
         extra = [extra]
     sources = [(path, read_catalog_file(path)) for path in builtin_files()]
-    sources += [_read_user_item(item) for item in list(extra) + _env_paths()]
+    # the same file named twice (say in --catalog and $ADVISOR_CATALOG) is read once
+    user_items = {Path(item).expanduser().resolve(): item for item in list(extra) + _env_paths()}
+    sources += [_read_user_item(item) for item in user_items.values()]
     entries: list[Entry] = []
     seen: dict[str, Path] = {}
     for path, found in sources:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg
 
 from ._linalg import class_means, symmetric_pinv_apply
 
@@ -19,14 +18,22 @@ def power_iteration_top_eigenvalue(a: np.ndarray, steps: int = 3) -> float:
     y = x
     for _ in range(steps):
         temp = a @ x
-        y = temp / np.linalg.norm(temp)
+        norm = np.linalg.norm(temp)
+        if norm == 0:          # a annihilates the start vector (e.g. zero within-class scatter)
+            return 0.0
+        y = temp / norm
         temp = a @ y
-        x = temp / np.linalg.norm(temp)
+        norm = np.linalg.norm(temp)
+        if norm == 0:
+            return 0.0
+        x = temp / norm
     return float(x @ a @ y)
 
 
 def _solve_spd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a^-1 b for a symmetric positive (semi)definite a; pseudo-inverse if Cholesky fails."""
+    from scipy import linalg   # lazily: keeps `import probes` light
+
     try:
         with warnings.catch_warnings():
             # shrinkage 1e-10 on a singular S_w (D >= N) is ill-conditioned by design
@@ -59,6 +66,9 @@ def fit_predict_proba(x: np.ndarray, y: np.ndarray, n_classes: int,
     if shrinkage is None:
         shrinkage = max(float(np.exp(-5.0 * power_iteration_top_eigenvalue(sw))), 1e-10)
     shrunk_sw = _shrink(sw, shrinkage)
+    if not np.trace(shrunk_sw) > 0:
+        # every class is a single point: use a vanishing isotropic covariance, not a singular one
+        shrunk_sw.flat[:: sw.shape[0] + 1] += 1e-12 * max(float(np.mean(x.var(axis=0))), 1e-300)
     coef = _solve_spd(shrunk_sw, means.T).T
     intercept = -0.5 * np.einsum("cd,cd->c", means, coef) + np.log(priors)
     scores = x @ coef.T + intercept

@@ -82,11 +82,14 @@ def encode_labels(labels, n_rows: int | None = None, name: str = "labels",
         raise ValueError(
             f"{name} has a single class ({_show(classes[0])}); transferability needs at least 2 classes"
         )
-    if array.shape[0] < n_classes:
-        raise ValueError(f"{name} has {array.shape[0]} rows but {n_classes} classes; pass more examples")
     counts = np.bincount(codes, minlength=n_classes)
     if counts.min() < min_per_class:
         small = [_show(classes[i]) for i in np.flatnonzero(counts < min_per_class)[:5]]
+        if array.shape[0] < min_per_class * n_classes:
+            raise ValueError(
+                f"{name} has {array.shape[0]} rows for {n_classes} classes; every class needs at "
+                f"least {min_per_class} examples (too few: {', '.join(small)}); pass more examples"
+            )
         raise ValueError(
             f"{name} has class(es) {', '.join(small)} with fewer than {min_per_class} examples; "
             f"add examples or drop those classes"

@@ -9,7 +9,6 @@ need no target labels and are heuristics rather than published estimators.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import entr
 
 from ._validation import as_probabilities
 
@@ -21,6 +20,8 @@ def source_entropy(source_probs) -> float:
     example (the images look like its own training data), -1 when it is uniformly unsure.
     Normalising by log(Cs) makes heads with 1k and 21k classes comparable. Cost O(N Cs).
     """
+    from scipy.special import entr   # lazily: scipy.special is slow to import
+
     p = as_probabilities(source_probs)
     if p.shape[1] < 2:
         raise ValueError("source_probs has a single source class; entropy needs at least 2")
@@ -35,6 +36,8 @@ def source_coverage(source_probs, labels=None) -> float:
     into a handful of source classes, so the source head cannot tell the target classes
     apart. Cost O(N Cs).
     """
+    from scipy.special import entr
+
     p = as_probabilities(source_probs)
     marginal = p.mean(axis=0)
     effective = float(np.exp(entr(marginal).sum()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._lda import fit_predict_proba
 from ._linalg import reduce_dim
@@ -24,6 +23,8 @@ def etran_components(features, labels, energy_fraction: float = 0.005, max_dim=N
     the non-symmetric inv(S_w) S_b, whose orthonormal eigenvectors make it a nearest-mean
     classifier; this implementation follows the paper instead.
     """
+    from scipy.special import logsumexp   # lazily: scipy.special is slow to import
+
     if not 0 < energy_fraction <= 1:
         raise ValueError(f"energy_fraction must be in (0, 1], got {energy_fraction!r}")
     x, y, n_classes = features_and_labels(features, labels)

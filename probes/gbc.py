@@ -26,7 +26,7 @@ def gbc(features, labels, gaussian_type: str = "spherical", max_dim=None) -> flo
         raise ValueError(f"gaussian_type must be 'spherical' or 'diagonal', got {gaussian_type!r}")
     x, y, n_classes = features_and_labels(features, labels)
     x = reduce_dim(x, max_dim, n_classes)
-    means, counts = class_means(x, y, n_classes)
+    means, _ = class_means(x, y, n_classes)
     variances = np.maximum(_class_variances(x, y, means, n_classes), _VAR_FLOOR)
     if gaussian_type == "spherical":
         return _spherical(means, variances.mean(axis=1))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ._validation import features_and_labels
 
@@ -48,6 +47,8 @@ def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 
         label_values = (y[upper[0]] != y[upper[1]]).astype(np.float64)
     else:
         label_values = (1.0 - np.corrcoef(np.eye(n_classes)[y]))[upper]
+    from scipy import stats   # lazily: scipy.stats is slow to import
+
     rho = stats.spearmanr(feature_rdm, label_values)[0]
     if not np.isfinite(rho):
         raise ValueError("features give a constant dissimilarity matrix, so PARC is undefined; check the features")

@@ -24,6 +24,11 @@ class Metric(str, Enum):
     val_loss = "val_loss"
 
 
+class HeadInit(str, Enum):
+    probe = "probe"
+    zero = "zero"
+
+
 class Augment(str, Enum):
     timm = "timm"
     light = "light"
@@ -51,7 +56,8 @@ def finetune_command(
     layer_decay: Annotated[float | None, typer.Option(help="Layer-wise LR decay instead of one backbone multiplier, e.g. 0.75.")] = None,
     weight_decay: Annotated[float | None, typer.Option(help="AdamW weight decay (default 0.05).")] = None,
     warmup_epochs: Annotated[float | None, typer.Option(help="LR warm-up after unfreezing, in epochs.")] = None,
-    head_epochs: Annotated[int | None, typer.Option(help="Epochs training only the head, backbone frozen (default 1).")] = None,
+    head_init: Annotated[HeadInit | None, typer.Option(help="probe: fit the head on frozen features first (LP-FT, default); zero.")] = None,
+    head_epochs: Annotated[int | None, typer.Option(help="Epochs training only the head by SGD, backbone frozen (default 0).")] = None,
     patience: Annotated[int | None, typer.Option(help="Early-stopping patience in epochs (default 3).")] = None,
     metric: Annotated[Metric | None, typer.Option(help="Validation metric for early stopping and the best checkpoint.")] = None,
     label_smoothing: Annotated[float | None, typer.Option(help="Label smoothing (default 0.1).")] = None,
@@ -82,6 +88,7 @@ def finetune_command(
     labelled = load_data(data, text_column=text_column, label_column=label_column, image_column=image_column)
     recipe = dict(batch_size=batch_size, lr=lr, backbone_lr_mult=backbone_lr_mult, layer_decay=layer_decay,
                   weight_decay=weight_decay, warmup_epochs=warmup_epochs, head_epochs=head_epochs,
+                  head_init=head_init.value if head_init else None,
                   patience=patience, metric=metric.value if metric else None, label_smoothing=label_smoothing,
                   grad_clip=grad_clip, image_size=image_size, max_length=max_length,
                   augment=augment.value if augment else None, val=val, test=test,
@@ -191,12 +198,15 @@ class StepPrinter:
     def __call__(self, event: dict) -> None:
         kind = event["kind"]
         if kind == "phase":
-            label = "head warm-up" if event.get("phase") == "head" else "fine-tune"
+            label = {"head": "head warm-up", "probe": "linear-probe head"}.get(event.get("phase"), "fine-tune")
             self.task = self.progress.add_task(f"epoch {event['epoch']}/{event['epochs']} {label}",
                                                total=event["steps"], completed=event["step"], info="")
         elif kind == "step" and self.task is not None:
             m = event["metrics"]
             self.progress.update(self.task, completed=event["step"], info=f"loss {m['loss']:.3f}")
+        elif kind == "epoch" and self.task is not None and event["epoch"] == 0:
+            m = event["metrics"]
+            self.progress.update(self.task, completed=event["steps"], info=f"val acc {m['val_accuracy']:.3f}")
         elif kind == "epoch" and self.task is not None:
             m = event["metrics"]
             self.progress.update(self.task, info=f"val acc {m['val_accuracy']:.3f} loss {m['val_loss']:.3f}")

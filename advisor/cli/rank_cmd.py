@@ -44,7 +44,9 @@ def rank_command(
     label_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the labels.")] = None,
     image_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding image paths.")] = None,
     max_params: Annotated[float | None, typer.Option("--max-params", help="Skip models with more parameters than this (millions).")] = None,
+    max_latency: Annotated[float | None, typer.Option("--max-latency", help="Skip models slower than this many ms per example, as measured during extraction.")] = None,
     min_per_class: Annotated[int, typer.Option(help="Keep at least this many examples of every class in the subsample.")] = 10,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples for the rank intervals and P(best).")] = 30,
     no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Skip the bootstrap rank intervals (faster).")] = False,
     device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
 ) -> None:
@@ -75,8 +77,9 @@ def rank_command(
             device=device,
             catalog=catalog,
             min_per_class=min_per_class,
-            bootstrap=not no_bootstrap,
+            bootstrap=0 if no_bootstrap else bootstrap,
             max_params_m=max_params,
+            max_latency_ms=max_latency,
         )
     text = render(ranking, output_format.value, color=output is None)
     if output is None:
@@ -102,13 +105,24 @@ def _table_text(ranking, *, color: bool) -> str:
 
     from rich.console import Console
 
-    from advisor.ranking.report import failure_lines, rich_table, settings_line, why_lines
+    from advisor.ranking.report import (
+        failure_lines,
+        note_lines,
+        rich_table,
+        settings_line,
+        why_lines,
+    )
+
+    import shutil
 
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color and _stdout_is_tty(), width=160,
-                      highlight=False, soft_wrap=False)
+    tty = _stdout_is_tty()
+    # A terminal gets its own width; files and pipes get room for the whole table.
+    width = shutil.get_terminal_size((200, 40)).columns if tty else 200
+    console = Console(file=buffer, force_terminal=color and tty, width=width, highlight=False,
+                      soft_wrap=False)
     console.print(rich_table(ranking))
-    for line in why_lines(ranking):
+    for line in why_lines(ranking) + note_lines(ranking):
         console.print(line, markup=False)
     for line in failure_lines(ranking):
         console.print(line, markup=False, style="red")

@@ -92,7 +92,8 @@ def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=Non
             _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
             return hit
 
-    size = batch_size or DEFAULT_BATCH[(backbone.modality, "cuda" if backbone.device.type == "cuda" else "cpu")]
+    kind = "cuda" if backbone.device.type == "cuda" else "cpu"
+    size = batch_size or DEFAULT_BATCH[(backbone.modality, kind)]
     if size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     started = time.perf_counter()

@@ -70,7 +70,7 @@ def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, 
     ckpt_dir = run_dir / "checkpoints"
     setup = TrainSetup(model=model, train_set=built.train_set, val_set=built.val_set, collate=built.collate,
                        recipe=recipe, device=device, seed=seed, ckpt_dir=ckpt_dir, run_dir=run_dir,
-                       num_classes=len(class_names), progress=progress, cancel=cancel)
+                       num_classes=len(class_names), progress=progress, cancel=cancel, probe_set=built.probe_set)
     optimizer = build_optimizer(model, recipe)
     if resume and checkpoint.exists(ckpt_dir, "last"):
         state = restore(setup, optimizer)
@@ -100,7 +100,7 @@ def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, 
               "class_names": list(class_names), "per_class_accuracy": per_class,
               "confusion": summary["confusion"].tolist()}
     atomic.write_json(run_dir / "report.json", report)
-    export_dir = _export(run_dir, model, built, class_names, config, backbone)
+    export_dir = _export(run_dir, model, built, class_names, config, backbone, recipe)
     if progress is not None:
         progress({"kind": "done", "epoch": state.epoch, "epochs": recipe.epochs, "step": 0, "steps": 0,
                   "metrics": {k: report[k] for k in ("test_accuracy", "test_macro_f1", "best_epoch")}})
@@ -112,13 +112,17 @@ def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, 
                           seconds=time.perf_counter() - started)
 
 
-def _export(run_dir, model, built, class_names, config, backbone):
+def _export(run_dir, model, built, class_names, config, backbone, recipe):
+    from advisor.finetune.build import fold_into_backbone
     from advisor.finetune.export import export_model
 
+    info = built.export
+    if built.frozen_backbone and backbone is not None:
+        model, info = fold_into_backbone(model, backbone, recipe)
     tokenizer = encoder_config = None
-    if built.export["kind"] == "text":
-        tokenizer, encoder_config = built.tokenizer, model.encoder.config
-    return export_model(run_dir / "model", model=model, class_names=list(class_names), info=built.export,
+    if info["kind"] == "text":
+        tokenizer, encoder_config = backbone.tokenizer, model.encoder.config
+    return export_model(run_dir / "model", model=model, class_names=list(class_names), info=info,
                         entry_id=config["model"], tokenizer=tokenizer, encoder_config=encoder_config,
                         recipe=config["recipe"])
 

@@ -22,6 +22,7 @@ class Built:
     frozen_backbone: bool
     export: dict = field(default_factory=dict)  # what export.py writes into config.json
     tokenizer: object | None = None
+    probe_set: object | None = None  # the train split with eval preprocessing (linear-probe head)
 
 
 def image_data_config(backbone, recipe: Recipe) -> dict:
@@ -52,11 +53,11 @@ def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     train_tf, eval_tf = image_transforms(data_config, recipe.augment)
     torch.manual_seed(seed)  # the new head's initial weights
     model = ImageClassifier(backbone.model, train.num_classes)
-    arch = (getattr(backbone.model, "pretrained_cfg", None) or {}).get("architecture") or backbone.entry.architecture
+    arch = _timm_arch(backbone)
     return Built(
         model=model, frozen_backbone=False, collate=stack_collate,
         train_set=ImageExamples(train, train_tf, seed), val_set=ImageExamples(val, eval_tf, seed),
-        test_set=ImageExamples(test, eval_tf, seed),
+        test_set=ImageExamples(test, eval_tf, seed), probe_set=ImageExamples(train, eval_tf, seed),
         export={"kind": "image", "architecture": arch, "data_config": _jsonable(data_config)},
     )
 
@@ -71,7 +72,7 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     return Built(
         model=model, frozen_backbone=False, collate=TokenizeCollate(backbone.tokenizer, max_length),
         train_set=TextExamples(train), val_set=TextExamples(val), test_set=TextExamples(test),
-        tokenizer=backbone.tokenizer,
+        probe_set=TextExamples(train), tokenizer=backbone.tokenizer,
         export={"kind": "text", "pooling": model.pooling, "max_length": max_length,
                 "embed_dim": backbone.embed_dim},
     )
@@ -83,16 +84,45 @@ def build_features(train, val, test, seed: int, *, backbone=None, progress=None,
 
     if backbone is None:
         parts = [np.asarray(p.features, dtype=np.float32) for p in (train, val, test)]
-        source = {"backbone_entry": None}
     else:
         parts = [embed_all(backbone, p, progress=progress, cancel=cancel) for p in (train, val, test)]
-        source = {"backbone_entry": backbone.entry.id}
     torch.manual_seed(seed)
     model = FeatureClassifier(parts[0].shape[1], train.num_classes)
     model.fit_standardizer(torch.from_numpy(parts[0]))
     sets = [FeatureExamples(f, p.labels) for f, p in zip(parts, (train, val, test))]
     return Built(model=model, frozen_backbone=True, collate=stack_collate, train_set=sets[0], val_set=sets[1],
-                 test_set=sets[2], export={"kind": "features", "feature_dim": int(parts[0].shape[1]), **source})
+                 test_set=sets[2], export={"kind": "features", "feature_dim": int(parts[0].shape[1])})
+
+
+def fold_into_backbone(head_model, backbone, recipe: Recipe):
+    """Turn a head trained on frozen pooled features into a whole classifier (backbone +
+    one linear layer with the standardization folded in), so the export predicts from raw
+    images or texts like any fine-tuned model. Returns (classifier, export info)."""
+    import torch
+
+    linear = head_model.head
+    weight = linear.weight.detach() / head_model.scale
+    bias = linear.bias.detach() - weight @ head_model.mean
+    classes = weight.shape[0]
+    if backbone.modality == "image":
+        model = ImageClassifier(backbone.model, classes)
+        target = model.net.get_classifier()
+        info = {"kind": "image", "architecture": _timm_arch(backbone), "data_config": _jsonable(backbone.data_config)}
+    else:
+        model = TextClassifier(backbone.model, backbone.embed_dim, classes, pooling=backbone.pooling or "mean",
+                               normalize=bool(backbone.normalize))
+        target = model.head
+        info = {"kind": "text", "pooling": model.pooling, "normalize": model.normalize,
+                "max_length": min(recipe.max_length, backbone.max_length or recipe.max_length),
+                "embed_dim": backbone.embed_dim}
+    with torch.no_grad():
+        target.weight.copy_(weight.to(target.weight.device))
+        target.bias.copy_(bias.to(target.bias.device))
+    return model, info
+
+
+def _timm_arch(backbone) -> str:
+    return (getattr(backbone.model, "pretrained_cfg", None) or {}).get("architecture") or backbone.entry.architecture
 
 
 def embed_all(backbone, data, *, batch_size: int = 64, progress=None, cancel=None) -> np.ndarray:

@@ -26,6 +26,13 @@ class ImageClassifier(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(images)
 
+    def pooled(self, images: torch.Tensor) -> torch.Tensor:
+        """The vector the head sees (timm pre-logits)."""
+        return self.net.forward_head(self.net.forward_features(images), pre_logits=True)
+
+    def head_layer(self) -> nn.Module:
+        return self.net.get_classifier()
+
     def head_parameter_names(self) -> set[str]:
         head = self.net.get_classifier()
         ids = {id(p) for p in head.parameters()}
@@ -48,17 +55,24 @@ class TextClassifier(nn.Module):
     kind = "text"
 
     def __init__(self, encoder: nn.Module, embed_dim: int, num_classes: int, pooling: str = "mean",
-                 dropout: float = 0.1):
+                 dropout: float = 0.1, normalize: bool = False):
         super().__init__()
         if pooling not in ("mean", "cls"):
             raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
         self.encoder = encoder
         self.pooling = pooling
+        self.normalize = normalize  # L2-normalize the pooled vector (heads trained on frozen embeddings)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(embed_dim, num_classes)
         zero_init(self.head)
 
     def forward(self, batch: dict) -> torch.Tensor:
+        return self.head(self.dropout(self.pooled(batch)))
+
+    def head_layer(self) -> nn.Module:
+        return self.head
+
+    def pooled(self, batch: dict) -> torch.Tensor:
         out = self.encoder(**batch)
         hidden = out.last_hidden_state
         if self.pooling == "cls":
@@ -66,7 +80,9 @@ class TextClassifier(nn.Module):
         else:
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp_min(1.0)
-        return self.head(self.dropout(pooled))
+        if self.normalize:
+            pooled = nn.functional.normalize(pooled.float(), p=2, dim=1)
+        return pooled
 
     def head_parameter_names(self) -> set[str]:
         return {name for name, _ in self.named_parameters() if name.startswith("head.")}

@@ -14,12 +14,13 @@ from advisor.errors import AdvisorError
 
 METRICS = ("val_accuracy", "val_macro_f1", "val_loss")
 AUGMENTS = ("timm", "light", "none")
+HEAD_INITS = ("probe", "zero")
 
 # Learning rates that suit each kind of model with AdamW: the head learns at ``lr``, the
 # pretrained backbone at ``lr * backbone_lr_mult`` (discriminative rates).
 _MODALITY_DEFAULTS = {
-    "image": {"lr": 5e-3, "backbone_lr_mult": 0.1, "batch_size": 32},
-    "text": {"lr": 5e-3, "backbone_lr_mult": 0.02, "batch_size": 32},
+    "image": {"lr": 1e-3, "backbone_lr_mult": 0.1, "batch_size": 32},
+    "text": {"lr": 1e-3, "backbone_lr_mult": 0.05, "batch_size": 32},
     "features": {"lr": 5e-2, "backbone_lr_mult": 0.0, "batch_size": 64},
 }
 
@@ -36,7 +37,8 @@ class Recipe:
     layer_decay: float | None = None  # layer-wise LR decay; replaces the flat multiplier
     weight_decay: float = 0.05
     warmup_epochs: float = 0.5  # linear warm-up at the start of the unfrozen phase
-    head_epochs: int = 1  # epochs with the backbone frozen (head warm-up)
+    head_init: str = "probe"  # "probe": fit the head on frozen features first (LP-FT); "zero"
+    head_epochs: int = 0  # epochs training the head by SGD with the backbone frozen
     patience: int = 3
     metric: str = "val_accuracy"
     label_smoothing: float = 0.1
@@ -51,6 +53,7 @@ class Recipe:
     num_workers: int = 0
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only
+    batchnorm: str = "frozen"  # "frozen": BN layers use running statistics; "train": batch statistics
     augment: str = "timm"  # images: "timm" (create_transform defaults), "light", "none"
 
     def to_dict(self) -> dict:
@@ -114,6 +117,8 @@ def _validate(r: Recipe) -> None:
     need(_finite(r.val) and 0 < r.val < 1, f"val must be a fraction in (0, 1), got {r.val!r}")
     need(_finite(r.test) and 0 < r.test < 1, f"test must be a fraction in (0, 1), got {r.test!r}")
     need(r.val + r.test < 0.9, f"val + test must leave at least 10% for training, got {r.val} + {r.test}")
+    need(r.head_init in HEAD_INITS, f"head_init must be one of {', '.join(HEAD_INITS)}, got {r.head_init!r}")
+    need(r.batchnorm in ("frozen", "train"), f"batchnorm must be frozen or train, got {r.batchnorm!r}")
     need(r.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {r.augment!r}")
     need(isinstance(r.num_workers, int) and r.num_workers >= 0, f"num_workers must be >= 0, got {r.num_workers!r}")
     need(isinstance(r.checkpoint_every, int) and r.checkpoint_every >= 0,

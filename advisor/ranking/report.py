@@ -34,10 +34,13 @@ def uncertainty_text(record: dict) -> str:
 
 
 def cost_text(record: dict) -> str:
+    """Seconds this ranking spent on the candidate; '*' marks the quality/cost Pareto front."""
     if record.get("cached"):
-        return f"cached + {record.get('probe_seconds', 0.0):.1f}s"
-    seconds = (record.get("extract_seconds") or 0.0) + (record.get("probe_seconds") or 0.0)
-    return f"{seconds:.1f}s"
+        text = f"cached + {record.get('probe_seconds', 0.0):.1f}s"
+    else:
+        seconds = (record.get("extract_seconds") or 0.0) + (record.get("probe_seconds") or 0.0)
+        text = f"{seconds:.1f}s"
+    return text + (" *" if record.get("pareto") else "")
 
 
 def rich_table(ranking: Ranking) -> Any:
@@ -47,15 +50,16 @@ def rich_table(ranking: Ranking) -> Any:
     table = Table(title=f"Ranking ({ranking.settings.get('data', {}).get('name', 'data')})",
                   title_justify="left")
     table.add_column("rank", justify="right")
-    table.add_column("candidate", style="bold")
+    longest = max((len(r["candidate"]) for r in ranking.records), default=9)
+    table.add_column("candidate", style="bold", no_wrap=True, min_width=min(longest, 60))
     table.add_column("final score", justify="right")
     has_uncertainty = any("p_best" in r for r in ranking.records)
     if has_uncertainty:
-        table.add_column("uncertainty")
+        table.add_column("uncertainty", no_wrap=True)
     for probe in probes:
         table.add_column(probe, justify="right")
     table.add_column("params (M)", justify="right")
-    table.add_column("cost", justify="right")
+    table.add_column("cost", justify="right", no_wrap=True)
     for record in ranking.records:
         row = [str(record["rank"]), record["candidate"], format_value(record["final_score"])]
         if has_uncertainty:
@@ -64,6 +68,19 @@ def rich_table(ranking: Ranking) -> Any:
         row += [format_value(record.get("params_m")), cost_text(record)]
         table.add_row(*row)
     return table
+
+
+def note_lines(ranking: Ranking) -> list[str]:
+    """The cheaper-alternative suggestion and the Pareto footnote, when they apply."""
+    lines = []
+    suggestion = ranking.settings.get("suggestion")
+    if suggestion:
+        lines.append(f"consider {suggestion['candidate']} instead of {suggestion['instead_of']}: "
+                     f"{suggestion['reason']}")
+    if any(r.get("pareto") for r in ranking.records):
+        cost = {"latency_ms": "measured latency"}.get(ranking.settings.get("pareto_cost"), "parameters")
+        lines.append(f"* on the Pareto front of final score against {cost}")
+    return lines
 
 
 def failure_lines(ranking: Ranking) -> list[str]:
@@ -83,9 +100,8 @@ def settings_line(ranking: Ranking) -> str:
         f"subsample={s.get('subsample_indices_sha256')}",
         f"probes={','.join(ranking.probes)}",
         f"bootstrap={s.get('bootstrap_resamples', 0)}",
-        f"fusion={ranking.fusion}",
     ]
-    return "settings: " + " ".join(parts)
+    return "settings: " + " ".join(parts) + f"\nfusion: {ranking.fusion}"
 
 
 def why_lines(ranking: Ranking, limit: int = 3) -> list[str]:

@@ -223,9 +223,14 @@ def explain(
         ranked.sort(key=lambda item: (item[1], item[0]))
         parts = [(p, None) for p, _ in ranked]
     labels = [_evidence_label(name, value, record, total) for name, value in parts]
-    if len(labels) == 1:
-        return f"Only evidence: {labels[0]}."
-    return f"Strongest evidence: {labels[0]}; weakest: {labels[-1]}."
+    text = f"Only evidence: {labels[0]}" if len(labels) == 1 else (
+        f"Strongest evidence: {labels[0]}; weakest: {labels[-1]}")
+    ranked = [record.get(f"{p}_rank") for p in probes if record.get(f"{p}_rank") is not None]
+    if len(ranked) > 1 and total > 1:
+        top = sum(r == 1 for r in ranked)
+        text += (f"; top on {top} of {len(ranked)} probes" if top else
+                 f"; median rank {_ordinal(int(np.median(ranked)))} across {len(ranked)} probes")
+    return text + "."
 
 
 def _contribution_parts(
@@ -246,7 +251,16 @@ def _evidence_label(name: str, contribution: float | None, record: Mapping, tota
     if rank is not None:
         return f"{name} ranks it {_ordinal(rank)} of {total}"
     if contribution is not None:
-        return f"{name} ({contribution:+.2f})"
+        return f"{_component_name(name)} ({contribution:+.2f})"
+    return name
+
+
+def _component_name(name: str) -> str:
+    """Fusion component ids as words: 'prior' -> 'catalog prior', 'signal:x' -> 'x signal'."""
+    if name == "prior":
+        return "catalog prior"
+    if name.startswith("signal:"):
+        return f"{name.split(':', 1)[1].replace('_', ' ')} signal"
     return name
 
 

@@ -16,9 +16,9 @@ from advisor.tui.step_bar import StepBar
 AVAILABILITIES = ("offline", "local", "cached", "download", "missing")
 READY = ("offline", "local", "cached")   # usable with no network: the default selection
 COLUMNS = (
-    ("pick", "✓"), ("id", "candidate"), ("modality", "modality"), ("params", "params (M)"),
+    ("pick", "✓"), ("id", "candidate"), ("availability", "availability"), ("params", "params M"),
     ("gmacs", "GMACs"), ("top1", "IN top-1"), ("pretraining", "pretrained on"),
-    ("licence", "licence"), ("availability", "availability"),
+    ("licence", "licence"), ("modality", "modality"),
 )
 
 
@@ -36,7 +36,7 @@ class CandidatesScreen(Screen):
     """The catalog, filterable by modality, parameter budget, licence and availability."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Toggle"),
+        Binding("space", "toggle", "Toggle", key_display="space"),
         Binding("a", "select_shown", "Select shown"),
         Binding("x", "clear", "Clear"),
         Binding("d", "defaults", "Defaults"),
@@ -56,7 +56,7 @@ class CandidatesScreen(Screen):
                          id="filter-modality")
             yield Input(placeholder="max params (M)", type="number", id="filter-params")
             yield Select([], prompt="any licence", id="filter-licence")
-            yield Select([(a, a) for a in AVAILABILITIES], prompt="any availability",
+            yield Select([(a, a) for a in AVAILABILITIES], prompt="availability",
                          id="filter-availability")
             yield Input(placeholder="search id / family  (/)", id="filter-query")
         yield DataTable(id="cand-table", cursor_type="row", zebra_stripes=True)
@@ -136,9 +136,9 @@ class CandidatesScreen(Screen):
             style = "green" if availability in READY else ("red" if "error" in availability else "dim")
             table.add_row(
                 Text("✓" if entry.id in selected else " ", style="b green"),
-                entry.id, entry.modality, _number(entry.params_m), _number(entry.gmacs, 2),
-                _number(entry.imagenet_top1), entry.pretraining_data, entry.licence,
-                Text(availability, style=style), key=entry.id,
+                entry.id, Text(availability, style=style), _number(entry.params_m),
+                _number(entry.gmacs, 2), _number(entry.imagenet_top1), entry.pretraining_data,
+                entry.licence, entry.modality, key=entry.id,
             )
         if cursor_key is not None and cursor_key in table.rows:
             table.move_cursor(row=table.get_row_index(cursor_key))

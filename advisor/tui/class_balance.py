@@ -24,10 +24,11 @@ class ClassBalance(PlotextPlot):
 
     def show_counts(self, counts: dict[str, int]) -> None:
         labels, values = bars_for(counts)
+        self.add_class("shown")
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title("examples per class")
         if labels:
-            plt.bar(labels, values, marker="hd")
+            plt.bar(labels, values, marker="hd", width=0.6)
         self.refresh()

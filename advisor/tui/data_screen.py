@@ -24,7 +24,7 @@ MIN_BUDGET = 20
 
 
 def builtin_datasets() -> dict[str, str]:
-    """Built-in dataset name -> one-line description (from advisor.data)."""
+    """Built-in dataset name -> short facts ("image · 1,797 examples · 10 classes")."""
     from advisor.data import BUILTIN_DATASETS
 
     if isinstance(BUILTIN_DATASETS, dict):
@@ -47,11 +47,11 @@ def builtin_installed(name: str) -> bool:
 def _describe(value) -> str:
     if isinstance(value, str):
         return value
-    for attribute in ("description", "summary", "title"):
-        text = getattr(value, attribute, None)
-        if isinstance(text, str):
-            return text
-    return ""
+    facts = [getattr(value, "modality", None)]
+    size, classes = getattr(value, "size", None), getattr(value, "num_classes", None)
+    facts.append(f"{size:,} ex." if size else None)
+    facts.append(f"{classes} classes" if classes else None)
+    return " · ".join(f for f in facts if f)
 
 
 def sample_lines(data, limit: int = 5) -> list[str]:
@@ -99,7 +99,7 @@ class DataScreen(Screen):
             with Vertical(id="data-choose"):
                 yield Label("Built-in datasets", classes="section-title")
                 yield OptionList(id="builtin-list")
-                yield Label("…or a path: image folder, .csv, .jsonl or .npz", classes="section-title")
+                yield Label("…or a path (folder, .csv, .jsonl, .npz)", classes="section-title")
                 yield PathInput(
                     placeholder="~/data/my-images/  (tab completes)",
                     suggester=PathSuggester(),
@@ -107,7 +107,7 @@ class DataScreen(Screen):
                     id="path-input",
                 )
                 yield Label("", id="path-error", classes="inline-error", markup=False)
-                yield Label("Probe budget (examples scored per candidate)", classes="section-title")
+                yield Label("Probe budget (examples per candidate)", classes="section-title")
                 yield Input(str(self.app.session.budget), type="integer", id="budget-input")
                 yield Label("", id="budget-error", classes="inline-error", markup=False)
             with Vertical(id="data-summary"):
@@ -172,6 +172,7 @@ class DataScreen(Screen):
             return
         value = event.value.strip()
         self.load(value if value in self._builtins else os.path.expanduser(value))
+        self.set_focus(None)  # the screen's keys (n, /, 1-5) work again
 
     @on(Input.Changed, "#budget-input")
     def _budget_changed(self, event: Input.Changed) -> None:
@@ -219,8 +220,10 @@ class DataScreen(Screen):
                     title="Data loaded", markup=False)
 
     def on_work_failed(self, message: WorkFailed) -> None:
+        kept = self.app.session.data
+        still = f"\n[dim](still using {escape(kept.name)})[/]" if kept is not None else ""
         self.query_one("#summary-text", Static).update(
-            f"[b red]Cannot {message.task}:[/] {escape(message.reason)}")
+            f"[b red]Cannot {message.task}:[/] {escape(message.reason)}{still}")
         self.query_one("#path-error", Label).update(message.reason)
         self.notify(message.reason, title=f"Cannot {message.task}", severity="error", markup=False)
 

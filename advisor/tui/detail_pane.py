@@ -44,9 +44,11 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
                      + (f" · P(best) {record['p_best']:.2f}" if record.get("p_best") is not None else ""))
     if record.get("too_close"):
         lines.append("[yellow]too close to call against its neighbours[/]")
-    lines += ["", "[b]probe          score      rank[/]"]
+    width = max([len(p) for p in probes] + [5]) + 1
+    lines += ["", f"[b]{'probe':<{width}} {'score':>9}  {'rank':>4}[/]"]
     for probe in probes:
-        lines.append(f"{escape(probe):<14} {_value(record.get(probe)):>9}  {_value(record.get(probe + '_rank')):>5}")
+        lines.append(f"{escape(probe):<{width}} {_value(record.get(probe)):>9}  "
+                     f"{_value(record.get(probe + '_rank')):>4}")
     reasons = why_lines(record.get("why"))
     if reasons:
         lines += ["", "[b]why it ranks here[/]"] + [f"• {escape(r)}" for r in reasons]

@@ -74,10 +74,10 @@ class FinetuneForm(Vertical):
                         id=f"ft-{name}", classes="ft-field")
         with Horizontal(classes="switch-row"):
             yield Switch(bool(self.defaults.get("freeze_backbone")), id="ft-freeze")
-            yield Label("frozen backbone (head only: fast on CPU)")
+            yield Label("frozen backbone (fast)")
         with Horizontal(classes="switch-row"):
             yield Switch(False, id="ft-overwrite")
-            yield Label("overwrite an existing run folder")
+            yield Label("overwrite old run")
         yield Label("output folder", classes="field-label")
         yield Input("", id="ft-output")
         yield Label("", id="ft-form-error", classes="inline-error", markup=False)

@@ -99,10 +99,10 @@ class FinetuneScreen(Screen):
                 yield Static("Pick a candidate in the ranking (4) and press f.", id="ft-status")
                 with Horizontal(classes="bar-row"):
                     yield Label("epochs", classes="bar-label")
-                    yield ProgressBar(id="ft-epochs", show_eta=False)
+                    yield ProgressBar(id="ft-epoch-bar", show_eta=False)
                 with Horizontal(classes="bar-row"):
                     yield Label("this epoch", classes="bar-label")
-                    yield ProgressBar(id="ft-steps", show_eta=True)
+                    yield ProgressBar(id="ft-step-bar", show_eta=True)
                 yield Label("", id="ft-early")
                 with Horizontal(id="ft-curves"):
                     yield CurvePlot("loss", id="ft-loss")
@@ -147,8 +147,8 @@ class FinetuneScreen(Screen):
         self._draw_curves()
         self.query_one("#ft-summary", Static).update("")
         epochs = options.get("epochs") or self.query_one(FinetuneForm).defaults.get("epochs")
-        self.query_one("#ft-epochs", ProgressBar).update(total=epochs, progress=0)
-        self.query_one("#ft-steps", ProgressBar).update(total=None, progress=0)
+        self.query_one("#ft-epoch-bar", ProgressBar).update(total=epochs, progress=0)
+        self.query_one("#ft-step-bar", ProgressBar).update(total=None, progress=0)
         verb = "Resuming" if resume else "Fine-tuning"
         self.query_one("#ft-status", Static).update(f"{verb} [b]{escape(self.candidate)}[/] …")
         self.cancel_event = threading.Event()
@@ -198,7 +198,7 @@ class FinetuneScreen(Screen):
 
     def on_finetune_step(self, message: FinetuneStep) -> None:
         event = message.event
-        bar = self.query_one("#ft-steps", ProgressBar)
+        bar = self.query_one("#ft-step-bar", ProgressBar)
         if event.get("kind") == "phase":
             phase = (event.get("metrics") or {}).get("phase") or event.get("phase") or ""
             self.query_one("#ft-status", Static).update(
@@ -216,7 +216,7 @@ class FinetuneScreen(Screen):
     def on_epoch_finished(self, message: EpochFinished) -> None:
         row = {"epoch": message.epoch, **message.metrics}
         self.history.append(row)
-        epochs_bar = self.query_one("#ft-epochs", ProgressBar)
+        epochs_bar = self.query_one("#ft-epoch-bar", ProgressBar)
         epochs_bar.update(total=message.epochs or epochs_bar.total, progress=message.epoch)
         self.query_one("#ft-early", Label).update(early_stop_status(self.history, self.patience))
         self._draw_curves()
@@ -229,6 +229,8 @@ class FinetuneScreen(Screen):
             self.history = [dict(row) for row in result.history]
             self._draw_curves()
         self.query_one("#ft-summary", Static).update(summary_markup(result))
+        if not result.cancelled:
+            self.query_one("#ft-step-bar", ProgressBar).update(total=1, progress=1)
         state = "cancelled" if result.cancelled else "finished"
         self.query_one("#ft-status", Static).update(
             f"Fine-tuning [b]{escape(str(self.candidate))}[/] {state}.")

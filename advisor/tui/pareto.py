@@ -39,10 +39,18 @@ def cost_points(records: list[dict], axis: str, entry_lookup=None) -> list[tuple
     return points
 
 
-class ParetoPlot(PlotextPlot):
-    """Final score against cost; the front (cheapest for its score) is drawn in green."""
+def short_name(candidate: str, limit: int = 14) -> str:
+    """A label that fits beside a point: the id's distinctive end, without tag or organisation."""
+    name = candidate.split("/")[-1].split(".")[0]
+    return name if len(name) <= limit else "…" + name[-(limit - 1):]
 
-    def show(self, points: list[tuple[str, float, float]], axis: str, highlight: str | None = None) -> None:
+
+class ParetoPlot(PlotextPlot):
+    """Final score against cost; the front (best score for its cost) is drawn in green and
+    each point is labelled with its rank; the highlighted candidate is the red @."""
+
+    def show(self, points: list[tuple[str, float, float]], axis: str, highlight: str | None = None,
+             ranks: dict[str, int] | None = None) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -50,11 +58,16 @@ class ParetoPlot(PlotextPlot):
         if points:
             xs = [p[1] for p in points]
             ys = [p[2] for p in points]
-            plt.scatter(xs, ys, marker="dot", color="blue")
             front = pareto_front([(x, y) for x, y in zip(xs, ys)])
-            plt.plot([xs[i] for i in front], [ys[i] for i in front], marker="dot", color="green")
+            if len(front) > 1:
+                plt.plot([xs[i] for i in front], [ys[i] for i in front], marker="braille", color="green")
+            rest = [i for i in range(len(points)) if i not in front]
+            plt.scatter([xs[i] for i in rest], [ys[i] for i in rest], marker="●", color="blue")
+            plt.scatter([xs[i] for i in front], [ys[i] for i in front], marker="●", color="green")
             for name, x, y in points:
                 if name == highlight:
                     plt.scatter([x], [y], marker="@", color="red")
+                label = f"#{ranks[name]}" if ranks and name in ranks else short_name(name)
+                plt.text(label, x, y, alignment="left", color="orange")
             plt.xlabel(COST_AXES.get(axis, axis))
         self.refresh()

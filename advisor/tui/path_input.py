@@ -44,15 +44,28 @@ class PathSuggester(Suggester):
         return None
 
 
-def check_data_path(value: str, builtin_names: tuple[str, ...] = ()) -> str | None:
-    """Why ``value`` cannot be loaded, or None when it looks loadable."""
+def _completes(path: Path) -> bool:
+    """True when ``path`` is the start of an existing name (the user is still typing)."""
+    try:
+        return any(name.startswith(path.name) for name in os.listdir(path.parent or "."))
+    except OSError:
+        return False
+
+
+def check_data_path(value: str, builtin_names: tuple[str, ...] = (), typing: bool = False) -> str | None:
+    """Why ``value`` cannot be loaded, or None when it looks loadable.
+
+    ``typing``: the value is still being typed, so a prefix of an existing name is fine."""
     value = value.strip()
     if not value:
-        return "type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name"
-    if value in builtin_names:
+        return None if typing else (
+            "type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name")
+    if value in builtin_names or (typing and any(n.startswith(value) for n in builtin_names)):
         return None
     path = Path(os.path.expanduser(value))
     if not path.exists():
+        if typing and _completes(path):
+            return None
         return f"{value} does not exist; check the path (tab completes names)"
     if path.is_dir():
         return None
@@ -72,14 +85,21 @@ class DataPathValidator(Validator):
         self.builtin_names = builtin_names
 
     def validate(self, value: str) -> ValidationResult:
-        problem = check_data_path(value, self.builtin_names)
+        problem = check_data_path(value, self.builtin_names, typing=True)
         return self.success() if problem is None else self.failure(problem)
 
 
 class PathInput(Input):
-    """An Input whose tab key accepts the path completion (and moves on when there is none)."""
+    """An Input whose tab key accepts the path completion (and moves on when there is none);
+    escape leaves the field so the screen's keys work again."""
 
-    BINDINGS = [Binding("tab", "complete", "Complete path", show=False)]
+    BINDINGS = [
+        Binding("tab", "complete", "Complete path", show=False),
+        Binding("escape", "leave", "Leave field"),
+    ]
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
 
     def action_complete(self) -> None:
         if self._suggestion and len(self._suggestion) > len(self.value):

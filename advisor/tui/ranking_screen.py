@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -101,10 +102,10 @@ class RankingScreen(Screen):
         title = f"[b]Ranking[/] of {len(ranking.records)} candidates"
         if settings.get("budget"):
             title += f" · budget {settings['budget']}"
-        if getattr(ranking, "fusion", None):
-            title += f" · fusion: {ranking.fusion}"
         if ranking.failures:
-            title += f" · [red]{len(ranking.failures)} failed[/]"
+            title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(", ".join(ranking.failures))
+        if getattr(ranking, "fusion", None):
+            title += f"\n[dim]fusion: {escape(ranking.fusion)}[/]"
         self.query_one("#ranking-title", Label).update(title)
         self._fill()
         self._plot()
@@ -126,8 +127,9 @@ class RankingScreen(Screen):
     def _plot(self) -> None:
         record = self.highlighted_record()
         points = cost_points(self.ranking.records, self.cost_axis, self.app.entry)
+        ranks = {str(r["candidate"]): r.get("rank") for r in self.ranking.records}
         self.query_one("#pareto", ParetoPlot).show(
-            points, self.cost_axis, record["candidate"] if record else None)
+            points, self.cost_axis, record["candidate"] if record else None, ranks)
 
     def highlighted_record(self) -> dict | None:
         table = self.query_one("#ranking-table", DataTable)

@@ -73,10 +73,10 @@ class CandidateRow(Horizontal):
     """Name, progress bar and status of one candidate."""
 
     DEFAULT_CSS = """
-    CandidateRow { height: 1; }
+    CandidateRow { height: auto; }
     CandidateRow > .cand-name { width: 36; }
-    CandidateRow > ProgressBar { width: 44; }
-    CandidateRow > .cand-state { width: 1fr; }
+    CandidateRow > ProgressBar { width: 42; }
+    CandidateRow > .cand-state { width: 1fr; height: auto; }
     """
 
     def __init__(self, candidate: str) -> None:
@@ -115,6 +115,7 @@ class ScoringScreen(Screen):
         self.running = False
         self.probe_names: list[str] | None = None
         self.summary = ""
+        self.clock = time.monotonic  # replaceable, so snapshots show fixed times
 
     def compose(self) -> ComposeResult:
         yield StepBar("scoring")
@@ -136,7 +137,7 @@ class ScoringScreen(Screen):
             return
         await self.prepare(candidates, f"{len(candidates)} candidates on {data.name} (budget {budget})")
         self.cancel_event = threading.Event()
-        self.started_at, self.finished_at = time.monotonic(), None
+        self.started_at, self.finished_at = self.clock(), None
         self.running = True
         self._tick()
         self._score(data, candidates, budget, self.cancel_event, self.app.session.catalog)
@@ -219,8 +220,12 @@ class ScoringScreen(Screen):
 
     async def on_ranking_done(self, message: RankingDone) -> None:
         self.running = False
-        self.finished_at = time.monotonic()
+        self.finished_at = self.clock()
         self._tick()
+        if message.cancelled:
+            for row in self.query(CandidateRow):
+                if not row.finished:
+                    row.set_state(row.fraction * 100, "cancelled", finished=True)
         if message.ranking is None:
             self.notify("scoring cancelled; nothing was ranked", title="Scoring", severity="warning")
             return
@@ -240,7 +245,7 @@ class ScoringScreen(Screen):
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.running = False
-        self.finished_at = time.monotonic()
+        self.finished_at = self.clock()
         self._tick()
         self.notify(message.reason, title=f"Cannot {message.task}", severity="error", markup=False)
 
@@ -270,7 +275,7 @@ class ScoringScreen(Screen):
         header = self.query_one("#scoring-header", Static)
         if self.started_at is None:
             return
-        end = self.finished_at or time.monotonic()
+        end = self.finished_at or self.clock()
         elapsed = end - self.started_at
         rows = list(self.query(CandidateRow))
         done = sum(r.fraction for r in rows) / len(rows) if rows else 0.0

@@ -40,5 +40,5 @@ class CurvePlot(PlotextPlot):
             points = [(x, y) for x, y in points if x is not None]
             if points:
                 plt.plot([p[0] for p in points], [p[1] for p in points], label=name,
-                         marker="dot", color=color)
+                         marker="braille", color=color)
         self.refresh()

@@ -83,6 +83,7 @@ def test_a_folder_of_catalog_files_and_the_environment_variable(tmp_path, monkey
     assert {"my-net", "my-other-net"} <= set(load_catalog(folder).ids)
     monkeypatch.setenv("ADVISOR_CATALOG", str(folder / "a.toml"))
     assert "my-net" in load_catalog()
+    assert "my-net" in load_catalog([folder / "a.toml"])  # named twice: read once
 
 
 def test_invalid_toml_names_the_file(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 
 TINY_ENTRY = dict(id="test_efficientnet.r160_in1k", modality="image", source="timm", architecture="test_efficientnet")
 # Settings under which the tiny random-init model learns digits within a few epochs.
-TINY_RECIPE = dict(image_size=32, batch_size=16, lr=3e-3, backbone_lr_mult=1.0, augment="light", head_epochs=1)
+TINY_RECIPE = dict(image_size=32, batch_size=16, lr=1e-3, backbone_lr_mult=1.0, augment="light", head_epochs=1)
 
 
 def tiny_backbone():

@@ -78,7 +78,7 @@ def test_bad_recipe_values_name_the_option():
     with pytest.raises(AdvisorError, match="val \\+ test"):
         resolve_recipe("text", {"val": 0.5, "test": 0.45})
     recipe = resolve_recipe("text", {"lr": 2e-3})
-    assert recipe.lr == 2e-3 and recipe.backbone_lr_mult == 0.02 and recipe.eval_batch_size == 64
+    assert recipe.lr == 2e-3 and recipe.backbone_lr_mult == 0.05 and recipe.eval_batch_size == 64
 
 
 def test_model_is_required_for_images(tmp_path):

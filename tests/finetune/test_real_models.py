@@ -43,7 +43,9 @@ def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
     result = advisor.finetune(data, "sentence-transformers/all-MiniLM-L6-v2", output=tmp_path / "run", epochs=2,
                               max_length=48, seed=0)
     assert result.test_accuracy > 0.6  # 4 classes: chance is 0.25
-    assert result.history[0]["phase"] == "head" and result.history[1]["phase"] == "full"
+    # epoch 0 is the linear-probe head (LP-FT); fine-tuning starts from it
+    assert [row["phase"] for row in result.history] == ["probe", "full", "full"]
+    assert result.history[0]["train_loss"] is None and result.best_epoch in (0, 1, 2)
     predictor = advisor.load(result.run_dir)
     labels = predictor.predict(["a domestic animal with four legs that barks", "a sweet baked food made of flour"])
     assert labels == ["noun.animal", "noun.food"]

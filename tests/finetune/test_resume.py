@@ -25,6 +25,8 @@ COMPARED = ("train_loss", "val_loss", "val_accuracy", "val_macro_f1", "lr", "ste
 
 def assert_same_result(result, reference):
     assert_same_weights(read_weights(result.run_dir), read_weights(reference.run_dir))
+    last = [checkpoint.load(r.run_dir / "checkpoints", "last").model_state for r in (result, reference)]
+    assert_same_weights(*last)  # the final weights, not only the best (exported) ones
     assert result.test_accuracy == reference.test_accuracy
     assert result.best_epoch == reference.best_epoch
     assert result.confusion == reference.confusion
@@ -39,19 +41,21 @@ def test_reference_run_learns_and_reports(reference_run):
     assert not result.cancelled and result.epochs_run == 3
     assert result.test_accuracy > 0.3  # 10 classes: chance is 0.1
     kinds = [e["kind"] for e in events]
-    assert kinds[0] == "phase" and kinds[-1] == "done" and kinds.count("epoch") == 3
+    assert kinds[0] == "phase" and kinds[-1] == "done" and kinds.count("epoch") == 4  # probe + 3
     steps = [e for e in events if e["kind"] == "step"]
     assert steps[0]["step"] == 1 and all(e["steps"] >= e["step"] for e in steps)
     lines = (result.run_dir / "metrics.jsonl").read_text().splitlines()
-    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]
+    assert [json.loads(line)["epoch"] for line in lines] == [0, 1, 2, 3]
     csv_lines = (result.run_dir / "metrics.csv").read_text().splitlines()
-    assert csv_lines[0].startswith("epoch,phase,train_loss") and len(csv_lines) == 4
+    assert csv_lines[0].startswith("epoch,phase,train_loss") and len(csv_lines) == 5
     report = json.loads((result.run_dir / "report.json").read_text())
     assert report["test_accuracy"] == result.test_accuracy
     assert sum(map(sum, report["confusion"])) == report["n_test"]
     config = json.loads((result.run_dir / "config.json").read_text())
     assert config["recipe"]["label_smoothing"] == 0.1 and config["recipe"]["epochs"] == 3
-    assert [row["phase"] for row in result.history] == ["head", "full", "full"]
+    # epoch 0: the head fitted on frozen features (LP-FT); then head warm-up, then unfrozen
+    assert [row["phase"] for row in result.history] == ["probe", "head", "full", "full"]
+    assert result.history[0]["val_accuracy"] > 0.2
 
 
 def test_cancel_mid_epoch_then_resume_is_exact(reference_run, tmp_path):

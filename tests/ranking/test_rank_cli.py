@@ -34,7 +34,7 @@ def run_advisor(*args, cwd=None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("rank-cli")
-    folder = make_image_folder(root / "images", n_per_class=12, size=32)
+    folder = make_image_folder(root / "images", n_per_class=8, size=32)
     # A checkpoint that exists but is corrupt (a truncated download): it fails at load time.
     corrupt = root / "truncated.safetensors"
     corrupt.write_bytes(b"\x00\x01 not a safetensors file")
@@ -63,7 +63,7 @@ def test_image_folder_ranking_json(image_json):
         assert {"candidate", "rank", "final_score", "logme", "knn", "leep"} <= set(record)
         assert isinstance(record["final_score"], float)
     assert [r["rank"] for r in obj["ranking"]] == [1, 2]
-    assert obj["settings"]["data"]["n_used"] == 36
+    assert obj["settings"]["data"]["n_used"] == 24
     # The broken candidate is reported and did not stop the others.
     assert "truncated.safetensors" in obj["failures"]["my_broken_checkpoint"]
     # Progress went to stderr, one line per candidate step.

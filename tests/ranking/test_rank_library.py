@@ -188,3 +188,21 @@ def test_precomputed_features_rank_as_one_pseudo_candidate(tmp_path):
     assert ranking.best["knn"] > 0.9  # digit pixels of 0, 1 and 2 separate well
     with pytest.raises(AdvisorError, match="precomputed features"):
         advisor.rank(str(path), candidates=[LITE0])
+
+
+def test_best_candidate_is_on_the_quality_cost_front(first_run):
+    ranking, _ = first_run
+    assert ranking.best["pareto"] is True  # nothing beats the top score
+    assert ranking.settings["pareto_cost"] in ("params_m", "latency_ms")
+    assert ranking.best["latency_ms"] > 0
+
+
+def test_cost_budgets_skip_candidates_with_reasons(first_run, digits, random_control, cache_dir):
+    small = advisor.rank(digits, candidates=[LITE0, random_control], probes=["logme"],
+                         budget=BUDGET, cache_dir=cache_dir, bootstrap=False, max_params_m=1.0)
+    assert small.candidates == ["test_efficientnet.random"]  # size unknown: kept
+    assert "4.65M parameters is over max_params_m=1" in small.settings["excluded"][
+        "tf_efficientnet_lite0.in1k"]
+    with pytest.raises(AdvisorError, match="no candidate could be ranked.*ms/example"):
+        advisor.rank(digits, candidates=[LITE0], probes=["logme"], budget=BUDGET,
+                     cache_dir=cache_dir, bootstrap=False, max_latency_ms=1e-9)

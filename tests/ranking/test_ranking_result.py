@@ -65,10 +65,11 @@ def test_records_carry_uncertainty_costs_and_plain_types(ranking):
 
 def test_why_names_strongest_and_weakest_evidence(ranking):
     by_id = {r["candidate"]: r for r in ranking.records}
-    assert by_id["a"]["why"] == "Strongest evidence: logme ranks it 1st of 3; weakest: knn ranks it 2nd of 3."
+    assert by_id["a"]["why"] == ("Strongest evidence: logme ranks it 1st of 3; weakest: knn ranks "
+                                 "it 2nd of 3; top on 1 of 2 probes.")
     assert by_id["b"]["why"].startswith("Strongest evidence: knn ranks it 1st of 3")
-    # A non-probe component is named with its contribution.
-    assert "prior (+0.10)" in by_id["c"]["why"]
+    # A non-probe component is named in words with its contribution.
+    assert by_id["c"]["why"].startswith("Strongest evidence: catalog prior (+0.10); weakest: knn")
 
 
 def test_json_is_strict_and_round_trips(ranking):

@@ -28,7 +28,7 @@ def no_entries(frame):
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(finite, finite), min_size=3, max_size=8, unique_by=lambda t: t[0]),
        st.floats(0.01, 100), st.floats(-50, 50))
 def test_invariant_to_affine_rescaling_of_a_probe(rows, scale, shift):
@@ -39,7 +39,7 @@ def test_invariant_to_affine_rescaling_of_a_probe(rows, scale, shift):
     np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), atol=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(finite, finite), min_size=2, max_size=8))
 def test_dominating_candidate_never_ranks_below(rows):
     """A candidate at least as good on every probe never gets a lower final score."""
@@ -51,16 +51,18 @@ def test_dominating_candidate_never_ranks_below(rows):
                 assert final[a] >= final[b] - 1e-9
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(finite, min_size=3, max_size=8, unique=True), st.integers(0, 7), st.floats(0.1, 1e3))
-def test_raising_one_probe_score_never_lowers_the_rank(values, which, bump):
+def test_raising_one_probe_score_never_lowers_that_candidates_score(values, which, bump):
+    """Own score is monotone. (Its rank can still drop: a larger spread rescales the column,
+    which can shrink the others' deficits; see docs/trust.md.)"""
     frame = pd.DataFrame({"logme": values, "leep": np.linspace(0, 1, len(values))},
                          index=[f"m{i}" for i in range(len(values))])
     target = frame.index[which % len(values)]
-    before = fuse_scores(frame, no_entries(frame), params=PARAMS).final.rank(ascending=False)
+    before = fuse_scores(frame, no_entries(frame), params=PARAMS).final[target]
     frame.loc[target, "logme"] += bump
-    after = fuse_scores(frame, no_entries(frame), params=PARAMS).final.rank(ascending=False)
-    assert after[target] <= before[target]
+    after = fuse_scores(frame, no_entries(frame), params=PARAMS).final[target]
+    assert after >= before - 1e-9
 
 
 def test_nan_column_and_nan_cells_are_ignored():

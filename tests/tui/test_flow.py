@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 
@@ -18,6 +19,7 @@ from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateS
                                   EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
 
 SIZE = (130, 44)
+START = time.perf_counter()
 
 
 class RecordingApp(AdvisorApp):
@@ -39,6 +41,7 @@ async def wait_until(pilot, condition, seconds: float = 240.0, what: str = "cond
     steps = int(seconds / 0.1)
     for _ in range(steps):
         if condition():
+            print(f"{time.perf_counter() - START:7.1f}s {what}")
             return
         await pilot.pause(0.1)
     raise AssertionError(f"timed out waiting for {what}")

@@ -49,6 +49,11 @@ def test_check_data_path_explains_each_problem(tmp_path):
     assert check_data_path(str(tmp_path)) is None
     assert check_data_path("digits", ("digits",)) is None
     assert "type a path" in check_data_path("  ")
+    # While typing, a prefix of an existing name is not an error yet.
+    assert check_data_path(str(tmp_path / "tab"), typing=True) is None
+    assert "does not exist" in check_data_path(str(tmp_path / "tab"))
+    assert "does not exist" in check_data_path(str(tmp_path / "zzz"), typing=True)
+    assert check_data_path("dig", ("digits",), typing=True) is None
 
 
 def test_path_suggester_completes_names_and_marks_folders(tmp_path):

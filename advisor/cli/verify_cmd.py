@@ -1,0 +1,104 @@
+"""``advisor verify DATA``: fine-tune the top candidates and check the ranking against them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class VerifyFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify", help=verify_command.__doc__)(verify_command)
+
+
+def verify_command(
+    data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
+    top: Annotated[int, typer.Option("--top", "-k", help="Fine-tune the K best-ranked candidates.")] = 3,
+    all_candidates: Annotated[bool, typer.Option("--all", help="Fine-tune every ranked candidate.")] = False,
+    models: Annotated[list[str] | None, typer.Option("--models", "-m", help="Candidate ids or substrings to rank (default: as `advisor rank`).")] = None,
+    epochs: Annotated[int, typer.Option(help="Epochs of the fixed fine-tuning protocol.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed for subsampling, splits and training.")] = 0,
+    budget: Annotated[int, typer.Option(help="Examples used for fine-tuning (stratified subsample).")] = 1000,
+    rank_budget: Annotated[int, typer.Option(help="Examples in the probe subsample of the ranking.")] = 1000,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for verify.json, verify.png and the runs (default runs/verify-<data>).")] = None,
+    output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="Output format.")] = VerifyFormat.table,
+) -> None:
+    """Fine-tune candidates with one fixed protocol and score the ranking against real accuracy."""
+    from rich.console import Console
+
+    import advisor
+
+    err = Console(stderr=True, highlight=False)
+
+    def progress(event: dict) -> None:
+        kind = event.get("kind")
+        if kind == "finetune_start":
+            err.print(f"[dim]fine-tuning {event['candidate']} ({event['done'] + 1}/{event['total']})[/]")
+        elif kind == "epoch":
+            metrics = event.get("metrics") or {}
+            acc = metrics.get("val_accuracy")
+            err.print(f"[dim]  epoch {event.get('epoch')}/{event.get('epochs')}"
+                      + (f" val acc {acc:.3f}" if isinstance(acc, float) else "") + "[/]")
+
+    report = advisor.verify(data, top=top, all=all_candidates, candidates=_split(models) or None,
+                            epochs=epochs, seed=seed, budget=budget, rank_budget=rank_budget,
+                            output=output, progress=progress)
+    if output_format is VerifyFormat.json:
+        typer.echo(report.to_json())
+    else:
+        typer.echo(render_table(report))
+    err.print(f"wrote {report.json_path}" + (f" and {report.plot_path}" if report.plot_path else ""))
+
+
+def render_table(report) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from advisor.verify.metrics import MEASURES
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, highlight=False)
+    runs = Table(title=f"Fine-tuned on {report.data}")
+    for column in ("rank", "candidate", "final score", "test acc %", "seconds", "cached"):
+        runs.add_column(column, justify="left" if column == "candidate" else "right")
+    for row in report.candidates:
+        runs.add_row(str(row["rank"]), row["candidate"], _fmt(row.get("final_score")),
+                     _fmt(100 * row["test_accuracy"]), _fmt(row.get("seconds")),
+                     "yes" if row.get("cached") else "no")
+    console.print(runs)
+    table = Table(title="How well each method predicted the fine-tuned ranking")
+    table.add_column("method")
+    for measure in MEASURES:
+        table.add_column(measure, justify="right")
+    for method, values in report.measures.items():
+        table.add_row(method, *(_fmt(values.get(m)) for m in MEASURES))
+    console.print(table)
+    for cid, reason in report.failures.items():
+        console.print(f"failed: {cid}: {reason}", markup=False)
+    total = report.ranking_seconds + report.finetune_seconds
+    if report.finetune_seconds > 0:
+        console.print(f"ranking {report.ranking_seconds:.1f} s vs fine-tuning "
+                      f"{report.finetune_seconds:.1f} s ({100 * report.ranking_seconds / total:.1f} % "
+                      f"of the total); protocol: {report.protocol}", markup=False)
+    return buffer.getvalue()
+
+
+def _fmt(value) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def _split(values):
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]

@@ -1,0 +1,163 @@
+"""The per-candidate part of a ranking: features (or the cache), budgets, probes, progress.
+
+Candidates are scored one after another so memory holds one network at a time; each
+candidate's probe scores are sent with its "candidate_done" event as soon as they exist.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from advisor.errors import AdvisorError, Cancelled, DataError
+from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
+
+# Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
+RECORD_STATS = ("unk_rate", "truncation_rate", "upscale_factor", "grayscale_fraction",
+                "examples_per_second")
+
+
+@dataclass
+class LoopResult:
+    featuresets: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    extra: dict[str, dict] = field(default_factory=dict)      # record keys per candidate
+    probe_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)    # over a cost budget
+
+
+class Emitter:
+    """Sends progress events in the documented shape (docs/ARCHITECTURE.md)."""
+
+    def __init__(self, callback: Callable[[dict], None] | None):
+        self.callback = callback
+
+    def __call__(self, kind: str, candidate: str, done: int, total: int, *, record=None,
+                 reason=None, cached=False, **more) -> None:
+        if self.callback is None:
+            return
+        event = {"kind": kind, "candidate": candidate, "done": done, "total": total,
+                 "record": record, "reason": reason, "cached": cached}
+        event.update(more)
+        self.callback(event)
+
+
+def score_candidates(
+    chosen: Sequence[Candidate],
+    data: Any,
+    specs: Sequence[Any],
+    *,
+    cache: Any,
+    device: Any,
+    seed: int,
+    emit: Emitter,
+    cancel: Any = None,
+    max_latency_ms: float | None = None,
+) -> LoopResult:
+    """Extract and probe every candidate; failures are recorded, never raised (but Cancelled is)."""
+    from advisor.ranking import scoring
+
+    out = LoopResult()
+    total = len(chosen)
+    for done, candidate in enumerate(chosen):
+        check_cancel(cancel)
+        emit("candidate_start", candidate.id, done, total)
+        try:
+            featureset = _features_for(candidate, data, cache, device, cancel, emit, done, total)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
+            if os.environ.get("ADVISOR_DEBUG"):
+                raise
+            out.failures[candidate.id] = failure_reason(exc)
+            emit("candidate_failed", candidate.id, done + 1, total, reason=out.failures[candidate.id])
+            continue
+        over = _over_latency(featureset, max_latency_ms)
+        if over:
+            out.excluded[candidate.id] = over
+            emit("candidate_failed", candidate.id, done + 1, total, reason=f"skipped: {over}")
+            continue
+        emit("probe", candidate.id, done, total, cached=featureset.cached)
+        scored = scoring.score_candidate(featureset, specs, seed=seed)
+        out.featuresets[candidate.id] = featureset
+        out.scores[candidate.id] = scored.scores
+        if scored.errors:
+            out.probe_errors[candidate.id] = scored.errors
+        out.extra[candidate.id] = record_extras(featureset, scored.seconds)
+        record = {"candidate": candidate.id, **scored.scores, **out.extra[candidate.id]}
+        emit("candidate_done", candidate.id, done + 1, total, record=record,
+             cached=featureset.cached)
+    return out
+
+
+def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done, total):
+    if candidate.id == FEATURES_CANDIDATE:
+        return given_features(data)
+    from advisor.features import extract
+
+    def on_extract(event: dict) -> None:
+        emit("extract", candidate.id, done, total, cached=bool(event.get("cached")),
+             step=event.get("done"), steps=event.get("total"))
+
+    # With an Entry, extract answers a cache hit without building the network.
+    target = candidate.backbone if candidate.backbone is not None else candidate.entry
+    return extract(target, data, cache=cache, progress=on_extract, cancel=cancel, device=device)
+
+
+def given_features(data):
+    """Precomputed features (.npz): the probes run on them as one pseudo-candidate."""
+    from advisor.features import FeatureSet
+
+    if data.features is None:
+        raise DataError("data has modality 'features' but no features array; reload the .npz")
+    return FeatureSet(features=np.asarray(data.features, dtype=np.float32), source_probs=None,
+                      labels=np.asarray(data.labels), candidate=FEATURES_CANDIDATE,
+                      seconds=0.0, cached=False, stats={})
+
+
+def record_extras(featureset, probe_seconds: float) -> dict:
+    from advisor.ranking.cost import measured_latency_ms
+
+    latency = measured_latency_ms(featureset)
+    keys = {
+        "extract_seconds": 0.0 if featureset.cached else float(featureset.seconds),
+        "cached": bool(featureset.cached),
+        "probe_seconds": round(float(probe_seconds), 4),
+        "latency_ms": None if np.isnan(latency) else round(latency, 3),
+    }
+    stats = featureset.stats or {}
+    for key in RECORD_STATS:
+        value = stats.get(key)
+        if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+            keys[key] = float(value)
+    return keys
+
+
+def _over_latency(featureset, max_latency_ms: float | None) -> str | None:
+    if max_latency_ms is None:
+        return None
+    from advisor.ranking.cost import measured_latency_ms
+
+    latency = measured_latency_ms(featureset)
+    if np.isnan(latency) or latency <= max_latency_ms:
+        return None
+    return f"{latency:.2f} ms/example measured > max_latency_ms {max_latency_ms:g}"
+
+
+def check_cancel(cancel) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("ranking cancelled")
+
+
+def failure_reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, AdvisorError):
+        return text
+    if isinstance(exc, MemoryError) or "out of memory" in text.lower():
+        return f"out of memory: {text.splitlines()[0]}; lower --budget or use a smaller model"
+    return f"{type(exc).__name__}: {text.splitlines()[0]}"

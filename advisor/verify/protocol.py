@@ -1,0 +1,93 @@
+"""The one fixed fine-tuning protocol of verification, and the cache of its results.
+
+Every candidate is fine-tuned the same way, so differences in accuracy come from the
+backbone, not from the recipe:
+
+* data: a seeded, class-stratified subsample of ``budget`` examples (all when smaller),
+  then the fine-tuning engine's own seeded 70/15/15 train/val/test split;
+* ``advisor.finetune`` with its default recipe for the modality (AdamW, linear-probe head
+  initialisation then full fine-tuning, label smoothing 0.1, early stopping on val
+  accuracy), ``epochs`` epochs, seed ``seed``;
+* the score is test accuracy on the held-out 15 %.
+
+Results are cached as JSON keyed by (candidate, data fingerprint, protocol), so a rerun (or
+a benchmark sharing the cache) only fine-tunes what it has not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROTOCOL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Protocol:
+    epochs: int = 3
+    seed: int = 0
+    budget: int | None = 1000
+    recipe: dict = field(default_factory=dict)  # extra advisor.finetune options (documented)
+
+    def key(self) -> str:
+        text = json.dumps({"v": PROTOCOL_VERSION, **asdict(self)}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        budget = "all examples" if self.budget is None else f"a stratified subsample of {self.budget}"
+        extra = f", options {self.recipe}" if self.recipe else ""
+        return (f"advisor.finetune default recipe, {self.epochs} epoch(s), seed {self.seed}, "
+                f"{budget}, 70/15/15 split, test accuracy{extra}")
+
+
+PROTOCOL = Protocol()
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ADVISOR_CACHE_DIR")
+    if env:
+        return Path(env) / "verify"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("advisor")) / "verify"
+
+
+class FinetuneCache:
+    """One small JSON file per (candidate, data fingerprint, protocol)."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, candidate: str, data_fingerprint: str, protocol: Protocol) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", candidate)[:80]
+        digest = hashlib.sha256(f"{candidate}|{data_fingerprint}|{protocol.key()}".encode())
+        return self.root / f"{safe}-{digest.hexdigest()[:16]}.json"
+
+    def get(self, candidate: str, data_fingerprint: str, protocol: Protocol) -> dict | None:
+        path = self.path(candidate, data_fingerprint, protocol)
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None  # missing or corrupt: fine-tune again
+        if record.get("candidate") != candidate or record.get("protocol") != protocol.key():
+            return None
+        return record
+
+    def put(self, candidate: str, data_fingerprint: str, protocol: Protocol, record: dict) -> None:
+        path = self.path(candidate, data_fingerprint, protocol)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = {**record, "candidate": candidate, "data_fingerprint": data_fingerprint,
+                "protocol": protocol.key(), "protocol_text": protocol.describe()}
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(body, handle, indent=2, allow_nan=False, default=str)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

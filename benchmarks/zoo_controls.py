@@ -1,0 +1,84 @@
+"""Honest control candidates for the zoo benchmark: the same networks with the pretraining
+taken away, so a ranking method must tell learned features from architecture alone.
+
+* ``random_init(id)``       : same architecture, random weights (seeded).
+* ``truncated(id, stages)`` : the pretrained image network cut after ``stages`` of its block
+                              stages (no head conv): real but shallower features.
+* ``embeddings_only(id)``   : a pretrained text encoder with zero transformer layers left,
+                              i.e. a bag of (position-aware) word embeddings.
+
+Each returns a loaded ``Backbone`` with its own catalog-style Entry (id suffixed with the
+control's name, no ImageNet top-1, "none" pretraining for random weights) and its own
+weights fingerprint, so feature and fine-tuning caches never mix controls with the originals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from catalog import load_catalog
+
+
+def _entry(model_id: str):
+    return load_catalog().get(model_id)
+
+
+def random_init(model_id: str, seed: int = 0):
+    from advisor.models import load_backbone
+
+    base = _entry(model_id)
+    entry = dataclasses.replace(
+        base, id=f"{model_id}+random-init", imagenet_top1=None, pretraining_data="none",
+        has_source_head=False, num_source_classes=None, notes="control: random weights")
+    backbone = load_backbone(entry, pretrained=False, seed=seed)
+    backbone.has_source_head = False
+    return backbone
+
+
+def truncated(model_id: str, stages: int = 3):
+    """timm EfficientNet-style image model cut after ``stages`` block stages."""
+    import torch
+
+    from advisor.models import load_backbone
+
+    base = _entry(model_id)
+    backbone = load_backbone(base)
+    model = backbone.model
+    if not hasattr(model, "blocks") or stages >= len(model.blocks):
+        raise ValueError(f"{model_id} has no block stages to cut at {stages}")
+    model.blocks = model.blocks[:stages]
+    model.conv_head = torch.nn.Identity()
+    model.bn2 = torch.nn.Identity()
+    model.classifier = torch.nn.Identity()
+    with torch.no_grad():
+        size = backbone.data_config["input_size"][-1]
+        probe = torch.zeros(1, 3, size, size, device=backbone.device)
+        width = int(model.forward_head(model.forward_features(probe), pre_logits=True).shape[-1])
+    model.num_features = width
+    if hasattr(model, "head_hidden_size"):
+        model.head_hidden_size = width
+    entry = dataclasses.replace(
+        base, id=f"{model_id}+first-{stages}-stages", imagenet_top1=None, embed_dim=width,
+        has_source_head=False, num_source_classes=None,
+        notes=f"control: pretrained weights cut after {stages} block stages")
+    return dataclasses.replace(backbone, entry=entry, model=model, embed_dim=width,
+                               has_source_head=False,
+                               weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
+
+
+def embeddings_only(model_id: str):
+    """A Hugging Face BERT-style encoder with its transformer layers removed."""
+    import torch
+
+    from advisor.models import load_backbone
+
+    base = _entry(model_id)
+    backbone = load_backbone(base)
+    encoder = getattr(backbone.model, "encoder", None)
+    if encoder is None or not hasattr(encoder, "layer"):
+        raise ValueError(f"{model_id} is not a BERT-style encoder with encoder.layer")
+    encoder.layer = torch.nn.ModuleList([])
+    entry = dataclasses.replace(base, id=f"{model_id}+embeddings-only",
+                                notes="control: word embeddings only (bag of words)")
+    return dataclasses.replace(backbone, entry=entry,
+                               weights_fingerprint=f"{backbone.weights_fingerprint}-emb-only")

@@ -1,0 +1,78 @@
+"""Pieces of the recipe: learning-rate schedule, parameter groups, metrics, data order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from finetune_helpers import tiny_backbone
+from sklearn.metrics import confusion_matrix as sk_confusion
+from sklearn.metrics import f1_score
+
+from advisor.finetune.batches import epoch_batches
+from advisor.finetune.classifier import ImageClassifier, param_groups
+from advisor.finetune.config import resolve_recipe
+from advisor.finetune.head_init import fit_linear_head
+from advisor.finetune.loop import lr_factor
+from advisor.finetune.metrics import summarize
+
+
+def test_schedule_constant_head_phase_then_warmup_and_cosine_to_zero():
+    recipe = resolve_recipe("image", {"epochs": 4, "head_epochs": 1, "warmup_epochs": 1.0})
+    steps = 10
+    factors = [lr_factor(s, steps_per_epoch=steps, recipe=recipe) for s in range(40)]
+    assert factors[:10] == [1.0] * 10  # head warm-up
+    assert factors[10] < factors[15] < factors[19] <= 1.0  # linear warm-up
+    assert all(a >= b for a, b in zip(factors[20:], factors[21:]))  # cosine decay
+    assert factors[-1] < 0.01 and factors[20] == pytest.approx(1.0)
+
+
+def test_discriminative_and_layer_decay_groups():
+    model = ImageClassifier(tiny_backbone().model, 4)
+    flat = param_groups(model, lr=1e-3, backbone_lr_mult=0.1, layer_decay=None, weight_decay=0.05)
+    assert {round(g["lr"], 9) for g in flat} == {1e-3, 1e-4}
+    assert all(g["weight_decay"] == 0.0 for g in flat if all(p.ndim <= 1 for p in g["params"]))
+    decayed = param_groups(model, lr=1e-3, backbone_lr_mult=0.1, layer_decay=0.5, weight_decay=0.05)
+    rates = sorted({g["lr"] for g in decayed})
+    assert rates[-1] == pytest.approx(1e-3) and len(rates) >= 3  # head, then ever smaller rates deeper down
+    stem = next(g["lr"] for g in decayed if any(p is model.net.conv_stem.weight for p in g["params"]))
+    assert stem == pytest.approx(rates[0])
+    n_params = sum(len(g["params"]) for g in decayed)
+    assert n_params == len(list(model.parameters()))
+
+
+def test_summary_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 200)
+    p = np.where(rng.random(200) < 0.7, y, rng.integers(0, 4, 200))
+    s = summarize(y, p, 4)
+    assert s["accuracy"] == pytest.approx(np.mean(y == p))
+    assert s["macro_f1"] == pytest.approx(f1_score(y, p, average="macro"))
+    assert (s["confusion"] == sk_confusion(y, p, labels=range(4))).all()
+    recall = sk_confusion(y, p, labels=range(4)).diagonal() / np.bincount(y, minlength=4)
+    assert np.allclose(s["per_class_accuracy"], recall)
+    assert math.isnan(summarize(np.array([0]), np.array([0]), 2)["per_class_accuracy"][1])
+
+
+def test_epoch_order_depends_only_on_seed_and_epoch():
+    a = epoch_batches(103, 16, seed=5, epoch=2)
+    assert [b.tolist() for b in a] == [b.tolist() for b in epoch_batches(103, 16, seed=5, epoch=2)]
+    assert [b.tolist() for b in a] != [b.tolist() for b in epoch_batches(103, 16, seed=5, epoch=3)]
+    assert sorted(np.concatenate(a).tolist()) == list(range(103))  # 103 = 6*16 + 7: nothing dropped
+    short = epoch_batches(33, 16, seed=0, epoch=0)
+    assert [len(b) for b in short] == [16, 16]  # a lone last example is dropped (batch norm)
+
+
+def test_probe_head_fits_separable_features():
+    import torch
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    centers = rng.normal(size=(3, 8)) * 4
+    features = torch.tensor(centers[labels] + rng.normal(size=(300, 8)), dtype=torch.float32)
+    weight, bias = fit_linear_head(features, torch.as_tensor(labels), 3)
+    predicted = (features @ weight.T + bias).argmax(1).numpy()
+    assert np.mean(predicted == labels) > 0.97
+    # label smoothing bounds the logits, so fine-tuning does not start from huge weights
+    assert (features @ weight.T + bias).abs().max() < 20

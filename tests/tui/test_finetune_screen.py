@@ -1,0 +1,107 @@
+"""Fine-tuning from the TUI: cancel with escape, resume with r, and a failure midway.
+
+Real training of the tiny test model on 300 real digits at 32 px (a few seconds an epoch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import numpy as np
+import pytest
+
+from advisor.data import load_data
+from advisor.tui import AdvisorApp
+from advisor.tui.messages import EpochFinished, FinetuneDone, FinetuneStep, WorkFailed
+
+SIZE = (120, 40)
+
+
+class RecordingApp(AdvisorApp):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list = []
+
+    async def _on_message(self, message) -> None:
+        self.seen.append(message)
+        await super()._on_message(message)
+
+    def of_type(self, kind) -> list:
+        return [m for m in self.seen if isinstance(m, kind)]
+
+
+async def wait_until(pilot, condition, seconds: float = 300.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def open_form(app, tiny, output, epochs: int) -> object:
+    data = load_data("digits").subset(np.arange(300))
+    app.set_data(data, "digits")
+    await app.open_finetune(tiny.tiny_id)
+    screen = app.screen
+    values = {"#ft-epochs": str(epochs), "#ft-batch_size": "32", "#ft-image_size": "32",
+              "#ft-output": str(output)}
+    for selector, value in values.items():
+        screen.query_one(selector).value = value
+    return screen
+
+
+@pytest.mark.slow
+def test_cancel_then_resume_finishes_the_same_run(tiny_catalog, tmp_path):
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_form(app, tiny_catalog, tmp_path / "run", epochs=3)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: any(m.event.get("kind") == "step"
+                                                for m in app.of_type(FinetuneStep)))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.of_type(FinetuneDone))
+            first = app.of_type(FinetuneDone)[0].result
+            assert first.cancelled and first.epochs_run < 3
+            assert "Cancelled" in str(screen.query_one("#ft-summary").render())
+            assert (tmp_path / "run" / "checkpoints" / "last").exists()
+
+            await pilot.press("r")
+            await wait_until(pilot, lambda: len(app.of_type(FinetuneDone)) == 2)
+            second = app.of_type(FinetuneDone)[1].result
+            assert not second.cancelled and second.epochs_run == 3
+            assert second.run_dir == first.run_dir
+            summary = str(screen.query_one("#ft-summary").render())
+            assert "test accuracy" in summary and str(second.export_dir) in summary
+            epochs_seen = sorted({m.epoch for m in app.of_type(EpochFinished)})
+            assert epochs_seen[-1] == 3
+
+    asyncio.run(go())
+
+
+@pytest.mark.slow
+def test_failure_midway_is_reported_and_the_app_keeps_running(tiny_catalog, tmp_path):
+    run_dir = tmp_path / "run"
+
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_form(app, tiny_catalog, run_dir, epochs=4)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: app.of_type(EpochFinished))
+            # The disk goes bad under the run: the checkpoint folder becomes a file.
+            shutil.rmtree(run_dir / "checkpoints")
+            (run_dir / "checkpoints").write_text("not a folder")
+            await wait_until(pilot, lambda: app.of_type(WorkFailed) or app.of_type(FinetuneDone))
+            assert not app.of_type(FinetuneDone)
+            failure = app.of_type(WorkFailed)[0]
+            assert failure.task == "fine-tune" and "checkpoints" in failure.reason
+            status = str(screen.query_one("#ft-status").render())
+            assert status.startswith("Fine-tuning failed:")
+            assert any(n.severity == "error" for n in app._notifications)
+            assert app.is_running and not screen.running
+            await pilot.press("1")  # still responsive: the other steps work
+            assert app.current_mode == "data"
+
+    asyncio.run(go())
