@@ -59,10 +59,12 @@ async def drive(args) -> list[tuple[str, float, list[float]]]:
         await pilot.pause(0.2)
         meter.take()
         await app.action_start_scoring()
+        print("mode", app.current_mode, type(app.screen).__name__, getattr(app.screen, "running", None))
         await phase("score candidates", lambda: app.session.ranking is not None
                     or not app.screen.running)
         if app.session.ranking is None:
-            raise SystemExit("scoring failed; run the CLI `advisor rank` to see why")
+            reasons = "; ".join(str(n.message) for n in app._notifications)
+            raise SystemExit(f"scoring failed: {reasons}")
         await app.open_finetune(app.session.ranking.records[0]["candidate"])
         await pilot.pause(0.2)
         screen = app.screen

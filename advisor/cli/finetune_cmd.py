@@ -124,7 +124,7 @@ def finetune_command(
     if result.cancelled:
         err.print(f"[yellow]cancelled after {result.epochs_run} epoch(s); continue with "
                   f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`[/]")
-        raise typer.Exit(130)
+        raise SystemExit(130)  # typer.Exit would be swallowed by standalone_mode=False
 
 
 def render_table(result) -> str:

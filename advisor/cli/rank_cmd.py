@@ -27,28 +27,83 @@ def register(app: typer.Typer) -> None:
 
 
 def rank_command(
-    data: Annotated[str, typer.Argument(help="Image folder, .csv/.jsonl, .npz features, or a "
-                                              "built-in name (see `advisor datasets`).")],
-    models: Annotated[list[str] | None, typer.Option(
-        "--models", "-m", help="Candidate ids or substrings; repeat or comma-separate. "
-        "Default: every catalog model of the data's kind whose weights are on disk.")] = None,
-    probes: Annotated[list[str] | None, typer.Option(
-        "--probes", "-p", help="Probe names, comma-separated (default: the registry's default set).")] = None,
-    budget: Annotated[int, typer.Option(help="Examples in the seeded, stratified probe subsample.")] = 1000,
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="Image folder, .csv/.jsonl, .npz features, or a "
+            "built-in name (see `advisor datasets`)."
+        ),
+    ],
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models",
+            "-m",
+            help="Candidate ids or substrings; repeat or comma-separate. "
+            "Default: every catalog model of the data's kind whose weights are on disk.",
+        ),
+    ] = None,
+    probes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--probes",
+            "-p",
+            help="Probe names, comma-separated (default: the registry's default set).",
+        ),
+    ] = None,
+    budget: Annotated[
+        int, typer.Option(help="Examples in the seeded, stratified probe subsample.")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed for the subsample, probes and bootstrap.")] = 0,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file instead of stdout.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Feature cache folder (default: the user cache; ADVISOR_CACHE_DIR overrides).")] = None,
-    catalog_files: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra catalog TOML file(s) with your own models.")] = None,
-    text_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the texts.")] = None,
-    label_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the labels.")] = None,
-    image_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding image paths.")] = None,
-    max_params: Annotated[float | None, typer.Option("--max-params", help="Skip models with more parameters than this (millions).")] = None,
-    max_latency: Annotated[float | None, typer.Option("--max-latency", help="Skip models slower than this many ms per example, as measured during extraction.")] = None,
-    min_per_class: Annotated[int, typer.Option(help="Keep at least this many examples of every class in the subsample.")] = 10,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples for the rank intervals and P(best).")] = 30,
-    no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Skip the bootstrap rank intervals (faster).")] = False,
-    device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the result to this file instead of stdout."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Feature cache folder (default: the user cache; ADVISOR_CACHE_DIR overrides)."
+        ),
+    ] = None,
+    catalog_files: Annotated[
+        list[Path] | None,
+        typer.Option("--catalog", help="Extra catalog TOML file(s) with your own models."),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding the texts.")
+    ] = None,
+    label_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding the labels.")
+    ] = None,
+    image_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding image paths.")
+    ] = None,
+    max_params: Annotated[
+        float | None,
+        typer.Option("--max-params", help="Skip models with more parameters than this (millions)."),
+    ] = None,
+    max_latency: Annotated[
+        float | None,
+        typer.Option(
+            "--max-latency",
+            help="Skip models slower than this many ms per example, as measured during extraction.",
+        ),
+    ] = None,
+    min_per_class: Annotated[
+        int, typer.Option(help="Keep at least this many examples of every class in the subsample.")
+    ] = 10,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Resamples for the rank intervals and P(best).")
+    ] = 30,
+    no_bootstrap: Annotated[
+        bool, typer.Option("--no-bootstrap", help="Skip the bootstrap rank intervals (faster).")
+    ] = False,
+    device: Annotated[
+        str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")
+    ] = None,
 ) -> None:
     """Rank pretrained backbones for your labelled data with transferability probes."""
     from rich.console import Console
@@ -57,8 +112,9 @@ def rank_command(
     from advisor.data import load_data
 
     err = Console(stderr=True, highlight=False)
-    labelled = load_data(data, text_column=text_column, label_column=label_column,
-                         image_column=image_column)
+    labelled = load_data(
+        data, text_column=text_column, label_column=label_column, image_column=image_column
+    )
     catalog = None
     if catalog_files:
         from catalog import load_catalog
@@ -102,6 +158,7 @@ def render(ranking, fmt: str, *, color: bool = True) -> str:
 
 def _table_text(ranking, *, color: bool) -> str:
     import io
+    import shutil
 
     from rich.console import Console
 
@@ -113,14 +170,13 @@ def _table_text(ranking, *, color: bool) -> str:
         why_lines,
     )
 
-    import shutil
-
     buffer = io.StringIO()
     tty = _stdout_is_tty()
     # A terminal gets its own width; files and pipes get room for the whole table.
     width = shutil.get_terminal_size((200, 40)).columns if tty else 200
-    console = Console(file=buffer, force_terminal=color and tty, width=width, highlight=False,
-                      soft_wrap=False)
+    console = Console(
+        file=buffer, force_terminal=color and tty, width=width, highlight=False, soft_wrap=False
+    )
     console.print(rich_table(ranking))
     for line in why_lines(ranking) + note_lines(ranking):
         console.print(line, markup=False)
@@ -150,41 +206,77 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 class _ProgressPrinter:
-    """One stderr line per candidate step (extracting / cached / probing / done / failed)."""
+    """One stderr line per candidate step (extracting / cached / probing / done / failed),
+    plus a transient bar of examples embedded when stderr is a terminal."""
 
     def __init__(self, console):
         self.console = console
         self.started: dict[str, float] = {}
+        self.bar = None
+        self.task = None
 
     def __enter__(self):
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("      {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        return None
+        if self.bar is not None:
+            self.bar.stop()
 
     def __call__(self, event: dict) -> None:
         import time
 
         kind, name = event.get("kind"), event.get("candidate")
-        position = f"[{event.get('done', 0) + (kind == 'candidate_start')}/{event.get('total', '?')}]"
+        done, total = event.get("done", 0), event.get("total", "?")
         if kind == "candidate_start":
             self.started[name] = time.perf_counter()
-            self.console.print(f"{position} {name}: extracting features", markup=False)
+            self._line(f"[{done + 1}/{total}] {name}: extracting features")
+            if self.bar is not None:
+                self.task = self.bar.add_task(f"{name}: embedding", total=None)
+        elif kind == "extract" and self.bar is not None and self.task is not None:
+            if event.get("steps"):
+                self.bar.update(self.task, completed=event.get("step") or 0, total=event["steps"])
+                self.bar.refresh()
         elif kind == "probe":
+            self._end_bar()
             state = "cached features; probing" if event.get("cached") else "probing"
-            self.console.print(f"      {name}: {state}", markup=False)
-        elif kind == "candidate_done":
-            seconds = time.perf_counter() - self.started.get(name, time.perf_counter())
-            self.console.print(f"      {name}: done in {seconds:.1f}s", markup=False)
-        elif kind == "candidate_failed":
-            self.console.print(f"      {name}: failed: {event.get('reason')}", markup=False,
-                               style="red")
+            self._line(f"      {name}: {state}")
+        elif kind in ("candidate_done", "candidate_failed"):
+            self._end_bar()
+            if kind == "candidate_done":
+                seconds = time.perf_counter() - self.started.get(name, time.perf_counter())
+                self._line(f"      {name}: done in {seconds:.1f}s")
+            else:
+                self._line(f"      {name}: failed: {event.get('reason')}", style="red")
+            if done == total:
+                self._line("fusing the evidence into the ranking")
+
+    def _line(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, markup=False, style=style)
+
+    def _end_bar(self) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.remove_task(self.task)
+            self.bar.refresh()  # the live area redraws from its last render otherwise
+            self.task = None
 
 
 def _data_summary(labelled) -> str:
     counts = labelled.class_counts()
-    return (f"data: {labelled.name} ({labelled.modality}), {len(labelled)} examples, "
-            f"{len(counts)} classes, smallest class {min(counts.values())}")
+    return (
+        f"data: {labelled.name} ({labelled.modality}), {len(labelled)} examples, "
+        f"{len(counts)} classes, smallest class {min(counts.values())}"
+    )
 
 
 def _split(values: list[str] | None) -> list[str]:

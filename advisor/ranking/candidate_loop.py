@@ -17,18 +17,23 @@ from advisor.errors import AdvisorError, Cancelled, DataError
 from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
 
 # Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
-RECORD_STATS = ("unk_rate", "truncation_rate", "upscale_factor", "grayscale_fraction",
-                "examples_per_second")
+RECORD_STATS = (
+    "unk_rate",
+    "truncation_rate",
+    "upscale_factor",
+    "grayscale_fraction",
+    "examples_per_second",
+)
 
 
 @dataclass
 class LoopResult:
     featuresets: dict[str, Any] = field(default_factory=dict)
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
-    extra: dict[str, dict] = field(default_factory=dict)      # record keys per candidate
+    extra: dict[str, dict] = field(default_factory=dict)  # record keys per candidate
     probe_errors: dict[str, dict[str, str]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
-    excluded: dict[str, str] = field(default_factory=dict)    # over a cost budget
+    excluded: dict[str, str] = field(default_factory=dict)  # over a cost budget
 
 
 class Emitter:
@@ -37,12 +42,29 @@ class Emitter:
     def __init__(self, callback: Callable[[dict], None] | None):
         self.callback = callback
 
-    def __call__(self, kind: str, candidate: str, done: int, total: int, *, record=None,
-                 reason=None, cached=False, **more) -> None:
+    def __call__(
+        self,
+        kind: str,
+        candidate: str,
+        done: int,
+        total: int,
+        *,
+        record=None,
+        reason=None,
+        cached=False,
+        **more,
+    ) -> None:
         if self.callback is None:
             return
-        event = {"kind": kind, "candidate": candidate, "done": done, "total": total,
-                 "record": record, "reason": reason, "cached": cached}
+        event = {
+            "kind": kind,
+            "candidate": candidate,
+            "done": done,
+            "total": total,
+            "record": record,
+            "reason": reason,
+            "cached": cached,
+        }
         event.update(more)
         self.callback(event)
 
@@ -75,7 +97,9 @@ def score_candidates(
             if os.environ.get("ADVISOR_DEBUG"):
                 raise
             out.failures[candidate.id] = failure_reason(exc)
-            emit("candidate_failed", candidate.id, done + 1, total, reason=out.failures[candidate.id])
+            emit(
+                "candidate_failed", candidate.id, done + 1, total, reason=out.failures[candidate.id]
+            )
             continue
         over = _over_latency(featureset, max_latency_ms)
         if over:
@@ -90,8 +114,9 @@ def score_candidates(
             out.probe_errors[candidate.id] = scored.errors
         out.extra[candidate.id] = record_extras(featureset, scored.seconds)
         record = {"candidate": candidate.id, **scored.scores, **out.extra[candidate.id]}
-        emit("candidate_done", candidate.id, done + 1, total, record=record,
-             cached=featureset.cached)
+        emit(
+            "candidate_done", candidate.id, done + 1, total, record=record, cached=featureset.cached
+        )
     return out
 
 
@@ -101,8 +126,15 @@ def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done,
     from advisor.features import extract
 
     def on_extract(event: dict) -> None:
-        emit("extract", candidate.id, done, total, cached=bool(event.get("cached")),
-             step=event.get("done"), steps=event.get("total"))
+        emit(
+            "extract",
+            candidate.id,
+            done,
+            total,
+            cached=bool(event.get("cached")),
+            step=event.get("done"),
+            steps=event.get("total"),
+        )
 
     # With an Entry, extract answers a cache hit without building the network.
     target = candidate.backbone if candidate.backbone is not None else candidate.entry
@@ -115,9 +147,15 @@ def given_features(data):
 
     if data.features is None:
         raise DataError("data has modality 'features' but no features array; reload the .npz")
-    return FeatureSet(features=np.asarray(data.features, dtype=np.float32), source_probs=None,
-                      labels=np.asarray(data.labels), candidate=FEATURES_CANDIDATE,
-                      seconds=0.0, cached=False, stats={})
+    return FeatureSet(
+        features=np.asarray(data.features, dtype=np.float32),
+        source_probs=None,
+        labels=np.asarray(data.labels),
+        candidate=FEATURES_CANDIDATE,
+        seconds=0.0,
+        cached=False,
+        stats={},
+    )
 
 
 def record_extras(featureset, probe_seconds: float) -> dict:

@@ -17,9 +17,9 @@ ON_DISK = ("offline", "local", "cached")
 @dataclass(frozen=True)
 class Candidate:
     id: str
-    entry: Any                 # catalog Entry, or None for the features pseudo-candidate
-    backbone: Any = None       # an already loaded advisor.models.Backbone, if given
-    explicit: bool = False     # named by the user: a download is allowed
+    entry: Any  # catalog Entry, or None for the features pseudo-candidate
+    backbone: Any = None  # an already loaded advisor.models.Backbone, if given
+    explicit: bool = False  # named by the user: a download is allowed
 
 
 def resolve_candidates(
@@ -41,7 +41,9 @@ def resolve_candidates(
             )
         return [Candidate(FEATURES_CANDIDATE, None)], {}
     if max_params_m is not None and not max_params_m > 0:
-        raise AdvisorError(f"max_params_m must be a positive number of millions (got {max_params_m!r})")
+        raise AdvisorError(
+            f"max_params_m must be a positive number of millions (got {max_params_m!r})"
+        )
 
     if candidates is None:
         cat = _catalog(catalog)
@@ -91,7 +93,8 @@ def backbone_id(backbone: Any) -> str:
     """A loaded model's id; random-init weights are named so they never pass as pretrained."""
     base = backbone.entry.id
     random_init = getattr(backbone, "weights_source", "") == "random" or str(
-        getattr(backbone, "weights_fingerprint", "")).startswith("random-init")
+        getattr(backbone, "weights_fingerprint", "")
+    ).startswith("random-init")
     if random_init and "random" not in base:
         return f"{base}@random-init"
     return base

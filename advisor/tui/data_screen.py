@@ -187,6 +187,8 @@ class DataScreen(Screen):
             return
         error.update("")
         self.app.session.budget = budget
+        if self.app.session.data is not None:
+            self.show_summary(self.app.session.data)
 
     # ---- loading (thread worker; never touches widgets) -----------------------------------
 

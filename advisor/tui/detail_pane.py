@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.markup import escape
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -16,7 +18,7 @@ METADATA = (
 
 
 def _value(value) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
         return f"{value:.4g}"

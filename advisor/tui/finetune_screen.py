@@ -112,12 +112,15 @@ class FinetuneScreen(Screen):
 
     def on_screen_resume(self) -> None:
         session = self.app.session
-        if session.finetune_candidate and session.finetune_candidate != self.candidate and not self.running:
+        if self.running:
+            return
+        if session.finetune_candidate and session.finetune_candidate != self.candidate:
             self.candidate = session.finetune_candidate
             self.query_one(FinetuneForm).set_candidate(self.candidate, session.data.name)
             self.query_one("#ft-status", Static).update(
                 f"Ready to fine-tune [b]{escape(self.candidate)}[/]: check the options, then ctrl+s.")
-            self.query_one(".ft-field", Input).focus()
+        if self.candidate is not None:
+            self.query_one(".ft-field", Input).focus()  # typing goes to the form, not to 1-5
 
     # ---- starting, cancelling, resuming ---------------------------------------------------
 

@@ -43,11 +43,11 @@ def score_columns(record: dict, probe_names: list[str] | None = None) -> list[st
 
 
 def default_probes() -> list[str] | None:
-    """The probes advisor.rank runs by default (None when the registry cannot be read)."""
+    """Every probe name in the probes registry (None when it cannot be read)."""
     try:
-        from advisor.ranking.scoring import default_probe_names
+        from probes import REGISTRY
 
-        return list(default_probe_names())
+        return [getattr(spec, "name", spec) for spec in REGISTRY]
     except Exception:
         return None
 
@@ -281,6 +281,8 @@ class ScoringScreen(Screen):
         done = sum(r.fraction for r in rows) / len(rows) if rows else 0.0
         remaining = elapsed / done - elapsed if 0.02 < done < 1 else None
         state = "running" if self.running else "finished"
+        if self.running and rows and all(r.finished for r in rows):
+            state = "fusing scores and bootstrapping rank ranges"
         text = (f"[b]Scoring[/] {escape(self.summary)} · {state} · elapsed {format_seconds(elapsed)}")
         if self.running:
             text += f" · remaining ~{format_seconds(remaining)} · escape cancels"

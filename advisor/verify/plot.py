@@ -19,6 +19,7 @@ def plot_predictions(ranking, rows: list[dict], path: Path, entries=None, *,
     from advisor.verify.run import method_scores
 
     accuracy = {r["candidate"]: 100.0 * float(r["test_accuracy"]) for r in rows}
+    labels = short_labels(list(accuracy))
     methods = method_scores(ranking, list(accuracy), entries)
     cols = min(3, len(methods))
     nrows = math.ceil(len(methods) / cols)
@@ -29,7 +30,7 @@ def plot_predictions(ranking, rows: list[dict], path: Path, entries=None, *,
         ax.scatter(xs, ys, s=28, color="tab:red" if name == "advisor" else "tab:blue")
         for cid, x, y in zip(accuracy, xs, ys):
             if x is not None and math.isfinite(x):
-                ax.annotate(cid.split("/")[-1][:22], (x, y), fontsize=7, alpha=0.8,
+                ax.annotate(labels[cid], (x, y), fontsize=7, alpha=0.8,
                             xytext=(3, 3), textcoords="offset points")
         m = ranking_measures(predicted, accuracy)
         ax.set_title(f"{name}: τw {_fmt(m['weighted_tau'])}, regret {_fmt(m['regret_points'])} pt",
@@ -52,6 +53,16 @@ def plot_predictions(ranking, rows: list[dict], path: Path, entries=None, *,
         plt.close(fig)
         Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def short_labels(ids: list[str]) -> dict[str, str]:
+    """Names without their shared prefix (e.g. "lite0+random-init"), at most 28 characters."""
+    names = [i.split("/")[-1] for i in ids]
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    if prefix in names:  # one name is the prefix of all others: keep the names whole
+        prefix = ""
+    cut = max(prefix.rfind(sep) for sep in "_-.") + 1 if prefix else 0
+    return {i: (n[cut:] or n)[-28:] for i, n in zip(ids, names)}
 
 
 def _fmt(value) -> str:

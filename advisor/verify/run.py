@@ -197,6 +197,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _clean(value):
+    """JSON-safe copy: numpy scalars to Python, NaN/inf to None, paths to str."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

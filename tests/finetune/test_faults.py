@@ -84,3 +84,22 @@ def test_bad_recipe_values_name_the_option():
 def test_model_is_required_for_images(tmp_path):
     with pytest.raises(AdvisorError, match="model is required"):
         advisor.finetune(small_digits(60), None, output=tmp_path / "run")
+
+
+def test_the_users_own_split_is_used(tmp_path):
+    """train/ val/ test/ top-level folders (like a `split` column) replace the seeded split."""
+    data = small_digits(300)
+    root = tmp_path / "digits"
+    sizes = {"train": 12, "val": 4, "test": 4}
+    for c in ("0", "1", "2"):
+        idx = np.flatnonzero(data.labels == data.class_names.index(c))
+        start = 0
+        for part, n in sizes.items():
+            folder = root / part / c
+            folder.mkdir(parents=True)
+            for i in idx[start:start + n]:
+                data.image(int(i)).save(folder / f"{i}.png")
+            start += n
+    result = advisor.finetune(str(root), tiny_backbone(), output=tmp_path / "run", **dict(REFERENCE, epochs=1))
+    assert result.config["split_sizes"] == {"train": 36, "val": 12, "test": 12}
+    assert sum(map(sum, result.confusion)) == 12

@@ -27,8 +27,14 @@ local_path = "{path}"
 def run_advisor(*args, cwd=None) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     env.pop("ADVISOR_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "advisor.cli.main", "rank", *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli.main", "rank", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +52,20 @@ def workspace(tmp_path_factory):
 @pytest.fixture(scope="module")
 def image_json(workspace):
     result = run_advisor(
-        workspace["images"], "--models", IMAGE_MODELS, "--models", "my_broken_checkpoint",
-        "--catalog", workspace["catalog"], "--probes", "logme,knn,leep", "--format", "json",
-        "--no-bootstrap", "--cache-dir", workspace["cache"],
+        workspace["images"],
+        "--models",
+        IMAGE_MODELS,
+        "--models",
+        "my_broken_checkpoint",
+        "--catalog",
+        workspace["catalog"],
+        "--probes",
+        "logme,knn,leep",
+        "--format",
+        "json",
+        "--no-bootstrap",
+        "--cache-dir",
+        workspace["cache"],
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout), result.stderr
@@ -76,7 +93,9 @@ def test_library_call_returns_the_same_ranking(image_json, workspace):
     ranking = advisor.rank(
         advisor.load_data(str(workspace["images"])),
         candidates=[*IMAGE_MODELS.split(","), "my_broken_checkpoint"],
-        probes=["logme", "knn", "leep"], cache_dir=workspace["cache"], bootstrap=False,
+        probes=["logme", "knn", "leep"],
+        cache_dir=workspace["cache"],
+        bootstrap=False,
         catalog=load_catalog([workspace["catalog"]]),
     )
     assert ranking.candidates == [r["candidate"] for r in obj["ranking"]]
@@ -90,9 +109,20 @@ def test_library_call_returns_the_same_ranking(image_json, workspace):
 def test_table_output_to_file_is_written_whole(image_json, workspace):
     target = workspace["root"] / "out" / "ranking.md"
     target.parent.mkdir()
-    result = run_advisor(workspace["images"], "--models", IMAGE_MODELS, "--probes", "logme",
-                         "--format", "markdown", "--output", target, "--no-bootstrap",
-                         "--cache-dir", workspace["cache"])
+    result = run_advisor(
+        workspace["images"],
+        "--models",
+        IMAGE_MODELS,
+        "--probes",
+        "logme",
+        "--format",
+        "markdown",
+        "--output",
+        target,
+        "--no-bootstrap",
+        "--cache-dir",
+        workspace["cache"],
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     text = target.read_text()
@@ -104,13 +134,31 @@ def test_table_output_to_file_is_written_whole(image_json, workspace):
 
 def test_text_csv_ranking(workspace):
     csv_path = make_text_csv(workspace["root"] / "texts.csv", n_per_class=10)
-    result = run_advisor(csv_path, "--models", "all-MiniLM-L6-v2", "--probes", "logme,knn",
-                         "--format", "table", "--cache-dir", workspace["cache"])
+    result = run_advisor(
+        csv_path,
+        "--models",
+        "all-MiniLM-L6-v2",
+        "--probes",
+        "logme,knn",
+        "--format",
+        "table",
+        "--cache-dir",
+        workspace["cache"],
+    )
     assert result.returncode == 0, result.stderr
     assert "sentence-transformers/all-MiniLM-L6-v2" in result.stdout
     assert "settings: data=texts" in result.stdout
-    as_json = run_advisor(csv_path, "--models", "all-MiniLM-L6-v2", "--probes", "logme,knn",
-                          "--format", "json", "--cache-dir", workspace["cache"])
+    as_json = run_advisor(
+        csv_path,
+        "--models",
+        "all-MiniLM-L6-v2",
+        "--probes",
+        "logme,knn",
+        "--format",
+        "json",
+        "--cache-dir",
+        workspace["cache"],
+    )
     (record,) = json.loads(as_json.stdout)["ranking"]
     assert record["candidate"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert record["knn"] > 1 / 3  # real sentences, three classes: better than chance

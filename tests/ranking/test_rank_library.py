@@ -32,8 +32,13 @@ def random_control():
     """A tiny timm network with random weights: no pretrained knowledge at all."""
     from advisor.models import load_backbone
 
-    entry = Entry(id="test_efficientnet.random", modality="image", source="timm",
-                  architecture="test_efficientnet", family="efficientnet")
+    entry = Entry(
+        id="test_efficientnet.random",
+        modality="image",
+        source="timm",
+        architecture="test_efficientnet",
+        family="efficientnet",
+    )
     return load_backbone(entry, pretrained=False, device="cpu")
 
 
@@ -45,9 +50,16 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def first_run(digits, random_control, cache_dir):
     events = []
-    ranking = advisor.rank(digits, candidates=[LITE0, random_control], probes=PROBES,
-                           budget=BUDGET, cache_dir=cache_dir, seed=0, progress=events.append,
-                           bootstrap=8)
+    ranking = advisor.rank(
+        digits,
+        candidates=[LITE0, random_control],
+        probes=PROBES,
+        budget=BUDGET,
+        cache_dir=cache_dir,
+        seed=0,
+        progress=events.append,
+        bootstrap=8,
+    )
     return ranking, events
 
 
@@ -66,9 +78,22 @@ def test_pretrained_outranks_random_init(first_run):
 def test_records_have_the_documented_keys(first_run):
     ranking, _ = first_run
     best = ranking.best
-    for key in ["candidate", "rank", "final_score", *PROBES, *(f"{p}_rank" for p in PROBES),
-                "params_m", "gmacs", "embed_dim", "imagenet_top1", "extract_seconds", "cached",
-                "probe_seconds", "availability", "why"]:
+    for key in [
+        "candidate",
+        "rank",
+        "final_score",
+        *PROBES,
+        *(f"{p}_rank" for p in PROBES),
+        "params_m",
+        "gmacs",
+        "embed_dim",
+        "imagenet_top1",
+        "extract_seconds",
+        "cached",
+        "probe_seconds",
+        "availability",
+        "why",
+    ]:
         assert key in best, key
     assert best["availability"] == "offline" and best["embed_dim"] == 1280
     assert best["extract_seconds"] > 0 and best["cached"] is False
@@ -120,8 +145,15 @@ def test_progress_events_follow_the_contract(first_run):
 
 def test_cache_hit_rerank_is_identical_and_free(first_run, digits, random_control, cache_dir):
     ranking, _ = first_run
-    again = advisor.rank(digits, candidates=[LITE0, random_control], probes=PROBES,
-                         budget=BUDGET, cache_dir=cache_dir, seed=0, bootstrap=8)
+    again = advisor.rank(
+        digits,
+        candidates=[LITE0, random_control],
+        probes=PROBES,
+        budget=BUDGET,
+        cache_dir=cache_dir,
+        seed=0,
+        bootstrap=8,
+    )
     assert again.candidates == ranking.candidates
     for old, new in zip(ranking.records, again.records, strict=True):
         assert new["cached"] is True and new["extract_seconds"] == 0.0
@@ -132,29 +164,57 @@ def test_cache_hit_rerank_is_identical_and_free(first_run, digits, random_contro
 
 
 def test_a_failing_candidate_is_reported_and_the_others_rank(digits, cache_dir, tmp_path):
-    broken = Entry(id="my_broken_checkpoint", modality="image", source="local",
-                   architecture="resnet18", local_path=str(tmp_path / "missing.safetensors"))
-    ranking = advisor.rank(digits, candidates=[LITE0, broken], probes=["logme"], budget=BUDGET,
-                           cache_dir=cache_dir, bootstrap=False)
+    broken = Entry(
+        id="my_broken_checkpoint",
+        modality="image",
+        source="local",
+        architecture="resnet18",
+        local_path=str(tmp_path / "missing.safetensors"),
+    )
+    ranking = advisor.rank(
+        digits,
+        candidates=[LITE0, broken],
+        probes=["logme"],
+        budget=BUDGET,
+        cache_dir=cache_dir,
+        bootstrap=False,
+    )
     assert [r["candidate"] for r in ranking.records] == [ranking.best["candidate"]]
     assert LITE0 in ranking.best["candidate"]
     assert "missing.safetensors" in ranking.failures["my_broken_checkpoint"]
 
 
 def test_every_candidate_failing_is_an_error(digits, cache_dir, tmp_path):
-    broken = Entry(id="only_broken", modality="image", source="local", architecture="resnet18",
-                   local_path=str(tmp_path / "nope.pth"))
+    broken = Entry(
+        id="only_broken",
+        modality="image",
+        source="local",
+        architecture="resnet18",
+        local_path=str(tmp_path / "nope.pth"),
+    )
     with pytest.raises(AdvisorError, match="no candidate could be ranked.*only_broken"):
-        advisor.rank(digits, candidates=[broken], probes=["logme"], budget=BUDGET,
-                     cache_dir=cache_dir, bootstrap=False)
+        advisor.rank(
+            digits,
+            candidates=[broken],
+            probes=["logme"],
+            budget=BUDGET,
+            cache_dir=cache_dir,
+            bootstrap=False,
+        )
 
 
 def test_cancel_stops_before_work(digits, cache_dir):
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(Cancelled):
-        advisor.rank(digits, candidates=[LITE0], probes=["logme"], budget=BUDGET,
-                     cache_dir=cache_dir, cancel=cancel)
+        advisor.rank(
+            digits,
+            candidates=[LITE0],
+            probes=["logme"],
+            budget=BUDGET,
+            cache_dir=cache_dir,
+            cancel=cancel,
+        )
 
 
 @pytest.mark.parametrize(
@@ -173,8 +233,14 @@ def test_bad_arguments_raise_clear_errors(digits, kwargs, message):
 
 
 def test_text_model_on_image_data_is_skipped_with_reason(digits, cache_dir):
-    ranking = advisor.rank(digits, candidates=[LITE0, "all-MiniLM-L6-v2"], probes=["logme"],
-                           budget=BUDGET, cache_dir=cache_dir, bootstrap=False)
+    ranking = advisor.rank(
+        digits,
+        candidates=[LITE0, "all-MiniLM-L6-v2"],
+        probes=["logme"],
+        budget=BUDGET,
+        cache_dir=cache_dir,
+        bootstrap=False,
+    )
     assert len(ranking) == 1
     (skipped,) = ranking.settings["excluded"].values()
     assert "text model but the data are image" in skipped
@@ -198,11 +264,27 @@ def test_best_candidate_is_on_the_quality_cost_front(first_run):
 
 
 def test_cost_budgets_skip_candidates_with_reasons(first_run, digits, random_control, cache_dir):
-    small = advisor.rank(digits, candidates=[LITE0, random_control], probes=["logme"],
-                         budget=BUDGET, cache_dir=cache_dir, bootstrap=False, max_params_m=1.0)
+    small = advisor.rank(
+        digits,
+        candidates=[LITE0, random_control],
+        probes=["logme"],
+        budget=BUDGET,
+        cache_dir=cache_dir,
+        bootstrap=False,
+        max_params_m=1.0,
+    )
     assert small.candidates == ["test_efficientnet.random"]  # size unknown: kept
-    assert "4.65M parameters is over max_params_m=1" in small.settings["excluded"][
-        "tf_efficientnet_lite0.in1k"]
+    assert (
+        "4.65M parameters is over max_params_m=1"
+        in small.settings["excluded"]["tf_efficientnet_lite0.in1k"]
+    )
     with pytest.raises(AdvisorError, match="no candidate could be ranked.*ms/example"):
-        advisor.rank(digits, candidates=[LITE0], probes=["logme"], budget=BUDGET,
-                     cache_dir=cache_dir, bootstrap=False, max_latency_ms=1e-9)
+        advisor.rank(
+            digits,
+            candidates=[LITE0],
+            probes=["logme"],
+            budget=BUDGET,
+            cache_dir=cache_dir,
+            bootstrap=False,
+            max_latency_ms=1e-9,
+        )

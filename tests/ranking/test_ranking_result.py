@@ -30,14 +30,27 @@ def ranking() -> Ranking:
         {"logme": [0.5, -0.5, np.nan], "knn": [0.1, 0.3, -1.0], "prior": [0.2, 0.0, 0.1]},
     )
     uncertainty = pd.DataFrame(
-        {"rank_low": [1, 1, 3], "rank_high": [2, 2, 3], "p_best": [0.6, 0.4, 0.0],
-         "too_close": [False, True, False]},
+        {
+            "rank_low": [1, 1, 3],
+            "rank_high": [2, 2, 3],
+            "p_best": [0.6, 0.4, 0.0],
+            "too_close": [False, True, False],
+        },
         index=["a", "b", "c"],
     )
-    extra = {c: {"extract_seconds": np.float64(1.5), "cached": False, "probe_seconds": 0.1}
-             for c in "abc"}
-    return build_ranking(scores, {}, fused, extra=extra, uncertainty=uncertainty,
-                         failures={"d": "weights missing"}, settings={"seed": 3})
+    extra = {
+        c: {"extract_seconds": np.float64(1.5), "cached": False, "probe_seconds": 0.1}
+        for c in "abc"
+    }
+    return build_ranking(
+        scores,
+        {},
+        fused,
+        extra=extra,
+        uncertainty=uncertainty,
+        failures={"d": "weights missing"},
+        settings={"seed": 3},
+    )
 
 
 def test_records_are_best_first_with_contiguous_ranks(ranking):
@@ -59,14 +72,25 @@ def test_records_carry_uncertainty_costs_and_plain_types(ranking):
     assert top["p_best"] == 0.6 and top["rank_low"] == 1 and top["rank_high"] == 2
     assert ranking.records[1]["too_close"] is True
     assert type(top["extract_seconds"]) is float  # numpy scalars become Python scalars
-    assert set(top) >= {"candidate", "rank", "final_score", "logme", "knn", "params_m",
-                        "extract_seconds", "availability", "why"}
+    assert set(top) >= {
+        "candidate",
+        "rank",
+        "final_score",
+        "logme",
+        "knn",
+        "params_m",
+        "extract_seconds",
+        "availability",
+        "why",
+    }
 
 
 def test_why_names_strongest_and_weakest_evidence(ranking):
     by_id = {r["candidate"]: r for r in ranking.records}
-    assert by_id["a"]["why"] == ("Strongest evidence: logme ranks it 1st of 3; weakest: knn ranks "
-                                 "it 2nd of 3; top on 1 of 2 probes.")
+    assert by_id["a"]["why"] == (
+        "Strongest evidence: logme ranks it 1st of 3; weakest: knn ranks "
+        "it 2nd of 3; top on 1 of 2 probes."
+    )
     assert by_id["b"]["why"].startswith("Strongest evidence: knn ranks it 1st of 3")
     # A non-probe component is named in words with its contribution.
     assert by_id["c"]["why"].startswith("Strongest evidence: catalog prior (+0.10); weakest: knn")
@@ -107,9 +131,16 @@ def test_candidate_without_final_score_goes_last():
 def test_empty_ranking_best_explains_failures():
     empty = Ranking(records=[], probes=["logme"], failures={"m": "no weights"})
     with pytest.raises(AdvisorError, match="m: no weights"):
-        empty.best
+        _ = empty.best
 
 
 def test_from_json_rejects_other_json():
     with pytest.raises(AdvisorError, match="advisor rank --format json"):
         Ranking.from_json('{"rows": []}')
+
+
+def test_a_lone_candidate_is_not_called_best_of_one():
+    scores = pd.DataFrame({"logme": [0.3]}, index=["only"])
+    built = build_ranking(scores, {}, _fusion({"only": 0.0}, {"logme": [0.0]}))
+    assert built.best["logme_rank"] == 1
+    assert "nothing to compare" in built.best["why"]

@@ -22,8 +22,9 @@ def featuresets():
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     common = dict(labels=data.labels, seconds=0.0, cached=False)
     return {
-        "pixels": FeatureSet(features=pixels, source_probs=probs.astype(np.float32),
-                             candidate="pixels", **common),
+        "pixels": FeatureSet(
+            features=pixels, source_probs=probs.astype(np.float32), candidate="pixels", **common
+        ),
         "noise": FeatureSet(features=noise, source_probs=None, candidate="noise", **common),
     }
 
@@ -56,8 +57,14 @@ def test_set_level_probes_need_every_candidate(featuresets):
 
 def test_a_probe_failing_on_bad_features_gives_nan_and_a_reason(featuresets):
     good = featuresets["pixels"]
-    broken = FeatureSet(features=np.full_like(good.features, np.nan), source_probs=None,
-                        labels=good.labels, candidate="broken", seconds=0.0, cached=False)
+    broken = FeatureSet(
+        features=np.full_like(good.features, np.nan),
+        source_probs=None,
+        labels=good.labels,
+        candidate="broken",
+        seconds=0.0,
+        cached=False,
+    )
     scores = compute_probe_scores({"pixels": good, "broken": broken}, ["logme"])
     assert math.isfinite(scores.at["pixels", "logme"]) and math.isnan(scores.at["broken", "logme"])
     assert "features" in scores.attrs["errors"]["broken"]["logme"]

@@ -146,3 +146,19 @@ def test_shipped_parameters_record_their_provenance():
     assert weights["knn"] == params.default_probe_weight
     assert 0.0 <= prior <= 1.0
     assert sum(weights.values()) > 0
+
+
+def test_public_fuse_takes_records_and_a_candidate_mapping():
+    import advisor
+    from catalog import load_catalog
+
+    rows = [{"candidate": "row-a", "logme": 1.0, "leep": -1.0},
+            {"candidate": "row-b", "logme": 1.0, "leep": -1.0}]
+    lite0, lite2 = "tf_efficientnet_lite0.in1k", "tf_efficientnet_lite2.in1k"
+    ranking = advisor.fuse(rows, candidates={"row-a": lite0, "row-b": lite2})
+    # Identical probe scores: the catalog prior (Lite2 has the higher ImageNet top-1) decides.
+    assert load_catalog().get(lite2).imagenet_top1 > load_catalog().get(lite0).imagenet_top1
+    assert ranking.candidates == ["row-b", "row-a"]
+    assert ranking.best["candidate"] == "row-b" and "prior" in ranking.fusion
+    with pytest.raises(AdvisorError, match="no row"):
+        advisor.fuse(rows, candidates=["row-c"])
