@@ -130,6 +130,7 @@ def accuracy_table(args) -> None:
     cases = [("tf_efficientnet_lite0.in1k", "digits", args.digits_n, args.image_size, args.epochs_image),
              ("sentence-transformers/all-MiniLM-L6-v2", args.text_data, args.text_n, None, args.epochs_text)]
     rows = []
+    cases = [c for c in cases if ("image" if c[3] else "text") in args.modalities.split(",")]
     for model_id, name, n, size, epochs in cases:
         data = subsample(load_data(name), n, seed=0)[0]
         if data.num_classes > 10 and name == "wordnet-nouns":  # keep the 8 largest classes
@@ -177,6 +178,7 @@ def main(argv=None) -> None:
     parser.add_argument("--digits-n", type=int, default=None)
     parser.add_argument("--text-n", type=int, default=None)
     parser.add_argument("--text-data", default="wordnet-nouns")
+    parser.add_argument("--modalities", default="image,text", help="accuracy cases to run: image,text")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--epochs-image", type=int, default=None)
     parser.add_argument("--epochs-text", type=int, default=None)

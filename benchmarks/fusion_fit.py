@@ -13,7 +13,6 @@ reported numbers are recomputed with the product's own ``fuse_scores``.
 from __future__ import annotations
 
 import itertools
-import math
 import warnings
 
 import numpy as np
@@ -95,7 +94,3 @@ def leave_one_out(targets, probes, base: FusionParams | None = None):
         folds[target.name] = (params_for(w, a, probes, base), train_tau)
     (w, a), all_tau = pick(grid, taus, list(range(len(targets))))
     return folds, (params_for(w, a, probes, base), all_tau), len(grid)
-
-
-def finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None

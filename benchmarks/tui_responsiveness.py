@@ -4,9 +4,12 @@ Drives the real app headless (Textual's run_test) through the flow and measures 
 loop: a 50 ms timer records the gap between its ticks, so a stall of the UI thread shows as
 a long gap. Prints one row per phase (seconds, ticks, median / p95 / max gap).
 
-    OMP_NUM_THREADS=1 python benchmarks/tui_responsiveness.py
-    python benchmarks/tui_responsiveness.py --candidates tf_efficientnet_lite0.in1k \
+    OMP_NUM_THREADS=1 python -m benchmarks.tui_responsiveness
+    python -m benchmarks.tui_responsiveness --candidates tf_efficientnet_lite0.in1k \
         --budget 300 --epochs 2 --image-size 64
+
+Run it with -m from the repository root: as a plain script, benchmarks/probes.py would
+shadow the probes package.
 
 A frame at 60 Hz is 17 ms; gaps near the 50 ms period mean no stall at all.
 """
@@ -59,7 +62,6 @@ async def drive(args) -> list[tuple[str, float, list[float]]]:
         await pilot.pause(0.2)
         meter.take()
         await app.action_start_scoring()
-        print("mode", app.current_mode, type(app.screen).__name__, getattr(app.screen, "running", None))
         await phase("score candidates", lambda: app.session.ranking is not None
                     or not app.screen.running)
         if app.session.ranking is None:

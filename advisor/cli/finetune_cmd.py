@@ -146,7 +146,7 @@ def render_table(result) -> str:
                                                          "val_macro_f1", "lr", "train_examples_per_s")])
         console.print(epochs)
     if not result.cancelled:
-        classes = Table(title="test split, per class")
+        classes = Table(title="test accuracy")
         classes.add_column("class")
         classes.add_column("accuracy", justify="right")
         names = list(result.per_class_accuracy)
@@ -154,7 +154,7 @@ def render_table(result) -> str:
             classes.add_row(name, _fmt(acc))
         console.print(classes)
         if len(names) <= 12:
-            confusion = Table(title="confusion (rows: true, columns: predicted)")
+            confusion = Table(title="confusion", caption="rows: true class, columns: predicted")
             confusion.add_column("")
             for name in names:
                 confusion.add_column(name, justify="right")

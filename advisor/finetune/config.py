@@ -54,7 +54,7 @@ class Recipe:
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only
     batchnorm: str = "frozen"  # "frozen": BN layers use running statistics; "train": batch statistics
-    augment: str = "timm"  # images: "timm" (create_transform defaults), "light", "none"
+    augment: str = "light"  # images: "light" (crop scale 0.5-1, no colour jitter), "timm" (its defaults), "none"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -111,11 +111,15 @@ class FusionResult:
     notes: list[str] = field(default_factory=list)
 
 
+SMALL_SET = 5  # below this many candidates, scale by the standard deviation, not the MAD
+
+
 def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
     """Robust z-score across candidates: (x − median) / (1.4826·MAD), clipped to ±clip.
 
-    Falls back to the (population) standard deviation when the MAD is zero (more than half
-    the values tie), and to all zeros when every value ties. NaN stays NaN.
+    Uses the (population) standard deviation instead when fewer than 5 values are present
+    or the MAD is zero (more than half tie), and all zeros when every value ties. NaN stays
+    NaN.
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
@@ -126,7 +130,9 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
         centre = float(np.median(present))
         scale = 1.4826 * float(np.median(np.abs(present - centre)))
         tiny = 1e-12 * max(1.0, abs(centre))
-        if not scale > tiny:
+        if present.size < SMALL_SET or not scale > tiny:
+            # With fewer than 5 values the MAD is just the smallest gap (for 3 values), so
+            # two near-ties would blow every other difference up to the clip.
             scale = float(present.std())
         if scale > tiny:
             out = np.clip((x - centre) / scale, -clip, clip)
@@ -145,8 +151,9 @@ def fuse_scores(
     """Fuse a candidate × probe table (higher = better) with priors and signals.
 
     ``entries`` maps candidate id to its catalog Entry (or None when unknown: fused on probes
-    only). ``signals`` is candidate × signal (see advisor.ranking.signals), "badness" in
-    absolute units; missing signals are ignored.
+    only). ``signals`` is candidate × FeatureSet.stats (unk_rate, truncation_rate,
+    upscale_factor → size_mismatch), "badness" in absolute units; a signal that is the same
+    for every candidate is ignored.
     """
     params = params or load_params()
     if not isinstance(scores, pd.DataFrame):

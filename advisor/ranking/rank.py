@@ -105,11 +105,14 @@ def rank(
     signals = _signals(loop.featuresets)
     fused = _fuse(scores, entries, signals)
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
-    uncertainty = None
+    uncertainty, bootstrap_error = None, None
     if n_boot and len(loop.featuresets) > 1:
-        uncertainty = _bootstrap(
-            loop.featuresets, probe_names, entries, n_boot, seed, signals, cancel, fused.final
-        )
+        try:
+            uncertainty = _bootstrap(
+                loop.featuresets, probe_names, entries, n_boot, seed, signals, cancel, fused.final
+            )
+        except ValueError as exc:  # e.g. classes too small to resample: rank without intervals
+            bootstrap_error = str(exc)
     pareto, pareto_cost = _pareto(fused.final, entries, loop.featuresets)
     for candidate, on_front in pareto.items():
         loop.extra[candidate]["pareto"] = on_front
@@ -131,6 +134,7 @@ def rank(
         fusion=getattr(fused, "method", ""),
         max_params_m=max_params_m,
     )
+    settings["bootstrap_error"] = bootstrap_error
     settings["max_latency_ms"] = max_latency_ms
     settings["pareto_cost"] = pareto_cost
     settings["fusion_notes"] = list(getattr(fused, "notes", []) or [])

@@ -47,14 +47,14 @@ def uncertainty_text(record: dict) -> str:
     return text
 
 
-def cost_text(record: dict) -> str:
+def cost_text(record: dict, mark_front: bool = True) -> str:
     """Seconds this ranking spent on the candidate; '*' marks the quality/cost Pareto front."""
     if record.get("cached"):
         text = f"cached + {record.get('probe_seconds', 0.0):.1f}s"
     else:
         seconds = (record.get("extract_seconds") or 0.0) + (record.get("probe_seconds") or 0.0)
         text = f"{seconds:.1f}s"
-    return text + (" *" if record.get("pareto") else "")
+    return text + (" *" if mark_front and record.get("pareto") else "")
 
 
 def rich_table(ranking: Ranking) -> Any:
@@ -81,7 +81,7 @@ def rich_table(ranking: Ranking) -> Any:
         if has_uncertainty:
             row.append(uncertainty_text(record))
         row += [_probe_cell(record, p) for p in probes]
-        row += [format_value(record.get("params_m")), cost_text(record)]
+        row += [format_value(record.get("params_m")), cost_text(record, len(ranking.records) > 1)]
         table.add_row(*row)
     return table
 
@@ -95,7 +95,7 @@ def note_lines(ranking: Ranking) -> list[str]:
             f"consider {suggestion['candidate']} instead of {suggestion['instead_of']}: "
             f"{suggestion['reason']}"
         )
-    if any(r.get("pareto") for r in ranking.records):
+    if len(ranking.records) > 1 and any(r.get("pareto") for r in ranking.records):
         cost = {"latency_ms": "measured latency"}.get(
             ranking.settings.get("pareto_cost"), "parameters"
         )

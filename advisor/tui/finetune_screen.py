@@ -102,7 +102,7 @@ class FinetuneScreen(Screen):
                     yield ProgressBar(id="ft-epoch-bar", show_eta=False)
                 with Horizontal(classes="bar-row"):
                     yield Label("this epoch", classes="bar-label")
-                    yield ProgressBar(id="ft-step-bar", show_eta=True)
+                    yield ProgressBar(id="ft-step-bar", show_eta=False)  # ETA text is timing noise in snapshots
                 yield Label("", id="ft-early")
                 with Horizontal(id="ft-curves"):
                     yield CurvePlot("loss", id="ft-loss")

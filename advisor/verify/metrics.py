@@ -32,13 +32,15 @@ def ranking_measures(predicted: pd.Series, accuracy: pd.Series) -> dict[str, flo
     if both.empty:
         return out
     scale = 100.0 if both["acc"].max() <= 1.0 + 1e-9 else 1.0
-    # Ties in the prediction: the pick is the first in the (stable) order of the input.
-    chosen = both["pred"].idxmax()
+    # A tie for the top prediction is broken at random: report the expected regret over the
+    # tied candidates, so input order never favours a method that cannot decide.
+    top = both.index[both["pred"] == both["pred"].max()]
+    picked = both.loc[top, "acc"]
     best = both["acc"].max()
-    out["chosen"] = str(chosen)
+    out["chosen"] = str(top[0]) if len(top) == 1 else " | ".join(map(str, top))
     out["true_best"] = str(both["acc"].idxmax())
-    out["regret_points"] = float((best - both.at[chosen, "acc"]) * scale)
-    out["rel_at_1"] = float(both.at[chosen, "acc"] / best) if best > 0 else math.nan
+    out["regret_points"] = float((best - picked.mean()) * scale)
+    out["rel_at_1"] = float(picked.mean() / best) if best > 0 else math.nan
     if len(both) >= 3 and both["pred"].nunique() > 1 and both["acc"].nunique() > 1:
         from scipy import stats
 

@@ -144,3 +144,20 @@ def test_a_lone_candidate_is_not_called_best_of_one():
     built = build_ranking(scores, {}, _fusion({"only": 0.0}, {"logme": [0.0]}))
     assert built.best["logme_rank"] == 1
     assert "nothing to compare" in built.best["why"]
+
+
+def test_terminal_table_shows_uncertainty_front_and_notes(ranking):
+    from advisor.cli.rank_cmd import render
+
+    for record in ranking.records:
+        record["pareto"] = record["candidate"] != "c"
+    ranking.settings["suggestion"] = {"candidate": "b", "instead_of": "a", "reason": "cheaper"}
+    text = render(ranking, "table", color=False)
+    lines = text.splitlines()
+    row_a = next(line for line in lines if "│ a " in line)
+    assert "p=0.60 · rank 1-2" in row_a and "1.6s *" in row_a
+    assert "too close" in next(line for line in lines if "│ b " in line)
+    assert "consider b instead of a: cheaper" in text
+    assert "failed: d: weights missing" in text
+    assert "* on the Pareto front of final score against parameters" in text
+    assert text.splitlines()[-2].startswith("settings: ")

@@ -27,6 +27,8 @@ def test_measures_on_a_hand_checked_example():
     assert wrong_top["regret_points"] == pytest.approx(10.0)
     assert wrong_top["rel_at_1"] == pytest.approx(0.8 / 0.9)
     assert math.isnan(ranking_measures(pd.Series({"a": 1, "b": 2}), accuracy)["pearson"])
+    tied = ranking_measures(pd.Series({"a": 2, "b": 2, "c": 1, "d": 0}), accuracy)
+    assert tied["regret_points"] == pytest.approx(5.0)  # expected over the tied pair
 
 
 def test_published_replay_reproduces_the_recorded_fused_numbers():

@@ -18,6 +18,7 @@ from advisor.tui import AdvisorApp
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
                                   EpochFinished, FinetuneDone)
 from catalog import Catalog
+from textual.widgets import Input
 from catalog.loader import read_catalog_file
 
 DATA = Path(__file__).with_name("data")
@@ -31,6 +32,13 @@ def snapshot_app() -> AdvisorApp:
 
 def fixed_ranking() -> Ranking:
     return Ranking.from_json((DATA / "ranking-digits.json").read_text())
+
+
+async def steady(pilot) -> None:
+    """No blinking cursors: their on/off phase depends on timing, not on the UI."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause(0.05)
 
 
 async def with_digits(pilot) -> None:
@@ -52,6 +60,7 @@ def test_data_screen(snap_compare):
     async def run_before(pilot):
         await pilot.press("enter")  # digits, the first built-in
         await wait_for_data(pilot)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -63,6 +72,7 @@ def test_data_screen_inline_path_error(snap_compare, tmp_path):
     async def run_before(pilot):
         await pilot.press("slash", *"/no/such/folder", "enter")
         await pilot.pause(0.2)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -72,6 +82,7 @@ def test_candidates_screen(snap_compare):
         await with_digits(pilot)
         await pilot.press("2")
         await pilot.pause(0.3)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -98,6 +109,7 @@ def test_scoring_screen_mid_run(snap_compare):
         app.clear_notifications()
         screen._tick()
         await pilot.pause(0.2)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -108,6 +120,7 @@ def test_ranking_screen(snap_compare):
         pilot.app.set_ranking(fixed_ranking())
         await pilot.press("4")
         await pilot.pause(0.3)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -117,6 +130,7 @@ def test_export_dialog(snap_compare):
         pilot.app.set_ranking(fixed_ranking())
         await pilot.press("4", "e", "end", "ctrl+u", *"ranking.txt", "enter")
         await pilot.pause(0.2)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -143,9 +157,14 @@ def test_finetune_screen_finished(snap_compare):
         await pilot.pause(0.3)
         app.clear_notifications()
         await pilot.pause(0.1)
+        await steady(pilot)
 
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(snapshot_app(), terminal_size=SIZE, press=["question_mark"])
+    async def run_before(pilot):
+        await pilot.press("question_mark")
+        await steady(pilot)
+
+    assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
