@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import sys
 import time
 from pathlib import Path
+
+# Run as a script, this folder is first on sys.path and its probes.py would shadow the
+# probes package: put the repository root first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _best(fn, repeats: int) -> float:
