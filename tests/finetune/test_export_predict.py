@@ -92,3 +92,15 @@ def test_freeze_backbone_trains_a_head_on_backbone_features(tmp_path):
     predicted = predictor.predict([test.image(i) for i in range(len(test))])
     accuracy = np.mean([p == test.class_names[y] for p, y in zip(predicted, test.labels)])
     assert accuracy == pytest.approx(result.test_accuracy, abs=1e-9)
+
+
+def test_cli_finetune_table_output(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    labels = np.array(["a", "b", "c"] * 40)
+    features = rng.normal(size=(120, 3)).astype(np.float32) + np.eye(3)[[ord(x) - 97 for x in labels]] * 4
+    np.savez(tmp_path / "f.npz", features=features, labels=labels)
+    main(["finetune", str(tmp_path / "f.npz"), "--output", str(tmp_path / "run"), "--epochs", "4"])
+    out = capsys.readouterr().out
+    assert "test_accuracy:" in out and "confusion" in out and "val_accuracy" in out
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert f"test_accuracy: {report['test_accuracy']:.4g}" in out
