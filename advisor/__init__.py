@@ -4,7 +4,7 @@ The public library API. Heavy modules (torch, timm, transformers) load on first 
 so ``import advisor`` and ``advisor --help`` stay fast.
 """
 
-from importlib import import_module
+from advisor.lazy import lazy_getattr
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -14,10 +14,10 @@ _LAZY = {
     "rank": "advisor.ranking",
     "Ranking": "advisor.ranking",
     "fuse": "advisor.ranking",
-    "finetune": "advisor.finetune",
-    "FinetuneResult": "advisor.finetune",
-    "load": "advisor.finetune",
-    "verify": "advisor.verify",
+    "finetune": "advisor.finetuning",
+    "FinetuneResult": "advisor.finetuning",
+    "load": "advisor.finetuning",
+    "verify": "advisor.verification",
     "load_data": "advisor.data",
     "LabelledData": "advisor.data",
     "load_catalog": "catalog",
@@ -29,15 +29,10 @@ __all__ = sorted(_LAZY)
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.data import LabelledData, load_data
     from advisor.errors import AdvisorError
-    from advisor.finetune import FinetuneResult, finetune, load
+    from advisor.finetuning import FinetuneResult, finetune, load
     from advisor.ranking import Ranking, fuse, rank
-    from advisor.verify import verify
+    from advisor.verification import verify
     from catalog import load_catalog
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'advisor' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -46,12 +46,12 @@ def bare_rate(model_id, data, image_size, batch_size, steps, device) -> float:
     import torch.nn.functional as F
 
     from advisor.data import split
-    from advisor.finetune.batches import epoch_batches
-    from advisor.finetune.build import image_data_config, image_transforms
-    from advisor.finetune.classifier import ImageClassifier, TextClassifier
-    from advisor.finetune.config import resolve_recipe
-    from advisor.finetune.batches import to_device
-    from advisor.finetune.loop import autocast_context, train_mode
+    from advisor.finetuning.batches import epoch_batches
+    from advisor.finetuning.build import image_data_config, image_transforms
+    from advisor.finetuning.classifier import ImageClassifier, TextClassifier
+    from advisor.finetuning.config import resolve_recipe
+    from advisor.finetuning.batches import to_device
+    from advisor.finetuning.loop import autocast_context, train_mode
     from advisor.models import load_backbone, pick_device
 
     device = pick_device(device)
@@ -198,7 +198,7 @@ def main(argv=None) -> None:
         return
 
     from advisor.data import load_data, split, subsample
-    from advisor.finetune.batches import epoch_batches
+    from advisor.finetuning.batches import epoch_batches
 
     rows = []
     for model_id, dataset, size in CASES:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.ranking.fusion import DEFAULT_PARAMS, PARAMS_FILE, FusionParams, fuse_scores, load_params
-from advisor.verify.metrics import MEASURES, mean_measures, ranking_measures
+from advisor.verification.metrics import MEASURES, mean_measures, ranking_measures
 from benchmarks.fusion_fit import PRIOR_GRID, PROBE_GRID, grid_taus, leave_one_out, pick
 from benchmarks.tables import KERAS_PROBES, KERAS_TABLE, keras_targets, parc_targets, sha256
 

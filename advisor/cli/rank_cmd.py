@@ -6,8 +6,6 @@ Only typer is imported at module level so ``advisor --help`` stays fast.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -195,14 +193,9 @@ def write_atomic(path: Path, text: str) -> None:
         raise AdvisorError(f"--output {path} is a folder; give a file name")
     if not path.parent.exists():
         raise AdvisorError(f"--output folder {path.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from advisor.atomic import write_text
+
+    write_text(path, text)
 
 
 class _ProgressPrinter:

@@ -63,7 +63,7 @@ def render_table(report) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from advisor.verify.metrics import MEASURES
+    from advisor.verification.metrics import MEASURES
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=140, highlight=False)

@@ -3,8 +3,7 @@
 Heavy work (torch, probes) is imported inside functions so importing the package stays light.
 """
 
-from importlib import import_module
-
+from advisor.lazy import lazy_getattr
 from advisor.ranking.rank import rank  # eager: the module name would shadow the function
 from advisor.ranking.result import Ranking, build_ranking
 
@@ -16,9 +15,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'advisor.ranking' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

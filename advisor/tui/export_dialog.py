@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from textual import on
@@ -13,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from advisor.atomic import write_text
 from advisor.tui.path_input import PathInput, PathSuggester
 
 FORMATS = {".json": "to_json", ".csv": "to_csv", ".md": "to_markdown", ".markdown": "to_markdown"}
@@ -39,14 +39,7 @@ def write_ranking(ranking, path_text: str) -> Path:
         raise ValueError(problem)
     path = Path(os.path.expanduser(path_text.strip()))
     text = getattr(ranking, FORMATS[path.suffix.lower()])()
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text(path, text if text.endswith("\n") else text + "\n")
     return path
 
 

@@ -22,7 +22,7 @@ FIELDS = (
 def recipe_defaults() -> dict:
     """Defaults of the library's recipe (so the form shows what will really be used)."""
     try:
-        from advisor.finetune import Recipe
+        from advisor.finetuning import Recipe
 
         recipe = Recipe()
         return {name: getattr(recipe, name, None) for name, *_ in FIELDS} | {

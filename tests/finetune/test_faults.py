@@ -11,7 +11,7 @@ from finetune_helpers import REFERENCE, small_digits, tiny_backbone
 import advisor
 from advisor.data import LabelledData
 from advisor.errors import AdvisorError, CheckpointError, DataError
-from advisor.finetune.config import resolve_recipe
+from advisor.finetuning.config import resolve_recipe
 
 
 def texts(labels, names):

@@ -10,12 +10,12 @@ from finetune_helpers import tiny_backbone
 from sklearn.metrics import confusion_matrix as sk_confusion
 from sklearn.metrics import f1_score
 
-from advisor.finetune.batches import epoch_batches
-from advisor.finetune.classifier import ImageClassifier, param_groups
-from advisor.finetune.config import resolve_recipe
-from advisor.finetune.head_init import fit_linear_head
-from advisor.finetune.loop import lr_factor
-from advisor.finetune.metrics import summarize
+from advisor.finetuning.batches import epoch_batches
+from advisor.finetuning.classifier import ImageClassifier, param_groups
+from advisor.finetuning.config import resolve_recipe
+from advisor.finetuning.head_init import fit_linear_head
+from advisor.finetuning.loop import lr_factor
+from advisor.finetuning.metrics import summarize
 
 
 def test_schedule_constant_head_phase_then_warmup_and_cosine_to_zero():

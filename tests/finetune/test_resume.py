@@ -16,7 +16,7 @@ import pytest
 
 import advisor
 from advisor.errors import CheckpointError
-from advisor.finetune import checkpoint
+from advisor.finetuning import checkpoint
 
 from finetune_helpers import REFERENCE, TINY_ENTRY, assert_same_weights, read_weights, small_digits, tiny_backbone
 
@@ -125,7 +125,7 @@ def test_sigkill_mid_epoch_then_resume_is_exact(reference_run, tmp_path):
 
 def test_full_disk_keeps_previous_checkpoint_and_resume_recovers(reference_run, tmp_path, monkeypatch):
     reference, _ = reference_run
-    from advisor.finetune import atomic
+    from advisor.finetuning import atomic
 
     real_fsync = os.fsync
     armed = threading.Event()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from advisor.ranking.fusion import FusionParams, fuse_scores
-from advisor.verify.metrics import mean_measures, ranking_measures
+from advisor.verification.metrics import mean_measures, ranking_measures
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "published.json"

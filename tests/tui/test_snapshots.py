@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from advisor.data import load_data
-from advisor.finetune.result import FinetuneResult
+from advisor.finetuning.result import FinetuneResult
 from advisor.ranking.result import Ranking
 from advisor.tui import AdvisorApp
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,

@@ -20,9 +20,10 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from advisor.atomic import write_text
 
 PROTOCOL_VERSION = 1
 
@@ -83,11 +84,4 @@ class FinetuneCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         body = {**record, "candidate": candidate, "data_fingerprint": data_fingerprint,
                 "protocol": protocol.key(), "protocol_text": protocol.describe()}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(body, handle, indent=2, allow_nan=False, default=str)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(path, json.dumps(body, indent=2, allow_nan=False, default=str))

@@ -18,11 +18,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from advisor.finetune import checkpoint
-from advisor.finetune.batches import derived_seed, epoch_batches, eval_batches, make_loader, seed_everything, to_device
-from advisor.finetune.classifier import param_groups
-from advisor.finetune.config import Recipe
-from advisor.finetune.metrics import summarize, write_history
+from advisor.finetuning import checkpoint
+from advisor.finetuning.batches import derived_seed, epoch_batches, eval_batches, make_loader, seed_everything, to_device
+from advisor.finetuning.classifier import param_groups
+from advisor.finetuning.config import Recipe
+from advisor.finetuning.metrics import summarize, write_history
 
 
 @dataclass
@@ -207,7 +207,7 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
 
 def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
     """Fit the head on frozen features, record it as epoch 0 and make it the first `best`."""
-    from advisor.finetune.head_init import init_head_from_probe
+    from advisor.finetuning.head_init import init_head_from_probe
 
     recipe = setup.recipe
     tick = time.perf_counter()

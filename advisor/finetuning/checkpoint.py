@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.errors import CheckpointError
-from advisor.finetune import atomic
+from advisor.finetuning import atomic
 
 WEIGHTS = "model.safetensors"
 TRAINING = "training.pt"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.errors import AdvisorError, CheckpointError
-from advisor.finetune.export import EXPORT_FORMAT, EXPORT_VERSION
+from advisor.finetuning.export import EXPORT_FORMAT, EXPORT_VERSION
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -69,7 +69,7 @@ class Predictor:
     def _prepare(self, items):
         import torch
 
-        from advisor.finetune.batches import to_device
+        from advisor.finetuning.batches import to_device
 
         kind = self.input_kind
         if kind == "features":
@@ -162,7 +162,7 @@ def load(path, *, device=None) -> Predictor:  # noqa: C901
 
 
 def _rebuild(folder: Path, config: dict):
-    from advisor.finetune.classifier import FeatureClassifier, ImageClassifier, TextClassifier
+    from advisor.finetuning.classifier import FeatureClassifier, ImageClassifier, TextClassifier
 
     kind, classes = config["kind"], config["num_classes"]
     if kind == "image":

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from advisor.errors import AdvisorError, CheckpointError
-from advisor.finetune import atomic, checkpoint, run_folder
-from advisor.finetune.config import RESUME_FREE_KEYS, resolve_recipe
-from advisor.finetune.result import FinetuneResult
+from advisor.finetuning import atomic, checkpoint, run_folder
+from advisor.finetuning.config import RESUME_FREE_KEYS, resolve_recipe
+from advisor.finetuning.result import FinetuneResult
 
 
 def finetune(data, model=None, *, output=None, epochs: int | None = None, seed: int = 0, resume: bool = False,
@@ -22,7 +22,7 @@ def finetune(data, model=None, *, output=None, epochs: int | None = None, seed: 
     """
     started = time.perf_counter()
     from advisor.data import load_data
-    from advisor.finetune.splits import make_splits, splits_fingerprint
+    from advisor.finetuning.splits import make_splits, splits_fingerprint
 
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise AdvisorError(f"seed must be an integer, got {seed!r}")
@@ -35,7 +35,7 @@ def finetune(data, model=None, *, output=None, epochs: int | None = None, seed: 
     backbone = None
     if first.modality != "features":
         backbone = _load_backbone(model, options.get("device"))
-    from advisor.finetune.build import finetunable
+    from advisor.finetuning.build import finetunable
 
     frozen = first.modality == "features" or bool(options.get("freeze_backbone")) or not finetunable(backbone)
     recipe = resolve_recipe("features" if frozen else first.modality, options)
@@ -60,7 +60,7 @@ def finetune(data, model=None, *, output=None, epochs: int | None = None, seed: 
 def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, cancel, resume, started):
     import torch
 
-    from advisor.finetune.loop import LoopState, TrainSetup, build_optimizer, evaluate, restore, train
+    from advisor.finetuning.loop import LoopState, TrainSetup, build_optimizer, evaluate, restore, train
     from advisor.models import pick_device
 
     device = pick_device(recipe.device)
@@ -89,7 +89,7 @@ def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, 
     model.load_state_dict(best.model_state)
     logits, labels, test_loss = evaluate(model, built.test_set, built.collate, batch_size=recipe.eval_batch_size,
                                          device=device, recipe=recipe, num_workers=recipe.num_workers)
-    from advisor.finetune.metrics import summarize
+    from advisor.finetuning.metrics import summarize
 
     summary = summarize(labels, logits.argmax(1), len(class_names))
     per_class = {name: (None if math.isnan(v) else float(v))
@@ -113,8 +113,8 @@ def _run(built, recipe, config, run_dir, class_names, backbone, seed, progress, 
 
 
 def _export(run_dir, model, built, class_names, config, backbone, recipe):
-    from advisor.finetune.build import fold_into_backbone
-    from advisor.finetune.export import export_model
+    from advisor.finetuning.build import fold_into_backbone
+    from advisor.finetuning.export import export_model
 
     info = built.export
     if built.frozen_backbone and backbone is not None:
@@ -128,7 +128,7 @@ def _export(run_dir, model, built, class_names, config, backbone, recipe):
 
 
 def _build(backbone, train, val, test, recipe, seed, frozen, progress, cancel):
-    from advisor.finetune import build
+    from advisor.finetuning import build
 
     if frozen:
         return build.build_features(train, val, test, seed, backbone=backbone, progress=None, cancel=cancel)

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from advisor.errors import CheckpointError
-from advisor.finetune import atomic
+from advisor.finetuning import atomic
 
 RUN_MARKER = "advisor-finetune-run"
 CONFIG = "config.json"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from advisor.finetune.batches import eval_batches, make_loader, to_device
+from advisor.finetuning.batches import eval_batches, make_loader, to_device
 
 
 def pooled_features(model, dataset, collate, *, batch_size: int, device, num_workers: int = 0, cancel=None):

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from advisor.finetune.batches import FeatureExamples, ImageExamples, TextExamples, TokenizeCollate, stack_collate
-from advisor.finetune.classifier import FeatureClassifier, ImageClassifier, TextClassifier
-from advisor.finetune.config import Recipe
+from advisor.finetuning.batches import FeatureExamples, ImageExamples, TextExamples, TokenizeCollate, stack_collate
+from advisor.finetuning.classifier import FeatureClassifier, ImageClassifier, TextClassifier
+from advisor.finetuning.config import Recipe
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.finetune import atomic
+from advisor.finetuning import atomic
 
 HISTORY_COLUMNS = ("epoch", "phase", "train_loss", "val_loss", "val_accuracy", "val_macro_f1",
                    "lr", "train_examples_per_s", "train_seconds", "steps")

@@ -9,33 +9,19 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import tempfile
+import os  # noqa: F401  (tests patch atomic.os.fsync)
 from pathlib import Path
 
+from advisor.atomic import fsync_dir, replace_atomically  # noqa: F401  (re-exported)
 from advisor.errors import CheckpointError
 
 
 def write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
-    tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-        fsync_dir(path.parent)
+        replace_atomically(path, data)
     except OSError as exc:
         raise write_error(path, exc) from exc
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
 
 
 def write_text(path: Path, text: str) -> None:
@@ -44,20 +30,6 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename durable (no-op where directories cannot be opened, e.g. Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_error(path: Path, exc: OSError) -> CheckpointError:

@@ -7,16 +7,16 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from advisor.atomic import write_text
 from advisor.errors import AdvisorError, Cancelled
-from advisor.verify.metrics import MEASURES, ranking_measures
-from advisor.verify.protocol import PROTOCOL, FinetuneCache, Protocol
+from advisor.verification.metrics import MEASURES, ranking_measures
+from advisor.verification.protocol import PROTOCOL, FinetuneCache, Protocol
 
 
 @dataclass
@@ -126,12 +126,12 @@ def verify(data, *, top: int | None = 3, all: bool = False, candidates=None,  # 
                           failures=failures)
     out_dir.mkdir(parents=True, exist_ok=True)
     if plot and len(rows) >= 2:
-        from advisor.verify.plot import plot_predictions
+        from advisor.verification.plot import plot_predictions
 
         report.plot_path = plot_predictions(ranking, rows, out_dir / "verify.png", entries,
                                             title=f"{labelled.name}: {protocol.describe()}")
     report.json_path = out_dir / "verify.json"
-    _write_atomic(report.json_path, report.to_json() + "\n")
+    write_text(report.json_path, report.to_json() + "\n")
     return report
 
 
@@ -183,17 +183,6 @@ def _emit(progress, kind, candidate, done, total) -> None:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name))[:80]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _clean(value):

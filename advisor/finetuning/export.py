@@ -15,7 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-from advisor.finetune import atomic
+from advisor.finetuning import atomic
 
 EXPORT_FORMAT = "advisor-finetuned-classifier"
 EXPORT_VERSION = 1

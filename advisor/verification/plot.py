@@ -15,8 +15,8 @@ def plot_predictions(ranking, rows: list[dict], path: Path, entries=None, *,
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from advisor.verify.metrics import ranking_measures
-    from advisor.verify.run import method_scores
+    from advisor.verification.metrics import ranking_measures
+    from advisor.verification.run import method_scores
 
     accuracy = {r["candidate"]: 100.0 * float(r["test_accuracy"]) for r in rows}
     labels = short_labels(list(accuracy))
