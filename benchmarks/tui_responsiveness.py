@@ -48,6 +48,9 @@ class GapMeter:
 
 async def drive(args) -> list[tuple[str, float, list[float]]]:
     from advisor.tui import AdvisorApp
+    from advisor.tui.preload import preload_heavy_modules
+
+    preload_heavy_modules()  # as `advisor tui` does before its first frame
 
     app = AdvisorApp(args.data)
     meter = GapMeter()

@@ -18,6 +18,12 @@ def open_tui(data: str | None, demo: bool) -> None:
             f"the terminal app needs {exc.name}, which is not installed; "
             "run pip install 'transfer-advisor[tui]'"
         ) from None
+    import sys
+
+    from advisor.tui.preload import preload_heavy_modules
+
+    sys.stderr.write("advisor: loading torch, timm and transformers...\n")
+    preload_heavy_modules()
     AdvisorApp(data, demo=demo).run()
 
 
