@@ -77,18 +77,7 @@ def load_tweets_data() -> LabelledData:
         texts.append(tweet)
         labels.append(label)
         names.append(where)
-    keep, dropped = drop_duplicates(texts, labels, names)
-    codes, class_names = encode_labels([labels[i] for i in keep])
-    return LabelledData(
-        name="tweets",
-        modality="text",
-        labels=codes,
-        class_names=class_names,
-        source="tweets",
-        texts=[texts[i] for i in keep],
-        skipped=skipped,
-        dropped=dropped,
-    )
+    return _text_dataset("tweets", texts, labels, names, skipped)
 
 
 def _decode_line(line: bytes) -> str:
@@ -108,7 +97,7 @@ def wordnet_noun_file() -> Path | None:
 
 
 def load_wordnet_nouns_data() -> LabelledData:
-    """Every noun synset's gloss, labelled with its lexicographer file (25 classes).
+    """Every noun synset's gloss, labelled with its lexicographer file (26 classes).
 
     The text is the gloss alone (definition plus any quoted examples), without the synset's
     words: the words would leak the answer for many classes and are not a sentence. Glosses
@@ -135,14 +124,19 @@ def load_wordnet_nouns_data() -> LabelledData:
             texts.append(gloss)
             labels.append(lexname)
             names.append(f"synset {fields[0]}")
+    return _text_dataset("wordnet-nouns", texts, labels, names, skipped)
+
+
+def _text_dataset(name: str, texts, labels, names, skipped) -> LabelledData:
+    """Drop duplicate and conflicting texts (reported in ``dropped``), then encode labels."""
     keep, dropped = drop_duplicates(texts, labels, names)
     codes, class_names = encode_labels([labels[i] for i in keep])
     return LabelledData(
-        name="wordnet-nouns",
+        name=name,
         modality="text",
         labels=codes,
         class_names=class_names,
-        source="wordnet-nouns",
+        source=name,
         texts=[texts[i] for i in keep],
         skipped=skipped,
         dropped=dropped,
