@@ -12,31 +12,10 @@ import numpy as np
 import pytest
 
 from advisor.data import load_data
-from advisor.tui import AdvisorApp
 from advisor.tui.messages import EpochFinished, FinetuneDone, FinetuneStep, WorkFailed
+from tests.tui.pilot_helpers import RecordingApp, wait_until
 
 SIZE = (120, 40)
-
-
-class RecordingApp(AdvisorApp):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.seen: list = []
-
-    async def _on_message(self, message) -> None:
-        self.seen.append(message)
-        await super()._on_message(message)
-
-    def of_type(self, kind) -> list:
-        return [m for m in self.seen if isinstance(m, kind)]
-
-
-async def wait_until(pilot, condition, seconds: float = 300.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
 
 
 async def open_form(app, tiny, output, epochs: int) -> object:

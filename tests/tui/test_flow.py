@@ -10,41 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 
-from advisor.tui import AdvisorApp
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
                                   EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
+from tests.tui.pilot_helpers import RecordingApp, wait_until
 
 SIZE = (130, 44)
-START = time.perf_counter()
-
-
-class RecordingApp(AdvisorApp):
-    """Keeps every worker message that bubbles up from the screens."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.seen: list = []
-
-    async def _on_message(self, message) -> None:
-        self.seen.append(message)
-        await super()._on_message(message)
-
-    def of_type(self, kind) -> list:
-        return [m for m in self.seen if isinstance(m, kind)]
-
-
-async def wait_until(pilot, condition, seconds: float = 240.0, what: str = "condition") -> None:
-    steps = int(seconds / 0.1)
-    for _ in range(steps):
-        if condition():
-            print(f"{time.perf_counter() - START:7.1f}s {what}")
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def text_of(app, selector: str) -> str:

@@ -1,0 +1,34 @@
+"""Shared by the Pilot tests: an app that records its messages, and a bounded wait."""
+
+from __future__ import annotations
+
+import time
+
+from advisor.tui import AdvisorApp
+
+
+class RecordingApp(AdvisorApp):
+    """Keeps every worker message that bubbles up from the screens."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list = []
+
+    async def _on_message(self, message) -> None:
+        self.seen.append(message)
+        await super()._on_message(message)
+
+    def of_type(self, kind) -> list:
+        return [m for m in self.seen if isinstance(m, kind)]
+
+
+async def wait_until(pilot, condition, seconds: float = 300.0, what: str = "condition") -> None:
+    """Poll condition every 0.05 s; fail the test after `seconds` (never a timing assertion
+    on success: the wait only bounds how long a broken flow can hang)."""
+    start = time.perf_counter()
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            print(f"{time.perf_counter() - start:7.1f}s waiting for {what}")
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
