@@ -6,6 +6,8 @@ taken away, so a ranking method must tell learned features from architecture alo
                               stages (no head conv): real but shallower features.
 * ``embeddings_only(id)``   : a pretrained text encoder with zero transformer layers left,
                               i.e. a bag of (position-aware) word embeddings.
+* ``first_layers(id, n)``   : a pretrained text encoder keeping its first ``n`` transformer
+                              layers: real but shallower features.
 
 Each returns a loaded ``Backbone`` with its own catalog-style Entry (id suffixed with the
 control's name, no ImageNet top-1, "none" pretraining for random weights) and its own
@@ -68,6 +70,11 @@ def truncated(model_id: str, stages: int = 3):
 
 def embeddings_only(model_id: str):
     """A Hugging Face BERT-style encoder with its transformer layers removed."""
+    return first_layers(model_id, 0)
+
+
+def first_layers(model_id: str, layers: int):
+    """A Hugging Face BERT-style encoder keeping its first ``layers`` transformer layers."""
     import torch
 
     from advisor.models import load_backbone
@@ -77,8 +84,14 @@ def embeddings_only(model_id: str):
     encoder = getattr(backbone.model, "encoder", None)
     if encoder is None or not hasattr(encoder, "layer"):
         raise ValueError(f"{model_id} is not a BERT-style encoder with encoder.layer")
-    encoder.layer = torch.nn.ModuleList([])
-    entry = dataclasses.replace(base, id=f"{model_id}+embeddings-only",
-                                notes="control: word embeddings only (bag of words)")
+    if layers >= len(encoder.layer):
+        raise ValueError(f"{model_id} has only {len(encoder.layer)} layers; cannot keep {layers}")
+    encoder.layer = torch.nn.ModuleList(list(encoder.layer)[:layers])
+    if layers == 0:
+        name, note, tag = "embeddings-only", "control: word embeddings only (bag of words)", "emb-only"
+    else:
+        name, note, tag = (f"first-{layers}-layers", f"control: first {layers} transformer layers",
+                           f"layers{layers}")
+    entry = dataclasses.replace(base, id=f"{model_id}+{name}", notes=note)
     return dataclasses.replace(backbone, entry=entry,
-                               weights_fingerprint=f"{backbone.weights_fingerprint}-emb-only")
+                               weights_fingerprint=f"{backbone.weights_fingerprint}-{tag}")

@@ -45,7 +45,9 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
         lines.append(f"rank range (bootstrap): {record['rank_low']}–{record['rank_high']}"
                      + (f" · P(best) {record['p_best']:.2f}" if record.get("p_best") is not None else ""))
     if record.get("too_close"):
-        lines.append("[yellow]too close to call against its neighbours[/]")
+        lines.append("[yellow]too close to call against the leader[/]")
+    if record.get("finetuned_accuracy") is not None:
+        lines.append(f"[b]fine-tuned test accuracy {100 * record['finetuned_accuracy']:.1f} %[/] (verify)")
     width = max([len(p) for p in probes] + [5]) + 1
     lines += ["", f"[b]{'probe':<{width}} {'score':>9}  {'rank':>4}[/]"]
     for probe in probes:
@@ -57,6 +59,10 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
     lines += ["", "[b]metadata[/]"]
     lines.append(f"availability: {_value(record.get('availability'))} · "
                  f"features: {_value(record.get('extract_seconds'))} s")
+    cost = f"cost: {_value(record.get('latency_ms'))} ms/example measured here"
+    if record.get("pareto"):
+        cost += " · on the quality/cost Pareto front"
+    lines.append(cost)
     if entry is not None:
         for key, label in METADATA:
             value = getattr(entry, key, None)

@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Switch
 
+from advisor.tui.number_dialog import parse_numbers
+
 # (option, label, kind, placeholder when the model picks the default)
 FIELDS = (
     ("epochs", "epochs", "int", None),
@@ -39,20 +41,7 @@ def default_output(candidate: str, data_name: str) -> str:
 
 def parse_options(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     """Text field values -> (recipe options, {field: problem}). Empty means the default."""
-    options, problems = {}, {}
-    for name, label, kind, _ in FIELDS:
-        text = values.get(name, "").strip()
-        if not text:
-            continue
-        try:
-            value = int(text) if kind == "int" else float(text)
-        except ValueError:
-            problems[name] = f"{label} must be {'a whole number' if kind == 'int' else 'a number'}, got {text!r}"
-            continue
-        if value <= 0:
-            problems[name] = f"{label} must be positive, got {text}"
-            continue
-        options[name] = value
+    options, problems = parse_numbers(values, FIELDS)
     if options.get("image_size") is not None and options["image_size"] < 16:
         problems["image_size"] = "image size must be at least 16 pixels"
     return options, problems

@@ -19,14 +19,18 @@ Five steps; the number keys jump between them (when no text field has focus).
 | **1 Data** | ↑↓ + enter load a built-in dataset · **/** type a path (tab completes) · **n** next |
 | **2 Candidates** | **space**/enter toggle · **a** select shown · **x** clear · **d** defaults · **/** search · **s** score |
 | **3 Scoring** | **escape** or **c** cancel · **n** ranking (opens by itself when done) |
-| **4 Ranking** | ↑↓ highlight · **s** cycle sort column · **r** reverse · click a header to sort · **x** cost axis · **e** export · **f** fine-tune highlighted |
+| **4 Ranking** | ↑↓ highlight · **s** cycle sort column · **r** reverse · click a header to sort · **x** cost axis · **b** cost budgets · **v** verify (fine-tune the top K; **escape** cancels) · **e** export · **f** fine-tune highlighted |
 | **5 Fine-tune** | edit the form · **ctrl+s** start · **escape**/**c** cancel · **r** resume |
 
 Scoring and training run in background threads: the screen stays live, and cancelling
 stops at the next batch. A cancelled fine-tune keeps a checkpoint that **r** resumes.
 
 The ranking's **final** score fuses the probes (and catalog priors); **rank range** is the
-bootstrap interval; the plot marks the Pareto front of score against cost.
+bootstrap interval and **P(best)** the share of bootstrap resamples a candidate won ("≈":
+too close to call against the leader); the plot marks the Pareto front of score against
+cost. **b** hides candidates over a parameter or measured-latency budget. **v** fine-tunes
+the top candidates with the fixed verification protocol and shows their real accuracy and
+how well the advisor, the prior and each probe predicted it.
 
 Press **escape** or **?** to close.
 """

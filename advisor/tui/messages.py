@@ -94,3 +94,19 @@ class WorkFailed(Message):
         self.task = task
         self.reason = reason
         self.user_error = user_error
+
+
+class VerifyProgress(Message):
+    """A progress event of ``advisor.verify`` (a fine-tune starting or ending, or its steps)."""
+
+    def __init__(self, event: dict) -> None:
+        super().__init__()
+        self.event = event
+
+
+class VerifyDone(Message):
+    """``advisor.verify`` returned its VerifyReport."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report

@@ -10,7 +10,7 @@ from textual_plotext import PlotextPlot
 COST_AXES = {
     "params_m": "parameters (M)",
     "cpu_latency_ms": "CPU latency (ms, catalog)",
-    "extract_seconds": "measured extraction time (s)",
+    "latency_ms": "measured extraction latency (ms/example)",
 }
 
 

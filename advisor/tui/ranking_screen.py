@@ -1,59 +1,37 @@
-"""Step 4: the ranking as a sortable table, a detail pane and a score-vs-cost plot."""
+"""Step 4: the ranking as a sortable table, a detail pane and a score-vs-cost plot.
+
+The table shows each candidate's bootstrap rank range and P(best) ("≈" marks a candidate too
+close to call against the leader); ``b`` applies cost budgets to the view; ``v`` fine-tunes
+the top candidates with the verification protocol in a worker and adds the real accuracy
+and the verification measures under the table.
+"""
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import threading
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static
 
+from advisor.tui.budgets import BUDGET_FIELDS, budget_text, records_within
 from advisor.tui.detail_pane import DetailPane
 from advisor.tui.export_dialog import ExportDialog, write_ranking
+from advisor.tui.messages import VerifyDone, VerifyProgress, WorkFailed
+from advisor.tui.number_dialog import NumberDialog
 from advisor.tui.pareto import COST_AXES, ParetoPlot, cost_points
-from advisor.tui.reasons import reason
+from advisor.tui.ranking_table import cell, ranking_columns, sort_records
+from advisor.tui.reasons import is_user_error, reason
 from advisor.tui.step_bar import StepBar
-
-
-def ranking_columns(probes: list[str]) -> list[tuple[str, str]]:
-    """(record key, column title) in display order."""
-    return ([("rank", "#"), ("candidate", "candidate"), ("final_score", "final"),
-             ("rank_range", "rank range")]
-            + [(p, p) for p in probes]
-            + [("params_m", "params (M)"), ("extract_seconds", "extract s"),
-               ("availability", "availability")])
-
-
-def cell(record: dict, key: str) -> str:
-    if key == "rank_range":
-        low, high = record.get("rank_low"), record.get("rank_high")
-        return "—" if low is None or high is None else f"{low}–{high}"
-    value = record.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.3f}" if key != "params_m" else f"{value:.1f}"
-    return str(value)
-
-
-def sort_records(records: list[dict], key: str, descending: bool) -> list[dict]:
-    """Missing values always last, whatever the direction."""
-    def absent(r: dict) -> bool:
-        value = r.get(key)
-        return value is None or (isinstance(value, float) and math.isnan(value))
-
-    present = [r for r in records if not absent(r)]
-    missing = [r for r in records if absent(r)]
-    try:
-        present.sort(key=lambda r: r[key], reverse=descending)
-    except TypeError:
-        present.sort(key=lambda r: str(r[key]), reverse=descending)
-    return present + missing
+from advisor.tui.verify_view import (VERIFY_DEFAULTS, VERIFY_FIELDS, accuracies,
+                                     check_verify_options, progress_text, report_caption,
+                                     report_table)
 
 
 class RankingScreen(Screen):
@@ -63,6 +41,9 @@ class RankingScreen(Screen):
         Binding("s", "cycle_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse"),
         Binding("x", "cycle_cost", "Cost axis"),
+        Binding("b", "budgets", "Budgets"),
+        Binding("v", "verify", "Verify"),
+        Binding("escape", "cancel_verify", "Cancel verify", show=False),
         Binding("e", "export", "Export"),
         Binding("f", "finetune", "Fine-tune this"),
     ]
@@ -73,6 +54,11 @@ class RankingScreen(Screen):
         self.sort_key = "rank"
         self.descending = False
         self.cost_axis = "params_m"
+        self.budgets: dict = {}
+        self.over_budget: dict[str, str] = {}
+        self.report = None  # VerifyReport of this ranking
+        self.verify_cancel: threading.Event | None = None
+        self.verifying: str | None = None  # candidate being fine-tuned, "" while starting
 
     def compose(self) -> ComposeResult:
         yield StepBar("ranking")
@@ -80,6 +66,8 @@ class RankingScreen(Screen):
             with Vertical(id="ranking-left"):
                 yield Label("No ranking yet: score some candidates (3).", id="ranking-title")
                 yield DataTable(id="ranking-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="verify-status")
+                yield Static("", id="verify-report")
                 yield ParetoPlot(id="pareto")
             yield DetailPane(id="detail")
         yield Footer()
@@ -94,29 +82,62 @@ class RankingScreen(Screen):
     def show_ranking(self, ranking) -> None:
         self.ranking = ranking
         self.sort_key, self.descending = "rank", False
+        if self.verifying is None:
+            self.report = None
+            self.query_one("#verify-status", Static).update("")
+            self.query_one("#verify-report", Static).update("")
+        self._rebuild()
+        self.query_one("#ranking-table", DataTable).focus()
+
+    def _rebuild(self) -> None:
+        """Columns, title, rows and plot for the current ranking, budgets and report."""
         table = self.query_one("#ranking-table", DataTable)
         table.clear(columns=True)
-        for key, title in ranking_columns(list(ranking.probes)):
+        for key, title in ranking_columns(list(self.ranking.probes), self.report is not None):
             table.add_column(title, key=key)
+        self.query_one("#ranking-title", Label).update(self._title())
+        self._fill()
+        self._plot()
+
+    def _title(self) -> str:
+        ranking = self.ranking
         settings = getattr(ranking, "settings", {}) or {}
         title = f"[b]Ranking[/] of {len(ranking.records)} candidates"
         if settings.get("budget"):
             title += f" · budget {settings['budget']}"
         if ranking.failures:
             title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(", ".join(ranking.failures))
+        skipped = settings.get("excluded") or {}
+        if skipped:
+            title += f" · {len(skipped)} skipped by the ranking's budgets"
+        if self.budgets:
+            title += f"\n[b]budgets[/] {escape(budget_text(self.budgets))}"
+            if self.over_budget:
+                title += " · hidden: " + escape("; ".join(f"{c} ({why})" for c, why in self.over_budget.items()))
+        if any(r.get("too_close") for r in ranking.records):
+            title += "\n[yellow]≈ too close to call[/]: the rank ranges overlap the leader's"
+        suggestion = settings.get("suggestion")
+        if suggestion:
+            title += (f"\n[b]consider[/] {escape(str(suggestion.get('candidate')))} instead of "
+                      f"{escape(str(suggestion.get('instead_of')))}: {escape(str(suggestion.get('reason')))}")
         if getattr(ranking, "fusion", None):
             title += f"\n[dim]fusion: {escape(ranking.fusion)}[/]"
-        self.query_one("#ranking-title", Label).update(title)
-        self._fill()
-        self._plot()
-        table.focus()
+        return title
+
+    def visible_records(self) -> list[dict]:
+        """The ranking's records inside the budgets, with fine-tuned accuracy when verified."""
+        kept, _ = records_within(self.ranking.records, self.budgets)
+        if self.report is None:
+            return kept
+        tested = accuracies(self.report)
+        return [{**r, "finetuned_accuracy": tested.get(str(r["candidate"]))} for r in kept]
 
     def _fill(self) -> None:
         table = self.query_one("#ranking-table", DataTable)
         highlighted = self.highlighted_record()
         table.clear()
-        columns = ranking_columns(list(self.ranking.probes))
-        for record in sort_records(self.ranking.records, self.sort_key, self.descending):
+        columns = ranking_columns(list(self.ranking.probes), self.report is not None)
+        for record in sort_records(self.visible_records(), self.sort_key, self.descending):
             cells = [cell(record, key) for key, _ in columns]
             cells[1] = Text(cells[1], style="b") if record.get("rank") == 1 else cells[1]
             table.add_row(*cells, key=str(record["candidate"]))
@@ -126,8 +147,9 @@ class RankingScreen(Screen):
 
     def _plot(self) -> None:
         record = self.highlighted_record()
-        points = cost_points(self.ranking.records, self.cost_axis, self.app.entry)
-        ranks = {str(r["candidate"]): r.get("rank") for r in self.ranking.records}
+        records = self.visible_records()
+        points = cost_points(records, self.cost_axis, self.app.entry)
+        ranks = {str(r["candidate"]): r.get("rank") for r in records}
         self.query_one("#pareto", ParetoPlot).show(
             points, self.cost_axis, record["candidate"] if record else None, ranks)
 
@@ -136,7 +158,7 @@ class RankingScreen(Screen):
         if self.ranking is None or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((r for r in self.ranking.records if str(r["candidate"]) == key), None)
+        return next((r for r in self.visible_records() if str(r["candidate"]) == key), None)
 
     def _show_detail(self) -> None:
         record = self.highlighted_record()
@@ -157,13 +179,14 @@ class RankingScreen(Screen):
             self.descending = not self.descending
         else:
             self.sort_key, self.descending = key, key not in ("rank", "candidate", "params_m",
-                                                               "extract_seconds", "rank_range")
+                                                               "latency_ms", "rank_range")
         self._resort()
 
     # ---- actions --------------------------------------------------------------------------
 
     def sort_keys(self) -> list[str]:
-        return ["rank", "final_score"] + list(self.ranking.probes) + ["params_m", "extract_seconds"]
+        verified = ["finetuned_accuracy"] if self.report is not None else []
+        return ["rank", "final_score", "p_best", *verified, *self.ranking.probes, "params_m", "latency_ms"]
 
     def action_cycle_sort(self) -> None:
         if self.ranking is None:
@@ -171,7 +194,7 @@ class RankingScreen(Screen):
         keys = self.sort_keys()
         self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else "rank"
         # Scores read best-first; rank, size and cost read smallest-first.
-        self.descending = self.sort_key not in ("rank", "params_m", "extract_seconds")
+        self.descending = self.sort_key not in ("rank", "params_m", "latency_ms")
         self._resort()
 
     def action_reverse_sort(self) -> None:
@@ -189,6 +212,110 @@ class RankingScreen(Screen):
         self.cost_axis = axes[(axes.index(self.cost_axis) + 1) % len(axes)]
         if self.ranking is not None:
             self._plot()
+
+    def action_budgets(self) -> None:
+        if self.ranking is None:
+            self.notify("no ranking yet: score candidates first", severity="warning")
+            return
+
+        def check(budgets: dict) -> dict[str, str]:
+            try:
+                records_within(self.ranking.records, budgets)
+            except Exception as exc:  # e.g. a latency budget with no measured latency
+                return {"max_latency": reason(exc)}
+            return {}
+
+        def apply(budgets: dict | None) -> None:
+            if budgets is None:
+                return
+            self.budgets = budgets
+            _, self.over_budget = records_within(self.ranking.records, budgets)
+            self._rebuild()
+            shown = len(self.ranking.records) - len(self.over_budget)
+            self.notify(f"{shown} of {len(self.ranking.records)} candidates within the budgets"
+                        if budgets else "budgets cleared", timeout=3)
+
+        self.app.push_screen(NumberDialog("[b]Cost budgets[/]  (empty = no limit)", BUDGET_FIELDS,
+                                          self.budgets, check), apply)
+
+    # ---- verification ---------------------------------------------------------------------
+
+    def action_verify(self) -> None:
+        if self.ranking is None or self.app.session.data is None:
+            self.notify("no ranking yet: score candidates first", severity="warning")
+            return
+        if self.verifying is not None:
+            self.notify("verification is running; escape cancels it", severity="warning")
+            return
+        self.app.push_screen(NumberDialog("[b]Verify the ranking[/]: fine-tune the top candidates "
+                                          "with one fixed protocol", VERIFY_FIELDS, VERIFY_DEFAULTS,
+                                          check_verify_options), self.start_verify)
+
+    def start_verify(self, options: dict | None) -> None:
+        if options is None:
+            return
+        records = self.visible_records()
+        if len(records) < 2:
+            self.notify("fewer than 2 candidates within the budgets; widen them (b)", severity="warning")
+            return
+        options = {**VERIFY_DEFAULTS, **options}
+        ranking = dataclasses.replace(self.ranking, records=[
+            {k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records])
+        models = {str(r["candidate"]): self.app.entry(str(r["candidate"])) for r in records}
+        self.verify_cancel = threading.Event()
+        self.verifying = ""
+        self.query_one("#verify-status", Static).update("verifying: starting · escape cancels")
+        self._verify(self.app.session.data, ranking, options,
+                     {c: e for c, e in models.items() if e is not None}, self.verify_cancel)
+
+    def action_cancel_verify(self) -> None:
+        if self.verifying is not None and self.verify_cancel is not None:
+            self.verify_cancel.set()
+            self.query_one("#verify-status", Static).update("verifying: cancelling at the next step …")
+
+    @work(thread=True, exclusive=True, group="verify")
+    def _verify(self, data, ranking, options: dict, models: dict, cancel: threading.Event) -> None:
+        import advisor
+        from advisor.errors import Cancelled
+
+        try:
+            report = advisor.verify(data, ranking=ranking, top=min(options["top"], len(ranking.records)),
+                                    epochs=options["epochs"], budget=options["budget"], models=models,
+                                    progress=lambda event: self.post_message(VerifyProgress(dict(event))),
+                                    cancel=cancel)
+        except Cancelled:
+            self.post_message(WorkFailed("verify", "verification cancelled; finished fine-tunes are "
+                                         "cached, so v again picks up where it stopped"))
+        except Exception as exc:
+            self.post_message(WorkFailed("verify", reason(exc), is_user_error(exc)))
+        else:
+            self.post_message(VerifyDone(report))
+
+    def on_verify_progress(self, message: VerifyProgress) -> None:
+        event = message.event
+        if event.get("kind") == "finetune_start":
+            self.verifying = str(event.get("candidate"))
+        text = progress_text(event, self.verifying)
+        if text is not None:
+            self.query_one("#verify-status", Static).update(text)
+
+    def on_verify_done(self, message: VerifyDone) -> None:
+        self.verifying = None
+        self.report = message.report
+        self.app.session.verify_report = message.report
+        self.query_one("#verify-status", Static).update(report_caption(message.report))
+        self.query_one("#verify-report", Static).update(report_table(message.report))
+        self._rebuild()
+        advisor_tau = message.report.measures.get("advisor", {}).get("weighted_tau")
+        self.notify(f"advisor weighted tau {advisor_tau:.2f}" if advisor_tau is not None
+                    else "verification finished", title="Verified", markup=False)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.task != "verify":
+            return
+        self.verifying = None
+        self.query_one("#verify-status", Static).update(f"[red]verification stopped[/]: {escape(message.reason)}")
+        self.notify(message.reason, title="Cannot verify", severity="error", markup=False)
 
     def action_export(self) -> None:
         if self.ranking is None:

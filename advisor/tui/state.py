@@ -18,6 +18,7 @@ class Session:
     ranking: Any = None              # advisor.Ranking of the last finished scoring
     finetune_candidate: str | None = None
     finetune_result: Any = None
+    verify_report: Any = None        # advisor.verify's report on the ranking, once run
 
     @property
     def modality(self) -> str | None:

@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tiny_model import BROKEN_ID, TINY_ID, write_tiny_catalog  # noqa: E402
+from tiny_model import BROKEN_ID, TINY_ID, TWIN_ID, write_tiny_catalog  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -22,4 +22,4 @@ def tiny_catalog(tmp_path_factory):
 
     torch.set_num_threads(1)
     path = write_tiny_catalog(tmp_path_factory.mktemp("tiny-catalog"))
-    return SimpleNamespace(path=path, tiny_id=TINY_ID, broken_id=BROKEN_ID)
+    return SimpleNamespace(path=path, tiny_id=TINY_ID, twin_id=TWIN_ID, broken_id=BROKEN_ID)

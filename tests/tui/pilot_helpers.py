@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 from advisor.tui import AdvisorApp
@@ -32,3 +33,16 @@ async def wait_until(pilot, condition, seconds: float = 300.0, what: str = "cond
             return
         await pilot.pause(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def text_of(app, selector: str) -> str:
+    """The text of one widget of the current screen (a Rich renderable is printed plainly)."""
+    widget = app.screen.query_one(selector)
+    content = getattr(widget, "content", None)
+    if content is not None and not isinstance(content, str) and hasattr(content, "__rich_console__"):
+        from rich.console import Console
+
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(content)
+        return console.export_text()
+    return str(widget.render())

@@ -15,13 +15,9 @@ import pytest
 
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
                                   EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
-from tests.tui.pilot_helpers import RecordingApp, wait_until
+from tests.tui.pilot_helpers import RecordingApp, text_of, wait_until
 
 SIZE = (130, 44)
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
 
 
 @pytest.mark.slow

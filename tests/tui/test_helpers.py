@@ -15,7 +15,7 @@ from advisor.tui.finetune_screen import early_stop_status
 from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored
 from advisor.tui.pareto import cost_points, pareto_front
 from advisor.tui.path_input import PathSuggester, check_data_path
-from advisor.tui.ranking_screen import sort_records
+from advisor.tui.ranking_table import sort_records
 from advisor.tui.scoring_screen import event_to_message, format_seconds, score_columns
 from advisor.tui.training_curves import split_metrics
 
