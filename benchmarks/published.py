@@ -3,11 +3,15 @@ and the prior alone?
 
     python benchmarks/published.py            # replay, print tables, write results JSON
     python benchmarks/published.py --fit      # also refit catalog/data/fusion_params.json
+    python benchmarks/published.py --pools 100  # also test robustness to the candidate pool
 
 Keras zoo (19 ImageNet models x 9 targets, fine-tuned accuracy): per target, weighted Kendall
 tau (scipy default weigher), Kendall tau, Pearson, Rel@1 and regret (accuracy points) for each
 probe alone, the prior alone (ImageNet top-1 of each model) and the fused ranking. The fused
 ranking of a target always uses weights fitted on the other 8 targets (leave-one-dataset-out).
+``fused_default_probes`` is what `advisor rank` does with its default probes (the published
+ones among them: LEEP, LogME, N-LEEP); ``default_set_stand_ins`` adds the default probes the
+table lacks, with stand-in columns (see STAND_INS), to check the unfitted weights.
 PARC controlled oracles (no probe scores): the prior alone, when ../shared holds the file.
 """
 
@@ -20,6 +24,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,14 +36,27 @@ import pandas as pd
 
 from advisor.ranking.fusion import DEFAULT_PARAMS, PARAMS_FILE, FusionParams, fuse_scores, load_params
 from advisor.verification.metrics import MEASURES, mean_measures, ranking_measures
-from benchmarks.fusion_fit import PRIOR_GRID, PROBE_GRID, grid_taus, leave_one_out, pick
+from benchmarks.fusion_fit import (PRIOR_GRID, PROBE_GRID, grid_taus, leave_one_out, pick,
+                                   pool_resamples)
 from benchmarks.tables import KERAS_PROBES, KERAS_TABLE, keras_targets, parc_targets, sha256
+from probes import default_probes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published.json"
 # Fusion restricted to fewer probes, each fitted leave-one-dataset-out on that set alone:
-# without the best probe, and the published probes in `advisor rank`'s default set.
-ABLATIONS = {"fused_without_nleep": ("gbc", "hscore", "leep", "logme"),
-             "fused_logme_leep": ("leep", "logme")}
+# the published probes in `advisor rank`'s default set (N-LEEP joined it), the same without
+# N-LEEP (the default set before), and every published probe but N-LEEP.
+DEFAULT_PUBLISHED = tuple(sorted(set(default_probes("multiclass", True)) & set(KERAS_PROBES)))
+ABLATIONS = {"fused_default_probes": DEFAULT_PUBLISHED,
+             "fused_logme_leep": ("leep", "logme"),
+             "fused_without_nleep": ("gbc", "hscore", "leep", "logme")}
+# The default probe set, with the table's nearest column standing in for each default probe
+# it never scored: the source-head probes read like LEEP, kNN and the linear probe like the
+# frozen-backbone accuracy (a full-data linear probe, so an optimistic stand-in). Indicative
+# only: it shows what the unfitted weights do. regularized_hscore has no stand-in: the
+# table's hscore is not an H-score (values up to 18229, above the bound C - 1).
+STAND_INS = {"nleep": "nleep", "logme": "logme", "leep": "leep", "nce": "leep",
+             "source_entropy": "leep", "knn": "frozen_accuracy",
+             "linear_probe": "frozen_accuracy"}
 
 
 def prior_only(target) -> pd.Series:
@@ -50,6 +68,7 @@ def replay_keras(base: FusionParams | None = None) -> dict:
     """Per-target measures for every method on the Keras zoo table (fine-tuned accuracy)."""
     base = base or load_params()
     targets = keras_targets(trainable_backbone=True)
+    frozen = {t.name: t.accuracy for t in keras_targets(trainable_backbone=False)}
     folds, _, grid_size = leave_one_out(targets, list(KERAS_PROBES), base)
     ablations = {name: (probes, leave_one_out(targets, list(probes), base)[0])
                  for name, probes in ABLATIONS.items()}
@@ -62,6 +81,7 @@ def replay_keras(base: FusionParams | None = None) -> dict:
         per_method.setdefault(method, {})[target.name] = ranking_measures(
             predicted, target.accuracy)
 
+    default_folds = ablations["fused_default_probes"][1]
     for target in targets:
         for probe in KERAS_PROBES:
             record(probe, target, target.scores[probe])
@@ -73,12 +93,25 @@ def replay_keras(base: FusionParams | None = None) -> dict:
                                              params=fold_params[target.name][0]).final)
         record("equal_weights", target, fuse_scores(target.scores, target.entries,
                                                     params=equal).final)
+        # Reference, not a probe: accuracy after training a linear head on the frozen backbone.
+        record("frozen_linear_oracle", target, frozen[target.name])
+        columns = target.scores.assign(frozen_accuracy=frozen[target.name])
+        stand_ins = pd.DataFrame({p: columns[c] for p, c in STAND_INS.items()})
+        fold = default_folds[target.name][0]
+        record("default_set_stand_ins", target,
+               fuse_scores(stand_ins, target.entries, params=fold).final)
+        record("default_set_stand_ins_no_proxies", target,
+               fuse_scores(stand_ins, target.entries, params=replace(fold, proxies={})).final)
     return {
         "targets": [t.name for t in targets],
         "per_method": per_method,
         "mean": {m: mean_measures(list(rows.values())) for m, rows in per_method.items()},
         "folds": {name: {"probe_weights": p.probe_weights, "prior_weight": p.prior_weight,
                          "train_mean_weighted_tau": tau} for name, (p, tau) in folds.items()},
+        "default_probe_folds": {
+            name: {"probe_weights": p.probe_weights, "prior_weight": p.prior_weight,
+                   "train_mean_weighted_tau": tau} for name, (p, tau) in default_folds.items()},
+        "stand_ins": STAND_INS,
         "grid_size": grid_size,
         "source": {"file": str(KERAS_TABLE.relative_to(KERAS_TABLE.parents[2])),
                    "sha256": sha256(KERAS_TABLE), "ground_truth": "Trainable Backbone == True"},
@@ -115,6 +148,7 @@ def fit_shipped(base: FusionParams) -> dict:
         "clip": base.clip,
         "probe_weights": {p: float(w) for p, w in zip(probes, weights)},
         "default_probe_weight": base.default_probe_weight,
+        "proxies": base.proxies,
         "prior_weight": float(prior_weight),
         "prior_component_weights": base.prior_component_weights,
         "signal_weights": base.signal_weights,
@@ -127,9 +161,16 @@ def fit_shipped(base: FusionParams) -> dict:
             "grid": {"probe_weights": PROBE_GRID, "prior_weight": PRIOR_GRID},
             "train_mean_weighted_tau": round(mean_tau, 4),
             "table": str(KERAS_TABLE.name), "table_sha256": sha256(KERAS_TABLE),
-            "not_fitted": "default_probe_weight (probes absent from the table: knn, linear, "
-                          "sfda, nce...), prior_component_weights, signal_weights and clip "
-                          "are set by reasoning, see docs/trust.md",
+            "not_fitted": "default_probe_weight (probes absent from the table and without "
+                          "a proxy: knn, linear_probe, regularized_hscore, sfda...), the "
+                          "proxies, prior_component_weights, signal_weights and clip are set "
+                          "by reasoning, see docs/trust.md",
+            "proxies": "nce and source_entropy read the source head's predictions, as LEEP "
+                       "does, so they take LEEP's fitted weight in every subset (0 wherever "
+                       "N-LEEP or LogME is present): on this table a source head's outputs "
+                       "rank architectures worse than chance (LEEP weighted tau -0.07). "
+                       "regularized_hscore has no proxy: the table's H-score is the "
+                       "unregularised pinv form whose numerical failure the shrinkage fixes",
             "fitted_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     }
@@ -172,6 +213,18 @@ def print_tables(name: str, result: dict) -> None:
         print(f"| {m} | " + " | ".join(_fmt(result["mean"][m][k]) for k in MEASURES) + " |")
 
 
+def print_regret(result: dict, methods) -> None:
+    """Where the top-1 regret comes from: each method's pick against the true best."""
+    print("\n## Keras zoo: top-1 pick per target (accuracy %, regret in points)\n")
+    print("| target | true best | " + " | ".join(methods) + " |")
+    print("|" + "---|" * (len(methods) + 2))
+    for target in result["targets"]:
+        rows = {m: result["per_method"][m][target] for m in methods}
+        first = rows[methods[0]]
+        cells = [f"{r['chosen']} ({r['regret_points']:.2f})" for r in rows.values()]
+        print(f"| {target} | {first['true_best']} | " + " | ".join(cells) + " |")
+
+
 def _fmt(value) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.3f}"
 
@@ -181,6 +234,8 @@ def main(argv=None) -> int:
     parser.add_argument("--fit", action="store_true",
                         help=f"refit and rewrite {PARAMS_FILE.relative_to(PARAMS_FILE.parents[2])}")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results JSON path")
+    parser.add_argument("--pools", type=int, default=0, metavar="N",
+                        help="also refit on N random 17-of-19 candidate pools (~1 s each)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.fit:
@@ -192,6 +247,13 @@ def main(argv=None) -> int:
     base = load_params()
     keras = replay_keras(base)
     print_tables("Keras zoo (fine-tuned, 19 models x 9 targets, leave-one-dataset-out)", keras)
+    print_regret(keras, ("fused_default_probes", "prior", "nleep"))
+    if args.pools > 0:
+        keras["pool_resampling"] = pools = pool_resamples(
+            keras_targets(), list(DEFAULT_PUBLISHED), base, n_pools=args.pools)
+        print(f"\n## Candidate-pool resampling ({args.pools} pools of 17 of 19 models, "
+              f"default probes {'+'.join(DEFAULT_PUBLISHED)}, refitted per pool)\n")
+        print(json.dumps(_clean(pools), indent=2))
     parc = replay_parc()
     if parc:
         print_tables("PARC controlled oracles (prior only)", parc)

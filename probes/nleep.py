@@ -21,7 +21,7 @@ def nleep(features, labels, n_components: int | str = "pactran", pca_variance: f
     log=False returns the mean likelihood, as the SFDA repository does. Deterministic for a
     seed; exact reference values need the same scikit-learn (the GMM fit is version
     dependent). Cost O(iterations N K d^2) for K components in d PCA dimensions: the
-    slowest probe, not in the advisor's default set.
+    slowest probe; the advisor scores it on at most 1000 examples.
     """
     from sklearn.decomposition import PCA
     from sklearn.mixture import GaussianMixture

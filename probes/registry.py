@@ -164,7 +164,7 @@ _SPECS = [
               "Tran et al., Transferability and Hardness of Supervised Classification Tasks, ICCV 2019",
               True, "negative conditional entropy of target labels given source argmax labels"),
     ProbeSpec("nleep", nleep, (_F, _L), _MC, "candidate", "O(iter·N·K·d^2), K ≈ N/10 components",
-              "Li et al., Ranking Neural Checkpoints, CVPR 2021", False,
+              "Li et al., Ranking Neural Checkpoints, CVPR 2021", True,
               "LEEP on a Gaussian mixture fitted to PCA-reduced features"),
     ProbeSpec("hscore", hscore, (_F, _L), _MC, "candidate", "O(N·D^2 + D^3)",
               "Bao et al., An Information-Theoretic Approach to Transferability, ICIP 2019", False,

@@ -9,7 +9,9 @@ Method (the reasoning is in docs/trust.md):
    thousands, LogME around 1) comparable, is invariant to any positive affine rescaling of a
    column, and stops one outlying candidate from dominating.
 2. The probe evidence is a weighted mean of the available normalised probes (NaN-aware:
-   weights are renormalised over the probes a candidate has).
+   weights are renormalised over the probes a candidate has). A probe the published tables
+   never scored takes the fitted weight of its declared published relative (``proxies``,
+   e.g. NCE -> LEEP: both read the source head), else ``default_probe_weight``.
 3. The prior (priors.py: ImageNet top-1, pretraining scale, size) is normalised the same
    way and averaged with its component weights.
 4. final = (1 − prior_weight) · probes + prior_weight · prior − signal penalties.
@@ -41,6 +43,7 @@ DEFAULT_PARAMS = {
     "clip": 3.0,
     "probe_weights": {},
     "default_probe_weight": 0.5,
+    "proxies": {"nce": "leep", "source_entropy": "leep"},
     "prior_weight": 0.3,
     "prior_component_weights": {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0},
     "signal_weights": {
@@ -65,6 +68,8 @@ class FusionParams:
     # "logme+nleep" -> {"probe_weights": {...}, "prior_weight": ...}: weights fitted for
     # exactly that set of published probes; picked by the probes actually computed.
     subsets: dict[str, dict] = field(default_factory=dict)
+    # unfitted probe -> the published probe whose fitted weight it takes (same evidence source)
+    proxies: dict[str, str] = field(default_factory=dict)
     provenance: str = ""
 
     @classmethod
@@ -74,23 +79,29 @@ class FusionParams:
             known["provenance"] = str(known["provenance"].get("summary", known["provenance"]))
         return cls(**known)
 
-    def probe_weight(self, probe: str) -> float:
-        return float(self.probe_weights.get(probe, self.default_probe_weight))
+    def probe_weight(self, probe: str, fitted: Mapping[str, float] | None = None) -> float:
+        """Weight of ``probe`` under ``fitted`` weights (default: ``probe_weights``): its own,
+        else its proxy's, else ``default_probe_weight``."""
+        fitted = self.probe_weights if fitted is None else fitted
+        if probe in fitted:
+            return float(fitted[probe])
+        if self.proxies.get(probe) in fitted:
+            return float(fitted[self.proxies[probe]])
+        return float(self.default_probe_weight)
 
     def for_probes(self, probes: Sequence[str]) -> tuple[dict[str, float], float]:
         """(weight per probe, prior weight) for this set of computed probes.
 
-        Published probes use the weights fitted for exactly the published probes present;
-        probes the tables never scored get ``default_probe_weight``.
+        Published probes use the weights fitted for exactly the published probes present
+        (a computed proxy counts as its published relative); other probes get
+        ``default_probe_weight``.
         """
         fitted = {p for entry in self.subsets.values() for p in entry["probe_weights"]}
-        present = sorted(p for p in probes if p in fitted)
+        present = sorted({self.proxies.get(p, p) for p in probes} & fitted)
         entry = self.subsets.get("+".join(present))
         if entry is None:
-            weights = {p: self.probe_weight(p) for p in probes}
-            return weights, self.prior_weight
-        weights = {p: float(entry["probe_weights"].get(p, self.default_probe_weight))
-                   for p in probes}
+            return {p: self.probe_weight(p) for p in probes}, self.prior_weight
+        weights = {p: self.probe_weight(p, entry["probe_weights"]) for p in probes}
         return weights, float(entry["prior_weight"])
 
 
@@ -181,6 +192,7 @@ def fuse_scores(
     z = pd.DataFrame({p: robust_z(table[p], params.clip) for p in probe_cols}, index=candidates)
     fitted_weights, prior_weight = params.for_probes(probe_cols)
     weights = pd.Series(fitted_weights, index=probe_cols, dtype=float)
+    unweighted = [str(p) for p in weights.index[~(weights > 0)]]
     weights = weights[weights > 0]
     has_probe = z[weights.index].notna() if len(weights) else pd.DataFrame(index=candidates)
     probe_mass = has_probe.mul(weights, axis=1).sum(axis=1) if len(weights) else None
@@ -225,7 +237,7 @@ def fuse_scores(
     final = contributions.fillna(0.0).sum(axis=1).where(evidence)
     contributions = contributions.where(evidence, np.nan)
     return FusionResult(final=final.rename("final_score"), contributions=contributions,
-                        method=describe(params, weights, a), notes=notes)
+                        method=describe(params, weights, a, unweighted), notes=notes)
 
 
 def _distinct(values: pd.Series) -> int:
@@ -255,10 +267,14 @@ def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) 
     return out
 
 
-def describe(params: FusionParams, weights: pd.Series, prior_weight: float) -> str:
+def describe(params: FusionParams, weights: pd.Series, prior_weight: float,
+             unweighted: Sequence[str] = ()) -> str:
     used = ", ".join(f"{p} {w:g}" for p, w in weights.items()) or "none"
     text = f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe " \
            f"weights {used}; prior weight {prior_weight:g}"
+    if unweighted:
+        # Computed and shown, but the published fit gives them no say (docs/trust.md).
+        text += f"; weight 0 (published fit): {', '.join(unweighted)}"
     return f"{text}; parameters: {params.provenance or 'built-in'}"
 
 

@@ -26,10 +26,13 @@ def no_entries(frame):
 
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+# Scores on a 1e-3 grid: an affine map cannot round two distinct ones into a tie (1e-289
+# and 1e-83 both become exactly 1.0 after "+ 1"), which would be float collapse, not fusion.
+gridded = st.integers(-10**6, 10**6).map(lambda k: k / 1000)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(finite, finite), min_size=3, max_size=8, unique_by=lambda t: t[0]),
+@given(st.lists(st.tuples(gridded, gridded), min_size=3, max_size=8, unique_by=lambda t: t[0]),
        st.floats(0.01, 100), st.floats(-50, 50))
 def test_invariant_to_affine_rescaling_of_a_probe(rows, scale, shift):
     frame = pd.DataFrame(rows, columns=["logme", "leep"], index=[f"m{i}" for i in range(len(rows))])
