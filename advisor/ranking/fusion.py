@@ -9,9 +9,10 @@ Method (the reasoning is in docs/trust.md):
    thousands, LogME around 1) comparable, is invariant to any positive affine rescaling of a
    column, and stops one outlying candidate from dominating.
 2. The probe evidence is a weighted mean of the available normalised probes (NaN-aware:
-   weights are renormalised over the probes a candidate has). A probe the published tables
-   never scored takes the fitted weight of its declared published relative (``proxies``,
-   e.g. NCE -> LEEP: both read the source head), else ``default_probe_weight``.
+   weights are renormalised over the probes a candidate has). ``linear_probe`` is fitted on
+   the table's frozen-backbone accuracy (the same measurement on the full data). A probe the
+   published tables never scored takes the fitted weight of its declared published relative
+   (``proxies``, e.g. NCE -> LEEP: both read the source head), else ``default_probe_weight``.
 3. The prior (priors.py: ImageNet top-1, pretraining scale, size) is normalised the same
    way and averaged with its component weights.
 4. final = (1 − prior_weight) · probes + prior_weight · prior − signal penalties.

@@ -4,11 +4,12 @@ Every candidate is fine-tuned the same way, so differences in accuracy come from
 backbone, not from the recipe:
 
 * data: a seeded, class-stratified subsample of ``budget`` examples (all when smaller),
-  then the fine-tuning engine's own seeded 70/15/15 train/val/test split;
+  then the fine-tuning engine's own seeded train/val/test split (70/15/15 unless the
+  recipe sets ``val`` and ``test``);
 * ``advisor.finetune`` with its default recipe for the modality (AdamW, linear-probe head
   initialisation then full fine-tuning, label smoothing 0.1, early stopping on val
   accuracy), ``epochs`` epochs, seed ``seed``;
-* the score is test accuracy on the held-out 15 %.
+* the score is test accuracy on the held-out test split.
 
 Results are cached as JSON keyed by (candidate, data fingerprint, protocol), so a rerun (or
 a benchmark sharing the cache) only fine-tunes what it has not seen.
@@ -41,9 +42,12 @@ class Protocol:
 
     def describe(self) -> str:
         budget = "all examples" if self.budget is None else f"a stratified subsample of {self.budget}"
-        extra = f", options {self.recipe}" if self.recipe else ""
+        val, test = self.recipe.get("val", 0.15), self.recipe.get("test", 0.15)
+        split = f"{round(100 * (1 - val - test))}/{round(100 * val)}/{round(100 * test)}"
+        extra = {k: v for k, v in self.recipe.items() if k not in ("val", "test")}
+        options = f", options {extra}" if extra else ""
         return (f"advisor.finetune default recipe, {self.epochs} epoch(s), seed {self.seed}, "
-                f"{budget}, 70/15/15 split, test accuracy{extra}")
+                f"{budget}, {split} train/val/test split, test accuracy{options}")
 
 
 PROTOCOL = Protocol()

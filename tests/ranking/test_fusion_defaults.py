@@ -2,6 +2,7 @@
 evidence behind them (benchmarks/published.py, docs/trust.md)."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +18,54 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "published.json"
 
 
-def test_default_probes_use_the_nleep_subset_and_proxies_for_source_head_probes():
+def test_default_probes_use_the_subset_fitted_with_the_linear_probe():
     params = load_params()
     computed = probes.default_probes("multiclass", has_source_probs=True)
-    assert "nleep" in computed
+    assert {"nleep", "linear_probe"} <= set(computed)
     weights, prior = params.for_probes(computed)
-    fitted = params.subsets["leep+logme+nleep"]
+    fitted = params.subsets["leep+linear_probe+logme+nleep"]
     assert prior == fitted["prior_weight"]
     assert weights["nleep"] == fitted["probe_weights"]["nleep"] == max(weights.values())
+    assert weights["linear_probe"] == fitted["probe_weights"]["linear_probe"] > 0
     # NCE and source entropy read the source head, as LEEP does: they take its fitted weight.
     assert weights["nce"] == weights["source_entropy"] == fitted["probe_weights"]["leep"]
-    for unfitted in ("knn", "linear_probe", "regularized_hscore"):
+    for unfitted in ("knn", "regularized_hscore"):
         assert weights[unfitted] == params.default_probe_weight
+    # The linear probe's weight comes from the fit, not from the unfitted default.
+    moved = replace(params, default_probe_weight=0.125)
+    moved_weights, _ = moved.for_probes(computed)
+    assert moved_weights["linear_probe"] == fitted["probe_weights"]["linear_probe"]
+    assert moved_weights["knn"] == 0.125
+    assert "frozen-backbone accuracy" in params.provenance
+    assert "frozen-backbone accuracy" in json.loads(
+        (ROOT / "catalog" / "data" / "fusion_params.json").read_text())["provenance"]["linear_probe"]
 
 
-def test_text_defaults_without_a_source_head_use_the_logme_nleep_subset():
+def test_shipped_linear_probe_weights_are_the_fit_on_the_frozen_accuracy_column():
+    """Refit the default set's published columns on the table: the shipped entry must match,
+    and it must differ from the fit that ignores the frozen-accuracy column."""
+    from benchmarks.fusion_fit import fit_targets, grid_taus, pick
+    from benchmarks.tables import keras_targets
+
+    targets, params = fit_targets(), load_params()
+    frozen = {t.name: t.accuracy for t in keras_targets(trainable_backbone=False)}
+    assert all(t.scores["linear_probe"].equals(frozen[t.name]) for t in targets)
+    for subset in (["leep", "linear_probe", "logme", "nleep"], ["linear_probe", "logme", "nleep"]):
+        grid, taus = grid_taus(targets, subset, params)
+        (weights, prior), _ = pick(grid, taus, list(range(len(targets))))
+        shipped = params.subsets["+".join(subset)]
+        assert shipped["probe_weights"] == dict(zip(subset, map(float, weights)))
+        assert shipped["prior_weight"] == prior
+    assert params.subsets["leep+logme+nleep"]["prior_weight"] != prior
+
+
+def test_text_defaults_without_a_source_head_use_the_linear_probe_logme_nleep_subset():
     params = load_params()
     computed = probes.default_probes("multiclass", has_source_probs=False)
     weights, prior = params.for_probes(computed)
-    assert prior == params.subsets["logme+nleep"]["prior_weight"]
+    fitted = params.subsets["linear_probe+logme+nleep"]
+    assert prior == fitted["prior_weight"]
+    assert weights["linear_probe"] == fitted["probe_weights"]["linear_probe"]
     assert set(weights) == set(computed) and "nce" not in weights
 
 
@@ -72,14 +102,16 @@ def test_zero_weight_source_head_probes_cannot_overturn_nleep():
 
 
 def test_default_fusion_beats_the_prior_and_every_single_probe_on_the_keras_table():
-    """Recompute the leave-one-dataset-out default-probe fusion from the recorded folds."""
-    from benchmarks.tables import KERAS_PROBES, keras_targets
+    """Recompute the leave-one-dataset-out default-probe fusion from the recorded folds; the
+    frozen-backbone accuracy (the published linear probe) counts as a single probe."""
+    from benchmarks.fusion_fit import PUBLISHED_PROBES, fit_targets
 
     recorded = json.loads(RESULTS.read_text())["keras_zoo"]
     base = load_params()
-    fused, prior, single = [], [], {p: [] for p in KERAS_PROBES}
-    for target in keras_targets():
+    fused, prior, single = [], [], {p: [] for p in PUBLISHED_PROBES}
+    for target in fit_targets():
         fold = recorded["default_probe_folds"][target.name]
+        assert fold["probe_weights"]["linear_probe"] > 0
         params = FusionParams(probe_weights=fold["probe_weights"],
                               prior_weight=fold["prior_weight"],
                               prior_component_weights=base.prior_component_weights)
@@ -88,7 +120,7 @@ def test_default_fusion_beats_the_prior_and_every_single_probe_on_the_keras_tabl
         fused.append(ranking_measures(final, target.accuracy))
         top1 = pd.Series({c: e.imagenet_top1 for c, e in target.entries.items()})
         prior.append(stats.weightedtau(target.accuracy, top1.reindex(target.accuracy.index))[0])
-        for p in KERAS_PROBES:
+        for p in PUBLISHED_PROBES:
             single[p].append(stats.weightedtau(target.accuracy, target.scores[p])[0])
     fused_tau = mean_measures(fused)["weighted_tau"]
     assert fused_tau == pytest.approx(

@@ -125,6 +125,38 @@ def test_ranking_screen(snap_compare):
     assert snap_compare(snapshot_app(), terminal_size=SIZE, run_before=run_before)
 
 
+def fixed_verify_report(ranking):
+    """Real fine-tuned accuracies of the three Lites on digits (data/verify-digits.json, from
+    the zoo benchmark's run); the measures are computed here from the fixed ranking."""
+    from advisor.verification.run import VerifyReport, score_methods
+
+    saved = json.loads((DATA / "verify-digits.json").read_text())
+    ranks = {r["candidate"]: r for r in ranking.records}
+    rows = [{**row, "rank": ranks[row["candidate"]]["rank"], "cached": True}
+            for row in saved["candidates"]]
+    return VerifyReport(data="digits", data_fingerprint="fixture", protocol=saved["protocol"],
+                        candidates=rows, measures=score_methods(ranking, rows),
+                        ranking_seconds=0.0, finetune_seconds=sum(r["seconds"] for r in rows))
+
+
+def test_ranking_screen_verified(snap_compare):
+    async def run_before(pilot):
+        from advisor.tui.messages import VerifyDone
+
+        await with_digits(pilot)
+        ranking = fixed_ranking()
+        pilot.app.set_ranking(ranking)
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        pilot.app.screen.on_verify_done(VerifyDone(fixed_verify_report(ranking)))
+        await pilot.pause(0.2)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.1)
+        await steady(pilot)
+
+    assert snap_compare(snapshot_app(), terminal_size=(140, 48), run_before=run_before)
+
+
 def test_export_dialog(snap_compare):
     async def run_before(pilot):
         pilot.app.set_ranking(fixed_ranking())
