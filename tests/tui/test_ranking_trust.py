@@ -30,13 +30,15 @@ def test_budgets_hide_candidates_over_them_and_clearing_brings_them_back():
     async def go():
         app = snapshot_app()
         async with app.run_test(size=SIZE) as pilot:
-            app.set_ranking(fixed_ranking())
+            ranking = fixed_ranking()
+            app.set_ranking(ranking)
             await app.action_goto("ranking")
             screen = app.screen
             table = screen.query_one("#ranking-table")
             assert table.row_count == 3
             assert "P(best)" in [str(c.label) for c in table.columns.values()]
-            assert column_values(table, "p_best") == ["1.00", "0.00", "0.00"]
+            assert column_values(table, "p_best") == [f"{r['p_best']:.2f}" for r in ranking.records]
+            assert sum(r["p_best"] for r in ranking.records) == pytest.approx(1.0)
 
             await pilot.press("b")
             await pilot.press(*"5.5", "enter")  # max params 5.5 M: Lite2 (6.09 M) goes
