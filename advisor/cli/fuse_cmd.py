@@ -28,7 +28,7 @@ def fuse_command(
     """Fuse probe scores from a CSV with the catalog priors into one ranking."""
     from rich.console import Console
 
-    from advisor.cli.rank_cmd import render, write_atomic
+    from advisor.cli.rank_cmd import emit, render
     from advisor.ranking.fusion import fuse_scores
     from advisor.ranking.result import build_ranking
     from advisor.ranking.table_input import entries_for, scores_frame
@@ -47,9 +47,4 @@ def fuse_command(
         err.print(f"[yellow]note:[/] {note}", highlight=False)
     ranking = build_ranking(table, entries, result, settings={
         "source": str(scores), "notes": result.notes, "probes": list(table.columns)})
-    text = render(ranking, output_format.value, color=output is None)
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-    else:
-        write_atomic(output, text)
-        err.print(f"wrote {output}")
+    emit(render(ranking, output_format.value, color=output is None), output, err)

@@ -135,12 +135,7 @@ def rank_command(
             max_params_m=max_params,
             max_latency_ms=max_latency,
         )
-    text = render(ranking, output_format.value, color=output is None)
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-    else:
-        write_atomic(output, text)
-        err.print(f"wrote {output}")
+    emit(render(ranking, output_format.value, color=output is None), output, err)
 
 
 def render(ranking, fmt: str, *, color: bool = True) -> str:
@@ -182,6 +177,15 @@ def _table_text(ranking, *, color: bool) -> str:
         console.print(line, markup=False, style="red")
     console.print(settings_line(ranking), markup=False, style="dim")
     return buffer.getvalue()
+
+
+def emit(text: str, output: Path | None, err) -> None:
+    """Print the rendered result, or write it atomically to --output and say so on stderr."""
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output}")
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -20,12 +20,11 @@ Where each fact comes from:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_timm_entries import CPU_BENCHMARK, DEFAULT_DATA, ROOT, number, read_csv, render  # noqa: E402
+from build_timm_entries import CPU_BENCHMARK, DEFAULT_DATA, ROOT, number, read_csv, render, write_atomically  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "catalog" / "entries" / "classic.toml"
 WEIGHTS = "IMAGENET1K_V1"  # the weights the papers used (torchvision's original release)
@@ -102,9 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     text = render(build_entries(args.data), header=HEADER)
-    tmp = args.output.with_name(args.output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, args.output)
+    write_atomically(args.output, text)
     print(f"wrote {text.count('[[model]]')} entries to {args.output}", file=sys.stderr)
     return 0
 

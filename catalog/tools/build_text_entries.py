@@ -23,12 +23,11 @@ all-MiniLM-L6-v2 is not here: it ships offline (catalog/entries/offline.toml).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_timm_entries import ROOT, render  # noqa: E402
+from build_timm_entries import ROOT, render, write_atomically  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "catalog" / "entries" / "text.toml"
 TOKENS = 128  # gmacs are given per example at this length
@@ -106,9 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     text = render(build_entries(), header=HEADER)
-    tmp = args.output.with_name(args.output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, args.output)
+    write_atomically(args.output, text)
     print(f"wrote {text.count('[[model]]')} entries to {args.output}", file=sys.stderr)
     return 0
 
