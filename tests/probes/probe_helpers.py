@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 CASES = [f"case{k}" for k in range(6)]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def vector_dir() -> Path | None:
+    """The published reference test vectors (../shared/testvectors), or None."""
+    for candidate in (REPO_ROOT.parent / "shared" / "testvectors", REPO_ROOT / "shared" / "testvectors"):
+        if (candidate / "probes-v1.npz").is_file() and (candidate / "expected-v1.json").is_file():
+            return candidate
+    return None
 
 
 def separable_data(n=240, d=24, c=4, seed=0, spread=4.0):

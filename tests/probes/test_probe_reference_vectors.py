@@ -13,7 +13,7 @@ import sklearn
 
 import probes
 
-from probe_helpers import CASES
+from probe_helpers import CASES, vector_dir
 
 # metric id in expected-v1.json -> (call on the inputs of one case, cases it applies to)
 CALLS = {
@@ -33,9 +33,7 @@ CALLS = {
     "sfda_score": (lambda i, c: probes.sfda(i[f"{c}_features"], i[f"{c}_labels"]), CASES),
     "gbc_spherical": (lambda i, c: probes.gbc(i[f"{c}_features"], i[f"{c}_labels"], "spherical"), CASES),
     "gbc_diagonal": (lambda i, c: probes.gbc(i[f"{c}_features"], i[f"{c}_labels"], "diagonal"), CASES),
-    # the reference builds the label RDM with np.corrcoef; see test_parc_default_uses_exact_label_ties
-    "parc_ndims_none": (lambda i, c: probes.parc(i[f"{c}_features"], i[f"{c}_labels"], max_samples=None,
-                                                 label_rdm="numpy_corrcoef"), CASES),
+    # parc_ndims_none / parc_ndims32: test_parc_reproduces_reference_under_its_blas_kernel
 }
 
 
@@ -70,18 +68,59 @@ def test_logme_n_below_d_uses_full_log_determinant(vectors):
     assert value == pytest.approx(expected["metrics"]["logme_tllib"]["values"]["case5"], rel=1e-4)
 
 
+# PARC's reference mode reproduces np.corrcoef's rounding of the label RDM (0 vs 2.2e-16), which
+# depends on the OpenBLAS kernel: the vectors were made with the AVX2 ("Haswell") kernel, and an
+# AVX-512 kernel rounds other pairs (case3 moves by 1.5e-4). So the comparison runs in a child
+# process pinned to that kernel (OPENBLAS_CORETYPE is read when numpy loads OpenBLAS).
+_PARC_CHILD = """
+import json, sys
+import numpy as np, probes
+inputs = dict(np.load(sys.argv[1]))
+out = {}
+for case in sys.argv[2:]:
+    x, y = inputs[case + "_features"], inputs[case + "_labels"]
+    out[case] = {"none": probes.parc(x, y, max_samples=None, label_rdm="numpy_corrcoef"),
+                 "pca32": probes.parc(x, y, n_dims=32, max_samples=None, label_rdm="numpy_corrcoef")}
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def parc_under_reference_kernel(vectors):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
+    done = subprocess.run([sys.executable, "-c", _PARC_CHILD, str(vector_dir() / "probes-v1.npz"), *CASES],
+                          env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_parc_with_reference_pca32(vectors, case):
+def test_parc_reproduces_reference_under_its_blas_kernel(vectors, parc_under_reference_kernel, case):
+    _, expected = vectors
+    got = parc_under_reference_kernel[case]
+    tol = expected["metrics"]["parc_ndims_none"].get("tolerance", expected["default_tolerance"])
+    reference = expected["metrics"]["parc_ndims_none"]["values"][case]
+    assert got["none"] == pytest.approx(reference, rel=tol["rtol"], abs=tol["atol"])
+    reference32 = expected["metrics"]["parc_ndims32"]["values"][case]
+    if reference32 is None:   # the reference raises for D < 32; we clamp to D and score
+        assert np.isfinite(got["pca32"])
+    elif sklearn.__version__ == expected["environment"]["scikit-learn"]:
+        # randomized PCA values are exact only with the reference scikit-learn version
+        assert got["pca32"] == pytest.approx(reference32, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_parc_reference_mode_stays_within_the_rounding_band_on_any_kernel(vectors, case):
+    """In this process's own BLAS kernel the rounding pattern may differ; the score may not
+    move by more than the documented ~3 % band between exact ties and np.corrcoef rounding."""
     inputs, expected = vectors
-    reference = expected["metrics"]["parc_ndims32"]["values"][case]
-    value = probes.parc(inputs[f"{case}_features"], inputs[f"{case}_labels"], n_dims=32,
-                        max_samples=None, label_rdm="numpy_corrcoef")
-    if reference is None:   # the reference raises for D < 32; we clamp to D and score
-        assert np.isfinite(value)
-        return
-    if sklearn.__version__ != expected["environment"]["scikit-learn"]:
-        pytest.skip("randomized PCA values are exact only with the reference scikit-learn version")
-    assert value == pytest.approx(reference, rel=1e-6, abs=1e-9)
+    value = probes.parc(inputs[f"{case}_features"], inputs[f"{case}_labels"], max_samples=None,
+                        label_rdm="numpy_corrcoef")
+    assert value == pytest.approx(expected["metrics"]["parc_ndims_none"]["values"][case], rel=0.03)
 
 
 @pytest.mark.parametrize("case", CASES)

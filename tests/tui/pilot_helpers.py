@@ -1,8 +1,9 @@
-"""Shared by the Pilot tests: an app that records its messages, and a bounded wait."""
+"""Shared by the Pilot tests: an app that records its messages, a bounded wait, a worker gate."""
 
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 from advisor.tui import AdvisorApp
@@ -46,3 +47,33 @@ def text_of(app, selector: str) -> str:
         console.print(content)
         return console.export_text()
     return str(widget.render())
+
+
+class WorkerGate:
+    """Holds a worker thread right after it posts the first message matching `when`, until
+    the test calls release(). Makes "act while the run is in flight" hold on any machine
+    speed, with no timing: the worker waits for the test, not the other way round."""
+
+    def __init__(self, when) -> None:
+        self.when = when
+        self.reached = threading.Event()
+        self._release = threading.Event()
+        self._armed = True
+
+    def install(self, monkeypatch, screen_class) -> None:
+        original = screen_class.post_message
+        gate = self
+
+        def post_message(screen, message):
+            delivered = original(screen, message)
+            if (gate._armed and threading.current_thread() is not threading.main_thread()
+                    and gate.when(message)):
+                gate._armed = False
+                gate.reached.set()
+                gate._release.wait(timeout=300)
+            return delivered
+
+        monkeypatch.setattr(screen_class, "post_message", post_message)
+
+    def release(self) -> None:
+        self._release.set()

@@ -13,7 +13,8 @@ import pytest
 
 from advisor.data import load_data
 from advisor.tui.messages import EpochFinished, FinetuneDone, FinetuneStep, WorkFailed
-from tests.tui.pilot_helpers import RecordingApp, wait_until
+from advisor.tui.finetune_screen import FinetuneScreen
+from tests.tui.pilot_helpers import RecordingApp, WorkerGate, wait_until
 
 SIZE = (120, 40)
 
@@ -31,15 +32,19 @@ async def open_form(app, tiny, output, epochs: int) -> object:
 
 
 @pytest.mark.slow
-def test_cancel_then_resume_finishes_the_same_run(tiny_catalog, tmp_path):
+def test_cancel_then_resume_finishes_the_same_run(tiny_catalog, tmp_path, monkeypatch):
+    # The worker waits after its first training step until escape has been pressed.
+    gate = WorkerGate(lambda m: isinstance(m, FinetuneStep) and m.event.get("kind") == "step")
+    gate.install(monkeypatch, FinetuneScreen)
+
     async def go():
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_form(app, tiny_catalog, tmp_path / "run", epochs=3)
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: any(m.event.get("kind") == "step"
-                                                for m in app.of_type(FinetuneStep)))
+            await wait_until(pilot, gate.reached.is_set, what="the first training step")
             await pilot.press("escape")
+            gate.release()
             await wait_until(pilot, lambda: app.of_type(FinetuneDone))
             first = app.of_type(FinetuneDone)[0].result
             assert first.cancelled and first.epochs_run < 3
@@ -60,18 +65,22 @@ def test_cancel_then_resume_finishes_the_same_run(tiny_catalog, tmp_path):
 
 
 @pytest.mark.slow
-def test_failure_midway_is_reported_and_the_app_keeps_running(tiny_catalog, tmp_path):
+def test_failure_midway_is_reported_and_the_app_keeps_running(tiny_catalog, tmp_path, monkeypatch):
     run_dir = tmp_path / "run"
+    # The worker waits after its first epoch until the disk has gone bad.
+    gate = WorkerGate(lambda m: isinstance(m, EpochFinished))
+    gate.install(monkeypatch, FinetuneScreen)
 
     async def go():
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_form(app, tiny_catalog, run_dir, epochs=4)
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: app.of_type(EpochFinished))
+            await wait_until(pilot, gate.reached.is_set, what="the first epoch")
             # The disk goes bad under the run: the checkpoint folder becomes a file.
             shutil.rmtree(run_dir / "checkpoints")
             (run_dir / "checkpoints").write_text("not a folder")
+            gate.release()
             await wait_until(pilot, lambda: app.of_type(WorkFailed) or app.of_type(FinetuneDone))
             assert not app.of_type(FinetuneDone)
             failure = app.of_type(WorkFailed)[0]
