@@ -7,15 +7,16 @@ from typing import Any
 
 from advisor.ranking.result import Ranking, format_value
 
-# Probes shown in the terminal table, in this order of preference; the JSON has all.
+# Probes shown in the terminal table, in this order of preference (the default probes with
+# the most fused weight first, catalog/data/fusion_params.json); the JSON has all.
 MAIN_PROBES = (
+    "nleep",
+    "linear_probe",
+    "knn",
+    "regularized_hscore",
     "logme",
     "leep",
-    "nleep",
     "hscore",
-    "regularized_hscore",
-    "knn",
-    "linear_probe",
     "sfda",
     "gbc",
     "transrate",

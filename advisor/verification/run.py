@@ -146,6 +146,10 @@ def method_scores(ranking, candidates: list[str], entries=None) -> dict[str, pd.
     known = entries_for(frame)
     known.update({c: e for c, e in (entries or {}).items() if c in known})
     prior = fuse_scores(frame, known).final
+    if prior.isna().all() and all(known.get(c) is not None for c in candidates):
+        # No catalog fact separates them (e.g. text encoders trained on the same corpus): the
+        # prior ties them all, and its regret is the expectation over the tie.
+        prior = pd.Series(0.0, index=prior.index)
     if prior.notna().sum() >= 2:
         out["prior"] = prior
     for probe in ranking.probes:

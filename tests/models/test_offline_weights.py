@@ -111,22 +111,31 @@ def test_key_pairing_refuses_another_variant():
         load_into(model, lite1_state, "lite1 weights into lite0")
 
 
-def test_minilm_matches_sentence_transformers_and_is_normalised():
-    backbone = load_backbone(offline_entry(MINILM), device="cpu")
+GUITAR_TEXTS = [
+    "A man is playing a guitar on stage.",
+    "Someone performs music with a guitar.",
+    "The central bank raised interest rates again.",
+]
+
+
+def embed_as_sentence_encoder(entry_id: str, texts: list[str]):
+    """Embeddings of a MiniLM-style offline encoder, checked against sentence-transformers:
+    mean pooling, unit norm, 256 tokens, and a paraphrase far closer than an unrelated text."""
+    backbone = load_backbone(offline_entry(entry_id), device="cpu")
     assert (backbone.pooling, backbone.normalize, backbone.max_length) == ("mean", True, 256)
-    texts = [
-        "A man is playing a guitar on stage.",
-        "Someone performs music with a guitar.",
-        "The central bank raised interest rates again.",
-    ]
     emb = backbone.embed(texts)
-    assert emb.shape == (3, 384)
-    torch.testing.assert_close(emb.norm(dim=1), torch.ones(3), rtol=1e-5, atol=1e-5)
+    assert emb.shape == (len(texts), 384)
+    torch.testing.assert_close(emb.norm(dim=1), torch.ones(len(texts)), rtol=1e-5, atol=1e-5)
     sims = emb @ emb.T
-    assert sims[0, 1] > sims[0, 2] + 0.3  # paraphrase far closer than an unrelated sentence
+    assert sims[0, 1] > sims[0, 2] + 0.3  # texts[0:2] paraphrase each other; texts[2] is unrelated
     st = pytest.importorskip("sentence_transformers")
-    reference = st.SentenceTransformer(str(backbone_folder()), device="cpu").encode(texts)
+    reference = st.SentenceTransformer(str(backbone_folder(entry_id)), device="cpu").encode(texts)
     np.testing.assert_allclose(emb.numpy(), reference, atol=1e-5)
+    return backbone, sims
+
+
+def test_minilm_matches_sentence_transformers_and_is_normalised():
+    embed_as_sentence_encoder(MINILM, GUITAR_TEXTS)
 
 
 def backbone_folder(entry_id: str = MINILM):
@@ -139,22 +148,10 @@ def test_sre_minilm_loads_offline_and_is_a_fine_tune_of_minilm():
     plan = plan_backbone(offline_entry(SRE_MINILM))
     assert plan.location.kind == "package"
     assert (plan.location.path / "model.safetensors").is_file()
-    backbone = load_backbone(offline_entry(SRE_MINILM), device="cpu")
+    texts = [*GUITAR_TEXTS, "pod keeps crashing and restarting", "container is in CrashLoopBackOff",
+             "The recipe needs two eggs and flour."]
+    backbone, sims = embed_as_sentence_encoder(SRE_MINILM, texts)  # a general paraphrase is still close
     assert backbone.weights_source == "package"
-    assert (backbone.pooling, backbone.normalize, backbone.max_length) == ("mean", True, 256)
-    texts = [
-        "A man is playing a guitar on stage.",
-        "Someone performs music with a guitar.",
-        "The central bank raised interest rates again.",
-        "pod keeps crashing and restarting",
-        "container is in CrashLoopBackOff",
-        "The recipe needs two eggs and flour.",
-    ]
-    emb = backbone.embed(texts)
-    assert emb.shape == (6, 384)
-    torch.testing.assert_close(emb.norm(dim=1), torch.ones(6), rtol=1e-5, atol=1e-5)
-    sims = emb @ emb.T
-    assert sims[0, 1] > sims[0, 2] + 0.3  # a general paraphrase is still close
     assert sims[3, 4] > sims[3, 5] + 0.3  # and its own domain's: a symptom and its status name
     base = load_backbone(offline_entry(MINILM), device="cpu")
     assert backbone.weights_fingerprint != base.weights_fingerprint
@@ -164,9 +161,6 @@ def test_sre_minilm_loads_offline_and_is_a_fine_tune_of_minilm():
     agreement = np.corrcoef(sims[upper[0], upper[1]], base_sims[upper[0], upper[1]])[0, 1]
     assert agreement > 0.5  # yet MiniLM's notion of similarity survives the fine-tune
     assert sims[3, 4] > base_sims[3, 4] + 0.2  # and the SRE pair is what it learned
-    st = pytest.importorskip("sentence_transformers")
-    reference = st.SentenceTransformer(str(backbone_folder(SRE_MINILM)), device="cpu").encode(texts)
-    np.testing.assert_allclose(emb.numpy(), reference, atol=1e-5)
 
 
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):

@@ -47,3 +47,20 @@ def test_verify_fine_tunes_scores_and_caches(tmp_path):
 def test_verify_rejects_a_top_below_two():
     with pytest.raises(AdvisorError, match="top must be"):
         advisor.verify("digits", ranking=tiny_ranking(), top=1)
+
+
+def test_prior_that_ties_every_candidate_is_kept_as_a_tie():
+    """Text encoders on the same corpus share every catalog fact: the prior row stays, as a
+    tie whose regret is the expectation over the tied picks."""
+    from advisor.verification.run import method_scores
+    from advisor.verification.metrics import ranking_measures
+
+    minilm, mpnet = "sentence-transformers/all-MiniLM-L6-v2", "sentence-transformers/all-mpnet-base-v2"
+    scores = pd.DataFrame({"logme": [1.0, 2.0]}, index=[minilm, mpnet])
+    entries = dict.fromkeys(scores.index)
+    ranking = build_ranking(scores, entries, fuse_scores(scores, entries))
+    methods = method_scores(ranking, [minilm, mpnet])
+    assert methods["prior"].tolist() == [0.0, 0.0]
+    measures = ranking_measures(methods["prior"], pd.Series({minilm: 0.50, mpnet: 0.60}))
+    assert measures["chosen"] == f"{minilm} | {mpnet}"
+    assert measures["regret_points"] == pytest.approx(5.0)
