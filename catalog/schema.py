@@ -65,8 +65,18 @@ class Entry:
 
 def part_names(first: str, parts: int) -> tuple[str, ...]:
     """("x-001", 3) -> ("x-001", "x-002", "x-003"); ValueError unless first ends in a number."""
-    match = re.search(r"(\d+)$", first)
-    if match is None:
-        raise ValueError(f"package {first!r} does not end in a part number such as -001")
+    match = _part_match(first)
     stem, digits = first[: match.start()], match.group(1)
     return tuple(f"{stem}{int(digits) + k:0{len(digits)}d}" for k in range(parts))
+
+
+def part_number(package: str) -> int:
+    """"x-003" -> 3; ValueError unless the name ends in a number."""
+    return int(_part_match(package).group(1))
+
+
+def _part_match(package: str) -> re.Match:
+    match = re.search(r"(\d+)$", package)
+    if match is None:
+        raise ValueError(f"package {package!r} does not end in a part number such as -001")
+    return match

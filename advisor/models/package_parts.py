@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from advisor.errors import ModelLoadError
 from catalog import Entry
+from catalog.schema import part_number
 
 CACHE_SUBDIR = "package-weights"
 # What a Hugging Face model folder needs: configs, vocabularies, safetensors (never pickles).
@@ -74,8 +75,7 @@ def installed_part(package: str, number: int) -> Part | None:
 def find_parts(entry: Entry) -> list[Part]:
     """Every part of the entry's split weights, in order; a clear error names missing ones."""
     names = entry.packages()
-    first = int(re.search(r"(\d+)$", names[0]).group(1))
-    found = [installed_part(name, first + k) for k, name in enumerate(names)]
+    found = [installed_part(name, part_number(name)) for name in names]
     missing = [name for name, part in zip(names, found) if part is None]
     if missing:
         raise ModelLoadError(
