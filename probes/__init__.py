@@ -7,6 +7,7 @@ tasks, cost, citation) and gives one uniform call. Depends on numpy, scipy and
 scikit-learn only. See docs/probes.md.
 """
 
+from .errors import ProbeInputError
 from .domain import source_coverage, source_entropy
 from .etran import etran, etran_components
 from .gbc import gbc
@@ -23,7 +24,7 @@ from .sfda import sfda
 from .transrate import transrate
 
 __all__ = [
-    "REGISTRY", "ProbeSpec", "available_probes", "default_probes", "infer_task",
+    "REGISTRY", "ProbeSpec", "ProbeInputError", "available_probes", "default_probes", "infer_task",
     "logme", "leep", "nce", "nleep", "hscore", "regularized_hscore", "transrate", "sfda",
     "gbc", "parc", "knn", "linear_probe", "source_entropy", "source_coverage",
     "ncti", "ncti_components", "etran", "etran_components",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from probes.errors import ProbeInputError
 
 _EPS = np.finfo(np.float64).eps
 
@@ -93,7 +94,7 @@ def target_dim(max_dim, n_rows: int, n_classes: int, d: int) -> int:
         return min(d, max(n_classes, n_rows // 8, 2))
     if isinstance(max_dim, (int, np.integer)) and not isinstance(max_dim, bool) and max_dim >= 1:
         return min(d, int(max_dim))
-    raise ValueError(f"max_dim must be None, a positive int or 'auto', got {max_dim!r}")
+    raise ProbeInputError(f"max_dim must be None, a positive int or 'auto', got {max_dim!r}")
 
 
 def reduce_dim(x: np.ndarray, max_dim, n_classes: int) -> np.ndarray:

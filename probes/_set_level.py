@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from probes.errors import ProbeInputError
 
 
 def candidate_inputs(features, labels) -> list[tuple[object, object]]:
     """Pair each candidate's features with its labels (one shared array or one per candidate)."""
     if isinstance(features, np.ndarray) or not isinstance(features, Sequence):
-        raise ValueError(
+        raise ProbeInputError(
             "features must be a list with one [N, D] array per candidate for a set-level probe; "
             "wrap a single matrix as [features]"
         )
     if len(features) < 2:
-        raise ValueError(
+        raise ProbeInputError(
             f"features has {len(features)} candidate(s); set-level probes normalise across "
             "candidates, so pass at least 2"
         )

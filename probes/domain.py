@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_probabilities
+from probes.errors import ProbeInputError
 
 
 def source_entropy(source_probs) -> float:
@@ -24,7 +25,7 @@ def source_entropy(source_probs) -> float:
 
     p = as_probabilities(source_probs)
     if p.shape[1] < 2:
-        raise ValueError("source_probs has a single source class; entropy needs at least 2")
+        raise ProbeInputError("source_probs has a single source class; entropy needs at least 2")
     return float(-np.mean(entr(p).sum(axis=1)) / np.log(p.shape[1]))
 
 

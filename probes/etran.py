@@ -8,6 +8,7 @@ from ._lda import fit_predict_proba
 from ._linalg import reduce_dim
 from ._set_level import candidate_inputs, minmax
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 ENERGY_WEIGHT = 0.15   # the authors' tw.py: 0.15 energy + 0.85 LDA
 
@@ -26,7 +27,7 @@ def etran_components(features, labels, energy_fraction: float = 0.005, max_dim=N
     from scipy.special import logsumexp   # lazily: scipy.special is slow to import
 
     if not 0 < energy_fraction <= 1:
-        raise ValueError(f"energy_fraction must be in (0, 1], got {energy_fraction!r}")
+        raise ProbeInputError(f"energy_fraction must be in (0, 1], got {energy_fraction!r}")
     x, y, n_classes = features_and_labels(features, labels)
     energy = logsumexp(x, axis=1)
     count = max(1, int(round(energy_fraction * x.shape[0])))

@@ -6,6 +6,7 @@ import numpy as np
 
 from ._linalg import class_means, reduce_dim
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 _VAR_FLOOR = 1e-4
 _CHUNK_ELEMENTS = 4_000_000   # bounds the [rows, C, D] temporary to ~32 MB
@@ -23,7 +24,7 @@ def gbc(features, labels, gaussian_type: str = "spherical", max_dim=None) -> flo
     advisor's registry does) or "auto". Cost O(N D + C^2 D).
     """
     if gaussian_type not in ("spherical", "diagonal"):
-        raise ValueError(f"gaussian_type must be 'spherical' or 'diagonal', got {gaussian_type!r}")
+        raise ProbeInputError(f"gaussian_type must be 'spherical' or 'diagonal', got {gaussian_type!r}")
     x, y, n_classes = features_and_labels(features, labels)
     x = reduce_dim(x, max_dim, n_classes)
     means, _ = class_means(x, y, n_classes)

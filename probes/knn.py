@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 _BLOCK = 1024
 
@@ -20,11 +21,11 @@ def knn(features, labels, k: int = 5, metric: str = "cosine") -> float:
     N^2 D / 2 multiply-adds. Deterministic. Cost O(N^2 D).
     """
     if metric not in ("cosine", "euclidean"):
-        raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+        raise ProbeInputError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
     x, y, n_classes = features_and_labels(features, labels)
     n = x.shape[0]
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ValueError(f"k must be an int between 1 and N-1={n - 1}, got {k!r}")
+        raise ProbeInputError(f"k must be an int between 1 and N-1={n - 1}, got {k!r}")
     if metric == "cosine":
         norms = np.linalg.norm(x, axis=1)
         x = x / np.where(norms > 0, norms, 1.0)[:, None]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 
 def linear_probe(features, labels, folds: int = 5, c: float = 1.0, max_iter: int = 200,
@@ -25,7 +26,7 @@ def linear_probe(features, labels, folds: int = 5, c: float = 1.0, max_iter: int
     from sklearn.preprocessing import StandardScaler
 
     if not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ValueError(f"folds must be an int >= 2, got {folds!r}")
+        raise ProbeInputError(f"folds must be an int >= 2, got {folds!r}")
     x, y, _ = features_and_labels(features, labels)
     n_splits = int(min(folds, np.bincount(y).min()))
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import features_and_labels, one_hot
+from probes.errors import ProbeInputError
 
 
 def nleep(features, labels, n_components: int | str = "pactran", pca_variance: float = 0.8,
@@ -29,7 +30,7 @@ def nleep(features, labels, n_components: int | str = "pactran", pca_variance: f
     x, y, n_classes = features_and_labels(features, labels)
     n = x.shape[0]
     if not 0 < pca_variance <= 1:
-        raise ValueError(f"pca_variance must be in (0, 1], got {pca_variance!r}")
+        raise ProbeInputError(f"pca_variance must be in (0, 1], got {pca_variance!r}")
     k = _n_components(n_components, n_classes, n)
     reduced = PCA(n_components=pca_variance).fit_transform(x) if pca_variance < 1 else x
     gmm = GaussianMixture(n_components=k, covariance_type=covariance_type, random_state=seed)
@@ -51,7 +52,7 @@ def _n_components(rule, n_classes: int, n: int) -> int:
     elif isinstance(rule, (int, np.integer)) and rule >= 1:
         k = int(rule)
     else:
-        raise ValueError(f"n_components must be 'pactran', 'sfda' or a positive int, got {rule!r}")
+        raise ProbeInputError(f"n_components must be 'pactran', 'sfda' or a positive int, got {rule!r}")
     if k > n:
-        raise ValueError(f"n_components={k} exceeds the {n} examples; pass a smaller n_components")
+        raise ProbeInputError(f"n_components={k} exceeds the {n} examples; pass a smaller n_components")
     return k

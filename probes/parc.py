@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 
 def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 2000,
@@ -29,7 +30,7 @@ def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 
     numbers. Cost O(M^2 D + M^2 log M), M = min(N, max_samples).
     """
     if label_rdm not in ("exact", "numpy_corrcoef"):
-        raise ValueError(f"label_rdm must be 'exact' or 'numpy_corrcoef', got {label_rdm!r}")
+        raise ProbeInputError(f"label_rdm must be 'exact' or 'numpy_corrcoef', got {label_rdm!r}")
     x, y, n_classes = features_and_labels(features, labels)
     if max_samples is not None and x.shape[0] > max_samples:
         keep = _stratified_subsample(y, n_classes, max_samples, seed)
@@ -51,7 +52,7 @@ def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 
 
     rho = stats.spearmanr(feature_rdm, label_values)[0]
     if not np.isfinite(rho):
-        raise ValueError("features give a constant dissimilarity matrix, so PARC is undefined; check the features")
+        raise ProbeInputError("features give a constant dissimilarity matrix, so PARC is undefined; check the features")
     return float(rho * 100.0)
 
 
@@ -59,7 +60,7 @@ def _reference_pca(x: np.ndarray, n_dims: int) -> np.ndarray:
     from sklearn.decomposition import PCA
 
     if not isinstance(n_dims, (int, np.integer)) or n_dims < 1:
-        raise ValueError(f"n_dims must be a positive int or None, got {n_dims!r}")
+        raise ProbeInputError(f"n_dims must be a positive int or None, got {n_dims!r}")
     k = int(min(n_dims, x.shape[0], x.shape[1]))
     return PCA(n_components=k, svd_solver="randomized", random_state=1919,
                iterated_power=1).fit_transform(x)

@@ -31,6 +31,7 @@ from .nleep import nleep
 from .parc import parc
 from .sfda import sfda
 from .transrate import transrate
+from probes.errors import ProbeInputError
 
 TASKS = ("multiclass", "multilabel", "regression")
 INPUTS = ("features", "labels", "source_probs", "source_labels")
@@ -67,7 +68,7 @@ class ProbeSpec:
                 task: str | None = None) -> float:
         """Score one candidate. source_labels are derived from source_probs (argmax)."""
         if self.level != "candidate":
-            raise ValueError(f"probe {self.name!r} is set-level; call compute_set with every candidate")
+            raise ProbeInputError(f"probe {self.name!r} is set-level; call compute_set with every candidate")
         kwargs = self._inputs(features, labels, source_probs, task)
         return float(self._call(kwargs, seed))
 
@@ -88,22 +89,22 @@ class ProbeSpec:
     def _inputs(self, features, labels, source_probs, task) -> dict[str, Any]:
         task = task or infer_task(labels)
         if task not in self.tasks:
-            raise ValueError(
+            raise ProbeInputError(
                 f"probe {self.name!r} does not support task {task!r}; it supports "
                 f"{', '.join(self.tasks)} (see probes.available_probes)"
             )
         kwargs: dict[str, Any] = {}
         if "features" in self.needs:
             if features is None:
-                raise ValueError(f"probe {self.name!r} needs features; pass the [N, D] feature matrix")
+                raise ProbeInputError(f"probe {self.name!r} needs features; pass the [N, D] feature matrix")
             kwargs["features"] = features
         if "labels" in self.needs:
             if labels is None:
-                raise ValueError(f"probe {self.name!r} needs labels; pass one label per row")
+                raise ProbeInputError(f"probe {self.name!r} needs labels; pass one label per row")
             kwargs["labels"] = labels
         if "source_probs" in self.needs or "source_labels" in self.needs:
             if source_probs is None:
-                raise ValueError(
+                raise ProbeInputError(
                     f"probe {self.name!r} needs source_probs (the source head's softmax); this "
                     "candidate has none, so leave the probe out for it"
                 )
@@ -134,7 +135,7 @@ def available_probes(task: str = "multiclass", has_source_probs: bool = False, *
                      level: str | None = None, default_only: bool = False) -> list[str]:
     """Names of the probes usable for ``task`` with or without a source head, in registry order."""
     if task not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        raise ProbeInputError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
     names = []
     for spec in REGISTRY.values():
         needs_source = "source_probs" in spec.needs or "source_labels" in spec.needs

@@ -6,6 +6,7 @@ import numpy as np
 
 from ._linalg import reduce_dim
 from ._validation import features_and_labels
+from probes.errors import ProbeInputError
 
 
 def transrate(features, labels, eps: float = 1e-4, class_weighting: str = "uniform",
@@ -24,11 +25,11 @@ def transrate(features, labels, eps: float = 1e-4, class_weighting: str = "unifo
     components first, as the registry does. Cost O(N D min(N, D)).
     """
     if class_weighting not in ("uniform", "proportional"):
-        raise ValueError(f"class_weighting must be 'uniform' or 'proportional', got {class_weighting!r}")
+        raise ProbeInputError(f"class_weighting must be 'uniform' or 'proportional', got {class_weighting!r}")
     if normalize not in (None, "rms"):
-        raise ValueError(f"normalize must be None or 'rms', got {normalize!r}")
+        raise ProbeInputError(f"normalize must be None or 'rms', got {normalize!r}")
     if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
+        raise ProbeInputError(f"eps must be positive, got {eps!r}")
     x, y, n_classes = features_and_labels(features, labels)
     x = reduce_dim(x, max_dim, n_classes)
     z = x - x.mean(axis=0)
