@@ -1,0 +1,106 @@
+"""``advisor race DATA``: settle the close calls with short real fine-tunes."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class RaceFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("race", help=race_command.__doc__)(race_command)
+
+
+def race_command(
+    data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
+    models: Annotated[str | None, typer.Option(
+        "--models", "-m", help="Comma-separated candidate ids to race, best-ranked first "
+        "(default: rank first, then race the close calls).")] = None,
+    top: Annotated[int, typer.Option(
+        "--top", "-k", help="Without --models: race the K leaders when no close call is "
+        "flagged.")] = 3,
+    race_budget: Annotated[str, typer.Option(
+        "--race-budget", help="Training budget of the whole race: optimizer steps (2000) or "
+        "seconds (600s, 10m).")] = "2000",
+    eta: Annotated[int, typer.Option(help="Keep 1/eta of the candidates after each rung.")] = 2,
+    min_steps: Annotated[int, typer.Option(help="Fewest steps a candidate trains.")] = 8,
+    epochs: Annotated[int, typer.Option(help="Epochs of the fine-tuning protocol.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed for subsampling, splits and training.")] = 0,
+    budget: Annotated[int, typer.Option(help="Examples used for fine-tuning.")] = 1000,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Race folder (trials, race.json); default: the cache.")] = None,
+    output_format: Annotated[RaceFormat, typer.Option("--format", "-f")] = RaceFormat.table,
+) -> None:
+    """Race candidates with successive halving over short real fine-tunes (validation accuracy)."""
+    from rich.console import Console
+
+    import advisor
+    from advisor.cli.data_notes import print_skipped
+    from advisor.cli.outputs import check_output_folder
+    from advisor.data import load_data
+    from advisor.race import race
+    from advisor.race.schedule import parse_budget
+
+    err = Console(stderr=True, highlight=False)
+    check_output_folder(output)
+    parsed = parse_budget(race_budget)  # a bad budget fails before any work
+    labelled = load_data(data)
+    print_skipped(err, labelled)
+    ranking = None
+    if models is None:
+        err.print("[dim]ranking first, to find the close calls[/]")
+        ranking = advisor.rank(labelled, seed=seed)
+    result = race(labelled, models, ranking=ranking, top=top, budget=parsed, eta=eta,
+                  min_steps=min_steps, epochs=epochs, seed=seed, data_budget=budget,
+                  output=output, progress=progress_printer(err))
+    if output_format is RaceFormat.json:
+        typer.echo(result.to_json())
+    else:
+        typer.echo(render_race(result))
+    err.print(f"wrote {result.output / 'race.json'}")
+
+
+def progress_printer(console):
+    """A progress callback that prints one dim line per finished trial."""
+    from advisor.race.events import RungDone, TrialDone
+
+    def show(event) -> None:
+        if isinstance(event, TrialDone):
+            o = event.outcome
+            how = "cached" if o.cached else f"{o.seconds:.0f} s"
+            console.print(f"[dim]rung {event.rung}: {o.candidate} {o.steps} steps, val acc "
+                          f"{o.val_accuracy:.3f} ({how}) {event.done}/{event.total}[/]")
+        elif isinstance(event, RungDone):
+            console.print(f"[dim]rung {event.result.rung} done: "
+                          f"{', '.join(event.result.promoted)} go on[/]")
+
+    return show
+
+
+def render_race(result) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, highlight=False)
+    table = Table(title=f"Race on {result.data} ({result.budget}, eta {result.eta})")
+    rows = result.accuracy_table()
+    for column in rows[0]:
+        table.add_column(column, justify="left" if column == "candidate" else "right")
+    for row in rows:
+        table.add_row(*[v if isinstance(v, str) else ("—" if v is None else f"{100 * v:.1f}")
+                        for v in row.values()])
+    console.print(table)
+    console.print(f"winner: {result.winner} (validation accuracy %, {result.total_steps} steps "
+                  f"in all, {result.seconds:.0f} s, engine {result.engine})")
+    console.print(f"protocol: {result.protocol}")
+    return buffer.getvalue()

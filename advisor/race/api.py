@@ -1,0 +1,128 @@
+"""``advisor.race``: settle a close call with short real fine-tunes (successive halving).
+
+Every trial follows the verification protocol (a seeded, stratified subsample, the engine's
+train/val/test split, the default recipe for ``epochs`` epochs) and is paused at each rung;
+candidates are eliminated by validation accuracy, never by the test split. Trials resume
+from their checkpoints and keep each rung's score, so a rerun, or a race cancelled and
+started again, only trains what it has not trained yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.errors import AdvisorError
+from advisor.race.schedule import RaceBudget, parse_budget, plan_race
+from advisor.verification.protocol import PROTOCOL, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    from advisor.data import LabelledData
+    from advisor.engines.base import Engine
+    from advisor.race.result import RaceResult
+    from advisor.ranking import Ranking
+
+DEFAULT_BUDGET = 2000  # optimizer steps over the whole race
+RESULT_FILE = "race.json"
+
+
+def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | None = None, *,
+         ranking: Ranking | None = None, top: int = 3, budget: int | str | RaceBudget = DEFAULT_BUDGET,
+         eta: int = 2, min_steps: int = 8, epochs: int = PROTOCOL.epochs, seed: int = PROTOCOL.seed,
+         data_budget: int | None = PROTOCOL.budget, output: str | os.PathLike | None = None,
+         engine: Engine | None = None, models: Mapping[str, object] | None = None,
+         device: str | None = None, cancel=None,
+         progress: Callable[[object], None] | None = None, **recipe) -> RaceResult:
+    """Race ``candidates`` (ids, best-ranked first) or the close calls of ``ranking``.
+
+    ``budget``: optimizer steps over the whole race (``2000``) or wall seconds (``"600s"``).
+    ``eta``: the reduction factor (keep 1/eta per rung). ``top``: with a ranking, how many
+    leaders race when the ranking flags no close call. ``output``: the race folder (default:
+    the cache, keyed by data, candidates and protocol). ``models``: {id: Entry, Backbone or a
+    callable returning one} for candidates that are not catalog ids (a callable gives every
+    rung fresh weights before its checkpoint is restored).
+    """
+    from advisor.data import load_data, subsample
+    from advisor.engines import LocalEngine
+    from advisor.race.result import RaceResult
+
+    chosen = _candidates(candidates, ranking, top)
+    plan = plan_race(chosen, parse_budget(budget), eta=eta, min_steps=min_steps)
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise AdvisorError(f"epochs must be an integer >= 1 (got {epochs!r})")
+    labelled = load_data(data)
+    protocol = Protocol(epochs=epochs, seed=seed, budget=data_budget, recipe=dict(recipe))
+    train_data = labelled
+    if data_budget is not None and len(labelled) > data_budget:
+        train_data, _ = subsample(labelled, budget=data_budget, seed=seed)
+    folder = Path(output) if output is not None else _default_folder(train_data, protocol, plan)
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = engine or LocalEngine()
+
+    def trial(request):
+        from advisor.finetuning.trial import train_steps
+
+        model = (models or {}).get(request.candidate, request.candidate)
+        model = model() if callable(model) else model
+        return train_steps(train_data, model, candidate=request.candidate,
+                           output=folder / _safe(request.candidate), steps=request.steps,
+                           epochs=protocol.epochs, seed=protocol.seed, device=device,
+                           cancel=cancel, recipe=protocol.recipe)
+
+    started = time.perf_counter()
+    rungs = engine.race(plan, trial, cancel=cancel, progress=progress)
+    result = RaceResult(data=labelled.name,
+                        protocol=protocol.describe("validation accuracy at each rung"),
+                        budget=plan.budget.describe(), eta=eta, candidates=list(chosen),
+                        rungs=rungs, engine=engine.name, seconds=time.perf_counter() - started,
+                        output=folder)
+    from advisor.atomic import write_text
+
+    write_text(folder / RESULT_FILE, result.to_json())
+    return result
+
+
+def race_candidates(ranking: Ranking, top: int = 3) -> list[str]:
+    """The leader and every candidate too close to call with it; else the top ``top``."""
+    records = ranking.records
+    close = [r["candidate"] for r in records if r.get("too_close")]
+    if close:
+        leader = records[0]["candidate"]
+        return [leader, *[c for c in close if c != leader]]
+    return [r["candidate"] for r in records[:top]]
+
+
+def _candidates(candidates, ranking, top) -> list[str]:
+    if candidates is not None and ranking is not None:
+        raise AdvisorError("pass candidates or ranking to race, not both")
+    if ranking is not None:
+        if not isinstance(top, int) or isinstance(top, bool) or top < 2:
+            raise AdvisorError(f"top must be an integer >= 2 (got {top!r})")
+        return race_candidates(ranking, top)
+    if candidates is None:
+        raise AdvisorError("race needs candidates (catalog ids) or a ranking; run advisor.rank "
+                           "first or pass candidates=['id1', 'id2']")
+    if isinstance(candidates, str):
+        candidates = [c.strip() for c in candidates.split(",") if c.strip()]
+    if not all(isinstance(c, str) for c in candidates):
+        raise AdvisorError("race candidates must be catalog ids (strings); pass their ids")
+    return list(candidates)
+
+
+def _default_folder(data, protocol: Protocol, plan) -> Path:
+    from advisor.verification.protocol import default_cache_dir
+
+    key = json.dumps([data.fingerprint(), protocol.key(), sorted(plan.candidates),
+                      plan.budget.describe(), plan.eta, plan.min_steps])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return default_cache_dir().parent / "race" / f"{_safe(data.name)}-{digest}"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name))[:80]

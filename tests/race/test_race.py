@@ -1,0 +1,85 @@
+"""Real races on tiny backbones: exact resume across rungs, caching, cancel, the verdict."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import advisor.race as race_api
+from advisor.errors import AdvisorError, Cancelled
+from advisor.finetuning.trial import read_rungs, train_steps
+
+from .conftest import RECIPE, tiny
+
+
+def test_a_trial_paused_at_a_rung_and_resumed_equals_one_run(digits, tmp_path):
+    build = tiny("test_efficientnet")
+    whole = train_steps(digits, build(), candidate="m", output=tmp_path / "whole", steps=10,
+                        epochs=2, recipe=RECIPE)
+    first = train_steps(digits, build(), candidate="m", output=tmp_path / "parts", steps=4,
+                        epochs=2, recipe=RECIPE)
+    resumed = train_steps(digits, build(), candidate="m", output=tmp_path / "parts", steps=10,
+                          epochs=2, recipe=RECIPE)
+    assert first.steps == 4 and resumed.steps == whole.steps == 10
+    assert resumed.val_loss == pytest.approx(whole.val_loss, abs=1e-6)
+    assert resumed.val_accuracy == whole.val_accuracy
+    assert set(read_rungs(tmp_path / "parts")) == {"4", "10"}
+
+
+def test_a_trial_past_its_schedule_finishes_and_stays_finished(digits, tmp_path):
+    # 105 training examples at batch 16: 7 steps an epoch, 14 in 2 epochs
+    out = train_steps(digits, tiny("test_resnet")(), candidate="m", output=tmp_path, steps=50,
+                      epochs=2, recipe=RECIPE)
+    assert out.finished and out.steps == 14
+    again = train_steps(digits, None, candidate="m", output=tmp_path, steps=80, epochs=2,
+                        recipe=RECIPE)
+    assert again.cached and again.val_accuracy == out.val_accuracy
+
+
+def test_a_race_eliminates_by_validation_accuracy_and_reruns_from_cache(digits, models, tmp_path):
+    events = []
+    result = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3, models=models,
+                           output=tmp_path, progress=events.append, **RECIPE)
+    first, last = result.rungs[0], result.rungs[-1]
+    assert len(first.outcomes) == 3 and len(last.outcomes) == 2
+    ranked = sorted(first.outcomes, key=lambda c: (-first.outcomes[c].val_accuracy,
+                                                   list(models).index(c)))
+    assert set(last.outcomes) == set(ranked[:2])
+    assert result.winner == last.promoted[0]
+    assert result.order[0] == result.winner and sorted(result.order) == sorted(models)
+    assert [type(e).__name__ for e in events].count("RungDone") == 2
+    assert (tmp_path / "race.json").exists()
+
+    again = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3,
+                          models=models, output=tmp_path, **RECIPE)
+    assert again.order == result.order
+    assert all(o.cached for rung in again.rungs for o in rung.outcomes.values())
+
+
+def test_a_cancelled_race_stops_and_resumes_where_it_was(digits, models, tmp_path):
+    cancel = threading.Event()
+
+    def stop_after_first_trial(event):
+        if type(event).__name__ == "TrialDone":
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3, models=models,
+                      output=tmp_path, cancel=cancel, progress=stop_after_first_trial, **RECIPE)
+    trained = [p for p in tmp_path.iterdir() if read_rungs(p)]
+    assert len(trained) == 1
+    result = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3,
+                           models=models, output=tmp_path, **RECIPE)
+    cached = [c for c, o in result.rungs[0].outcomes.items() if o.cached]
+    assert cached == [trained[0].name]
+
+
+def test_race_arguments_are_checked_before_any_training(digits, tmp_path):
+    with pytest.raises(AdvisorError, match="at least 2 candidates"):
+        race_api.race(digits, ["only_one"], output=tmp_path)
+    with pytest.raises(AdvisorError, match="race_budget must be"):
+        race_api.race(digits, ["a", "b"], budget="soon", output=tmp_path)
+    with pytest.raises(AdvisorError, match="race needs candidates"):
+        race_api.race(digits, output=tmp_path)
+    assert not any(tmp_path.iterdir())
