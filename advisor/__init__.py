@@ -4,8 +4,9 @@ The public library API. Heavy modules (torch, timm, transformers) load on first 
 so ``import advisor`` and ``advisor --help`` stay fast.
 """
 
-from advisor.lazy import lazy_getattr
 from typing import TYPE_CHECKING
+
+from advisor.lazy import deprecated_alias, lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -16,7 +17,10 @@ _LAZY = {
     "fuse": "advisor.ranking",
     "finetune": "advisor.finetuning",
     "FinetuneResult": "advisor.finetuning",
-    "load": "advisor.finetuning",
+    "load_predictor": "advisor.finetuning",
+    "Predictor": "advisor.finetuning",
+    "VerifyReport": "advisor.verification",
+    "Suggestion": "advisor.ranking.result",
     "verify": "advisor.verification",
     "load_data": "advisor.data",
     "LabelledData": "advisor.data",
@@ -27,12 +31,16 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from advisor.data import LabelledData, load_data
-    from advisor.errors import AdvisorError
-    from advisor.finetuning import FinetuneResult, finetune, load
-    from advisor.ranking import Ranking, fuse, rank
-    from advisor.verification import verify
-    from catalog import load_catalog
+    from advisor.data import LabelledData, load_data  # noqa: F401
+    from advisor.errors import AdvisorError  # noqa: F401
+    from advisor.finetuning import FinetuneResult, Predictor, finetune, load_predictor  # noqa: F401
+    from advisor.ranking import Ranking, fuse, rank  # noqa: F401
+    from advisor.ranking.result import Suggestion  # noqa: F401
+    from advisor.verification import VerifyReport, verify  # noqa: F401
+    from catalog import load_catalog  # noqa: F401
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)
+# ``advisor.load`` (0.1) is ``advisor.load_predictor``; the old name warns until 0.2.
+__getattr__ = deprecated_alias(
+    __name__, lazy_getattr(__name__, _LAZY), {"load": "load_predictor"}, removed_in="0.2"
+)

@@ -1,196 +1,231 @@
-"""Fit the fusion weights on published tables, leave-one-dataset-out.
+"""Fit the fusion's parameters on every table available, without the data being ranked.
 
-A small grid (probe weights in {0, 0.5, 1}, prior weight in a handful of values) is scored by
-mean weighted Kendall tau over the training targets. For the benchmark, every target is scored
-with weights fitted on the *other* targets only. The shipped parameters
-(catalog/data/fusion_params.json) are fitted on all targets, and the file records the grid,
-the per-fold choices and the source table's checksum.
+The objective is the mean weighted Kendall tau (scipy's default weigher) against fine-tuned
+accuracy, averaged per table first and then over tables, so the table with the most targets
+does not decide alone. The search is a deterministic coordinate ascent over small grids
+(probe weights, prior weight, track-record weight, the agreement gate and the prior shift),
+started from equal probe weights and the rules off; a move must gain more than ``MIN_GAIN``.
 
-The table's frozen-backbone accuracy (a linear classifier trained on frozen features) is the
-published measurement of the advisor's ``linear_probe``, so ``fit_targets`` adds it as a
-``linear_probe`` column and it is fitted like any other probe.
+Evaluation (benchmarks/published.py):
+* **leave one dataset out**: each target is ranked with parameters fitted on every other
+  target of every table, and with track records that never saw it;
+* **leave one table out**: each table is ranked with parameters fitted on the other tables,
+  and with track records built without that table.
 
-The grid search uses a vectorised copy of fusion.py's arithmetic (no NaN in these tables);
-reported numbers are recomputed with the product's own ``fuse_scores``.
+The fit calls the product's own arithmetic (advisor.ranking.fusion_core.combine) on
+precomputed z-scores; reported numbers are recomputed with ``fuse_scores``.
 """
 
 from __future__ import annotations
 
-import itertools
 import warnings
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from advisor.ranking.fusion import FusionParams, fuse_scores, load_params, robust_z
-from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
-from advisor.verification.metrics import ranking_measures
-from benchmarks.tables import KERAS_PROBES, keras_targets
+from advisor.ranking.fusion import FusionParams, fuse_scores, robust_z
+from advisor.ranking.fusion_core import combine, weighted_mean
+from advisor.ranking.priors import prior_components
+from benchmarks import track_record as tr
+from benchmarks.tables import keras_fit_targets
 
-# The table's columns, named as the advisor's probes: the five published transferability
-# scores plus the frozen-backbone accuracy, which is what the advisor's linear_probe measures
-# (on a 1000-example subsample with cross-validation rather than the full training set).
-PUBLISHED_PROBES = tuple(sorted((*KERAS_PROBES, "linear_probe")))
-
+# Every probe column some table carries, named as the advisor's probes. The Keras tables'
+# frozen-backbone accuracy is the published ``linear_probe``; nce and source_entropy are
+# fitted through their proxy (LEEP), as the product weighs them.
+FITTED_PROBES = ("gbc", "hscore", "knn", "leep", "linear_probe", "logme", "nleep",
+                 "regularized_hscore")
 PROBE_GRID = (0.0, 0.5, 1.0)
 PRIOR_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
+TRACK_GRID = (0.0, 0.5, 1.0, 2.0)
+GATE_GRID = (None, 0.0, 0.25, 0.5)
+SHIFT_GRID = (None, *((t, a) for t in (0.0, 0.25) for a in (0.5, 0.75, 1.0)))
+MIN_GAIN = 1e-4
+MAX_SWEEPS = 3
+# Fixed by reasoning (docs/trust.md): data scale cannot be fitted (one corpus per table).
+FIXED_COMPONENTS = {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0}
 
 
 def fit_targets():
-    """The 9 Keras-zoo targets (fine-tuned accuracy is the ground truth), each with the
-    frozen-backbone accuracy of the same target as its ``linear_probe`` column."""
-    frozen = {t.name: t.accuracy for t in keras_targets(trainable_backbone=False)}
-    return [replace(t, scores=t.scores.assign(linear_probe=frozen[t.name].reindex(
-        t.scores.index))[list(PUBLISHED_PROBES)]) for t in keras_targets(trainable_backbone=True)]
+    """The 9 Keras-zoo targets with the frozen-backbone accuracy as ``linear_probe``."""
+    return keras_fit_targets()
 
 
-def _candidate_grid(probes):
-    combos = [w for w in itertools.product(PROBE_GRID, repeat=len(probes)) if any(w)]
-    # Simplest first, so ties go to the sparsest weights (fewer probes = less to trust).
-    combos.sort(key=lambda w: (sum(x > 0 for x in w), -sum(w)))
-    return [(w, a) for a in PRIOR_GRID for w in combos]
+@dataclass
+class Theta:
+    """One point of the search: the fitted knobs."""
+
+    probe_weights: dict
+    prior_weight: float = 0.3
+    track_weight: float = 0.0
+    probe_gate: float | None = None
+    shift: tuple | None = None  # (disagree_threshold, disagree_prior_weight)
+
+    def params(self, base: FusionParams, track_record: Mapping | None) -> FusionParams:
+        threshold, shifted = self.shift if self.shift else (None, None)
+        return replace(
+            # A fitted probe this point leaves out has weight 0 here, as in the objective.
+            base, probe_weights={**dict.fromkeys(FITTED_PROBES, 0.0),
+                                 **{p: float(w) for p, w in self.probe_weights.items()}},
+            prior_weight=float(self.prior_weight), subsets={},
+            prior_component_weights={**FIXED_COMPONENTS, "track_record": self.track_weight},
+            probe_gate=self.probe_gate, disagree_threshold=threshold,
+            disagree_prior_weight=shifted, track_record=track_record,
+            provenance="fitted by benchmarks/fusion_fit.py")
+
+    def as_dict(self) -> dict:
+        threshold, shifted = self.shift if self.shift else (None, None)
+        return {"probe_weights": dict(self.probe_weights), "prior_weight": self.prior_weight,
+                "track_record_weight": self.track_weight, "probe_gate": self.probe_gate,
+                "disagree_threshold": threshold, "disagree_prior_weight": shifted}
 
 
-def _prior_z(target, base: FusionParams) -> np.ndarray:
-    raw = prior_components(target.entries).reindex(target.scores.index)
-    pw = {k: base.prior_component_weights.get(k, 0.0) for k in PRIOR_COMPONENTS}
-    z = pd.DataFrame({k: robust_z(raw[k], base.clip) for k in PRIOR_COMPONENTS})
-    used = [k for k, w in pw.items() if w > 0 and raw[k].dropna().nunique() >= 2]
-    if not used:
-        return np.zeros(len(raw))
-    w = np.array([pw[k] for k in used])
-    vals = z[used].to_numpy(float)
-    mass = (~np.isnan(vals)) @ w
-    return np.where(mass > 0, np.nan_to_num(vals) @ w / np.where(mass > 0, mass, 1), 0.0)
+@dataclass
+class Prepared:
+    """A target with everything the objective needs precomputed (except the track record)."""
+
+    table: str
+    target: object
+    columns: list  # the target's probe columns that vary
+    param_of: list  # fitted probe whose weight each column takes
+    z: np.ndarray  # [N, C]
+    fixed_prior: np.ndarray  # [N, K] robust z of the fixed prior components that vary
+    fixed_weights: np.ndarray  # [K]
+    accuracy: np.ndarray  # [N]
 
 
-def grid_taus(targets, probes, base: FusionParams):
-    """Weighted tau of every grid point on every target: array [grid, targets]."""
-    grid = _candidate_grid(probes)
-    W = np.array([w for w, _ in grid])  # [G, P]
-    A = np.array([a for _, a in grid])  # [G]
-    out = np.empty((len(grid), len(targets)))
-    for j, target in enumerate(targets):
-        Z = np.column_stack([robust_z(target.scores[p], base.clip).to_numpy(float)
-                             for p in probes])  # [N, P]
-        probe_part = (Z @ W.T) / W.sum(axis=1)  # [N, G]
-        final = (1 - A) * probe_part + A * _prior_z(target, base)[:, None]
-        acc = target.accuracy.reindex(target.scores.index).to_numpy(float)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out[:, j] = [stats.weightedtau(acc, final[:, g])[0] for g in range(len(grid))]
-    return grid, out
-
-
-def pick(grid, taus: np.ndarray, columns) -> tuple[tuple, float]:
-    """Grid point with the best mean weighted tau over ``columns`` (first wins ties)."""
-    best = pick_index(taus, columns)
-    return grid[best], float(np.nanmean(taus[best, columns]))
-
-
-def params_for(weights, prior_weight, probes, base: FusionParams) -> FusionParams:
-    return FusionParams(
-        clip=base.clip,
-        probe_weights={p: float(w) for p, w in zip(probes, weights)},
-        default_probe_weight=base.default_probe_weight,
-        prior_weight=float(prior_weight),
-        prior_component_weights=dict(base.prior_component_weights),
-        signal_weights=dict(base.signal_weights),
-        proxies=dict(base.proxies),
-        provenance="fitted by benchmarks/fusion_fit.py",
-    )
-
-
-def leave_one_out(targets, probes, base: FusionParams | None = None):
-    """{held-out target: (FusionParams fitted on the others, their training mean tau)}."""
-    base = base or load_params()
-    grid, taus = grid_taus(targets, probes, base)
-    folds = {}
-    for j, target in enumerate(targets):
-        others = [k for k in range(len(targets)) if k != j]
-        (w, a), train_tau = pick(grid, taus, others)
-        folds[target.name] = (params_for(w, a, probes, base), train_tau)
-    (w, a), all_tau = pick(grid, taus, list(range(len(targets))))
-    return folds, (params_for(w, a, probes, base), all_tau), len(grid)
-
-
-def pool_resamples(targets, probes, base: FusionParams, *, n_pools: int = 100, keep: int = 17,
-                   seed: int = 0, baseline=None) -> dict:
-    """Is the fused ranking's lead robust to which candidates are ranked?
-
-    Following Agostinelli et al. (2022), who found that conclusions about transferability
-    metrics flip when the candidate pool changes, draw ``n_pools`` random pools of ``keep``
-    candidates; in each, refit leave-one-dataset-out and compare the mean weighted tau of the
-    fused ranking with the prior alone and with each single probe. With ``baseline`` (another
-    probe set), the same pools also refit that set, for a paired comparison of tau and regret.
-    """
-    rng = np.random.default_rng(seed)
-    names = list(targets[0].scores.index)
-    rows = []
-    for _ in range(n_pools):
-        kept = sorted(rng.choice(names, size=keep, replace=False))
-        pool = [replace(t, scores=t.scores.loc[kept], accuracy=t.accuracy.reindex(kept),
-                        entries={c: t.entries[c] for c in kept}) for t in targets]
-        fused, regret = _lodo_fused(pool, probes, base)
-        singles = {p: np.mean([_tau(t.accuracy, t.scores[p]) for t in pool]) for p in probes}
-        prior = np.mean([_tau(t.accuracy, _prior_z(t, base)) for t in pool])
-        row = {"fused": fused, "prior": prior, **singles, "regret:fused": regret}
-        if baseline is not None:
-            row["baseline"], row["regret:baseline"] = _lodo_fused(pool, baseline, base)
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    taus = frame[[c for c in frame if not c.startswith("regret:") and c != "baseline"]]
-    margin = frame["fused"] - taus.drop(columns="fused").max(axis=1)
-    out = {
-        "pools": n_pools, "candidates_per_pool": keep, "seed": seed, "probes": list(probes),
-        "mean_weighted_tau": taus.mean().round(4).to_dict(),
-        "mean_regret_points": {"fused": round(float(frame["regret:fused"].mean()), 4)},
-        "share_fused_beats_prior": float((frame["fused"] > frame["prior"]).mean()),
-        "share_fused_beats_every_single": float((margin > 0).mean()),
-        "margin_over_best_other": _spread(margin),
-    }
-    if baseline is not None:
-        gain = frame["fused"] - frame["baseline"]
-        regret_gain = frame["regret:baseline"] - frame["regret:fused"]
-        out["baseline"] = {
-            "probes": list(baseline),
-            "mean_weighted_tau": round(float(frame["baseline"].mean()), 4),
-            "mean_regret_points": round(float(frame["regret:baseline"].mean()), 4),
-            "share_fused_tau_higher": float((gain > 1e-9).mean()),
-            "share_fused_tau_lower": float((gain < -1e-9).mean()),
-            "tau_gain": _spread(gain),
-            "share_fused_regret_lower": float((regret_gain > 1e-9).mean()),
-            "share_fused_regret_higher": float((regret_gain < -1e-9).mean()),
-            "regret_reduction_points": _spread(regret_gain),
-        }
+def prepare(tables: Mapping[str, list], base: FusionParams) -> list[Prepared]:
+    out = []
+    for table, targets in tables.items():
+        for target in targets:
+            scores = target.scores
+            columns = [c for c in scores.columns
+                       if scores[c].dropna().nunique() >= 2
+                       and base.proxies.get(c, c) in FITTED_PROBES]
+            z = np.column_stack([robust_z(scores[c], base.clip).to_numpy(float)
+                                 for c in columns]) if columns else np.zeros((len(scores), 0))
+            raw = prior_components(target.entries, {"models": {}, "families": {}})
+            raw = raw.reindex(scores.index)
+            used = [k for k, w in FIXED_COMPONENTS.items() if w > 0
+                    and raw[k].dropna().nunique() >= 2]
+            fixed = np.column_stack([robust_z(raw[k], base.clip).to_numpy(float)
+                                     for k in used]) if used else np.zeros((len(scores), 0))
+            out.append(Prepared(
+                table, target, columns, [base.proxies.get(c, c) for c in columns], z, fixed,
+                np.array([FIXED_COMPONENTS[k] for k in used]),
+                target.accuracy.reindex(scores.index).to_numpy(float)))
     return out
 
 
-def _lodo_fused(pool, probes, base: FusionParams) -> tuple[float, float]:
-    """Mean weighted tau and mean top-1 regret (points) of the leave-one-dataset-out fusion of
-    ``probes`` over the targets of ``pool``; the regret uses the product's ``fuse_scores``."""
-    grid, taus = grid_taus(pool, probes, base)
-    tau, regret = [], []
-    for j, target in enumerate(pool):
-        best = pick_index(taus, [k for k in range(len(pool)) if k != j])
-        tau.append(taus[best, j])
-        params = params_for(*grid[best], probes, base)
-        final = fuse_scores(target.scores[list(probes)], target.entries, params=params).final
-        regret.append(ranking_measures(final, target.accuracy)["regret_points"])
-    return float(np.mean(tau)), float(np.mean(regret))
+def track_z(prep: Prepared, record: Mapping, clip: float) -> np.ndarray | None:
+    """Robust z of the track-record component for this target (None: it does not vary)."""
+    raw = prior_components(prep.target.entries, record)["track_record"]
+    raw = raw.reindex(prep.target.scores.index)
+    if raw.dropna().nunique() < 2:
+        return None
+    return robust_z(raw, clip).to_numpy(float)
 
 
-def _spread(values: pd.Series) -> dict:
-    return {"min": float(values.min()), "p05": float(values.quantile(0.05)),
-            "median": float(values.median()), "mean": float(values.mean()),
-            "max": float(values.max())}
+def target_tau(prep: Prepared, theta: Theta, track: np.ndarray | None) -> float:
+    """Weighted tau of the fused ranking of one prepared target (the product's arithmetic)."""
+    final = fused_scores(prep, theta, track)
+    keep = np.isfinite(final) & np.isfinite(prep.accuracy)
+    if keep.sum() < 3 or np.unique(final[keep]).size < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.weightedtau(prep.accuracy[keep], final[keep])[0])
 
 
-def pick_index(taus: np.ndarray, columns) -> int:
-    """Row of the grid point with the best mean weighted tau over ``columns`` (as ``pick``)."""
-    return int(np.argmax(np.round(np.nanmean(taus[:, columns], axis=1), 9)))
+def fused_scores(prep: Prepared, theta: Theta, track: np.ndarray | None) -> np.ndarray:
+    weights = np.array([theta.probe_weights.get(p, 0.0) for p in prep.param_of])
+    on = weights > 0
+    prior_cols, prior_w = prep.fixed_prior, prep.fixed_weights
+    if track is not None and theta.track_weight > 0:
+        prior_cols = np.column_stack([prior_cols, track])
+        prior_w = np.append(prior_w, theta.track_weight)
+    prior, _ = weighted_mean(prior_cols, prior_w)
+    any_prior = bool(np.isfinite(prior).any())
+    z = prep.z[:, on]
+    has_probes = bool(on.any()) and bool(np.isfinite(z).any())
+    a = theta.prior_weight if any_prior else 0.0
+    if not has_probes:
+        a = 1.0 if any_prior else 0.0
+    threshold, shifted = theta.shift if theta.shift else (None, None)
+    return combine(z, weights[on], prior, a, probe_gate=theta.probe_gate,
+                   disagree_threshold=threshold, disagree_prior_weight=shifted).final
+
+
+def objective(preps: Sequence[Prepared], tracks: Sequence, theta: Theta,
+              memo: dict | None = None) -> float:
+    """Mean over tables of the mean weighted tau over that table's targets. ``memo`` caches
+    each target's tau under the knobs that can change it (one fit's tracks are fixed)."""
+    per_table: dict[str, list] = {}
+    for k, (prep, track) in enumerate(zip(preps, tracks)):
+        key = (k, *_relevant(prep, theta, track))
+        if memo is None or key not in memo:
+            value = target_tau(prep, theta, track)
+            if memo is None:
+                per_table.setdefault(prep.table, []).append(value)
+                continue
+            memo[key] = value
+        per_table.setdefault(prep.table, []).append(memo[key])
+    means = [np.nanmean(v) for v in per_table.values() if np.isfinite(v).any()]
+    return float(np.mean(means)) if means else float("nan")
+
+
+def _relevant(prep: Prepared, theta: Theta, track) -> tuple:
+    weights = tuple(theta.probe_weights.get(p, 0.0) for p in prep.param_of)
+    track_weight = theta.track_weight if track is not None else 0.0
+    if not any(weights):  # prior alone: only the prior's own knobs matter
+        return (weights, track_weight)
+    return (weights, track_weight, theta.prior_weight, theta.probe_gate, theta.shift)
+
+
+def fit(preps: Sequence[Prepared], tracks: Sequence, *, probes: Sequence[str] = FITTED_PROBES,
+        start: Theta | None = None, only_weights: bool = False) -> tuple[Theta, float]:
+    """Coordinate ascent from ``start`` (default: equal weights, prior 0.3, rules off)."""
+    theta = start or Theta({p: 0.5 for p in probes})
+    theta = replace(theta, probe_weights={p: theta.probe_weights.get(p, 0.5) for p in probes})
+    memo: dict = {}
+    best = objective(preps, tracks, theta, memo)
+    moves = [("probe", p, PROBE_GRID) for p in probes] + [("prior_weight", None, PRIOR_GRID)]
+    if not only_weights:
+        moves += [("track_weight", None, TRACK_GRID), ("probe_gate", None, GATE_GRID),
+                  ("shift", None, SHIFT_GRID)]
+    for _ in range(MAX_SWEEPS):
+        improved = False
+        for kind, probe, grid in moves:
+            for value in grid:
+                trial = _with(theta, kind, probe, value)
+                if not any(trial.probe_weights.values()) and kind == "probe":
+                    continue
+                score = objective(preps, tracks, trial, memo)
+                if np.isfinite(score) and score > best + MIN_GAIN:
+                    theta, best, improved = trial, score, True
+        if not improved:
+            break
+    return theta, best
+
+
+def _with(theta: Theta, kind: str, probe, value) -> Theta:
+    if kind == "probe":
+        return replace(theta, probe_weights={**theta.probe_weights, probe: value})
+    return replace(theta, **{kind: value})
+
+
+def fold_tracks(preps: Sequence[Prepared], rows: pd.DataFrame, clip: float, *,
+                exclude: set = frozenset(), exclude_tables: set = frozenset()) -> list:
+    """Track-record z per training target: without ``exclude``/``exclude_tables`` and
+    without the target itself (it is never its own record)."""
+    out = []
+    for prep in preps:
+        record = tr.records(rows, exclude={*exclude, (prep.table, prep.target.name)},
+                            exclude_tables=exclude_tables)
+        out.append(track_z(prep, record, clip))
+    return out
 
 
 def _tau(accuracy, predicted) -> float:
@@ -198,3 +233,8 @@ def _tau(accuracy, predicted) -> float:
         warnings.simplefilter("ignore")
         return float(stats.weightedtau(np.asarray(accuracy, float),
                                        np.asarray(predicted, float))[0])
+
+
+def fuse_target(target, theta: Theta, base: FusionParams, record: Mapping) -> pd.Series:
+    """The product's fused ranking of one target under ``theta`` and ``record``."""
+    return fuse_scores(target.scores, target.entries, params=theta.params(base, record)).final

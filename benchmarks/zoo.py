@@ -23,9 +23,7 @@ prior alone and each probe, plus the ranking's wall time against fine-tuning eve
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import shutil
 import sys
 import time
@@ -34,8 +32,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from advisor import atomic
 from advisor.verification.metrics import MEASURES, mean_measures
-from advisor.verification.run import _clean
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -198,8 +196,10 @@ def main(argv=None) -> int:
         parser.error(f"unknown datasets {unknown}")
 
     def progress(event):
-        if event.get("kind") in ("finetune_start", "finetune_done"):
-            print(f"  {event['kind']}: {event['candidate']}", file=sys.stderr, flush=True)
+        from advisor.ranking import events
+
+        if isinstance(event, events.VerifyStarted | events.VerifyFinished):
+            print(f"  {event.kind}: {event.candidate}", file=sys.stderr, flush=True)
 
     rows = {}
     for name in chosen:
@@ -210,10 +210,7 @@ def main(argv=None) -> int:
     print_report(rows, summary)
     out = RESULTS / f"zoo-{size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    body = _clean({"size": size, "sizes": SIZES[size], "datasets": rows, "summary": summary})
-    tmp.write_text(json.dumps(body, indent=2, allow_nan=False, default=str))
-    os.replace(tmp, out)
+    atomic.write_json(out, {"size": size, "sizes": SIZES[size], "datasets": rows, "summary": summary})
     print(f"\nwrote {out}", file=sys.stderr)
     return 0
 

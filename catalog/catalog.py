@@ -7,14 +7,23 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
-from catalog.availability import availability as entry_availability
 from catalog.errors import CatalogError
 from catalog.schema import AVAILABILITIES, MODALITIES, Entry
+from catalog.weights_location import availability as entry_availability
 
 # Columns that sort_by accepts besides the Entry fields (computed per entry).
 COMPUTED_COLUMNS = ("availability",)
-_SEARCHED_FIELDS = ("id", "family", "architecture", "modality", "source", "pretraining_data",
-                    "licence", "notes", "hub_id")
+_SEARCHED_FIELDS = (
+    "id",
+    "family",
+    "architecture",
+    "modality",
+    "source",
+    "pretraining_data",
+    "licence",
+    "notes",
+    "hub_id",
+)
 
 
 class Catalog(Sequence[Entry]):
@@ -24,7 +33,9 @@ class Catalog(Sequence[Entry]):
         self._entries = tuple(entries)
         self._by_id = {entry.id: entry for entry in self._entries}
         if len(self._by_id) != len(self._entries):
-            dupes = sorted({e.id for e in self._entries if sum(x.id == e.id for x in self._entries) > 1})
+            dupes = sorted(
+                {e.id for e in self._entries if sum(x.id == e.id for x in self._entries) > 1}
+            )
             raise CatalogError(f"duplicate catalog ids {dupes}; every entry needs its own id")
 
     # -- sequence protocol ---------------------------------------------------------------
@@ -74,7 +85,8 @@ class Catalog(Sequence[Entry]):
     def select(self, patterns: str | Iterable[str]) -> list[Entry]:
         """One entry per pattern, in pattern order, without repeats.
 
-        A pattern is an exact id or hub id (any case); else a case-insensitive substring of ids, where
+        A pattern is an exact id or hub id (any case); else a case-insensitive substring of ids,
+        where
         the best match wins: weights on disk (offline > local > cached) before downloads,
         then an id whose architecture equals the pattern, then one that starts with it, then
         the smallest model, then the shortest id. A pattern
@@ -126,16 +138,22 @@ class Catalog(Sequence[Entry]):
         licence or notes contain every whitespace-separated word.
         """
         if modality is not None and modality not in MODALITIES:
-            raise CatalogError(f"modality {modality!r} is not known; use one of {', '.join(MODALITIES)}")
+            raise CatalogError(
+                f"modality {modality!r} is not known; use one of {', '.join(MODALITIES)}"
+            )
         if max_params_m is not None and not max_params_m > 0:
-            raise CatalogError(f"max_params_m must be a positive number of millions, got {max_params_m}")
+            raise CatalogError(
+                f"max_params_m must be a positive number of millions, got {max_params_m}"
+            )
         states = _availability_set(availability)
         words = query.lower().split() if query else []
         kept = []
         for entry in self._entries:
             if modality and entry.modality != modality:
                 continue
-            if max_params_m is not None and (entry.params_m is None or entry.params_m > max_params_m):
+            if max_params_m is not None and (
+                entry.params_m is None or entry.params_m > max_params_m
+            ):
                 continue
             if licence and licence.lower() not in entry.licence.lower():
                 continue
@@ -157,7 +175,8 @@ class Catalog(Sequence[Entry]):
             close = difflib.get_close_matches(column, columns, n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}? " if close else ""
             raise CatalogError(
-                f"cannot sort by {column!r}: not a catalog column; {hint}columns: {', '.join(columns)}"
+                f"cannot sort by {column!r}: not a catalog column; {hint}columns: "
+                f"{', '.join(columns)}"
             )
 
         def value(entry: Entry):

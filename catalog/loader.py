@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
+
+import tomllib
 
 from catalog.catalog import Catalog
 from catalog.errors import CatalogError
@@ -85,7 +86,9 @@ def _parse_catalog_file(path: Path) -> list[Entry]:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except FileNotFoundError:
-        raise CatalogError(f"catalog file {path} does not exist; pass an existing .toml file") from None
+        raise CatalogError(
+            f"catalog file {path} does not exist; pass an existing .toml file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     except UnicodeDecodeError:
@@ -98,7 +101,9 @@ def _parse_catalog_file(path: Path) -> list[Entry]:
         )
     records = document.get("model", [])
     if not isinstance(records, list):
-        raise CatalogError(f"{path}: 'model' must be an array of tables; write each entry as [[model]]")
+        raise CatalogError(
+            f"{path}: 'model' must be an array of tables; write each entry as [[model]]"
+        )
     return [entry_from_record(record, path, position) for position, record in enumerate(records, 1)]
 
 
@@ -111,12 +116,14 @@ def entry_from_record(record: dict, path: str | Path = "<record>", position: int
         raise CatalogError(f"{where}: expected a table of fields, got {type(record).__name__}")
     for name in REQUIRED_FIELDS:
         if name not in record:
-            raise CatalogError(f"{where}: missing required field {name!r}; add {name} = \"...\"")
+            raise CatalogError(f'{where}: missing required field {name!r}; add {name} = "..."')
     values = {}
     for name, value in record.items():
         if name not in _FIELD_TYPES:
             hint = difflib.get_close_matches(name, _FIELD_TYPES, n=1)
-            fix = f"did you mean {hint[0]!r}?" if hint else f"known fields: {', '.join(_FIELD_TYPES)}"
+            fix = (
+                f"did you mean {hint[0]!r}?" if hint else f"known fields: {', '.join(_FIELD_TYPES)}"
+            )
             raise CatalogError(f"{where}: unknown field {name!r}; {fix}")
         values[name] = _checked_value(name, value, where)
     _check_values(values, where)
@@ -161,14 +168,21 @@ def _check_values(values: dict, where: str) -> None:
     if values["source"] == "local" and not values.get("local_path"):
         raise CatalogError(
             f"{where}: source is 'local' but local_path is not set; add local_path = "
-            "\"path/to/checkpoint.safetensors\" (or a Hugging Face model folder)"
+            '"path/to/checkpoint.safetensors" (or a Hugging Face model folder)'
         )
-    if values["source"] in ("timm", "huggingface") and not values.get("hub_id") and not (
-        values.get("local_path") or values.get("package")
+    if (
+        values["source"] in ("timm", "huggingface")
+        and not values.get("hub_id")
+        and not (values.get("local_path") or values.get("package"))
     ):
         raise CatalogError(
             f"{where}: source is {values['source']!r} but neither hub_id, package nor local_path "
-            "says where the weights are; add hub_id = \"org/name\""
+            'says where the weights are; add hub_id = "org/name"'
+        )
+    if values.get("package_file") and (not values.get("package") or values.get("package_parts")):
+        raise CatalogError(
+            f"{where}: package_file names a file inside one package, but package is not set "
+            "(or the weights are split over package_parts); add package = \"name\" or drop it"
         )
     parts = values.get("package_parts")
     if parts is not None:
@@ -183,7 +197,7 @@ def _check_values(values: dict, where: str) -> None:
 def _check_package_parts(package: str | None, parts: int, where: str) -> None:
     if not package:
         raise CatalogError(
-            f"{where}: package_parts is set but package is not; add package = \"name-001\" "
+            f'{where}: package_parts is set but package is not; add package = "name-001" '
             "(the first part's PyPI name)"
         )
     if parts < 2:
@@ -195,7 +209,7 @@ def _check_package_parts(package: str | None, parts: int, where: str) -> None:
         part_names(package, parts)
     except ValueError:
         raise CatalogError(
-            f"{where}: package {package!r} must end in its part number (e.g. \"name-001\") "
+            f'{where}: package {package!r} must end in its part number (e.g. "name-001") '
             "when package_parts is set"
         ) from None
 

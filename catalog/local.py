@@ -17,11 +17,19 @@ from catalog.schema import Entry
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin")
 # Final classifier weights of common timm/torchvision models: [classes, features].
-_HEAD_KEYS = ("fc.weight", "head.weight", "head.fc.weight", "classifier.weight", "last_linear.weight")
+_HEAD_KEYS = (
+    "fc.weight",
+    "head.weight",
+    "head.fc.weight",
+    "classifier.weight",
+    "last_linear.weight",
+)
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
-def entry_from_path(path: str | Path, architecture: str | None = None, *, id: str | None = None) -> Entry:
+def entry_from_path(
+    path: str | Path, architecture: str | None = None, *, id: str | None = None
+) -> Entry:
     """An ``Entry`` (source ``local``) for a checkpoint file or a model folder.
 
     * a ``.safetensors``/``.pth`` file: an image model; ``architecture`` is the timm
@@ -31,7 +39,9 @@ def entry_from_path(path: str | Path, architecture: str | None = None, *, id: st
     """
     path = Path(path).expanduser().resolve()
     if not path.exists():
-        raise CatalogError(f"model path {path} does not exist; pass a checkpoint file or a model folder")
+        raise CatalogError(
+            f"model path {path} does not exist; pass a checkpoint file or a model folder"
+        )
     if path.is_dir():
         config = _read_config(path / "config.json")
         if config is None:
@@ -72,7 +82,9 @@ def safetensors_shapes(path: str | Path) -> dict[str, list[int]]:
                 raise ValueError("header too large")
             header = json.loads(handle.read(length))
     except (OSError, struct.error, ValueError) as exc:
-        raise CatalogError(f"{path}: not a readable .safetensors file ({exc}); check the file") from None
+        raise CatalogError(
+            f"{path}: not a readable .safetensors file ({exc}); check the file"
+        ) from None
     return {name: info["shape"] for name, info in header.items() if name != "__metadata__"}
 
 
@@ -88,7 +100,7 @@ def _image_entry(weights: Path, architecture: str, config: dict, id: str | None)
     embed_dim = config.get("num_features", embed_dim)
     input_size = (config.get("pretrained_cfg") or {}).get("input_size", [None])[-1]
     return Entry(
-        id=id or f"local/{weights.parent.name if weights.name.startswith(('model.', 'pytorch_model.')) else weights.stem}",
+        id=id or f"local/{weights.parent.name if _generic_name(weights) else weights.stem}",
         modality="image",
         source="local",
         architecture=architecture,
@@ -103,11 +115,18 @@ def _image_entry(weights: Path, architecture: str, config: dict, id: str | None)
     )
 
 
+def _generic_name(weights: Path) -> bool:
+    """model.safetensors says nothing: such entries are named after their folder."""
+    return weights.name.startswith(("model.", "pytorch_model."))
+
+
 def _text_entry(folder: Path, config: dict, id: str | None) -> Entry:
     weights = [p for p in folder.glob("*.safetensors")]
     params_m = None
     if weights:
-        params_m = round(sum(_numel(s) for w in weights for s in safetensors_shapes(w).values()) / 1e6, 2)
+        params_m = round(
+            sum(_numel(s) for w in weights for s in safetensors_shapes(w).values()) / 1e6, 2
+        )
     # sentence-transformers' own limit wins, else the tighter of positions and tokenizer limit
     sbert = _read_config(folder / "sentence_bert_config.json") or {}
     max_positions = config.get("max_position_embeddings")

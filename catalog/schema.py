@@ -33,6 +33,8 @@ class Entry:
     # Weights split over this many packages: `package` is the first and ends in its number
     # ("name-001"); the others count up with the same width ("name-002", ...).
     package_parts: int | None = None
+    # The weights file inside `package` ("pkg/models/craft.pth"), when it ships several.
+    package_file: str | None = None
     hub_id: str | None = None
     local_path: str | None = None
     weights_url: str | None = None  # torchvision: checkpoint URL (its file name is the cache key)
@@ -56,12 +58,6 @@ class Entry:
             return (self.package,)
         return part_names(self.package, self.package_parts)
 
-    def availability(self) -> str:
-        """"offline" | "local" | "cached" | "download" | "missing"; never touches the network."""
-        from catalog.availability import availability
-
-        return availability(self)
-
 
 def part_names(first: str, parts: int) -> tuple[str, ...]:
     """("x-001", 3) -> ("x-001", "x-002", "x-003"); ValueError unless first ends in a number."""
@@ -71,7 +67,7 @@ def part_names(first: str, parts: int) -> tuple[str, ...]:
 
 
 def part_number(package: str) -> int:
-    """"x-003" -> 3; ValueError unless the name ends in a number."""
+    """ "x-003" -> 3; ValueError unless the name ends in a number."""
     return int(_part_match(package).group(1))
 
 

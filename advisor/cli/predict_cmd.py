@@ -39,9 +39,9 @@ def predict_command(
         raise AdvisorError(f"--top must be >= 1, got {top}")
     if batch_size < 1:
         raise AdvisorError(f"--batch-size must be >= 1, got {batch_size}")
-    predictor = advisor.load(path, device=device)
+    predictor = advisor.load_predictor(path, device=device)
     if predictor.input_kind == "features":
-        raise AdvisorError(f"{path} labels precomputed feature rows; call advisor.load(path).predict(array) "
+        raise AdvisorError(f"{path} labels precomputed feature rows; call advisor.load_predictor(path).predict(array) "
                            "from Python instead")
     items = read_inputs(list(inputs), predictor.input_kind)
     if not items:

@@ -107,8 +107,12 @@ def rank_command(
     from rich.console import Console
 
     import advisor
+    from advisor.cli.data_notes import print_skipped
+    from advisor.cli.outputs import check_output_file, check_output_folder
     from advisor.data import load_data
 
+    check_output_file(output)  # before any work: a typo must not cost a whole extraction
+    check_output_folder(cache_dir, "--cache-dir")
     err = Console(stderr=True, highlight=False)
     labelled = load_data(
         data, text_column=text_column, label_column=label_column, image_column=image_column
@@ -119,6 +123,7 @@ def rank_command(
 
         catalog = load_catalog(extra=list(catalog_files))
     err.print(f"[dim]{_data_summary(labelled)}[/]")
+    print_skipped(err, labelled)
     with _ProgressPrinter(err) as progress:
         ranking = advisor.rank(
             labelled,
@@ -135,7 +140,16 @@ def rank_command(
             max_params_m=max_params,
             max_latency_ms=max_latency,
         )
+    show_notes(ranking, output_format.value, output, err)
     emit(render(ranking, output_format.value, color=output is None), output, err)
+
+
+def show_notes(ranking, fmt: str, output: Path | None, err) -> None:
+    """The ranking's notes on stderr, unless the table on the terminal shows them itself."""
+    if fmt == "table" and output is None:
+        return
+    for note in ranking.notes:
+        err.print(f"note: {note}", style="yellow", markup=False)
 
 
 def render(ranking, fmt: str, *, color: bool = True) -> str:
@@ -184,22 +198,17 @@ def emit(text: str, output: Path | None, err) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
-        write_atomic(output, text)
+        from advisor.atomic import write_text
+
+        write_text(Path(output), text)  # whole or absent, even on Ctrl-C
         err.print(f"wrote {output}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temp file beside the target, then rename: never a half-written result."""
-    from advisor.errors import AdvisorError
-
-    path = Path(path)
-    if path.is_dir():
-        raise AdvisorError(f"--output {path} is a folder; give a file name")
-    if not path.parent.exists():
-        raise AdvisorError(f"--output folder {path.parent} does not exist; create it first")
-    from advisor.atomic import write_text
-
-    write_text(path, text)
+# What the progress line says when a phase after the candidates begins.
+PHASES = {
+    "fusing": "fusing the evidence into the ranking",
+    "bootstrapping": "bootstrapping rank ranges and P(best)",
+}
 
 
 class _ProgressPrinter:
@@ -230,33 +239,41 @@ class _ProgressPrinter:
         if self.bar is not None:
             self.bar.stop()
 
-    def __call__(self, event: dict) -> None:
+    def __call__(self, event) -> None:
         import time
 
-        kind, name = event.get("kind"), event.get("candidate")
-        done, total = event.get("done", 0), event.get("total", "?")
-        if kind == "candidate_start":
+        from advisor.ranking import events as ev
+
+        name = getattr(event, "candidate", None)
+        if isinstance(event, ev.CandidateStarted):
             self.started[name] = time.perf_counter()
-            self._line(f"[{done + 1}/{total}] {name}: extracting features")
+            self._line(f"[{event.position + 1}/{event.candidates}] {name}: extracting features")
             if self.bar is not None:
                 self.task = self.bar.add_task(f"{name}: embedding", total=None)
-        elif kind == "extract" and self.bar is not None and self.task is not None:
-            if event.get("steps"):
-                self.bar.update(self.task, completed=event.get("step") or 0, total=event["steps"])
+        elif isinstance(event, ev.Extracting) and self.bar is not None and self.task is not None:
+            if event.total:
+                self.bar.update(self.task, completed=event.done, total=event.total)
                 self.bar.refresh()
-        elif kind == "probe":
+        elif isinstance(event, ev.Probing):
             self._end_bar()
-            state = "cached features; probing" if event.get("cached") else "probing"
-            self._line(f"      {name}: {state}")
-        elif kind in ("candidate_done", "candidate_failed"):
+            self._line(f"      {name}: {'cached features; probing' if event.cached else 'probing'}")
+        elif isinstance(event, ev.CandidateDone):
             self._end_bar()
-            if kind == "candidate_done":
-                seconds = time.perf_counter() - self.started.get(name, time.perf_counter())
-                self._line(f"      {name}: done in {seconds:.1f}s")
-            else:
-                self._line(f"      {name}: failed: {event.get('reason')}", style="red")
-            if done == total:
-                self._line("fusing the evidence into the ranking")
+            seconds = time.perf_counter() - self.started.get(name, time.perf_counter())
+            self._line(f"      {name}: done in {seconds:.1f}s")
+        elif isinstance(event, ev.CandidateFailed):
+            self._end_bar()
+            verb = "skipped" if event.skipped else "failed"
+            self._line(f"      {name}: {verb}: {event.reason}", style="red")
+        elif isinstance(event, ev.PhaseStarted):
+            self._end_bar()
+            what = PHASES.get(event.phase, event.phase)
+            self._line(what + (f" ({event.detail})" if event.detail else ""))
+            if self.bar is not None and event.phase == "bootstrapping":
+                self.task = self.bar.add_task("resamples", total=None)
+        elif isinstance(event, ev.BootstrapProgress) and self.task is not None:
+            self.bar.update(self.task, completed=event.done, total=event.total)
+            self.bar.refresh()
 
     def _line(self, text: str, style: str | None = None) -> None:
         self.console.print(text, markup=False, style=style)

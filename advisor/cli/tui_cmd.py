@@ -24,7 +24,10 @@ def open_tui(data: str | None, demo: bool) -> None:
 
     sys.stderr.write("advisor: loading torch, timm and transformers...\n")
     preload_heavy_modules()
-    AdvisorApp(data, demo=demo).run()
+    app = AdvisorApp(data, demo=demo)
+    app.run()
+    for report in app.bug_reports:  # bugs met in workers keep their traceback
+        sys.stderr.write(f"advisor tui: a background task failed with a bug:\n{report}")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,18 +34,25 @@ def verify_command(
     from rich.console import Console
 
     import advisor
+    from advisor.cli.data_notes import print_skipped
+    from advisor.cli.outputs import check_output_folder
+    from advisor.data import load_data
+    from advisor.ranking import events as ev
 
+    check_output_folder(output)  # before the ranking and the fine-tunes, not after them
     err = Console(stderr=True, highlight=False)
+    data = load_data(data)
+    print_skipped(err, data)
 
-    def progress(event: dict) -> None:
-        kind = event.get("kind")
-        if kind == "finetune_start":
-            err.print(f"[dim]fine-tuning {event['candidate']} ({event['done'] + 1}/{event['total']})[/]")
-        elif kind == "epoch":
-            metrics = event.get("metrics") or {}
-            acc = metrics.get("val_accuracy")
-            err.print(f"[dim]  epoch {event.get('epoch')}/{event.get('epochs')}"
-                      + (f" val acc {acc:.3f}" if isinstance(acc, float) else "") + "[/]")
+    def progress(event) -> None:
+        if isinstance(event, ev.VerifyStarted):
+            err.print(f"fine-tuning {event.candidate} ({event.position + 1}/{event.candidates})",
+                      style="dim", markup=False)
+        elif isinstance(event, ev.EpochDone):
+            acc = event.metrics.get("val_accuracy")
+            err.print(f"  epoch {event.epoch}/{event.epochs}"
+                      + (f" val acc {acc:.3f}" if isinstance(acc, float) else ""),
+                      style="dim", markup=False)
 
     report = advisor.verify(data, top=top, all=all_candidates, candidates=_split(models) or None,
                             epochs=epochs, seed=seed, budget=budget, rank_budget=rank_budget,

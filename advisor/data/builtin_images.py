@@ -17,8 +17,18 @@ FASHION_MNIST_INSTALL = (
     "sudo apt-get install dataset-fashion-mnist (or set ADVISOR_FASHION_MNIST_DIR to a folder "
     "with the four Fashion-MNIST IDX files)"
 )
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                         "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 _FASHION_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -105,7 +115,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
         raise DataError(f"{path} is not an IDX file (bad magic number); reinstall the dataset")
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
     dtype = np.dtype(_IDX_TYPES[data[2]])
     offset = 4 + 4 * ndim
     expected = int(np.prod(shape)) * dtype.itemsize
@@ -114,6 +124,8 @@ def read_idx(path: Path) -> np.ndarray:
             f"{path} is truncated or padded ({len(data) - offset} data bytes, expected "
             f"{expected}); reinstall the dataset"
         )
-    return np.frombuffer(data, dtype=dtype, offset=offset).reshape(shape).astype(
-        dtype.newbyteorder("="), copy=False
+    return (
+        np.frombuffer(data, dtype=dtype, offset=offset)
+        .reshape(shape)
+        .astype(dtype.newbyteorder("="), copy=False)
     )

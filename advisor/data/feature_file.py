@@ -56,6 +56,12 @@ def load_features_npz(path: Path) -> LabelledData:
             f"labels in {path} must be 1-D [N], got shape {raw_labels.shape}; "
             "one integer or string label per row (one-hot labels: use argmax)"
         )
+    if np.issubdtype(raw_labels.dtype, np.floating) and not np.isfinite(raw_labels).all():
+        bad = int((~np.isfinite(raw_labels)).sum())
+        raise DataError(
+            f"labels in {path} are NaN or infinite in {bad} rows (missing labels?); drop those "
+            "rows or give them a class"
+        )
     if len(raw_labels) != len(features):
         raise DataError(
             f"labels has {len(raw_labels)} rows but features has {len(features)} in {path}; "
@@ -68,7 +74,7 @@ def load_features_npz(path: Path) -> LabelledData:
             "remove or impute those rows"
         )
 
-    codes, class_names = encode_labels(raw_labels.tolist())
+    codes, class_names = encode_labels(raw_labels.tolist(), what=f"the labels in {path.name}")
     if names is not None:
         class_names = _named_classes(names, codes, class_names, path)
     require_two_classes(class_names, str(path))

@@ -31,8 +31,9 @@ def load_image_folder(root: Path) -> LabelledData:
 
 
 def _visible_dirs(folder: Path) -> list[Path]:
-    return sorted((p for p in folder.iterdir() if p.is_dir() and not is_hidden(p)),
-                  key=lambda p: p.name)
+    return sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not is_hidden(p)), key=lambda p: p.name
+    )
 
 
 def _load_split_folders(root: Path, parts: dict[Path, str]) -> LabelledData:
@@ -46,8 +47,9 @@ def _load_split_folders(root: Path, parts: dict[Path, str]) -> LabelledData:
         names += n
         splits += [part] * len(p)
         skipped += sk
-    return build_image_data(paths, labels, names, source=str(root), name=root.name,
-                            skipped=skipped, splits=splits)
+    return build_image_data(
+        paths, labels, names, source=str(root), name=root.name, skipped=skipped, splits=splits
+    )
 
 
 def _scan_class_folders(
@@ -76,8 +78,12 @@ def _scan_class_folders(
     names: list[str] = []
     skipped: list[tuple[str, str]] = []
     for item in files_here:
-        skipped.append((item.relative_to(root).as_posix(),
-                         "outside class folders: files must sit in a class sub-folder"))
+        skipped.append(
+            (
+                item.relative_to(root).as_posix(),
+                "outside class folders: files must sit in a class sub-folder",
+            )
+        )
     for class_dir in class_dirs:
         found = 0
         for path in sorted(class_dir.rglob("*")):
@@ -93,8 +99,9 @@ def _scan_class_folders(
             names.append(rel)
             found += 1
         if found == 0:
-            skipped.append((class_dir.relative_to(root).as_posix() + "/",
-                            "empty class folder: no image files"))
+            skipped.append(
+                (class_dir.relative_to(root).as_posix() + "/", "empty class folder: no image files")
+            )
     if not paths:
         raise DataError(
             f"{folder} has class sub-folders but no image files in them (looked for "
@@ -112,8 +119,10 @@ def build_image_data(
     name: str,
     skipped: list[tuple[str, str]] | None = None,
     splits: Sequence[str] | None = None,
+    what: str | None = None,
 ) -> LabelledData:
-    """Check each file once (hash + header), drop unreadable files and duplicates, encode labels."""
+    """Check each file once (hash + header), drop unreadable files and duplicates, encode labels
+    (``what`` names them in messages)."""
     skipped = list(skipped or [])
     good_paths: list[str] = []
     good_labels: list = []
@@ -122,8 +131,9 @@ def build_image_data(
     unreadable: list[tuple[str, str]] = []
     good_splits: list[str] = []
     parts = splits if splits is not None else [None] * len(paths)
-    for path, label, shown, part, (digest, problem) in zip(paths, raw_labels, names, parts,
-                                                           _check_all(paths)):
+    for path, label, shown, part, (digest, problem) in zip(
+        paths, raw_labels, names, parts, _check_all(paths), strict=True
+    ):
         if problem:
             unreadable.append((shown, problem))
             continue
@@ -135,14 +145,16 @@ def build_image_data(
     require_mostly_readable(len(paths), unreadable, source, "image files")
     skipped.extend(unreadable)
 
-    keep, dropped = drop_duplicates(hashes, good_labels, good_names,
-                                    None if splits is None else good_splits)
+    keep, dropped = drop_duplicates(
+        hashes, good_labels, good_names, None if splits is None else good_splits
+    )
     if not keep:
         raise DataError(
             f"every image in {source} has conflicting labels (the same file in several "
             "classes); give each image one class"
         )
-    codes, class_names = encode_labels([good_labels[i] for i in keep])
+    what = what or f"the class folder names in {source}"
+    codes, class_names = encode_labels([good_labels[i] for i in keep], what=what)
     require_two_classes(class_names, source)
     kept_paths = [good_paths[i] for i in keep]
     return LabelledData(
@@ -155,7 +167,7 @@ def build_image_data(
         splits=None if splits is None else [good_splits[i] for i in keep],
         skipped=skipped,
         dropped=dropped,
-        _file_hashes={p: hashes[i] for p, i in zip(kept_paths, keep)},
+        _file_hashes={p: hashes[i] for p, i in zip(kept_paths, keep, strict=True)},
     )
 
 

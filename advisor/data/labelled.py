@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from advisor.data.image_files import ImageDecodeError, decode_failure
 from advisor.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,6 +26,8 @@ MODALITIES = ("image", "text", "features")
 SPLIT_PARTS = ("train", "val", "test")
 _FINGERPRINT_VERSION = b"advisor-data-v1"
 _HASH_CHUNK = 1 << 20
+# What PIL raises for a damaged file (struct.error: cut EXIF/TIFF tables).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 @dataclass(eq=False)
@@ -49,9 +53,7 @@ class LabelledData:
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
-            raise DataError(
-                f"modality is {self.modality!r}; use one of {', '.join(MODALITIES)}"
-            )
+            raise DataError(f"modality is {self.modality!r}; use one of {', '.join(MODALITIES)}")
         labels = np.asarray(self.labels)
         if labels.ndim != 1 or not (labels.size == 0 or np.issubdtype(labels.dtype, np.integer)):
             raise DataError(
@@ -84,7 +86,8 @@ class LabelledData:
                 raise DataError(
                     f"splits must give one of {', '.join(SPLIT_PARTS)} per example "
                     f"(got {len(self.splits)} values for {len(self.labels)} examples"
-                    + (f", unknown {unknown}" if unknown else "") + ")"
+                    + (f", unknown {unknown}" if unknown else "")
+                    + ")"
                 )
 
     def _payload_name(self) -> str:
@@ -129,10 +132,10 @@ class LabelledData:
             with Image.open(path) as img:
                 # Camera photos store their rotation in EXIF; apply it as viewers do.
                 return ImageOps.exif_transpose(img).convert("RGB")
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise DataError(
-                f"image file {path} cannot be decoded ({exc}); remove or replace the file"
-            ) from exc
+        except FileNotFoundError as exc:
+            raise ImageDecodeError(path, "file not found: moved or deleted since loading") from exc
+        except (*_DECODE_ERRORS, Image.DecompressionBombError) as exc:
+            raise ImageDecodeError(path, decode_failure(exc)) from exc
 
     def subset(self, indices) -> LabelledData:
         """The examples at ``indices`` (positions, or a boolean mask of length N); class_names
@@ -223,12 +226,12 @@ class LabelledData:
             "examples": self._examples(examples),
             "shape": self._shape(),
             "skipped": len(self.skipped),
-            "skipped_reasons": dict(Counter(_reason_kind(r) for _, r in self.skipped)),
+            "skipped_reasons": dict(Counter(reason_kind(r) for _, r in self.skipped)),
             "dropped": len(self.dropped),
-            "dropped_reasons": dict(Counter(_reason_kind(r) for _, r in self.dropped)),
-            "splits": None if self.splits is None else {
-                part: self.splits.count(part) for part in SPLIT_PARTS
-            },
+            "dropped_reasons": dict(Counter(reason_kind(r) for _, r in self.dropped)),
+            "splits": None
+            if self.splits is None
+            else {part: self.splits.count(part) for part in SPLIT_PARTS},
         }
 
     def _examples(self, k: int) -> list[dict[str, str]]:
@@ -274,6 +277,6 @@ def _update_array(h, array: np.ndarray) -> None:
     h.update(memoryview(array).cast("B"))
 
 
-def _reason_kind(reason: str) -> str:
+def reason_kind(reason: str) -> str:
     """The reason's leading phrase ("cannot be decoded: ..." -> "cannot be decoded")."""
-    return reason.split(":", 1)[0].strip()
+    return str(reason).split(":", 1)[0].strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 
@@ -18,6 +19,7 @@ def encode_labels(raw: Sequence, *, what: str = "labels") -> tuple[np.ndarray, l
     """
     values = [_normalise(v) for v in raw]
     unique = set(values)
+    refuse_regression_target(unique, len(values), what)
     if all(isinstance(v, int) for v in unique):
         ordered = sorted(unique)
     elif not all(isinstance(v, str) for v in unique):  # ints mixed with strings: 1 == "1"
@@ -30,6 +32,38 @@ def encode_labels(raw: Sequence, *, what: str = "labels") -> tuple[np.ndarray, l
     index = {v: i for i, v in enumerate(ordered)}
     codes = np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values))
     return codes, [str(v) for v in ordered]
+
+
+def refuse_regression_target(unique: set, n: int, what: str = "labels") -> None:
+    """Raise when the labels look like a continuous target rather than classes.
+
+    The signs: every label is a finite number, some are not whole, and there are many
+    distinct values (over 20, or half the examples or more). Half-star ratings
+    (0.5 ... 5.0) stay classes; 40 prices seen once each do not.
+    """
+    numbers = sorted(x for x in (_as_float(v) for v in unique) if x is not None)
+    if len(numbers) < len(unique) or all(x.is_integer() for x in numbers):
+        return
+    distinct = len(numbers)
+    if distinct <= 20 and (distinct < 5 or distinct * 2 < n):
+        return
+    shown = ", ".join(f"{x:g}" for x in (numbers[0], numbers[len(numbers) // 2], numbers[-1]))
+    raise DataError(
+        f"{what} look like a regression target, not classes: {distinct} distinct numbers "
+        f"among {n} examples (e.g. {shown}); regression support is coming — for now bin "
+        "the values into classes (e.g. low/medium/high, or pandas.qcut(values, 4)), or "
+        "point --label-column at a column of class names"
+    )
+
+
+def _as_float(v) -> float | None:
+    if isinstance(v, bool):
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _normalise(v) -> Hashable:
@@ -109,9 +143,19 @@ def drop_duplicates(
 
 # The user's own split: accepted spellings (case-insensitive) -> "train" | "val" | "test".
 SPLIT_ALIASES = {
-    "train": "train", "training": "train", "trn": "train",
-    "val": "val", "valid": "val", "validation": "val", "dev": "val", "development": "val",
-    "test": "test", "testing": "test", "tst": "test", "eval": "test", "evaluation": "test",
+    "train": "train",
+    "training": "train",
+    "trn": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+    "development": "val",
+    "test": "test",
+    "testing": "test",
+    "tst": "test",
+    "eval": "test",
+    "evaluation": "test",
 }
 
 

@@ -1,9 +1,11 @@
-"""Seeded, stratified subsampling (the probe budget) and train/val/test splits."""
+"""Seeded, stratified subsampling (the probe budget, the half-samples of the rank intervals)
+and train/val/test splits."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from advisor import validation
 from advisor.data.labelled import LabelledData
 from advisor.errors import DataError
 
@@ -17,10 +19,8 @@ def subsample(
     the total over budget. Indices are sorted and depend only on (labels, budget,
     min_per_class, seed).
     """
-    if int(budget) != budget or budget < 1:
-        raise DataError(f"budget is {budget!r}; pass a positive whole number of examples")
-    if int(min_per_class) != min_per_class or min_per_class < 0:
-        raise DataError(f"min_per_class is {min_per_class!r}; pass a whole number >= 0")
+    validation.BUDGET.check(budget, error=DataError)
+    validation.MIN_PER_CLASS.check(min_per_class, error=DataError)
     counts = np.bincount(data.labels, minlength=data.num_classes)
     if budget >= len(data):
         indices = np.arange(len(data), dtype=np.int64)
@@ -28,12 +28,25 @@ def subsample(
     quotas = allocate(counts, int(budget), np.minimum(counts, int(min_per_class)))
     rng = np.random.default_rng(seed)
     chosen = [
-        rng.permutation(np.flatnonzero(data.labels == c))[:q]
-        for c, q in enumerate(quotas)
-        if q > 0
+        rng.permutation(np.flatnonzero(data.labels == c))[:q] for c, q in enumerate(quotas) if q > 0
     ]
     indices = np.sort(np.concatenate(chosen)).astype(np.int64)
     return data.subset(indices), indices
+
+
+def half_sample(labels: np.ndarray, rng: np.random.Generator, fraction: float = 0.5) -> np.ndarray:
+    """Sorted row indices: ``fraction`` of every class, drawn without replacement (at least 2
+    rows of a class that has 2). The resampling of the rank intervals and the probes' row
+    cap both use it, so a class is never lost to either."""
+    labels = np.asarray(labels)
+    picks = []
+    for cls in np.unique(labels):
+        rows = np.flatnonzero(labels == cls)
+        k = min(len(rows), max(2, int(round(fraction * len(rows)))))
+        picks.append(rng.choice(rows, size=k, replace=False))
+    if not picks:
+        return np.array([], dtype=np.int64)
+    return np.sort(np.concatenate(picks))
 
 
 def allocate(counts: np.ndarray, budget: int, floors: np.ndarray) -> np.ndarray:
@@ -102,8 +115,8 @@ def split(
                 n_test -= 1
         members = rng.permutation(members)
         val_idx.append(members[:n_val])
-        test_idx.append(members[n_val:n_val + n_test])
-        train_idx.append(members[n_val + n_test:])
+        test_idx.append(members[n_val : n_val + n_test])
+        train_idx.append(members[n_val + n_test :])
     return tuple(  # type: ignore[return-value]
         data.subset(np.sort(np.concatenate(part)) if part else np.array([], dtype=np.int64))
         for part in (train_idx, val_idx, test_idx)

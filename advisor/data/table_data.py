@@ -22,13 +22,50 @@ from advisor.data.labels import (
 from advisor.data.table_reader import Table, read_table
 from advisor.errors import DataError
 
-TEXT_NAMES = ("text", "sentence", "content", "review", "tweet", "document", "body",
-              "utterance", "comment", "message", "question", "passage", "title", "input")
-LABEL_NAMES = ("label", "labels", "class", "class_name", "category", "target", "sentiment",
-               "y", "tag", "intent", "topic", "emotion", "gold_label")
+TEXT_NAMES = (
+    "text",
+    "sentence",
+    "content",
+    "review",
+    "tweet",
+    "document",
+    "body",
+    "utterance",
+    "comment",
+    "message",
+    "question",
+    "passage",
+    "title",
+    "input",
+)
+LABEL_NAMES = (
+    "label",
+    "labels",
+    "class",
+    "class_name",
+    "category",
+    "target",
+    "sentiment",
+    "y",
+    "tag",
+    "intent",
+    "topic",
+    "emotion",
+    "gold_label",
+)
 SPLIT_NAMES = ("split", "subset", "partition", "data_split")
-IMAGE_NAMES = ("image", "image_path", "path", "file", "filename", "file_name", "filepath",
-               "img", "image_file", "image_name")
+IMAGE_NAMES = (
+    "image",
+    "image_path",
+    "path",
+    "file",
+    "filename",
+    "file_name",
+    "filepath",
+    "img",
+    "image_file",
+    "image_name",
+)
 
 
 def load_table(
@@ -73,7 +110,7 @@ def load_table(
 def _split_values(table: Table, column: str) -> list[str]:
     """The user's own train/val/test assignment, one per row."""
     values = []
-    for row, line in zip(table.rows, table.lines):
+    for row, line in zip(table.rows, table.lines, strict=True):
         raw = row.get(column)
         part = normalise_split(raw) if raw is not None else None
         if part is None:
@@ -154,7 +191,7 @@ def _text_rows(table: Table, text_col: str, label_col: str, splits) -> LabelledD
     names: list[str] = []
     parts: list[str | None] = []
     bad: list[tuple[str, str]] = []
-    for k, (row, line) in enumerate(zip(table.rows, table.lines)):
+    for k, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
         where = f"line {line}"
         value = row.get(text_col)
         text = "" if value is None else str(value).strip()
@@ -169,11 +206,12 @@ def _text_rows(table: Table, text_col: str, label_col: str, splits) -> LabelledD
             names.append(where)
             parts.append(None if splits is None else splits[k])
     require_mostly_readable(len(table.rows), bad, str(path), "rows")
-    keep, dropped = drop_duplicates(texts, [str(x) for x in raw_labels], names,
-                                    None if splits is None else parts)
+    keep, dropped = drop_duplicates(
+        texts, [str(x) for x in raw_labels], names, None if splits is None else parts
+    )
     if not keep:
         raise DataError(f"every text in {path} has conflicting labels; give each text one label")
-    codes, class_names = encode_labels([raw_labels[i] for i in keep])
+    codes, class_names = encode_labels([raw_labels[i] for i in keep], what=_what(label_col, path))
     require_two_classes(class_names, str(path))
     return LabelledData(
         name=path.stem,
@@ -196,7 +234,7 @@ def _image_rows(table: Table, image_col: str, label_col: str, splits) -> Labelle
     names: list[str] = []
     parts: list[str | None] = []
     bad: list[tuple[str, str]] = []
-    for k, (row, line) in enumerate(zip(table.rows, table.lines)):
+    for k, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
         value = str(row.get(image_col) or "").strip()
         label = _label_value(row, label_col, line, path)
         if not value:
@@ -213,6 +251,16 @@ def _image_rows(table: Table, image_col: str, label_col: str, splits) -> Labelle
         parts.append(None if splits is None else splits[k])
     require_mostly_readable(len(table.rows), bad, str(path), "rows")
     return build_image_data(
-        paths, [str(x) for x in raw_labels], names, source=str(path), name=path.stem,
-        skipped=bad, splits=None if splits is None else parts,
+        paths,
+        [str(x) for x in raw_labels],
+        names,
+        source=str(path),
+        name=path.stem,
+        skipped=bad,
+        splits=None if splits is None else parts,
+        what=_what(label_col, path),
     )
+
+
+def _what(label_col: str, path: Path) -> str:
+    return f"the labels in column '{label_col}' of {path.name}"

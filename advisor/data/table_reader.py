@@ -68,7 +68,7 @@ def _read_delimited(text: str, path: Path, delimiter: str) -> Table:
                     f"{path} line {line} has {len(fields)} fields but the header has "
                     f"{len(columns)}; quote fields that contain '{delimiter}' and check the row"
                 )
-            rows.append(dict(zip(columns, fields)))
+            rows.append(dict(zip(columns, fields, strict=True)))
             lines.append(line)
     except csv.Error as exc:
         raise DataError(
@@ -90,12 +90,12 @@ def _read_jsonl(text: str, path: Path) -> Table:
         except json.JSONDecodeError as exc:
             raise DataError(
                 f"{path} line {number} is not valid JSON ({exc.msg} at column {exc.colno}); "
-                "each line must be one JSON object, e.g. {\"text\": \"...\", \"label\": \"pos\"}"
+                'each line must be one JSON object, e.g. {"text": "...", "label": "pos"}'
             ) from None
         if not isinstance(row, dict):
             raise DataError(
                 f"{path} line {number} is a JSON {type(row).__name__}, not an object; "
-                "each line must be one object, e.g. {\"text\": \"...\", \"label\": \"pos\"}"
+                'each line must be one object, e.g. {"text": "...", "label": "pos"}'
             )
         for key in row:
             columns.setdefault(key, None)

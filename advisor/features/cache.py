@@ -12,12 +12,13 @@ import hashlib
 import io
 import json
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from advisor.atomic import replace_atomically
 from advisor.features.featureset import FeatureSet
+from advisor.jsonable import dumps
 
 FORMAT_VERSION = 1
 ARRAYS = ("features", "labels", "source_probs")
@@ -33,30 +34,27 @@ def default_cache_root() -> Path:
     return Path(user_cache_dir("transfer-advisor"))
 
 
-def cache_key(candidate: str, weights_fingerprint: str, data_fingerprint: str,
-              preprocess_key: str, dtype: str) -> str:
-    parts = [f"v{FORMAT_VERSION}", candidate, weights_fingerprint, data_fingerprint, preprocess_key, dtype]
+def cache_key(
+    candidate: str, weights_fingerprint: str, data_fingerprint: str, preprocess_key: str, dtype: str
+) -> str:
+    parts = [
+        f"v{FORMAT_VERSION}",
+        candidate,
+        weights_fingerprint,
+        data_fingerprint,
+        preprocess_key,
+        dtype,
+    ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 class FeatureCache:
     """Feature cache rooted at `root` (default: <advisor cache>/features)."""
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root).expanduser() if root is not None else default_cache_root() / "features"
+        self.root = (
+            Path(root).expanduser() if root is not None else default_cache_root() / "features"
+        )
 
     def __repr__(self) -> str:
         return f"FeatureCache({str(self.root)!r})"
@@ -120,8 +118,8 @@ class FeatureCache:
         }
         if meta_path.exists():
             meta_path.unlink()  # hide the old entry while its .npz is replaced
-        _atomic_write(npz_path, payload)
-        _atomic_write(meta_path, json.dumps(meta, indent=1, default=_json_default).encode("utf-8"))
+        replace_atomically(npz_path, payload)
+        replace_atomically(meta_path, dumps(meta, indent=1).encode("utf-8"))
 
     def discard(self, key: str) -> None:
         for path in self.paths(key):
@@ -137,11 +135,3 @@ class FeatureCache:
             self.discard(meta.stem)
             removed += 1
         return removed
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

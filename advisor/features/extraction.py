@@ -13,7 +13,12 @@ from advisor.features.cache import FeatureCache, cache_key
 from advisor.features.featureset import FeatureSet
 from advisor.models import Backbone, as_entry, load_backbone, plan_backbone
 
-DEFAULT_BATCH = {("image", "cpu"): 32, ("image", "cuda"): 128, ("text", "cpu"): 64, ("text", "cuda"): 256}
+DEFAULT_BATCH = {
+    ("image", "cpu"): 32,
+    ("image", "cuda"): 128,
+    ("text", "cpu"): 64,
+    ("text", "cuda"): 256,
+}
 
 
 def _as_data(data):
@@ -25,7 +30,7 @@ def _as_data(data):
 
 
 def _data_fingerprint(data) -> str:
-    fingerprint = getattr(data, "fingerprint")
+    fingerprint = data.fingerprint
     return fingerprint() if callable(fingerprint) else str(fingerprint)
 
 
@@ -50,9 +55,16 @@ def _check_modality(entry, data) -> None:
         )
 
 
-def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=None,
-            progress: Callable[[dict], None] | None = None,
-            cancel: threading.Event | None = None, device=None) -> FeatureSet:
+def extract(
+    backbone_or_entry,
+    data,
+    *,
+    batch_size: int | None = None,
+    cache=None,
+    progress: Callable[[dict], None] | None = None,
+    cancel: threading.Event | None = None,
+    device=None,
+) -> FeatureSet:
     """Features of `data` under one backbone (a Backbone, catalog Entry or id).
 
     cache: None (the default FeatureCache), a FeatureCache or folder, or False (no cache).
@@ -75,8 +87,12 @@ def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=Non
         plan = plan_backbone(entry)
         if store is not None and plan.weights_fingerprint and plan.preprocess_key:
             dtype = autocast_dtype(torch_device)
-            dtype_name = "float32" if dtype is None else f"autocast-{str(dtype).replace('torch.', '')}"
-            key = cache_key(entry.id, plan.weights_fingerprint, data_fp, plan.preprocess_key, dtype_name)
+            dtype_name = (
+                "float32" if dtype is None else f"autocast-{str(dtype).replace('torch.', '')}"
+            )
+            key = cache_key(
+                entry.id, plan.weights_fingerprint, data_fp, plan.preprocess_key, dtype_name
+            )
             hit = store.get(key, n_rows=len(data.labels))
             if hit is not None:
                 _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
@@ -85,8 +101,13 @@ def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=Non
 
     key = None
     if store is not None:
-        key = cache_key(entry.id, backbone.weights_fingerprint, data_fp, backbone.preprocess_key,
-                        backbone.compute_dtype)
+        key = cache_key(
+            entry.id,
+            backbone.weights_fingerprint,
+            data_fp,
+            backbone.preprocess_key,
+            backbone.compute_dtype,
+        )
         hit = store.get(key, n_rows=len(data.labels))
         if hit is not None:
             _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
@@ -102,11 +123,21 @@ def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=Non
     else:
         features, probs, stats = _extract_texts(backbone, data, size, progress, cancel)
     seconds = time.perf_counter() - started
-    stats.update(weights_source=backbone.weights_source, device=str(backbone.device),
-                 batch_size=size, examples_per_second=round(len(features) / max(seconds, 1e-9), 2))
-    result = FeatureSet(features=features, source_probs=probs,
-                        labels=np.asarray(data.labels, dtype=np.int64), candidate=entry.id,
-                        seconds=seconds, cached=False, stats=stats)
+    stats.update(
+        weights_source=backbone.weights_source,
+        device=str(backbone.device),
+        batch_size=size,
+        examples_per_second=round(len(features) / max(seconds, 1e-9), 2),
+    )
+    result = FeatureSet(
+        features=features,
+        source_probs=probs,
+        labels=np.asarray(data.labels, dtype=np.int64),
+        candidate=entry.id,
+        seconds=seconds,
+        cached=False,
+        stats=stats,
+    )
     if store is not None:
         store.put(key, result)
     return result
@@ -114,8 +145,15 @@ def extract(backbone_or_entry, data, *, batch_size: int | None = None, cache=Non
 
 def _emit(progress, candidate: str, done: int, total: int, cached: bool = False) -> None:
     if progress is not None:
-        progress({"kind": "extract", "candidate": candidate, "done": done, "total": total,
-                  "cached": cached})
+        progress(
+            {
+                "kind": "extract",
+                "candidate": candidate,
+                "done": done,
+                "total": total,
+                "cached": cached,
+            }
+        )
 
 
 def _check_cancel(cancel) -> None:
@@ -134,20 +172,32 @@ def _extract_images(backbone, data, batch_size, progress, cancel):
     stats = ImageStats(int(backbone.data_config["input_size"][-1]), "pil")
     features = np.empty((n, backbone.embed_dim), dtype=np.float32)
     probs = None
-    done = 0
+    unreadable: dict[int, tuple[str, str]] = {}
     _emit(progress, backbone.entry.id, 0, n)
-    for batch in image_batches(backbone, data, batch_size, stats):
+    batches = image_batches(backbone, data, batch_size, stats, unreadable)
+    for start, batch in zip(range(0, n, batch_size), batches, strict=True):
         _check_cancel(cancel)
-        pooled, logits = backbone.embed_and_logits(batch)
-        b = len(pooled)
-        features[done:done + b] = pooled.cpu().numpy()
-        if logits is not None:
-            if probs is None:
-                probs = np.empty((n, logits.shape[1]), dtype=np.float32)
-            probs[done:done + b] = _softmax(logits).cpu().numpy()
-        done += b
-        _emit(progress, backbone.entry.id, done, n)
+        end = min(start + batch_size, n)
+        if batch is not None:  # None once a file failed: only the search for bad files goes on
+            pooled, logits = backbone.embed_and_logits(batch)
+            features[start:end] = pooled.cpu().numpy()
+            if logits is not None:
+                if probs is None:
+                    probs = np.empty((n, logits.shape[1]), dtype=np.float32)
+                probs[start:end] = _softmax(logits).cpu().numpy()
+        _emit(progress, backbone.entry.id, end, n)
+    if unreadable:
+        raise _unreadable(data, unreadable)
     return features, probs, stats.as_dict()
+
+
+def _unreadable(data, rows: dict[int, tuple[str, str]]):
+    """Every file that failed, named as the load-time report names files."""
+    from advisor.data.image_files import UnreadableImages
+    from advisor.data.skipped import shown_path
+
+    shown = {i: (shown_path(data, path), reason) for i, (path, reason) in rows.items()}
+    return UnreadableImages(data.name, len(data.labels), shown)
 
 
 def _extract_texts(backbone, data, batch_size, progress, cancel):

@@ -65,9 +65,11 @@ class ArrayPreprocessor:
         top = int(round((new_h - crop_h) / 2.0))
         left = int(round((new_w - crop_w) / 2.0))
         pil_filter = _PIL_FILTERS[mode]
-        rows = _axis_matrix(height, new_h, pil_filter)[top:top + crop_h]
-        cols = _axis_matrix(width, new_w, pil_filter)[left:left + crop_w]
-        mean, std = (np.asarray(v, dtype=np.float32).reshape(-1) for v in (normalize.mean, normalize.std))
+        rows = _axis_matrix(height, new_h, pil_filter)[top : top + crop_h]
+        cols = _axis_matrix(width, new_w, pil_filter)[left : left + crop_w]
+        mean, std = (
+            np.asarray(v, dtype=np.float32).reshape(-1) for v in (normalize.mean, normalize.std)
+        )
         if not isinstance(normalize, T.Normalize) or mean.size != 3 or std.size != 3:
             return None
         return cls(rows, cols, mean, std)
@@ -109,8 +111,12 @@ class ImageStats:
         if batch.ndim == 3:
             self.grey += b
         else:
-            self.grey += int(((batch[..., 0] == batch[..., 1]) & (batch[..., 1] == batch[..., 2]))
-                             .reshape(b, -1).all(axis=1).sum())
+            self.grey += int(
+                ((batch[..., 0] == batch[..., 1]) & (batch[..., 1] == batch[..., 2]))
+                .reshape(b, -1)
+                .all(axis=1)
+                .sum()
+            )
 
     def add_image(self, image) -> None:
         from PIL import Image
@@ -137,19 +143,33 @@ class ImageStats:
         }
 
 
-def image_batches(backbone, data, batch_size: int, stats: ImageStats | None = None) -> Iterator:
-    """Yield preprocessed float tensors [B, 3, h, w] in data order; decodes one batch at a time."""
+def image_batches(
+    backbone,
+    data,
+    batch_size: int,
+    stats: ImageStats | None = None,
+    unreadable: dict[int, tuple[str, str]] | None = None,
+) -> Iterator:
+    """Yield preprocessed float tensors [B, 3, h, w] in data order; decodes one batch at a time.
+
+    With ``unreadable`` (a dict to fill), a file that fails to decode is recorded there as
+    position -> (path, reason) instead of raised; from then on each batch yields None
+    (the features are void) while the rest is still decoded, so every bad file is found
+    in one pass. Exactly one item is yielded per ``batch_size`` examples.
+    """
     import torch
 
     n = len(data.labels)
     arrays = getattr(data, "image_arrays", None)
     if arrays is not None:
         arrays = np.asarray(arrays)
-        pre = ArrayPreprocessor.from_transform(backbone.eval_transform(), arrays.shape[1], arrays.shape[2])
+        pre = ArrayPreprocessor.from_transform(
+            backbone.eval_transform(), arrays.shape[1], arrays.shape[2]
+        )
         if stats is not None:
             stats.method = "vectorised" if pre is not None else "pil"
         for start in range(0, n, batch_size):
-            batch = as_uint8_images(arrays[start:start + batch_size])
+            batch = as_uint8_images(arrays[start : start + batch_size])
             if stats is not None:
                 stats.add_array_batch(batch)
             if pre is not None:
@@ -159,11 +179,28 @@ def image_batches(backbone, data, batch_size: int, stats: ImageStats | None = No
         return
     transform = backbone.eval_transform()
     for start in range(0, n, batch_size):
-        images = [data.image(i) for i in range(start, min(start + batch_size, n))]
+        images = _decode(data, range(start, min(start + batch_size, n)), unreadable)
+        if unreadable:
+            yield None
+            continue
         if stats is not None:
             for image in images:
                 stats.add_image(image)
         yield torch.stack([transform(image.convert("RGB")) for image in images])
+
+
+def _decode(data, indices, unreadable: dict | None) -> list:
+    from advisor.data.image_files import ImageDecodeError
+
+    images = []
+    for i in indices:
+        try:
+            images.append(data.image(i))
+        except ImageDecodeError as exc:
+            if unreadable is None:
+                raise
+            unreadable[i] = (exc.path, exc.reason)
+    return images
 
 
 def _array_to_pil(array: np.ndarray):

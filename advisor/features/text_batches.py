@@ -43,5 +43,5 @@ def text_plan(backbone, texts: list[str]) -> tuple[np.ndarray, dict]:
 def text_batches(backbone, texts: list[str], order: np.ndarray, batch_size: int) -> Iterator:
     """Yield (indices, tokenized batch on the device) in `order`."""
     for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield idx, backbone.tokenize([texts[i] for i in idx])

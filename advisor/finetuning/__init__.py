@@ -1,4 +1,5 @@
-"""Fine-tuning engine: ``finetune(data, model=ID) -> FinetuneResult`` and ``load(path) -> Predictor``.
+"""Fine-tuning engine: ``finetune(data, model) -> FinetuneResult`` and
+``load_predictor(path) -> Predictor``.
 
 Modules: config (recipe), splits, build (classifier + datasets), classifier, batches
 (deterministic data order), loop (training, early stopping), checkpoint + atomic (safe
@@ -6,12 +7,12 @@ files), metrics, export + predictor (the exported model), api (the orchestration
 torch is imported by those modules, so this package loads them lazily.
 """
 
-from advisor.lazy import lazy_getattr
+from advisor.lazy import deprecated_alias, lazy_getattr
 
 _LAZY = {
     "finetune": "advisor.finetuning.api",
     "FinetuneResult": "advisor.finetuning.result",
-    "load": "advisor.finetuning.predictor",
+    "load_predictor": "advisor.finetuning.predictor",
     "Predictor": "advisor.finetuning.predictor",
     "Recipe": "advisor.finetuning.config",
 }
@@ -19,4 +20,6 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)
+__getattr__ = deprecated_alias(
+    __name__, lazy_getattr(__name__, _LAZY), {"load": "load_predictor"}, removed_in="0.2"
+)

@@ -7,9 +7,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from advisor.finetuning.batches import FeatureExamples, ImageExamples, TextExamples, TokenizeCollate, stack_collate
+from advisor.finetuning.batches import (
+    FeatureExamples,
+    ImageExamples,
+    TextExamples,
+    TokenizeCollate,
+    stack_collate,
+)
 from advisor.finetuning.classifier import FeatureClassifier, ImageClassifier, TextClassifier
 from advisor.finetuning.config import Recipe
+from advisor.jsonable import to_jsonable
 
 
 @dataclass
@@ -39,10 +46,13 @@ def image_transforms(data_config: dict, augment: str):
     if augment == "none":
         return eval_tf, eval_tf
     extra = {}
-    if augment == "light":  # for small sets and few epochs: keep most of the object, no colour jitter
+    if (
+        augment == "light"
+    ):  # for small sets and few epochs: keep most of the object, no colour jitter
         extra = {"scale": (0.5, 1.0), "color_jitter": None}
-    train_tf = create_transform(**{k: v for k, v in data_config.items() if k != "crop_mode"},
-                                is_training=True, **extra)
+    train_tf = create_transform(
+        **{k: v for k, v in data_config.items() if k != "crop_mode"}, is_training=True, **extra
+    )
     return train_tf, eval_tf
 
 
@@ -55,10 +65,14 @@ def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     model = ImageClassifier(backbone.model, train.num_classes)
     arch = _timm_arch(backbone)
     return Built(
-        model=model, frozen_backbone=False, collate=stack_collate,
-        train_set=ImageExamples(train, train_tf, seed), val_set=ImageExamples(val, eval_tf, seed),
-        test_set=ImageExamples(test, eval_tf, seed), probe_set=ImageExamples(train, eval_tf, seed),
-        export={"kind": "image", "architecture": arch, "data_config": _jsonable(data_config)},
+        model=model,
+        frozen_backbone=False,
+        collate=stack_collate,
+        train_set=ImageExamples(train, train_tf, seed),
+        val_set=ImageExamples(val, eval_tf, seed),
+        test_set=ImageExamples(test, eval_tf, seed),
+        probe_set=ImageExamples(train, eval_tf, seed),
+        export={"kind": "image", "architecture": arch, "data_config": to_jsonable(data_config)},
     )
 
 
@@ -68,30 +82,52 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     limit = backbone.max_length or recipe.max_length
     max_length = min(recipe.max_length, limit)
     torch.manual_seed(seed)
-    model = TextClassifier(backbone.model, backbone.embed_dim, train.num_classes, pooling=backbone.pooling or "mean")
+    model = TextClassifier(
+        backbone.model, backbone.embed_dim, train.num_classes, pooling=backbone.pooling or "mean"
+    )
     return Built(
-        model=model, frozen_backbone=False, collate=TokenizeCollate(backbone.tokenizer, max_length),
-        train_set=TextExamples(train), val_set=TextExamples(val), test_set=TextExamples(test),
-        probe_set=TextExamples(train), tokenizer=backbone.tokenizer,
-        export={"kind": "text", "pooling": model.pooling, "max_length": max_length,
-                "embed_dim": backbone.embed_dim},
+        model=model,
+        frozen_backbone=False,
+        collate=TokenizeCollate(backbone.tokenizer, max_length),
+        train_set=TextExamples(train),
+        val_set=TextExamples(val),
+        test_set=TextExamples(test),
+        probe_set=TextExamples(train),
+        tokenizer=backbone.tokenizer,
+        export={
+            "kind": "text",
+            "pooling": model.pooling,
+            "max_length": max_length,
+            "embed_dim": backbone.embed_dim,
+        },
     )
 
 
-def build_features(train, val, test, seed: int, *, backbone=None, progress=None, cancel=None) -> Built:
+def build_features(
+    train, val, test, seed: int, *, backbone=None, progress=None, cancel=None
+) -> Built:
     """A head on frozen features: the data's own (.npz) or the backbone's pooled embeddings."""
     import torch
 
     if backbone is None:
         parts = [np.asarray(p.features, dtype=np.float32) for p in (train, val, test)]
     else:
-        parts = [embed_all(backbone, p, progress=progress, cancel=cancel) for p in (train, val, test)]
+        parts = [
+            embed_all(backbone, p, progress=progress, cancel=cancel) for p in (train, val, test)
+        ]
     torch.manual_seed(seed)
     model = FeatureClassifier(parts[0].shape[1], train.num_classes)
     model.fit_standardizer(torch.from_numpy(parts[0]))
-    sets = [FeatureExamples(f, p.labels) for f, p in zip(parts, (train, val, test))]
-    return Built(model=model, frozen_backbone=True, collate=stack_collate, train_set=sets[0], val_set=sets[1],
-                 test_set=sets[2], export={"kind": "features", "feature_dim": int(parts[0].shape[1])})
+    sets = [FeatureExamples(f, p.labels) for f, p in zip(parts, (train, val, test), strict=True)]
+    return Built(
+        model=model,
+        frozen_backbone=True,
+        collate=stack_collate,
+        train_set=sets[0],
+        val_set=sets[1],
+        test_set=sets[2],
+        export={"kind": "features", "feature_dim": int(parts[0].shape[1])},
+    )
 
 
 def fold_into_backbone(head_model, backbone, recipe: Recipe):
@@ -107,14 +143,27 @@ def fold_into_backbone(head_model, backbone, recipe: Recipe):
     if backbone.modality == "image":
         model = ImageClassifier(backbone.model, classes)
         target = model.net.get_classifier()
-        info = {"kind": "image", "architecture": _timm_arch(backbone), "data_config": _jsonable(backbone.data_config)}
+        info = {
+            "kind": "image",
+            "architecture": _timm_arch(backbone),
+            "data_config": to_jsonable(backbone.data_config),
+        }
     else:
-        model = TextClassifier(backbone.model, backbone.embed_dim, classes, pooling=backbone.pooling or "mean",
-                               normalize=bool(backbone.normalize))
+        model = TextClassifier(
+            backbone.model,
+            backbone.embed_dim,
+            classes,
+            pooling=backbone.pooling or "mean",
+            normalize=bool(backbone.normalize),
+        )
         target = model.head
-        info = {"kind": "text", "pooling": model.pooling, "normalize": model.normalize,
-                "max_length": min(recipe.max_length, backbone.max_length or recipe.max_length),
-                "embed_dim": backbone.embed_dim}
+        info = {
+            "kind": "text",
+            "pooling": model.pooling,
+            "normalize": model.normalize,
+            "max_length": min(recipe.max_length, backbone.max_length or recipe.max_length),
+            "embed_dim": backbone.embed_dim,
+        }
     with torch.no_grad():
         target.weight.copy_(weight.to(target.weight.device))
         target.bias.copy_(bias.to(target.bias.device))
@@ -122,23 +171,25 @@ def fold_into_backbone(head_model, backbone, recipe: Recipe):
 
 
 def _timm_arch(backbone) -> str:
-    return (getattr(backbone.model, "pretrained_cfg", None) or {}).get("architecture") or backbone.entry.architecture
+    return (getattr(backbone.model, "pretrained_cfg", None) or {}).get(
+        "architecture"
+    ) or backbone.entry.architecture
 
 
 def embed_all(backbone, data, *, batch_size: int = 64, progress=None, cancel=None) -> np.ndarray:
     """Pooled embeddings of a whole split (eval preprocessing, no gradients)."""
     from advisor.features import extract
 
-    return np.asarray(extract(backbone, data, batch_size=batch_size, progress=progress, cancel=cancel).features,
-                      dtype=np.float32)
+    return np.asarray(
+        extract(backbone, data, batch_size=batch_size, progress=progress, cancel=cancel).features,
+        dtype=np.float32,
+    )
 
 
 def finetunable(backbone) -> bool:
     """Whether the backbone's weights can be trained end to end by this engine."""
     if backbone.modality == "image":
-        return hasattr(backbone.model, "reset_classifier") and hasattr(backbone.model, "get_classifier")
+        return hasattr(backbone.model, "reset_classifier") and hasattr(
+            backbone.model, "get_classifier"
+        )
     return backbone.modality == "text" and any(True for _ in backbone.model.parameters())
-
-
-def _jsonable(config: dict) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()}

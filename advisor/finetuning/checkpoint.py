@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +39,8 @@ def save(folder: Path, name: str, *, model_state: dict, state: dict, training: d
 
     folder = Path(folder)
     final = folder / name
-    tmp = folder / f".{name}.tmp"
-    old = folder / f".{name}.old"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+
+    def fill(tmp: Path) -> None:
         tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in model_state.items()}
         files = {WEIGHTS: save_safetensors(tensors)}
         if training is not None:
@@ -58,45 +52,28 @@ def save(folder: Path, name: str, *, model_state: dict, state: dict, training: d
         record = dict(state, format_version=FORMAT_VERSION,
                       files={k: hashlib.sha256(v).hexdigest() for k, v in files.items()})
         atomic.write_json(tmp / STATE, record)
-        if final.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(final, old)
-        os.replace(tmp, final)
-        atomic.fsync_dir(folder)
-        shutil.rmtree(old, ignore_errors=True)
+
+    try:
+        return atomic.replace_folder_atomically(final, fill)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _restore_old(final, old)
         raise atomic.write_error(final, exc) from exc
-    except CheckpointError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _restore_old(final, old)
-        raise
-    return final
-
-
-def _restore_old(final: Path, old: Path) -> None:
-    """A crash between the two renames leaves only `.name.old`: put it back."""
-    if not final.exists() and old.exists():
-        try:
-            os.replace(old, final)
-        except OSError:
-            pass
 
 
 def exists(folder: Path, name: str) -> bool:
-    folder = Path(folder)
-    return (folder / name / STATE).exists() or (folder / f".{name}.old" / STATE).exists()
+    final = Path(folder) / name
+    _, old = atomic.aside_paths(final)
+    return (final / STATE).exists() or (old / STATE).exists()
 
 
 def load(folder: Path, name: str, *, with_training: bool = True) -> Checkpoint:
     """Read and verify a checkpoint; any damage is a CheckpointError naming the fix."""
-    import torch
     from safetensors.torch import load as load_safetensors
+
+    from advisor.models.state_dicts import torch_load_tensors
 
     folder = Path(folder)
     final = folder / name
-    _restore_old(final, folder / f".{name}.old")
+    atomic.restore_folder(final)
     fix = "delete that folder, or start again with --overwrite"
     state_path = final / STATE
     if not state_path.exists():
@@ -125,7 +102,10 @@ def load(folder: Path, name: str, *, with_training: bool = True) -> Checkpoint:
         model_state = load_safetensors(payloads[WEIGHTS])
         training = None
         if TRAINING in payloads:
-            training = torch.load(io.BytesIO(payloads[TRAINING]), weights_only=True, map_location="cpu")
+            training = torch_load_tensors(io.BytesIO(payloads[TRAINING]), f"{final / TRAINING}",
+                                          error=CheckpointError)
+    except CheckpointError:
+        raise
     except Exception as exc:  # a checksum-valid but unreadable file: still the user's to fix
         raise CheckpointError(f"checkpoint {final} cannot be read ({exc}); {fix}") from exc
     return Checkpoint(path=final, model_state=model_state, training=training, state=state)

@@ -54,14 +54,23 @@ class TextClassifier(nn.Module):
 
     kind = "text"
 
-    def __init__(self, encoder: nn.Module, embed_dim: int, num_classes: int, pooling: str = "mean",
-                 dropout: float = 0.1, normalize: bool = False):
+    def __init__(
+        self,
+        encoder: nn.Module,
+        embed_dim: int,
+        num_classes: int,
+        pooling: str = "mean",
+        dropout: float = 0.1,
+        normalize: bool = False,
+    ):
         super().__init__()
         if pooling not in ("mean", "cls"):
             raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
         self.encoder = encoder
         self.pooling = pooling
-        self.normalize = normalize  # L2-normalize the pooled vector (heads trained on frozen embeddings)
+        self.normalize = (
+            normalize  # L2-normalize the pooled vector (heads trained on frozen embeddings)
+        )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(embed_dim, num_classes)
         zero_init(self.head)
@@ -150,14 +159,14 @@ def _with_head_on_top(ids: dict[str, int], module: nn.Module) -> dict[str, int]:
     return out
 
 
-def set_backbone_trainable(model: nn.Module, trainable: bool) -> None:
-    head = model.head_parameter_names()
-    for name, param in model.named_parameters():
-        param.requires_grad_(trainable or name in head)
-
-
-def param_groups(model: nn.Module, *, lr: float, backbone_lr_mult: float, layer_decay: float | None,
-                 weight_decay: float) -> list[dict]:
+def param_groups(
+    model: nn.Module,
+    *,
+    lr: float,
+    backbone_lr_mult: float,
+    layer_decay: float | None,
+    weight_decay: float,
+) -> list[dict]:
     """AdamW groups: the head at ``lr``; the backbone at ``lr * backbone_lr_mult`` or, with
     ``layer_decay``, at ``lr * layer_decay ** (depth below the head)``. No weight decay on
     biases and norm weights (1-D tensors)."""
@@ -178,9 +187,14 @@ def param_groups(model: nn.Module, *, lr: float, backbone_lr_mult: float, layer_
         decay = param.ndim > 1
         key = (scale, decay)
         if key not in groups:
-            groups[key] = {"params": [], "names": [], "lr_scale": scale,
-                           "weight_decay": weight_decay if decay else 0.0, "base_lr": lr * scale,
-                           "lr": lr * scale}
+            groups[key] = {
+                "params": [],
+                "names": [],
+                "lr_scale": scale,
+                "weight_decay": weight_decay if decay else 0.0,
+                "base_lr": lr * scale,
+                "lr": lr * scale,
+            }
         groups[key]["params"].append(param)
         groups[key]["names"].append(name)
     ordered = sorted(groups.values(), key=lambda g: (-g["lr_scale"], g["weight_decay"]))

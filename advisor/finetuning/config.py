@@ -10,6 +10,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, fields
 
+from advisor import validation
 from advisor.errors import AdvisorError
 
 METRICS = ("val_accuracy", "val_macro_f1", "val_loss")
@@ -53,8 +54,11 @@ class Recipe:
     num_workers: int = 0
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only
-    batchnorm: str = "frozen"  # "frozen": BN layers use running statistics; "train": batch statistics
-    augment: str = "light"  # images: "light" (crop scale 0.5-1, no colour jitter), "timm" (its defaults), "none"
+    batchnorm: str = (
+        "frozen"  # "frozen": BN layers use running statistics; "train": batch statistics
+    )
+    # images: "light" (crop scale 0.5-1, no colour jitter), "timm" (its defaults), "none"
+    augment: str = "light"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -93,36 +97,74 @@ def _validate(r: Recipe) -> None:
         if not ok:
             raise AdvisorError(message)
 
-    need(isinstance(r.epochs, int) and r.epochs >= 1, f"epochs must be an integer >= 1, got {r.epochs!r}")
-    need(r.batch_size >= 1, f"batch_size must be >= 1, got {r.batch_size!r}")
-    need(r.eval_batch_size >= 1, f"eval_batch_size must be >= 1, got {r.eval_batch_size!r}")
-    need(_finite(r.lr) and r.lr > 0, f"lr must be a positive number, got {r.lr!r}")
-    need(_finite(r.backbone_lr_mult) and r.backbone_lr_mult >= 0,
-         f"backbone_lr_mult must be >= 0, got {r.backbone_lr_mult!r}")
-    need(r.layer_decay is None or (_finite(r.layer_decay) and 0 < r.layer_decay <= 1),
-         f"layer_decay must be in (0, 1], got {r.layer_decay!r}")
-    need(_finite(r.weight_decay) and r.weight_decay >= 0, f"weight_decay must be >= 0, got {r.weight_decay!r}")
-    need(_finite(r.warmup_epochs) and r.warmup_epochs >= 0, f"warmup_epochs must be >= 0, got {r.warmup_epochs!r}")
-    need(isinstance(r.head_epochs, int) and 0 <= r.head_epochs,
-         f"head_epochs must be an integer >= 0, got {r.head_epochs!r}")
-    need(isinstance(r.patience, int) and r.patience >= 1, f"patience must be an integer >= 1, got {r.patience!r}")
+    validation.EPOCHS.check(r.epochs)
+    validation.BATCH_SIZE.check(r.batch_size)
+    validation.BATCH_SIZE.check(r.eval_batch_size, name="eval_batch_size")
+    validation.LR.check(r.lr)
+    need(
+        _finite(r.backbone_lr_mult) and r.backbone_lr_mult >= 0,
+        f"backbone_lr_mult must be >= 0, got {r.backbone_lr_mult!r}",
+    )
+    need(
+        r.layer_decay is None or (_finite(r.layer_decay) and 0 < r.layer_decay <= 1),
+        f"layer_decay must be in (0, 1], got {r.layer_decay!r}",
+    )
+    need(
+        _finite(r.weight_decay) and r.weight_decay >= 0,
+        f"weight_decay must be >= 0, got {r.weight_decay!r}",
+    )
+    need(
+        _finite(r.warmup_epochs) and r.warmup_epochs >= 0,
+        f"warmup_epochs must be >= 0, got {r.warmup_epochs!r}",
+    )
+    need(
+        isinstance(r.head_epochs, int) and 0 <= r.head_epochs,
+        f"head_epochs must be an integer >= 0, got {r.head_epochs!r}",
+    )
+    need(
+        isinstance(r.patience, int) and r.patience >= 1,
+        f"patience must be an integer >= 1, got {r.patience!r}",
+    )
     need(r.metric in METRICS, f"metric must be one of {', '.join(METRICS)}, got {r.metric!r}")
-    need(_finite(r.label_smoothing) and 0 <= r.label_smoothing < 1,
-         f"label_smoothing must be in [0, 1), got {r.label_smoothing!r}")
-    need(r.grad_clip is None or (_finite(r.grad_clip) and r.grad_clip > 0),
-         f"grad_clip must be > 0 (or None to disable), got {r.grad_clip!r}")
-    need(r.image_size is None or (isinstance(r.image_size, int) and r.image_size >= 16),
-         f"image_size must be an integer >= 16 pixels, got {r.image_size!r}")
-    need(isinstance(r.max_length, int) and r.max_length >= 4, f"max_length must be an integer >= 4, got {r.max_length!r}")
+    need(
+        _finite(r.label_smoothing) and 0 <= r.label_smoothing < 1,
+        f"label_smoothing must be in [0, 1), got {r.label_smoothing!r}",
+    )
+    need(
+        r.grad_clip is None or (_finite(r.grad_clip) and r.grad_clip > 0),
+        f"grad_clip must be > 0 (or None to disable), got {r.grad_clip!r}",
+    )
+    need(
+        r.image_size is None or (isinstance(r.image_size, int) and r.image_size >= 16),
+        f"image_size must be an integer >= 16 pixels, got {r.image_size!r}",
+    )
+    need(
+        isinstance(r.max_length, int) and r.max_length >= 4,
+        f"max_length must be an integer >= 4, got {r.max_length!r}",
+    )
     need(_finite(r.val) and 0 < r.val < 1, f"val must be a fraction in (0, 1), got {r.val!r}")
     need(_finite(r.test) and 0 < r.test < 1, f"test must be a fraction in (0, 1), got {r.test!r}")
-    need(r.val + r.test < 0.9, f"val + test must leave at least 10% for training, got {r.val} + {r.test}")
-    need(r.head_init in HEAD_INITS, f"head_init must be one of {', '.join(HEAD_INITS)}, got {r.head_init!r}")
-    need(r.batchnorm in ("frozen", "train"), f"batchnorm must be frozen or train, got {r.batchnorm!r}")
+    need(
+        r.val + r.test < 0.9,
+        f"val + test must leave at least 10% for training, got {r.val} + {r.test}",
+    )
+    need(
+        r.head_init in HEAD_INITS,
+        f"head_init must be one of {', '.join(HEAD_INITS)}, got {r.head_init!r}",
+    )
+    need(
+        r.batchnorm in ("frozen", "train"),
+        f"batchnorm must be frozen or train, got {r.batchnorm!r}",
+    )
     need(r.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {r.augment!r}")
-    need(isinstance(r.num_workers, int) and r.num_workers >= 0, f"num_workers must be >= 0, got {r.num_workers!r}")
-    need(isinstance(r.checkpoint_every, int) and r.checkpoint_every >= 0,
-         f"checkpoint_every must be an integer >= 0, got {r.checkpoint_every!r}")
+    need(
+        isinstance(r.num_workers, int) and r.num_workers >= 0,
+        f"num_workers must be >= 0, got {r.num_workers!r}",
+    )
+    need(
+        isinstance(r.checkpoint_every, int) and r.checkpoint_every >= 0,
+        f"checkpoint_every must be an integer >= 0, got {r.checkpoint_every!r}",
+    )
 
 
 def _finite(value) -> bool:
@@ -132,11 +174,3 @@ def _finite(value) -> bool:
 # Options that may differ between an interrupted run and its resumption without changing
 # the result (where to run, how many loader workers, how often to checkpoint).
 RESUME_FREE_KEYS = {"device", "num_workers", "checkpoint_every", "eval_batch_size"}
-
-
-def recipe_mismatch(saved: dict, current: Recipe) -> list[str]:
-    """Names of options that differ from the saved run (which would break exact resume)."""
-    now = current.to_dict()
-    return sorted(
-        key for key in now if key not in RESUME_FREE_KEYS and key in saved and saved[key] != now[key]
-    )

@@ -5,14 +5,12 @@
     labels.json         class index -> label
     encoder/            text only: the encoder's config and tokenizer (save_pretrained)
 
-``advisor.load`` rebuilds the architecture with random weights and loads these, so no
+``advisor.load_predictor`` rebuilds the architecture with random weights and loads these, so no
 network and no original weights package are needed.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from advisor.finetuning import atomic
@@ -21,36 +19,43 @@ EXPORT_FORMAT = "advisor-finetuned-classifier"
 EXPORT_VERSION = 1
 
 
-def export_model(export_dir: Path, *, model, class_names: list[str], info: dict, entry_id: str | None,
-                 tokenizer=None, encoder_config=None, recipe: dict | None = None) -> Path:
+def export_model(
+    export_dir: Path,
+    *,
+    model,
+    class_names: list[str],
+    info: dict,
+    entry_id: str | None,
+    tokenizer=None,
+    encoder_config=None,
+    recipe: dict | None = None,
+) -> Path:
     """Write the export folder under a temporary name, then swap it in."""
     from safetensors.torch import save as save_safetensors
 
-    export_dir = Path(export_dir)
-    tmp = export_dir.with_name(f".{export_dir.name}.tmp")
-    old = export_dir.with_name(f".{export_dir.name}.old")
-    try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
-        atomic.write_bytes(tmp / "model.safetensors", save_safetensors(tensors, metadata={"format": "pt"}))
-        config = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "entry_id": entry_id,
-                  "num_classes": len(class_names), **info, "recipe": recipe or {}}
+    def fill(tmp: Path) -> None:
+        tensors = {
+            k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()
+        }
+        atomic.write_bytes(
+            tmp / "model.safetensors", save_safetensors(tensors, metadata={"format": "pt"})
+        )
+        config = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "entry_id": entry_id,
+            "num_classes": len(class_names),
+            **info,
+            "recipe": recipe or {},
+        }
         if tokenizer is not None:
             tokenizer.save_pretrained(str(tmp / "encoder"))
             encoder_config.save_pretrained(str(tmp / "encoder"))
         atomic.write_json(tmp / "labels.json", list(class_names))
         atomic.write_json(tmp / "config.json", config)
-        if export_dir.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(export_dir, old)
-        os.replace(tmp, export_dir)
-        atomic.fsync_dir(export_dir.parent)
-        shutil.rmtree(old, ignore_errors=True)
+
+    export_dir = Path(export_dir)
+    try:
+        return atomic.replace_folder_atomically(export_dir, fill)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise atomic.write_error(export_dir, exc) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return export_dir

@@ -18,11 +18,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from advisor.errors import Cancelled
 from advisor.finetuning import checkpoint
 from advisor.finetuning.batches import derived_seed, epoch_batches, eval_batches, make_loader, seed_everything, to_device
 from advisor.finetuning.classifier import param_groups
 from advisor.finetuning.config import Recipe
 from advisor.finetuning.metrics import summarize, write_history
+from advisor.ranking import events
 
 
 @dataclass
@@ -55,9 +57,12 @@ class TrainSetup:
     ckpt_dir: Path
     run_dir: Path
     num_classes: int
-    progress: Callable[[dict], None] | None = None
+    progress: Callable[[events.TrainingEvent], None] | None = None
     cancel: object | None = None  # threading.Event
     probe_set: torch.utils.data.Dataset | None = None  # train split, eval preprocessing
+    # Pause (save `last` and return unfinished) once this many optimizer steps are done: the
+    # race trains candidates rung by rung and resumes them exactly.
+    stop_at_step: int | None = None
 
 
 def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
@@ -121,6 +126,8 @@ def evaluate(model, dataset, collate, *, batch_size: int, device, recipe: Recipe
     loader = make_loader(dataset, eval_batches(len(dataset), batch_size), -1, collate, num_workers)
     with torch.inference_mode(), autocast_context(device, recipe):
         for inputs, labels in loader:
+            if _cancelled(cancel):  # a large validation set takes long: stop per batch
+                raise Cancelled("evaluation cancelled")
             logits = model(to_device(inputs, device, channels_last)).float()
             labels = labels.to(device)
             loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
@@ -140,26 +147,24 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
 
     if (recipe.head_init == "probe" and setup.probe_set is not None and not state.probe_done
             and state.global_step == 0):
-        notify({"kind": "phase", "phase": "probe", "epoch": 0, "epochs": recipe.epochs, "step": 0,
-                "steps": steps_per_epoch, "metrics": {}})
+        notify(events.TrainingPhase(0, recipe.epochs, 0, steps_per_epoch, phase="probe"))
         if not _probe_head(setup, state, optimizer):
             return state
-        notify({"kind": "epoch", "epoch": 0, "epochs": recipe.epochs, "step": 0, "steps": steps_per_epoch,
-                "metrics": dict(state.history[-1])})
+        notify(events.EpochDone(0, recipe.epochs, 0, steps_per_epoch, dict(state.history[-1])))
 
     while state.epoch < recipe.epochs and not state.stopped_early:
         epoch = state.epoch
         phase = phase_of(epoch, recipe)
         set_phase(model, optimizer, phase)
-        notify({"kind": "phase", "phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
-                "step": state.step_in_epoch, "steps": steps_per_epoch, "metrics": {}})
+        notify(events.TrainingPhase(epoch + 1, recipe.epochs, state.step_in_epoch, steps_per_epoch,
+                                    phase=phase))
         train_mode(model, recipe)
         batches = epoch_batches(n_train, recipe.batch_size, setup.seed, epoch)
         loader = make_loader(setup.train_set, batches[state.step_in_epoch:], epoch, setup.collate,
                              recipe.num_workers)
         tick = time.perf_counter()
         for inputs, labels in loader:
-            if _cancelled(setup.cancel):
+            if _cancelled(setup.cancel) or _paused(setup, state):
                 state.epoch_seconds += time.perf_counter() - tick
                 _save_last(setup, state, optimizer)
                 return state
@@ -185,19 +190,23 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             state.epoch_examples += batch_n
             state.step_in_epoch += 1
             state.global_step += 1
-            notify({"kind": "step", "epoch": epoch + 1, "epochs": recipe.epochs, "step": state.step_in_epoch,
-                    "steps": len(batches), "metrics": {"loss": loss.item(), "lr": recipe.lr * factor}})
+            notify(events.TrainingStep(epoch + 1, recipe.epochs, state.step_in_epoch, len(batches),
+                                       loss=loss.item(), lr=recipe.lr * factor))
             if recipe.checkpoint_every and state.global_step % recipe.checkpoint_every == 0:
                 state.epoch_seconds += time.perf_counter() - tick
                 tick = time.perf_counter()
                 _save_last(setup, state, optimizer)
         state.epoch_seconds += time.perf_counter() - tick
-        if _cancelled(setup.cancel) and state.step_in_epoch < len(batches):
+        if _cancelled(setup.cancel):  # resuming validates this epoch (no step is lost)
             _save_last(setup, state, optimizer)
             return state
-        _finish_epoch(setup, state, optimizer, phase, steps_per_epoch)
-        notify({"kind": "epoch", "epoch": epoch + 1, "epochs": recipe.epochs, "step": steps_per_epoch,
-                "steps": steps_per_epoch, "metrics": dict(state.history[-1])})
+        try:
+            _finish_epoch(setup, state, optimizer, phase, steps_per_epoch)
+        except Cancelled:  # during validation, before the epoch's state changed
+            _save_last(setup, state, optimizer)
+            return state
+        notify(events.EpochDone(epoch + 1, recipe.epochs, steps_per_epoch, steps_per_epoch,
+                                dict(state.history[-1])))
         if _cancelled(setup.cancel) and state.epoch < recipe.epochs and not state.stopped_early:
             return state
     state.finished = True
@@ -233,7 +242,8 @@ def _validation_row(setup: TrainSetup, *, phase, epoch, train_loss, lr, seconds,
     recipe = setup.recipe
     logits, labels, val_loss = evaluate(setup.model, setup.val_set, setup.collate,
                                         batch_size=recipe.eval_batch_size, device=setup.device,
-                                        recipe=recipe, num_workers=recipe.num_workers)
+                                        recipe=recipe, num_workers=recipe.num_workers,
+                                        cancel=setup.cancel)
     summary = summarize(labels, logits.argmax(1), setup.num_classes)
     return {"epoch": epoch, "phase": phase, "train_loss": train_loss, "val_loss": val_loss,
             "val_accuracy": summary["accuracy"], "val_macro_f1": summary["macro_f1"], "lr": lr,
@@ -282,6 +292,10 @@ def restore(setup: TrainSetup, optimizer) -> LoopState:
     optimizer.load_state_dict(ckpt.training["optimizer"])
     checkpoint.restore_rng(ckpt.training["rng"])
     return LoopState(**ckpt.state["loop"])
+
+
+def _paused(setup: TrainSetup, state: LoopState) -> bool:
+    return setup.stop_at_step is not None and state.global_step >= setup.stop_at_step
 
 
 def _cancelled(cancel) -> bool:

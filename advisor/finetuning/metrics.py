@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 
 from advisor.finetuning import atomic
+from advisor.jsonable import dumps
 
 HISTORY_COLUMNS = ("epoch", "phase", "train_loss", "val_loss", "val_accuracy", "val_macro_f1",
                    "lr", "train_examples_per_s", "train_seconds", "steps")
@@ -46,7 +46,8 @@ def write_history(run_dir: Path, history: list[dict]) -> None:
     """Rewrite both metrics files from the full history (the checkpoint's copy is the source
     of truth, so a resumed run never shows a lost epoch twice)."""
     run_dir = Path(run_dir)
-    atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(row) + "\n" for row in history))
+    lines = "".join(dumps(row, indent=None) + "\n" for row in history)  # strict JSON lines
+    atomic.write_text(run_dir / "metrics.jsonl", lines)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
     writer.writeheader()

@@ -11,14 +11,24 @@ import numpy as np
 from advisor.errors import AdvisorError, CheckpointError
 from advisor.finetuning.export import EXPORT_FORMAT, EXPORT_VERSION
 
+WEIGHTS = "model.safetensors"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
 class Predictor:
     """A fine-tuned classifier ready for inference (eval mode, no gradients)."""
 
-    def __init__(self, path: Path, config: dict, labels: list[str], model, device, *, transform=None,
-                 tokenizer=None):
+    def __init__(
+        self,
+        path: Path,
+        config: dict,
+        labels: list[str],
+        model,
+        device,
+        *,
+        transform=None,
+        tokenizer=None,
+    ):
         self.path = path
         self.config = config
         self.labels = labels
@@ -36,10 +46,15 @@ class Predictor:
     def predict(self, inputs, batch_size: int = 32) -> list[str]:
         return [self.labels[i] for i in self.predict_proba(inputs, batch_size).argmax(1)]
 
-    def predict_top(self, inputs, k: int = 3, batch_size: int = 32) -> list[list[tuple[str, float]]]:
+    def predict_top(
+        self, inputs, k: int = 3, batch_size: int = 32
+    ) -> list[list[tuple[str, float]]]:
         probs = self.predict_proba(inputs, batch_size)
         order = np.argsort(-probs, axis=1)[:, :k]
-        return [[(self.labels[j], float(row[j])) for j in idx] for row, idx in zip(probs, order)]
+        return [
+            [(self.labels[j], float(row[j])) for j in idx]
+            for row, idx in zip(probs, order, strict=True)
+        ]
 
     def predict_proba(self, inputs, batch_size: int = 32) -> np.ndarray:
         """Class probabilities [N, C] in the order of ``labels``."""
@@ -49,7 +64,7 @@ class Predictor:
         out = []
         with torch.inference_mode():
             for start in range(0, len(items), batch_size):
-                batch = self._prepare(items[start:start + batch_size])
+                batch = self._prepare(items[start : start + batch_size])
                 out.append(torch.softmax(self.model(batch).float(), dim=1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), dtype=np.float32)
 
@@ -60,7 +75,9 @@ class Predictor:
             array = array[None, :] if array.ndim == 1 else array
             want = self.config["feature_dim"]
             if array.ndim != 2 or array.shape[1] != want:
-                raise AdvisorError(f"inputs have shape {array.shape} but this model takes rows of {want} features")
+                raise AdvisorError(
+                    f"inputs have shape {array.shape} but this model takes rows of {want} features"
+                )
             return array
         if isinstance(inputs, (str, Path)) or not hasattr(inputs, "__len__"):
             inputs = [inputs]
@@ -75,9 +92,16 @@ class Predictor:
         if kind == "features":
             return torch.from_numpy(np.ascontiguousarray(items)).to(self.device)
         if kind == "image":
-            return to_device(torch.stack([self._transform(_open_image(i)) for i in items]), self.device)
-        encoded = self._tokenizer(list(items), padding=True, truncation=True,
-                                  max_length=self.config["max_length"], return_tensors="pt")
+            return to_device(
+                torch.stack([self._transform(_open_image(i)) for i in items]), self.device
+            )
+        encoded = self._tokenizer(
+            list(items),
+            padding=True,
+            truncation=True,
+            max_length=self.config["max_length"],
+            return_tensors="pt",
+        )
         return to_device(dict(encoded), self.device)
 
 
@@ -90,13 +114,22 @@ def read_inputs(inputs: list, kind: str) -> list:
             if path.is_dir():
                 found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
                 if not found:
-                    raise AdvisorError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+                    raise AdvisorError(
+                        f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)})"
+                    )
                 items.extend(str(p) for p in found)
             elif not path.exists():
-                raise AdvisorError(f"image {path} does not exist; pass image files or a folder of images")
+                raise AdvisorError(
+                    f"image {path} does not exist; pass image files or a folder of images"
+                )
             else:
                 items.append(str(path))
-        elif kind == "text" and path is not None and path.suffix.lower() in (".txt", ".csv") and path.is_file():
+        elif (
+            kind == "text"
+            and path is not None
+            and path.suffix.lower() in (".txt", ".csv")
+            and path.is_file()
+        ):
             items.extend(_texts_from_file(path))
         else:
             items.append(item)
@@ -111,7 +144,9 @@ def _texts_from_file(path: Path) -> list[str]:
     if not rows:
         return []
     columns = list(rows[0])
-    column = next((c for c in columns if c.lower() in ("text", "sentence", "content", "tweet")), columns[0])
+    column = next(
+        (c for c in columns if c.lower() in ("text", "sentence", "content", "tweet")), columns[0]
+    )
     return [row[column] for row in rows if row.get(column)]
 
 
@@ -127,9 +162,10 @@ def _open_image(item):
         raise AdvisorError(f"image {item} cannot be read ({exc}); pass a valid image file") from exc
 
 
-def load(path, *, device=None) -> Predictor:  # noqa: C901
+def load_predictor(path, *, device=None) -> Predictor:  # noqa: C901
     """Rebuild an exported model (a run folder or its model/ folder) without network."""
     import torch
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     from advisor.models import pick_device
@@ -139,26 +175,59 @@ def load(path, *, device=None) -> Predictor:  # noqa: C901
         folder = folder / "model"
     config_path = folder / "config.json"
     if not config_path.exists():
-        raise CheckpointError(f"{path} is not an exported model (no config.json); pass a run folder or its model/ folder")
+        raise CheckpointError(
+            f"{path} is not an exported model (no config.json); pass a run folder or its model/ "
+            "folder"
+        )
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
         labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"exported model {folder} is unreadable ({exc}); export it again") from exc
+        raise CheckpointError(
+            f"exported model {folder} is unreadable ({exc}); export it again"
+        ) from exc
     if config.get("format") != EXPORT_FORMAT or config.get("version") != EXPORT_VERSION:
-        raise CheckpointError(f"{folder} holds format {config.get('format')!r} v{config.get('version')}, "
-                              f"not {EXPORT_FORMAT} v{EXPORT_VERSION}; export it again with this version")
+        raise CheckpointError(
+            f"{folder} holds format {config.get('format')!r} v{config.get('version')}, "
+            f"not {EXPORT_FORMAT} v{EXPORT_VERSION}; export it again with this version"
+        )
+    _check_files(folder, config)
     device = pick_device(device)
     model, extras = _rebuild(folder, config)
+    weights = folder / WEIGHTS
     try:
-        state = load_file(str(folder / "model.safetensors"))
+        state = load_file(str(weights))
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(
+            f"weights file {weights} is damaged or incomplete ({exc}); it was probably cut short "
+            "while being written or copied: copy the model folder again, or export the model again"
+        ) from exc
+    try:
         model.load_state_dict(state)
-    except Exception as exc:
-        raise CheckpointError(f"weights in {folder} do not fit the saved architecture ({exc}); export again") from exc
+    except RuntimeError as exc:  # missing, unexpected or differently shaped tensors
+        raise CheckpointError(
+            f"weights in {folder} do not fit the saved architecture ({exc}); export again"
+        ) from exc
     model.to(device).eval()
     if device.type == "cuda" and config["kind"] == "image":
         model.to(memory_format=torch.channels_last)
     return Predictor(folder, config, [str(x) for x in labels], model, device, **extras)
+
+
+def _check_files(folder: Path, config: dict) -> None:
+    """Name a missing file and what a whole export folder holds (before building anything)."""
+    needed = [WEIGHTS] + (["encoder/config.json"] if config.get("kind") == "text" else [])
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        layout = (
+            "config.json, labels.json, model.safetensors and encoder/ (its config and tokenizer)"
+            if config.get("kind") == "text"
+            else "config.json, labels.json and model.safetensors"
+        )
+        raise CheckpointError(
+            f"exported model {folder} has no {' or '.join(missing)}; an exported model folder "
+            f"holds {layout}: copy the whole folder again, or export the model again"
+        )
 
 
 def _rebuild(folder: Path, config: dict):
@@ -170,15 +239,24 @@ def _rebuild(folder: Path, config: dict):
         from timm.data import create_transform
 
         net = timm.create_model(config["architecture"], pretrained=False, num_classes=classes)
-        return ImageClassifier(net, classes), {"transform": create_transform(**config["data_config"], is_training=False)}
+        return ImageClassifier(net, classes), {
+            "transform": create_transform(**config["data_config"], is_training=False)
+        }
     if kind == "text":
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         encoder_dir = str(folder / "encoder")
-        encoder = AutoModel.from_config(AutoConfig.from_pretrained(encoder_dir, local_files_only=True))
+        encoder = AutoModel.from_config(
+            AutoConfig.from_pretrained(encoder_dir, local_files_only=True)
+        )
         tokenizer = AutoTokenizer.from_pretrained(encoder_dir, local_files_only=True)
-        model = TextClassifier(encoder, config["embed_dim"], classes, pooling=config["pooling"],
-                               normalize=config.get("normalize", False))
+        model = TextClassifier(
+            encoder,
+            config["embed_dim"],
+            classes,
+            pooling=config["pooling"],
+            normalize=config.get("normalize", False),
+        )
         return model, {"tokenizer": tokenizer}
     if kind == "features":
         return FeatureClassifier(config["feature_dim"], classes), {}

@@ -30,7 +30,7 @@ class Backbone:
     pooling: str | None = None  # text: "mean" | "cls"
     normalize: bool = False  # text: L2-normalise, as the sentence-transformers pipeline does
     has_source_head: bool = False
-    weights_source: str = ""  # "package" | "local" | "hub-cache" | "download" | "random"
+    weights_source: str = ""  # WeightsLocation.kind: "offline" | "local" | "cached" | "random"
     eval_transform_override: Any | None = field(default=None, repr=False)
 
     # ----- preprocessing -------------------------------------------------------------------
@@ -54,7 +54,10 @@ class Backbone:
         """Token tensors on the device, truncated to max_length and padded per batch."""
         self._require_text("tokenize")
         encoded = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=self.max_length,
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
             return_tensors="pt",
         )
         return {k: v.to(self.device) for k, v in encoded.items()}
@@ -129,8 +132,12 @@ class Backbone:
 
     def _require_image(self, what: str) -> None:
         if self.modality != "image":
-            raise TypeError(f"{what} is for image backbones; {self.entry.id} is a {self.modality} model")
+            raise TypeError(
+                f"{what} is for image backbones; {self.entry.id} is a {self.modality} model"
+            )
 
     def _require_text(self, what: str) -> None:
         if self.modality != "text":
-            raise TypeError(f"{what} is for text backbones; {self.entry.id} is a {self.modality} model")
+            raise TypeError(
+                f"{what} is for text backbones; {self.entry.id} is a {self.modality} model"
+            )

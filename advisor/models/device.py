@@ -25,7 +25,11 @@ def pick_device(prefer: str | None = None):
         raise AdvisorError(
             f"device {prefer!r} was asked for but CUDA is not available here; use 'cpu' or 'auto'"
         )
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+    if (
+        device.type == "cuda"
+        and device.index is not None
+        and device.index >= torch.cuda.device_count()
+    ):
         raise AdvisorError(
             f"device {prefer!r} does not exist: this machine has {torch.cuda.device_count()} "
             "CUDA device(s); use 'cuda:0' or 'auto'"

@@ -1,4 +1,6 @@
-"""Hugging Face and torch hub caches, and a fast reachability check before any download.
+"""Downloads into the Hugging Face and torch hub caches, after a fast reachability check.
+
+What is already cached is decided by ``catalog.resolve``, never here.
 
 Nothing here retries: in a closed network a download must fail within seconds with a
 message that says what to do, never hang on the hub client's retry loop.
@@ -14,38 +16,7 @@ from urllib.parse import urlparse
 
 from advisor.errors import ModelLoadError
 
-HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 PROBE_TIMEOUT_S = 3.0
-
-
-def hf_cached_file(repo_id: str, filenames: tuple[str, ...] = HF_WEIGHT_FILES) -> Path | None:
-    """The first of filenames present in the local Hugging Face cache (no network)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    for name in filenames:
-        found = try_to_load_from_cache(repo_id, name)
-        if isinstance(found, str) and os.path.exists(found):
-            return Path(found)
-    return None
-
-
-def hf_cached_folder(repo_id: str) -> Path | None:
-    """The cached snapshot folder of a Hugging Face model with its config and weights."""
-    config = hf_cached_file(repo_id, ("config.json",))
-    if config is None:
-        return None
-    folder = config.parent
-    if any((folder / name).exists() for name in HF_WEIGHT_FILES):
-        return folder
-    return None
-
-
-def torch_hub_cached_file(url: str) -> Path | None:
-    """A torchvision weights file already in the torch hub cache (no network)."""
-    import torch.hub
-
-    path = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(url).path)
-    return path if path.exists() else None
 
 
 def _offline_flag() -> bool:
@@ -100,7 +71,7 @@ def ensure_download_possible(what: str, url: str, allow_download: bool) -> None:
 
 
 def hf_download_folder(repo_id: str, allow_download: bool) -> Path:
-    """Download the files a text encoder needs (config, tokenizer, weights) and return the folder."""
+    """Download what a text encoder needs (config, tokenizer, weights); return the folder."""
     ensure_download_possible(repo_id, hf_endpoint(), allow_download)
     from huggingface_hub import snapshot_download
 
@@ -108,11 +79,18 @@ def hf_download_folder(repo_id: str, allow_download: bool) -> Path:
         folder = snapshot_download(
             repo_id,
             allow_patterns=[
-                "*.json", "*.txt", "*.model", "model.safetensors", "1_Pooling/*", "modules.json",
+                "*.json",
+                "*.txt",
+                "*.model",
+                "model.safetensors",
+                "1_Pooling/*",
+                "modules.json",
             ],
         )
     except Exception as exc:  # network errors come in many types; report them plainly
-        raise ModelLoadError(f"downloading {repo_id} failed: {exc}; check the repository id") from None
+        raise ModelLoadError(
+            f"downloading {repo_id} failed: {exc}; check the repository id"
+        ) from None
     folder = Path(folder)
     if not (folder / "model.safetensors").exists():
         raise ModelLoadError(
@@ -131,3 +109,25 @@ def hf_download_file(repo_id: str, allow_download: bool) -> Path:
         return Path(hf_hub_download(repo_id, "model.safetensors"))
     except Exception as exc:
         raise ModelLoadError(f"downloading {repo_id} failed: {exc}; check the hub id") from None
+
+
+def torch_hub_download(url: str, allow_download: bool, *, what: str = "") -> Path:
+    """Download a torchvision checkpoint to where ``catalog.resolve`` looks for it.
+
+    Only the file is fetched (torch.hub writes a temporary file and renames it); it is read
+    later like any other checkpoint, with ``weights_only=True``.
+    """
+    from catalog.weights_location import torch_hub_checkpoint
+
+    ensure_download_possible(what or url, url, allow_download)
+    import torch.hub
+
+    target = torch_hub_checkpoint(url)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        torch.hub.download_url_to_file(url, str(target), progress=True)
+    except Exception as exc:  # network and disk errors come in many types; report them plainly
+        raise ModelLoadError(
+            f"downloading {url} failed: {exc}; check the URL and free space"
+        ) from None
+    return target

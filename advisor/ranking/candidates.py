@@ -32,6 +32,7 @@ def resolve_candidates(
     """The candidates to score, and {id: reason} for those left out (wrong modality, too big).
 
     None selects every catalog entry of the data's modality whose weights are on disk.
+    ``max_params_m`` is checked by the caller (``rank``'s parameter validation).
     """
     if modality == "features":
         if candidates:
@@ -40,10 +41,6 @@ def resolve_candidates(
                 "one model's features, so the probes score them as they are; drop --models"
             )
         return [Candidate(FEATURES_CANDIDATE, None)], {}
-    if max_params_m is not None and not max_params_m > 0:
-        raise AdvisorError(
-            f"max_params_m must be a positive number of millions (got {max_params_m!r})"
-        )
 
     if candidates is None:
         cat = _catalog(catalog)
@@ -51,15 +48,18 @@ def resolve_candidates(
     else:
         pool = _explicit(candidates, catalog)
 
+    from advisor.ranking.cost import over_budget
+
     chosen: list[Candidate] = []
     excluded: dict[str, str] = {}
     for candidate in pool:
         entry_modality = getattr(candidate.entry, "modality", modality)
         params = getattr(candidate.entry, "params_m", None)
+        too_big = over_budget(params_m=params, max_params_m=max_params_m)
         if entry_modality != modality:
             excluded[candidate.id] = f"is a {entry_modality} model but the data are {modality}"
-        elif max_params_m is not None and params is not None and params > max_params_m:
-            excluded[candidate.id] = f"{params:g}M parameters is over max_params_m={max_params_m:g}"
+        elif too_big:
+            excluded[candidate.id] = too_big
         elif all(c.id != candidate.id for c in chosen):
             chosen.append(candidate)
     return chosen, excluded

@@ -1,4 +1,5 @@
-"""What each candidate costs, budgets on that cost, and the quality/cost Pareto front.
+"""What each candidate costs, budgets on that cost, and the quality/cost Pareto front:
+the one place for each of these rules.
 
 Cost facts per candidate: parameters (millions) and GMACs from the catalog, and the
 extraction latency measured on *this* machine (FeatureSet.seconds / examples; for a cache
@@ -8,7 +9,7 @@ hit, the seconds recorded when the features were computed).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,9 @@ from advisor.errors import AdvisorError
 COST_COLUMNS = ("params_m", "gmacs", "latency_ms")
 
 
-def candidate_costs(entries: Mapping[str, object | None],
-                    featuresets: Mapping[str, object] | None = None) -> pd.DataFrame:
+def candidate_costs(
+    entries: Mapping[str, object | None], featuresets: Mapping[str, object] | None = None
+) -> pd.DataFrame:
     """candidate x (params_m, gmacs, latency_ms); NaN where unknown.
 
     ``latency_ms`` is the measured wall time of the forward passes per example, on this
@@ -47,38 +49,77 @@ def measured_latency_ms(featureset) -> float:
     return 1000.0 * seconds / n if n and seconds > 0 else math.nan
 
 
-def within_budget(costs: pd.DataFrame, *, max_params: float | None = None,
-                  max_latency_ms: float | None = None) -> tuple[list[str], dict[str, str]]:
-    """(candidates that fit, {excluded candidate: reason}).
+def over_budget(
+    *,
+    params_m: float | None = None,
+    latency_ms: float | None = None,
+    max_params_m: float | None = None,
+    max_latency_ms: float | None = None,
+) -> str | None:
+    """Why a candidate with these costs is over the budgets, or None when it fits.
 
-    A candidate whose cost is unknown is kept (with nothing to hold against it) unless the
-    budget is on a cost nobody knows, which is an error: the budget could not be applied.
+    The one budget rule (``rank``, its candidate loop and the TUI all call it), with one
+    message format: "<cost> is over <budget>=<limit>". An unknown (None or NaN) cost fits:
+    there is nothing to hold against the candidate.
     """
-    for name, value in (("max_params", max_params), ("max_latency_ms", max_latency_ms)):
-        if value is not None and not (isinstance(value, int | float) and value > 0):
-            raise AdvisorError(f"{name} must be a positive number (got {value!r})")
+    params, latency = _float(params_m), _float(latency_ms)
+    if max_params_m is not None and params > max_params_m:
+        return f"{params:g}M parameters is over max_params_m={max_params_m:g}"
+    if max_latency_ms is not None and latency > max_latency_ms:
+        return f"{latency:.2f} ms/example measured is over max_latency_ms={max_latency_ms:g}"
+    return None
+
+
+def within_budget(
+    costs: pd.DataFrame, *, max_params_m: float | None = None, max_latency_ms: float | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """(candidates of a ``candidate_costs`` frame that fit, {excluded candidate: reason}).
+
+    A candidate whose cost is unknown is kept (``over_budget``), unless the budget is on a
+    cost nobody knows, which is an error: the budget could not be applied.
+    """
+    from advisor import validation
+
+    validation.check(validation.MAX_PARAMS_M, max_params_m)
+    validation.check(validation.MAX_LATENCY_MS, max_latency_ms)
+    if max_latency_ms is not None and costs["latency_ms"].isna().all():
+        raise AdvisorError(
+            "max_latency_ms needs measured extraction times, and none were "
+            "recorded; rank again without a warm cache, or drop the latency budget"
+        )
     kept, excluded = [], {}
     for cid, row in costs.iterrows():
-        if max_params is not None and row["params_m"] > max_params:
-            excluded[cid] = f"{row['params_m']:.1f}M parameters > --max-params {max_params:g}"
-        elif max_latency_ms is not None and row["latency_ms"] > max_latency_ms:
-            excluded[cid] = (f"{row['latency_ms']:.2f} ms/example measured > "
-                             f"--max-latency {max_latency_ms:g}")
-        else:
+        reason = over_budget(
+            params_m=row["params_m"],
+            latency_ms=row["latency_ms"],
+            max_params_m=max_params_m,
+            max_latency_ms=max_latency_ms,
+        )
+        if reason is None:
             kept.append(str(cid))
-    if max_latency_ms is not None and costs["latency_ms"].isna().all():
-        raise AdvisorError("--max-latency needs measured extraction times, and none were "
-                           "recorded; run the ranking without a warm cache or drop --max-latency")
+        else:
+            excluded[str(cid)] = reason
     return kept, excluded
 
 
-def pareto_front(quality: pd.Series, cost: pd.Series) -> list[str]:
-    """Candidates no other candidate beats on both axes (higher quality AND lower cost).
+def cost_axis(costs: pd.DataFrame) -> tuple[str, pd.Series]:
+    """The one cost that candidates are compared on (Pareto front, cheaper suggestion):
+    parameters when the catalog knows them for every candidate, else measured latency."""
+    column = "params_m" if costs["params_m"].notna().all() else "latency_ms"
+    return column, costs[column]
 
-    Ordered by increasing cost. Candidates with NaN quality or cost are left out.
+
+def pareto_front(quality: pd.Series, cost: pd.Series) -> list:
+    """The candidates no other candidate dominates, ordered by increasing cost.
+
+    Tie rule: a point is dominated when another is at least as good on both axes (quality
+    at least as high, cost at most as low) and strictly better on one; so equal points are
+    both on the front. Candidates with NaN quality or cost are left out.
     """
-    frame = pd.concat([pd.Series(quality, dtype=float).rename("q"),
-                       pd.Series(cost, dtype=float).rename("c")], axis=1).dropna()
+    frame = pd.concat(
+        [pd.Series(quality, dtype=float).rename("q"), pd.Series(cost, dtype=float).rename("c")],
+        axis=1,
+    ).dropna()
     q, c = frame["q"].to_numpy(), frame["c"].to_numpy()
     front = []
     for i, cid in enumerate(frame.index):
@@ -86,14 +127,6 @@ def pareto_front(quality: pd.Series, cost: pd.Series) -> list[str]:
         if not dominated:
             front.append(cid)
     return sorted(front, key=lambda k: (frame.at[k, "c"], -frame.at[k, "q"], str(k)))
-
-
-def pareto_flags(records: Sequence[Mapping], cost_key: str = "params_m") -> dict[str, bool]:
-    """{candidate: on the front of final_score vs ``cost_key``} for ranking records."""
-    quality = pd.Series({r["candidate"]: r.get("final_score") for r in records}, dtype=float)
-    cost = pd.Series({r["candidate"]: r.get(cost_key) for r in records}, dtype=float)
-    front = set(pareto_front(quality, cost))
-    return {r["candidate"]: r["candidate"] in front for r in records}
 
 
 def _float(value) -> float:

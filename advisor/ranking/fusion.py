@@ -1,7 +1,7 @@
-"""Prior-aware fusion: one final score per candidate from probe scores, catalog priors and
-domain-similarity signals.
+"""Prior-aware robust fusion: one final score per candidate from probe scores, catalog priors
+and domain-similarity signals.
 
-Method (the reasoning is in docs/trust.md):
+Method (the reasoning and the measurements are in docs/trust.md):
 
 1. Each probe column is normalised across the candidates with a robust z-score
    (median / 1.4826·MAD, falling back to the standard deviation when most values tie) and
@@ -9,17 +9,21 @@ Method (the reasoning is in docs/trust.md):
    thousands, LogME around 1) comparable, is invariant to any positive affine rescaling of a
    column, and stops one outlying candidate from dominating.
 2. The probe evidence is a weighted mean of the available normalised probes (NaN-aware:
-   weights are renormalised over the probes a candidate has). ``linear_probe`` is fitted on
-   the table's frozen-backbone accuracy (the same measurement on the full data). A probe the
-   published tables never scored takes the fitted weight of its declared published relative
-   (``proxies``, e.g. NCE -> LEEP: both read the source head), else ``default_probe_weight``.
-3. The prior (priors.py: ImageNet top-1, pretraining scale, size) is normalised the same
-   way and averaged with its component weights.
-4. final = (1 − prior_weight) · probes + prior_weight · prior − signal penalties.
+   weights are renormalised over the probes a candidate has). A probe the published tables
+   never scored takes the fitted weight of its declared relative (``proxies``, e.g. NCE ->
+   LEEP: both read the source head), else ``default_probe_weight``.
+3. The prior (priors.py: ImageNet top-1, pretraining scale, size, transfer track record) is
+   normalised the same way and averaged with its component weights.
+4. Disagreement shrinks (fusion_core.py): a probe that ranks the candidates against the
+   consensus of the other evidence loses weight on this data (``probe_gate``), and when the
+   probes as a whole disagree with the prior, the prior weight moves toward the fitted
+   ``disagree_prior_weight``. The notes say when this happened and what the fusion leaned on.
+5. final = (1 − a)·probes + a·prior − signal penalties.
 
 The weights are never tuned on the dataset being ranked: they are read from
-``catalog/data/fusion_params.json``, fitted leave-one-dataset-out on published tables by
-``benchmarks/published.py --fit`` (the file records how).
+``catalog/data/fusion_params.json``, fitted on every published table available, leave one
+dataset out and leave one table out, by ``benchmarks/published.py --fit`` (the file records
+how).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import AdvisorError
+from advisor.ranking.fusion_core import combine, weighted_mean
 from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
 
 PARAMS_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "fusion_params.json"
@@ -46,7 +51,8 @@ DEFAULT_PARAMS = {
     "default_probe_weight": 0.5,
     "proxies": {"nce": "leep", "source_entropy": "leep"},
     "prior_weight": 0.3,
-    "prior_component_weights": {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0},
+    "prior_component_weights": {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0,
+                                "track_record": 0.0},
     "signal_weights": {
         "unk_rate": 2.0,
         "truncation_rate": 1.0,
@@ -54,6 +60,9 @@ DEFAULT_PARAMS = {
     },
     "provenance": "built-in defaults (catalog/data/fusion_params.json not found)",
 }
+# Below this rank correlation between the probes and the prior, the notes call it a
+# disagreement and say which side the ranking leaned on.
+DISAGREEMENT_NOTE = 0.0
 
 
 @dataclass
@@ -71,6 +80,12 @@ class FusionParams:
     subsets: dict[str, dict] = field(default_factory=dict)
     # unfitted probe -> the published probe whose fitted weight it takes (same evidence source)
     proxies: dict[str, str] = field(default_factory=dict)
+    # Agreement shrinkage (fusion_core.py); None switches a rule off.
+    probe_gate: float | None = None
+    disagree_threshold: float | None = None
+    disagree_prior_weight: float | None = None
+    # Track records ({"models", "families", "aliases"}); None: catalog/data/track_record.json.
+    track_record: dict | None = None
     provenance: str = ""
 
     @classmethod
@@ -94,8 +109,8 @@ class FusionParams:
         """(weight per probe, prior weight) for this set of computed probes.
 
         Published probes use the weights fitted for exactly the published probes present
-        (a computed proxy counts as its published relative); other probes get
-        ``default_probe_weight``.
+        (a computed proxy counts as its published relative), else the global fit; other
+        probes get ``default_probe_weight``.
         """
         fitted = {p for entry in self.subsets.values() for p in entry["probe_weights"]}
         present = sorted({self.proxies.get(p, p) for p in probes} & fitted)
@@ -121,6 +136,9 @@ class FusionResult:
     contributions: pd.DataFrame  # candidate x component; rows sum to `final`
     method: str
     notes: list[str] = field(default_factory=list)
+    # How much the evidence agreed: per-probe rank correlation with the rest, probe-vs-prior
+    # correlation, the gates and the prior weight used (empty when nothing was compared).
+    agreement: dict = field(default_factory=dict)
 
 
 SMALL_SET = 5  # below this many candidates, scale by the standard deviation, not the MAD
@@ -151,6 +169,18 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
         else:
             out = np.where(np.isnan(x), np.nan, 0.0)
     return pd.Series(out, index=series.index, name=series.name)
+
+
+def prior_evidence(raw: pd.DataFrame, params: FusionParams) -> tuple[pd.Series, list[str]]:
+    """Weighted mean of the robust-z prior components (NaN: no prior evidence), and the
+    components used (weighted, and not the same for every candidate)."""
+    z = pd.DataFrame({k: robust_z(raw[k], params.clip) for k in PRIOR_COMPONENTS},
+                     index=raw.index)
+    used = [k for k in PRIOR_COMPONENTS
+            if params.prior_component_weights.get(k, 0.0) > 0 and _distinct(raw[k]) >= 2]
+    weights = np.array([params.prior_component_weights[k] for k in used])
+    part, _ = weighted_mean(z[used].to_numpy(float), weights)
+    return pd.Series(part, index=raw.index), used
 
 
 def fuse_scores(
@@ -195,50 +225,78 @@ def fuse_scores(
     weights = pd.Series(fitted_weights, index=probe_cols, dtype=float)
     unweighted = [str(p) for p in weights.index[~(weights > 0)]]
     weights = weights[weights > 0]
-    has_probe = z[weights.index].notna() if len(weights) else pd.DataFrame(index=candidates)
-    probe_mass = has_probe.mul(weights, axis=1).sum(axis=1) if len(weights) else None
 
-    prior_raw = prior_components({c: entries.get(c) for c in candidates})
-    prior_z = pd.DataFrame(
-        {k: robust_z(prior_raw[k], params.clip) for k in PRIOR_COMPONENTS}, index=candidates
-    )
-    pw = pd.Series({k: params.prior_component_weights.get(k, 0.0) for k in PRIOR_COMPONENTS})
-    pw = pw[[w > 0 and _distinct(prior_raw[k]) >= 2 for k, w in pw.items()]]
-    prior_mass = prior_z[pw.index].notna().mul(pw, axis=1).sum(axis=1)
-    prior_part = (prior_z[pw.index].fillna(0.0).mul(pw, axis=1).sum(axis=1)
-                  / prior_mass.where(prior_mass > 0)).fillna(0.0)
-    any_prior = bool((prior_mass > 0).any())
+    raw_prior = prior_components({c: entries.get(c) for c in candidates}, params.track_record)
+    prior_part, prior_used = prior_evidence(raw_prior, params)
+    any_prior = bool(prior_part.notna().any())
     unknown = [c for c in candidates if entries.get(c) is None]
     if unknown:
         notes.append("not in the catalog, fused on probes only (no prior): " + ", ".join(unknown))
 
+    has_probes = len(weights) > 0 and bool(z[weights.index].notna().any().any())
     a = prior_weight if any_prior else 0.0
-    if probe_mass is None or not (probe_mass > 0).any():
+    if not has_probes:
         a = 1.0 if any_prior else 0.0
         notes.append("no probe scores: ranked by the catalog prior alone")
+    fused = combine(z[weights.index].to_numpy(float), weights.to_numpy(float),
+                    prior_part.to_numpy(float), a, probe_gate=params.probe_gate,
+                    disagree_threshold=params.disagree_threshold,
+                    disagree_prior_weight=params.disagree_prior_weight)
+    effective = pd.Series(fused.weights, index=weights.index)
+    mass = pd.Series(fused.mass, index=candidates)
     # A candidate with no prior evidence (unknown id) is judged on its probes alone, so it is
     # neither rewarded nor punished for what the catalog does not know.
-    a_each = pd.Series(a, index=candidates).where(prior_mass > 0, 0.0)
-    if probe_mass is None or not (probe_mass > 0).any():
-        a_each[:] = a
+    a_each = pd.Series(fused.prior_weight, index=candidates).where(prior_part.notna(), 0.0)
     for p in weights.index:
-        share = weights[p] / probe_mass.where(probe_mass > 0)
-        contributions[p] = (1.0 - a_each) * z[p] * share
+        if effective[p] > 0:
+            contributions[p] = (1.0 - a_each) * z[p] * effective[p] / mass.where(mass > 0)
     if any_prior:
-        contributions["prior"] = (a_each * prior_part).where(prior_mass > 0)
+        contributions["prior"] = a_each * prior_part
+    agreement = _agreement_notes(fused, weights, a, has_probes and any_prior, notes)
 
     for name, values in _signal_penalties(signals, candidates, params).items():
         contributions[name] = values
 
     # Any score (even one that ties with everybody) or any catalog fact is evidence; a
     # candidate with neither gets NaN and ranks last.
-    evidence = table.notna().any(axis=1) | (prior_mass > 0)
+    evidence = table.notna().any(axis=1) | prior_part.notna()
     if len(candidates) == 1 and entries.get(candidates[0]) is not None:
         evidence[:] = True  # a lone catalog candidate: nothing to compare, but rankable
     final = contributions.fillna(0.0).sum(axis=1).where(evidence)
     contributions = contributions.where(evidence, np.nan)
+    method = describe(params, effective[effective > 0], fused.prior_weight, unweighted,
+                      prior_used)
     return FusionResult(final=final.rename("final_score"), contributions=contributions,
-                        method=describe(params, weights, a, unweighted), notes=notes)
+                        method=method, notes=notes, agreement=agreement)
+
+
+def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: list) -> dict:
+    """Say when the evidence disagreed and what the ranking leaned on; the numbers behind it."""
+    out = {}
+    for p, gate, rho in zip(weights.index, fused.gates, fused.agreement):
+        if np.isfinite(rho):
+            out.setdefault("probe_agreement", {})[str(p)] = round(float(rho), 4)
+        if gate < 1.0:
+            out.setdefault("gates", {})[str(p)] = round(float(gate), 4)
+            notes.append(
+                f"unsure: {p} ranks the candidates against the other evidence (rank "
+                f"correlation {rho:+.2f}); its weight was cut from {weights[p]:g} to "
+                f"{weights[p] * gate:.2g}")
+    if not both:
+        return out
+    rho = fused.prior_agreement
+    out["prior_agreement"] = None if not np.isfinite(rho) else round(float(rho), 4)
+    out["prior_weight"] = round(float(fused.prior_weight), 4)
+    if np.isfinite(rho) and rho < DISAGREEMENT_NOTE:
+        used = fused.prior_weight
+        side = "the catalog prior" if used > 0.5 else "the probes"
+        moved = (f"; the prior weight moved from {a:g} to {used:.2f}"
+                 if abs(used - a) > 1e-9 else "")
+        notes.append(
+            f"unsure: the probes and the catalog prior disagree (rank correlation "
+            f"{rho:+.2f}); the ranking leans on {side} (prior weight {used:.2f}){moved}. "
+            "Fine-tune the top candidates before trusting the order (advisor verify).")
+    return out
 
 
 def _distinct(values: pd.Series) -> int:
@@ -269,32 +327,41 @@ def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) 
 
 
 def describe(params: FusionParams, weights: pd.Series, prior_weight: float,
-             unweighted: Sequence[str] = ()) -> str:
-    used = ", ".join(f"{p} {w:g}" for p, w in weights.items()) or "none"
+             unweighted: Sequence[str] = (), prior_used: Sequence[str] = ()) -> str:
+    used = ", ".join(f"{p} {w:.3g}" for p, w in weights.items()) or "none"
     text = f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe " \
-           f"weights {used}; prior weight {prior_weight:g}"
+           f"weights {used}; prior weight {prior_weight:.3g}"
+    if prior_used:
+        text += f" ({', '.join(prior_used)})"
+    if params.probe_gate is not None:
+        text += f"; agreement gate {params.probe_gate:g}"
     if unweighted:
         # Computed and shown, but the published fit gives them no say (docs/trust.md).
         text += f"; weight 0 (published fit): {', '.join(unweighted)}"
     return f"{text}; parameters: {params.provenance or 'built-in'}"
 
 
-def fuse(scores, candidates=None):
+def fuse(scores, *, candidates=None, catalog=None):
     """Public ``advisor.fuse``: rank candidates from a table of probe scores computed anywhere.
 
-    ``scores``: a DataFrame (index or a ``candidate`` column = candidate ids; one numeric
-    column per probe, higher = better) or a list of dicts with those keys. ``candidates``:
-    None (every row, ids looked up in the catalog), a list of ids (those rows only), or a
-    mapping row id -> Entry / catalog id. Unknown ids are fused on probes only, with a note.
+    ``scores``: a DataFrame (a ``candidate`` column or the index = candidate ids; one column
+    per probe of ``probes.REGISTRY``, higher = better, empty = not computed), a list of dicts
+    with those keys, or the path of such a CSV. ``candidates``: None (every row), a list of
+    ids (those rows only), or a mapping row id -> Entry / catalog id. ``catalog``: None (the
+    built-in catalog), a Catalog, or catalog TOML path(s) added to it, for the priors.
+    Unknown ids are fused on probes only, with a note. Bad input raises ``AdvisorError``.
     """
+    import os
+
+    from advisor.ranking.result import build_ranking
     from advisor.ranking.table_input import entries_for, scores_frame
 
     table = scores_frame(scores)
-    entries = entries_for(table, candidates)
+    entries = entries_for(table, candidates, catalog=catalog)
+    ignored = table.attrs.get("ignored_columns", [])
     table = table.loc[list(entries)]
     result = fuse_scores(table, entries)
-    from advisor.ranking.result import build_ranking
-
-    settings = {"source": "advisor.fuse", "notes": result.notes, "probes": list(table.columns)}
-    return build_ranking(table, entries, result, settings=settings)
-
+    source = os.fspath(scores) if isinstance(scores, (str, os.PathLike)) else "advisor.fuse"
+    notes = [f"not probe scores, left out: {', '.join(ignored)}"] if ignored else []
+    settings = {"source": source, "probes": list(table.columns)}  # notes: Ranking.notes
+    return build_ranking(table, entries, result, settings=settings, notes=notes)

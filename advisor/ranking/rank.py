@@ -9,33 +9,57 @@ See docs/ranking.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from advisor import validation as v
 from advisor.errors import AdvisorError
+from advisor.ranking import events
 from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
 from advisor.ranking.candidates import resolve_candidates
-from advisor.ranking.result import Ranking, build_ranking
+from advisor.ranking.result import Ranking, bootstrap_note, build_ranking
 from advisor.ranking.run_settings import build_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from advisor.api_types import CancelFlag, CandidatesLike, DataLike, DeviceLike
+    from catalog import Catalog
 
 # Bootstrap resamples when bootstrap=True: enough for P(best) to +-0.1 and 5-95% rank
 # intervals, while the re-probing stays cheaper than extracting features.
 DEFAULT_RESAMPLES = 30
 
 
+@v.validate_params(
+    {
+        "candidates": v.CANDIDATES,
+        "probes": v.PROBES,
+        "budget": v.OPTIONAL_BUDGET,
+        "seed": v.SEED,
+        "cache_dir": v.CACHE_DIR,
+        "progress": v.PROGRESS,
+        "cancel": v.CANCEL,
+        "device": v.DEVICE,
+        "catalog": v.CATALOG,
+        "min_per_class": v.MIN_PER_CLASS,
+        "bootstrap": v.BOOTSTRAP,
+        "max_params_m": v.MAX_PARAMS_M,
+        "max_latency_ms": v.MAX_LATENCY_MS,
+    }
+)
 def rank(
-    data: Any,
-    candidates: Sequence[Any] | str | None = None,
+    data: DataLike,
+    candidates: CandidatesLike | None = None,
+    *,
     probes: Iterable[str] | str | None = None,
     budget: int | None = 1000,
-    cache_dir: str | os.PathLike | None = None,
     seed: int = 0,
-    progress: Callable[[dict], None] | None = None,
-    cancel: Any = None,
-    device: Any = None,
-    catalog: Any = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: Callable[[events.ProgressEvent], None] | None = None,
+    cancel: CancelFlag | None = None,
+    device: DeviceLike | None = None,
+    catalog: Catalog | str | os.PathLike | None = None,
     min_per_class: int = 10,
     bootstrap: bool | int = True,
     max_params_m: float | None = None,
@@ -49,17 +73,22 @@ def rank(
     the default set). budget: examples in the seeded, stratified probe subsample (None =
     all). bootstrap: True (30 resamples), an int (that many) or False (none).
     max_params_m / max_latency_ms: cost budgets; candidates over them are skipped and
-    listed in ``settings["excluded"]`` (latency is measured here, so it costs a forward pass).
+    listed in ``Ranking.excluded`` (latency is measured here, so it costs a forward pass).
+    catalog: a Catalog, or a catalog TOML file (or folder) added to the built-in one.
+    progress: called with the typed events of ``advisor.ranking.events``.
     """
-    from advisor.data import load_data, subsample
+    from advisor.data import describe_skipped, load_data, subsample
+    from advisor.data.skipped import drop_small_classes
     from advisor.ranking import scoring
 
-    _check_arguments(budget, seed, min_per_class, bootstrap, max_latency_ms)
+    catalog = _catalog(catalog)
     full = load_data(data)
     if budget is None:
         used, indices = full, np.arange(len(full), dtype=np.int64)
     else:
         used, indices = subsample(full, budget=budget, min_per_class=min_per_class, seed=seed)
+    used, keep = drop_small_classes(used)  # before any extraction: no probe scores them
+    indices = indices[keep]
     specs = scoring.plan_probes(probes, has_source_head=used.modality == "image")
     chosen, excluded = resolve_candidates(
         used.modality, candidates, catalog=catalog, max_params_m=max_params_m
@@ -68,14 +97,16 @@ def rank(
         raise AdvisorError(_no_candidates_message(used.modality, excluded))
 
     cache = _feature_cache(cache_dir)
-    loop = score_candidates(
+    emit = Emitter(progress)
+    loop, used, indices = _score_readable(
         chosen,
         used,
+        indices,
         specs,
         cache=cache,
         device=device,
         seed=seed,
-        emit=Emitter(progress),
+        emit=emit,
         cancel=cancel,
         max_latency_ms=max_latency_ms,
     )
@@ -85,7 +116,11 @@ def rank(
         reasons = "; ".join(f"{k}: {v}" for k, v in {**loop.failures, **excluded}.items())
         raise AdvisorError(f"no candidate could be ranked ({reasons})")
 
-    set_scores, set_errors = scoring.score_set_level(loop.featuresets, specs, seed=seed)
+    n = len(loop.featuresets)
+    emit(events.PhaseStarted("fusing", f"{n} candidate{'' if n == 1 else 's'}"))
+    set_scores, set_errors = scoring.score_set_level(
+        loop.featuresets, specs, seed=seed, cancel=cancel
+    )
     scores = scoring.assemble_frame(
         loop.scores,
         set_scores,
@@ -95,6 +130,7 @@ def rank(
         {c: e["probe_seconds"] for c, e in loop.extra.items()},
     )
     probe_errors = scores.attrs.get("errors", {})
+    _require_evidence(scores, probe_errors)
     if probes is None:  # a default probe no candidate could use (no source head) says nothing
         empty = [s.name for s in specs if scores[s.name].isna().all()]
         specs = [s for s in specs if s.name not in empty]
@@ -105,14 +141,23 @@ def rank(
     signals = _signals(loop.featuresets)
     fused = _fuse(scores, entries, signals)
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
-    uncertainty, bootstrap_error = None, None
+    uncertainty, notes = None, describe_skipped(used)  # what the data left out comes first
     if n_boot and len(loop.featuresets) > 1:
+        emit(events.PhaseStarted("bootstrapping", f"{n_boot} resamples"))
         try:
             uncertainty = _bootstrap(
-                loop.featuresets, probe_names, entries, n_boot, seed, signals, cancel, fused.final
+                loop.featuresets,
+                probe_names,
+                entries,
+                n_boot,
+                seed,
+                signals,
+                cancel,
+                fused.final,
+                emit,
             )
         except ValueError as exc:  # e.g. classes too small to resample: rank without intervals
-            bootstrap_error = str(exc)
+            notes.append(bootstrap_note(str(exc)))
     pareto, pareto_cost = _pareto(fused.final, entries, loop.featuresets)
     for candidate, on_front in pareto.items():
         loop.extra[candidate]["pareto"] = on_front
@@ -126,20 +171,11 @@ def rank(
         seed=seed,
         probes=probe_names,
         candidates=[c.id for c in chosen],
-        excluded=excluded,
         device=device,
         cache=cache,
         n_boot=n_boot if uncertainty is not None else 0,
-        probe_errors=probe_errors,
-        fusion=getattr(fused, "method", ""),
         max_params_m=max_params_m,
-    )
-    settings["bootstrap_error"] = bootstrap_error
-    settings["max_latency_ms"] = max_latency_ms
-    settings["pareto_cost"] = pareto_cost
-    settings["fusion_notes"] = list(getattr(fused, "notes", []) or [])
-    settings["suggestion"] = (
-        uncertainty.attrs.get("suggestion") if uncertainty is not None else None
+        max_latency_ms=max_latency_ms,
     )
     return build_ranking(
         scores,
@@ -149,6 +185,45 @@ def rank(
         uncertainty=uncertainty,
         failures=loop.failures,
         settings=settings,
+        excluded=excluded,
+        pareto_cost=pareto_cost,
+        notes=notes,
+        probe_errors=probe_errors,
+    )
+
+
+def _score_readable(chosen, used, indices, specs, **options):
+    """score_candidates; image files found unreadable only when decoded are left out for
+    every candidate and it starts again, so feature rows stay aligned across candidates
+    and the data's fingerprint (the cache key) names what was used. Returns (loop, used,
+    indices into the full data)."""
+    from advisor.data.image_files import UnreadableImages
+    from advisor.data.skipped import drop_small_classes, drop_unreadable
+
+    while True:  # each round drops at least one row; drop_unreadable refuses a mostly bad set
+        try:
+            return score_candidates(chosen, used, specs, **options), used, indices
+        except UnreadableImages as exc:
+            used, keep = drop_unreadable(used, exc.rows)
+            used, still = drop_small_classes(used)  # a class may be down to one image
+            indices = indices[keep][still]
+
+
+def _require_evidence(scores, probe_errors: dict) -> None:
+    """A ranking where no probe scored any candidate has nothing to rank by: say why."""
+    if scores.notna().to_numpy().any():
+        return
+    probes_by_message: dict[str, list[str]] = {}  # the same failure once, with its probes
+    for per_probe in probe_errors.values():
+        for probe, message in per_probe.items():
+            named = probes_by_message.setdefault(message, [])
+            if probe not in named:
+                named.append(probe)
+    detail = "; ".join(f"{', '.join(p)}: {m}" for m, p in probes_by_message.items())
+    raise AdvisorError(
+        "no probe could score any candidate, so there is no ranking"
+        + (f" ({detail})" if detail else "")
+        + "; check the data (enough examples per class, real classes) or choose other --probes"
     )
 
 
@@ -169,7 +244,7 @@ def _fuse(scores, entries, signals):
     return fuse_scores(scores, entries, signals=signals)
 
 
-def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel, point):
+def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel, point, emit):
     try:
         from advisor.ranking.uncertainty import bootstrap_ranks
     except ModuleNotFoundError as exc:  # the uncertainty module is optional in a partial install
@@ -185,16 +260,16 @@ def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel,
         signals=signals,
         cancel=cancel,
         point=point,
+        on_resample=lambda done, total: emit(events.BootstrapProgress(done, total)),
     )
 
 
 def _pareto(final, entries, featuresets) -> tuple[dict[str, bool], str]:
     """On the front of final score against parameters (or measured latency when unknown)."""
-    from advisor.ranking.cost import candidate_costs, pareto_front
+    from advisor.ranking.cost import candidate_costs, cost_axis, pareto_front
 
-    costs = candidate_costs(entries, featuresets)
-    column = "params_m" if costs["params_m"].notna().all() else "latency_ms"
-    front = set(pareto_front(final, costs[column]))
+    column, cost = cost_axis(candidate_costs(entries, featuresets))
+    front = set(pareto_front(final, cost))
     return {c: c in front for c in featuresets}, column
 
 
@@ -206,19 +281,13 @@ def _feature_cache(cache_dir):
     return FeatureCache(Path(cache_dir) if cache_dir is not None else None)
 
 
-def _check_arguments(budget, seed, min_per_class, bootstrap, max_latency_ms) -> None:
-    if budget is not None and (not isinstance(budget, int | np.integer) or budget < 2):
-        raise AdvisorError(f"budget must be a whole number of examples >= 2 (got {budget!r})")
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
-        raise AdvisorError(f"seed must be an integer (got {seed!r})")
-    if not isinstance(min_per_class, int | np.integer) or min_per_class < 1:
-        raise AdvisorError(f"min_per_class must be a positive integer (got {min_per_class!r})")
-    if not isinstance(bootstrap, bool) and (not isinstance(bootstrap, int) or bootstrap < 0):
-        raise AdvisorError(
-            f"bootstrap must be True, False or a number of resamples >= 0 (got {bootstrap!r})"
-        )
-    if max_latency_ms is not None and not max_latency_ms > 0:
-        raise AdvisorError(f"max_latency_ms must be a positive number (got {max_latency_ms!r})")
+def _catalog(catalog):
+    """A Catalog as given; a path is a catalog file (or folder) added to the built-in one."""
+    if catalog is None or not isinstance(catalog, str | os.PathLike):
+        return catalog
+    from catalog import load_catalog
+
+    return load_catalog(os.fspath(catalog))  # a missing or bad file: CatalogError naming it
 
 
 def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:

@@ -5,33 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from advisor.ranking.display import probes_by_weight
 from advisor.ranking.result import Ranking, format_value
 
-# Probes shown in the terminal table, in this order of preference (the default probes with
-# the most fused weight first, catalog/data/fusion_params.json); the JSON has all.
-MAIN_PROBES = (
-    "nleep",
-    "linear_probe",
-    "knn",
-    "regularized_hscore",
-    "logme",
-    "leep",
-    "hscore",
-    "sfda",
-    "gbc",
-    "transrate",
-    "parc",
-    "nce",
-    "ncti",
-    "etran",
-)
 MAX_PROBE_COLUMNS = 5
 
 
 def main_probes(ranking: Ranking) -> list[str]:
-    preferred = [p for p in MAIN_PROBES if p in ranking.probes]
-    rest = [p for p in ranking.probes if p not in preferred]
-    return (preferred + rest)[:MAX_PROBE_COLUMNS]
+    """The probes shown in the terminal table: the most-weighted first (the JSON has all)."""
+    return probes_by_weight(ranking.probes)[:MAX_PROBE_COLUMNS]
 
 
 def uncertainty_text(record: dict) -> str:
@@ -63,7 +45,7 @@ def rich_table(ranking: Ranking) -> Any:
 
     probes = main_probes(ranking)
     table = Table(
-        title=f"Ranking ({ranking.settings.get('data', {}).get('name', 'data')})",
+        title=f"Ranking ({_title(ranking.settings)})",
         title_justify="left",
     )
     table.add_column("rank", justify="right")
@@ -76,29 +58,34 @@ def rich_table(ranking: Ranking) -> Any:
     for probe in probes:
         table.add_column(probe, justify="right")
     table.add_column("params (M)", justify="right")
-    table.add_column("cost", justify="right", no_wrap=True)
+    # Scores fused from a file (advisor fuse) cost nothing here: no cost column then.
+    timed = any(k in r for r in ranking.records for k in ("extract_seconds", "probe_seconds"))
+    if timed:
+        table.add_column("cost", justify="right", no_wrap=True)
     for record in ranking.records:
         row = [str(record["rank"]), record["candidate"], format_value(record["final_score"])]
         if has_uncertainty:
             row.append(uncertainty_text(record))
         row += [_probe_cell(record, p) for p in probes]
-        row += [format_value(record.get("params_m")), cost_text(record, len(ranking.records) > 1)]
+        row.append(format_value(record.get("params_m")))
+        if timed:
+            row.append(cost_text(record, len(ranking.records) > 1))
         table.add_row(*row)
     return table
 
 
 def note_lines(ranking: Ranking) -> list[str]:
-    """The cheaper-alternative suggestion and the Pareto footnote, when they apply."""
-    lines = []
-    suggestion = ranking.settings.get("suggestion")
+    """The ranking's notes, the cheaper-alternative suggestion and the Pareto footnote."""
+    lines = [f"note: {note}" for note in ranking.notes]
+    suggestion = ranking.suggestion
     if suggestion:
         lines.append(
-            f"consider {suggestion['candidate']} instead of {suggestion['instead_of']}: "
-            f"{suggestion['reason']}"
+            f"consider {suggestion.candidate} instead of {suggestion.instead_of}: "
+            f"{suggestion.reason}"
         )
     if len(ranking.records) > 1 and any(r.get("pareto") for r in ranking.records):
         cost = {"latency_ms": "measured latency"}.get(
-            ranking.settings.get("pareto_cost"), "parameters"
+            ranking.pareto_cost, "parameters"
         )
         lines.append(f"* on the Pareto front of final score against {cost}")
     return lines
@@ -107,23 +94,30 @@ def note_lines(ranking: Ranking) -> list[str]:
 def failure_lines(ranking: Ranking) -> list[str]:
     lines = [f"failed: {c}: {reason}" for c, reason in ranking.failures.items()]
     lines += [
-        f"skipped: {c}: {reason}" for c, reason in ranking.settings.get("excluded", {}).items()
+        f"skipped: {c}: {reason}" for c, reason in ranking.excluded.items()
     ]
     return lines
 
 
 def settings_line(ranking: Ranking) -> str:
+    """The inputs that made the ranking; only those it had (``advisor fuse`` has no data)."""
     s = ranking.settings
-    data = s.get("data", {})
-    parts = [
-        f"data={data.get('name')} ({data.get('n_used')}/{data.get('n_total')} examples, "
-        f"{data.get('num_classes')} classes)",
-        f"budget={s.get('budget')}",
-        f"seed={s.get('seed')}",
-        f"subsample={s.get('subsample_indices_sha256')}",
-        f"probes={','.join(ranking.probes)}",
-        f"bootstrap={s.get('bootstrap_resamples', 0)}",
-    ]
+    data = s.get("data") or {}
+    parts = []
+    if data:
+        parts.append(
+            f"data={data.get('name')} ({data.get('n_used')}/{data.get('n_total')} examples, "
+            f"{data.get('num_classes')} classes)"
+        )
+    elif s.get("source"):
+        parts.append(f"scores={s['source']}")
+    for key, label in (("budget", "budget"), ("seed", "seed"),
+                       ("subsample_indices_sha256", "subsample")):
+        if s.get(key) is not None:
+            parts.append(f"{label}={s[key]}")
+    parts.append(f"probes={','.join(ranking.probes)}")
+    if data:
+        parts.append(f"bootstrap={s.get('bootstrap_resamples', 0)}")
     return "settings: " + " ".join(parts) + f"\nfusion: {ranking.fusion}"
 
 
@@ -135,6 +129,17 @@ def _probe_cell(record: dict, probe: str) -> str:
     value = format_value(record.get(probe))
     rank = record.get(f"{probe}_rank")
     return f"{value} ({rank})" if rank is not None else value
+
+
+def _title(settings: dict) -> str:
+    """What was ranked: the data's name, or the scores file ``advisor fuse`` read."""
+    from pathlib import Path
+
+    name = (settings.get("data") or {}).get("name")
+    source = settings.get("source")
+    if name:
+        return str(name)
+    return Path(source).name if source and source != "advisor.fuse" else "scores"
 
 
 def _nan(value: Any) -> bool:

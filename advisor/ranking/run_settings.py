@@ -1,13 +1,22 @@
-"""The settings recorded with a ranking: enough to reproduce it and to know what it used."""
+"""The settings recorded with a ranking: its inputs, enough to reproduce it, and the versions.
+
+Only inputs belong here; what the ranking found (exclusions, suggestion, notes, probe
+errors) has fields of its own on ``Ranking``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import platform
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from advisor.api_types import DeviceLike
+    from advisor.data import LabelledData
+    from advisor.features import FeatureCache
 
 VERSIONED = ("transfer-advisor", "numpy", "scipy", "scikit-learn", "torch", "timm", "transformers")
 
@@ -29,21 +38,19 @@ def versions() -> dict[str, str | None]:
 
 def build_settings(
     *,
-    full: Any,
-    used: Any,
+    full: LabelledData,
+    used: LabelledData,
     indices: np.ndarray,
     budget: int | None,
     min_per_class: int,
     seed: int,
     probes: list[str],
     candidates: list[str],
-    excluded: dict[str, str],
-    device: Any,
-    cache: Any,
+    device: DeviceLike | None,
+    cache: FeatureCache,
     n_boot: int,
-    probe_errors: dict,
-    fusion: str,
     max_params_m: float | None,
+    max_latency_ms: float | None,
 ) -> dict:
     return {
         "data": {
@@ -63,13 +70,11 @@ def build_settings(
         "subsample_indices_sha256": indices_hash(indices),
         "probes": probes,
         "candidates": candidates,
-        "excluded": dict(excluded),
         "max_params_m": max_params_m,
+        "max_latency_ms": max_latency_ms,
         "device": str(device) if device is not None else _default_device(),
         "cache_dir": str(getattr(cache, "root", "")) or None,
         "bootstrap_resamples": n_boot,
-        "probe_errors": probe_errors,
-        "fusion": fusion,
         "versions": versions(),
     }
 

@@ -70,14 +70,18 @@ def plan_probes(probe_names: Iterable[str] | str | None, *, has_source_head: boo
     return [reg[n] for n in names]
 
 
-def score_candidate(featureset: Any, specs: Sequence[Any], *, seed: int = 0) -> CandidateScores:
-    """Every per-candidate probe on one FeatureSet; set-level probes are left out."""
+def score_candidate(
+    featureset: Any, specs: Sequence[Any], *, seed: int = 0, cancel: Any = None
+) -> CandidateScores:
+    """Every per-candidate probe on one FeatureSet; set-level probes are left out.
+    ``cancel`` (a threading.Event) is checked before each probe."""
     scores: dict[str, float] = {}
     errors: dict[str, str] = {}
     start = time.perf_counter()
     for spec in specs:
         if spec.level == "set":
             continue
+        _check_cancel(cancel)
         if needs_source(spec) and featureset.source_probs is None:
             scores[spec.name] = float("nan")  # no source head: the probe does not apply
             continue
@@ -98,6 +102,13 @@ def score_candidate(featureset: Any, specs: Sequence[Any], *, seed: int = 0) -> 
     return CandidateScores(scores, time.perf_counter() - start, errors)
 
 
+def _check_cancel(cancel: Any) -> None:
+    if cancel is not None and cancel.is_set():
+        from advisor.errors import Cancelled
+
+        raise Cancelled("probing cancelled")
+
+
 def _capped(featureset: Any, cap: int | None, seed: int):
     """(features, labels, source_probs), on a stratified subsample of ``cap`` rows if larger."""
     import numpy as np
@@ -105,7 +116,7 @@ def _capped(featureset: Any, cap: int | None, seed: int):
     labels = np.asarray(featureset.labels)
     if cap is None or len(labels) <= cap:
         return featureset.features, featureset.labels, featureset.source_probs
-    from advisor.ranking.uncertainty import half_sample
+    from advisor.data.sampling import half_sample
 
     rows = half_sample(labels, np.random.default_rng(seed), fraction=cap / len(labels))
     probs = featureset.source_probs
@@ -114,7 +125,7 @@ def _capped(featureset: Any, cap: int | None, seed: int):
 
 
 def score_set_level(
-    featuresets: Mapping[str, Any], specs: Sequence[Any], *, seed: int = 0
+    featuresets: Mapping[str, Any], specs: Sequence[Any], *, seed: int = 0, cancel: Any = None
 ) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Set-level probes across candidates: {probe: {candidate: score}}, {probe: error}."""
     results: dict[str, dict[str, float]] = {}
@@ -122,6 +133,7 @@ def score_set_level(
     for spec in specs:
         if spec.level != "set":
             continue
+        _check_cancel(cancel)
         usable = [
             c
             for c, fs in featuresets.items()
@@ -149,7 +161,11 @@ def score_set_level(
 
 
 def compute_probe_scores(
-    featuresets: Mapping[str, Any], probe_names: Iterable[str] | None, *, seed: int = 0
+    featuresets: Mapping[str, Any],
+    probe_names: Iterable[str] | None,
+    *,
+    seed: int = 0,
+    cancel: Any = None,
 ) -> pd.DataFrame:
     """index: candidate id; columns: probe names (higher = better; NaN = not computed).
 
@@ -160,11 +176,11 @@ def compute_probe_scores(
     plans = plan_probes(probe_names, has_source_head=has_source)
     rows, errors, seconds = {}, {}, {}
     for candidate, featureset in featuresets.items():
-        result = score_candidate(featureset, plans, seed=seed)
+        result = score_candidate(featureset, plans, seed=seed, cancel=cancel)
         rows[candidate], seconds[candidate] = result.scores, result.seconds
         if result.errors:
             errors[candidate] = result.errors
-    set_scores, set_errors = score_set_level(featuresets, plans, seed=seed)
+    set_scores, set_errors = score_set_level(featuresets, plans, seed=seed, cancel=cancel)
     return assemble_frame(rows, set_scores, plans, errors, set_errors, seconds)
 
 

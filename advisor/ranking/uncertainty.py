@@ -21,19 +21,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from advisor.data.sampling import half_sample
 from advisor.errors import Cancelled
 
 COLUMNS = ("rank_low", "rank_high", "p_best", "too_close")
-
-
-def half_sample(labels: np.ndarray, rng: np.random.Generator, fraction: float = 0.5) -> np.ndarray:
-    """Sorted row indices: ``fraction`` of every class (at least 2 when it has 2)."""
-    picks = []
-    for cls in np.unique(labels):
-        rows = np.flatnonzero(labels == cls)
-        k = min(len(rows), max(2, int(round(fraction * len(rows)))))
-        picks.append(rng.choice(rows, size=k, replace=False))
-    return np.sort(np.concatenate(picks))
 
 
 def _project(featureset, max_dim: int | None):
@@ -71,16 +62,17 @@ def bootstrap_ranks(
     costs: Mapping[str, float] | None = None,
     fraction: float = 0.5,
     max_dim: int | None = 128,
+    on_resample=None,
 ) -> pd.DataFrame:
     """Rank intervals, P(best) and "too close to call" per candidate (see module doc).
 
     ``point``: the point-estimate final scores (fixes the leader and widens intervals to
     contain the point rank); computed from the full featuresets when None (pass rank()'s
-    to save that pass). ``costs``: candidate -> cost for the suggestion (default: parameters
-    from the catalog, then extraction seconds). ``max_dim``: replicates score each
-    candidate's features projected on their top ``max_dim`` principal axes (one SVD per
-    candidate, reused by every replicate): several times cheaper for 1000-wide embeddings;
-    None keeps the full width.
+    to save that pass). ``costs``: candidate -> cost for the suggestion (default: the cost
+    axis of ``advisor.ranking.cost``: parameters from the catalog, else measured latency).
+    ``max_dim``: replicates score each candidate's features projected on their top
+    ``max_dim`` principal axes (one SVD per candidate, reused by every replicate): several
+    times cheaper for 1000-wide embeddings; None keeps the full width. ``on_resample(done, total)`` is called after each replicate.
     """
     from advisor.ranking.fusion import fuse_scores
     from advisor.ranking.scoring import compute_probe_scores
@@ -106,13 +98,17 @@ def bootstrap_ranks(
             raise Cancelled("uncertainty bootstrap cancelled")
         rows = half_sample(labels, rng, fraction)
         subsets = {c: _subset(reduced[c], rows) for c in candidates}
-        scores = compute_probe_scores(subsets, probe_names, seed=seed + b + 1)
+        scores = compute_probe_scores(subsets, probe_names, seed=seed + b + 1, cancel=cancel)
         final = fuse_scores(scores, entries, signals).final.reindex(candidates)
         values = final.fillna(-np.inf).to_numpy(float)
         ranks[b] = pd.Series(values).rank(ascending=False, method="min").to_numpy()
         best = np.flatnonzero(values == values.max())
         wins[best] += 1.0 / len(best)
-    return summarise(candidates, ranks, wins / n_boot, point, costs or _costs(entries, featuresets))
+        if on_resample is not None:
+            on_resample(b + 1, n_boot)
+    if costs is None:
+        costs = _comparable_costs(entries, featuresets)
+    return summarise(candidates, ranks, wins / n_boot, point, costs)
 
 
 def summarise(candidates, ranks: np.ndarray, p_best: np.ndarray, point=None, costs=None):
@@ -151,13 +147,12 @@ def _suggestion(frame: pd.DataFrame, leader: str, costs: Mapping[str, float]) ->
                       f"({costs[cheapest]:.3g} vs {costs[leader]:.3g})"}
 
 
-def _costs(entries, featuresets) -> dict[str, float]:
-    """Parameters (millions) when the catalog knows them for everyone, else extraction time."""
-    params = {c: getattr(entries.get(c), "params_m", None) for c in featuresets}
-    if all(_finite(v) for v in params.values()):
-        return {c: float(v) for c, v in params.items()}
-    seconds = {c: getattr(fs, "seconds", None) for c, fs in featuresets.items()}
-    return {c: float(v) for c, v in seconds.items() if _finite(v) and v > 0}
+def _comparable_costs(entries, featuresets) -> dict[str, float]:
+    """The cost axis of ``advisor.ranking.cost`` (parameters, else measured latency)."""
+    from advisor.ranking.cost import candidate_costs, cost_axis
+
+    _, cost = cost_axis(candidate_costs(entries, featuresets))
+    return {str(c): float(v) for c, v in cost.items() if _finite(v)}
 
 
 def _finite(value) -> bool:

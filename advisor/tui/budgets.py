@@ -23,7 +23,7 @@ def records_within(records: list[dict], budgets: dict) -> tuple[list[dict], dict
     costs = pd.DataFrame([{key: record.get(key) for key in COST_COLUMNS} for record in records],
                          index=[str(record["candidate"]) for record in records],
                          columns=list(COST_COLUMNS)).astype(float)
-    kept, excluded = within_budget(costs, max_params=budgets.get("max_params"),
+    kept, excluded = within_budget(costs, max_params_m=budgets.get("max_params"),
                                    max_latency_ms=budgets.get("max_latency"))
     keep = set(kept)
     return [r for r in records if str(r["candidate"]) in keep], excluded

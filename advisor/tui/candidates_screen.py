@@ -10,8 +10,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select
 
-from advisor.tui.reasons import reason
+from advisor.errors import user_message
 from advisor.tui.step_bar import StepBar
+from catalog import availability as entry_availability
 
 AVAILABILITIES = ("offline", "local", "cached", "download", "missing")
 READY = ("offline", "local", "cached")   # usable with no network: the default selection
@@ -72,9 +73,9 @@ class CandidatesScreen(Screen):
             return
         for entry in catalog:
             try:
-                self._availability[entry.id] = entry.availability()
+                self._availability[entry.id] = entry_availability(entry)
             except Exception as exc:  # a broken user entry must not hide the others
-                self._availability[entry.id] = f"error: {reason(exc)}"
+                self._availability[entry.id] = f"error: {user_message(exc)}"
         licences = sorted({e.licence for e in catalog})
         self.query_one("#filter-licence", Select).set_options([(x, x) for x in licences])
         table.focus()

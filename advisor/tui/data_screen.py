@@ -10,14 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from advisor.errors import user_message
 from advisor.tui.class_balance import ClassBalance
+from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
 from advisor.tui.path_input import DataPathValidator, PathInput, PathSuggester, check_data_path
-from advisor.tui.reasons import is_user_error, reason
 from advisor.tui.step_bar import StepBar
 
 MIN_BUDGET = 20
@@ -74,13 +74,25 @@ def sample_lines(data, limit: int = 5) -> list[str]:
     return lines
 
 
+def skipped_lines(data) -> list[str]:
+    """What loading left out (unreadable files, dropped rows), from advisor.data."""
+    import advisor.data
+
+    describe = getattr(advisor.data, "describe_skipped", None)
+    if describe is not None:
+        return list(describe(data))
+    skipped = data.skipped or []  # TODO(transitional): until advisor.data.describe_skipped lands
+    return [f"skipped {len(skipped)} unreadable item(s), e.g. {skipped[0][0]}: {skipped[0][1]}"
+            ] if skipped else []
+
+
 def balance_ratio(counts: dict[str, int]) -> float:
     """Smallest over largest class count (1.0 = perfectly balanced)."""
     values = [n for n in counts.values() if n > 0]
     return min(values) / max(values) if values else 0.0
 
 
-class DataScreen(Screen):
+class DataScreen(WorkScreen):
     """Pick data; the summary panel shows examples, classes and class balance."""
 
     BINDINGS = [
@@ -123,7 +135,8 @@ class DataScreen(Screen):
         try:
             self._builtins = builtin_datasets()
         except Exception as exc:  # advisor.data missing or broken: typed paths still work
-            self.notify(f"built-in datasets unavailable: {reason(exc)}", severity="warning", markup=False)
+            self.notify(f"built-in datasets unavailable: {user_message(exc)}", severity="warning",
+                        markup=False)
         for name, description in self._builtins.items():
             text = f"[b]{name}[/]  [dim]{escape(description)}[/]" if description else name
             if not builtin_installed(name):
@@ -197,16 +210,12 @@ class DataScreen(Screen):
         self.query_one("#path-error", Label).update("")
         self._load_in_background(spec)
 
-    @work(thread=True, exclusive=True, group="load-data")
+    @work(thread=True, exclusive=True, group="load-data", name="load data", exit_on_error=False)
     def _load_in_background(self, spec: str) -> None:
-        try:
-            from advisor.data import load_data
+        from advisor.data import load_data
 
-            data = load_data(spec)
-        except Exception as exc:
-            self.post_message(WorkFailed("load data", reason(exc), is_user_error(exc)))
-            return
-        self.post_message(DataLoaded(data, spec))
+        # An error reaches WorkScreen.on_worker_state_changed, then on_work_failed below.
+        self.post_message(DataLoaded(load_data(spec), spec))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         data = message.data
@@ -239,9 +248,7 @@ class DataScreen(Screen):
             f"balance (smallest/largest): [b]{balance_ratio(counts):.2f}[/]",
             f"probe budget: [b]{self.app.session.budget}[/] examples per candidate",
         ]
-        if data.skipped:
-            lines.append(f"[yellow]skipped {len(data.skipped)} unreadable item(s), "
-                         f"e.g. {data.skipped[0][0]}: {data.skipped[0][1]}[/]")
+        lines += [f"[yellow]{escape(line)}[/]" for line in skipped_lines(data)]
         self.query_one("#summary-text", Static).update("\n".join(lines))
         self.query_one("#class-balance", ClassBalance).show_counts(counts)
         self.query_one("#samples", Static).update(_escape_lines(sample_lines(data)))

@@ -1,4 +1,5 @@
-"""Everything about the highlighted candidate: probe scores and ranks, metadata, why."""
+"""Everything about the highlighted candidate: probe scores and ranks (heaviest fused weight
+first), why it ranks there, metadata, and how the final score is made."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import math
 from rich.markup import escape
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from advisor.ranking.display import probe_weights, probes_by_weight
 
 METADATA = (
     ("architecture", "architecture"), ("family", "family"), ("params_m", "params (M)"),
@@ -35,12 +38,28 @@ def why_lines(why) -> list[str]:
     return [str(item) for item in why]
 
 
-def detail_markup(record: dict, probes: list[str], entry=None, total: int | None = None) -> str:
-    """Rich markup for one ranking record (plus its catalog entry when known)."""
+def probe_lines(record: dict, probes: list[str]) -> list[str]:
+    """The probe table, heaviest fused weight first; weightless probes dimmed."""
+    weights = probe_weights(probes)
+    width = max([len(p) for p in probes] + [5])
+    lines = [f"[b]{'probe':<{width}} {'score':>7} {'rank':>4}[/]"]
+    for probe in probes_by_weight(probes, weights):
+        line = (f"{escape(probe):<{width}} {_value(record.get(probe)):>7} "
+                f"{_value(record.get(probe + '_rank')):>4}")
+        lines.append(line if weights[probe] > 0 else f"[dim]{line}[/]")
+    if any(weights[p] <= 0 for p in probes) and any(weights[p] > 0 for p in probes):
+        lines.append("[dim]dimmed: no weight in the final score[/]")
+    return lines
+
+
+def detail_markup(record: dict, probes: list[str], entry=None, total: int | None = None,
+                  fusion: str = "") -> str:
+    """Rich markup for one ranking record (plus its catalog entry and the fusion method)."""
     name = escape(str(record.get("candidate")))
     rank = record.get("rank")
     of = f" of {total}" if total else ""
-    lines = [f"[b]{name}[/]", f"rank [b]{_value(rank)}[/]{of} · final score [b]{_value(record.get('final_score'))}[/]"]
+    lines = [f"[b]{name}[/]",
+             f"rank [b]{_value(rank)}[/]{of} · final score [b]{_value(record.get('final_score'))}[/]"]
     if record.get("rank_low") is not None and record.get("rank_high") is not None:
         lines.append(f"rank range (bootstrap): {record['rank_low']}–{record['rank_high']}"
                      + (f" · P(best) {record['p_best']:.2f}" if record.get("p_best") is not None else ""))
@@ -48,11 +67,8 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
         lines.append("[yellow]too close to call against the leader[/]")
     if record.get("finetuned_accuracy") is not None:
         lines.append(f"[b]fine-tuned test accuracy {100 * record['finetuned_accuracy']:.1f} %[/] (verify)")
-    width = max([len(p) for p in probes] + [5]) + 1
-    lines += ["", f"[b]{'probe':<{width}} {'score':>9}  {'rank':>4}[/]"]
-    for probe in probes:
-        lines.append(f"{escape(probe):<{width}} {_value(record.get(probe)):>9}  "
-                     f"{_value(record.get(probe + '_rank')):>4}")
+    if probes:
+        lines += [""] + probe_lines(record, probes)
     reasons = why_lines(record.get("why"))
     if reasons:
         lines += ["", "[b]why it ranks here[/]"] + [f"• {escape(r)}" for r in reasons]
@@ -70,6 +86,8 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
                 lines.append(f"{label}: {escape(_value(value))}")
         if getattr(entry, "notes", ""):
             lines.append(f"[dim]{escape(entry.notes)}[/]")
+    if fusion:
+        lines += ["", "[b]how the final score is made[/]", f"[dim]{escape(fusion)}[/]"]
     return "\n".join(lines)
 
 
@@ -79,5 +97,7 @@ class DetailPane(VerticalScroll):
     def compose(self):
         yield Static("Highlight a candidate to see why it ranks where it does.", id="detail-text")
 
-    def show(self, record: dict, probes: list[str], entry=None, total: int | None = None) -> None:
-        self.query_one("#detail-text", Static).update(detail_markup(record, probes, entry, total))
+    def show(self, record: dict, probes: list[str], entry=None, total: int | None = None,
+             fusion: str = "") -> None:
+        self.query_one("#detail-text", Static).update(
+            detail_markup(record, probes, entry, total, fusion))

@@ -46,7 +46,8 @@ def write_ranking(ranking, path_text: str) -> Path:
 class ExportDialog(ModalScreen[str | None]):
     """Returns the chosen path, or None when dismissed with escape."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    # priority: one escape closes the dialog even while its field has focus (docs/tui.md)
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True)]
 
     def __init__(self, default: str = "ranking.json") -> None:
         super().__init__()

@@ -6,10 +6,14 @@ import re
 from pathlib import Path
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Switch
 
 from advisor.tui.number_dialog import parse_numbers
+
+# Options that only apply to one kind of data (hidden in the form for the others).
+IMAGE_ONLY = ("image_size",)
 
 # (option, label, kind, placeholder when the model picks the default)
 FIELDS = (
@@ -47,20 +51,30 @@ def parse_options(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     return options, problems
 
 
+class FormInput(Input):
+    """A form field: escape leaves it (the rule of docs/tui.md), so the screen's keys work."""
+
+    BINDINGS = [Binding("escape", "leave", "Leave field")]
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
+
+
 class FinetuneForm(Vertical):
     """Recipe options; ``values()`` reads them, ``show_problems`` marks bad fields."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.defaults = recipe_defaults()
+        self.modality: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="ft-candidate")
         for name, label, _, placeholder in FIELDS:
-            yield Label(label, classes="field-label")
+            yield Label(label, classes="field-label", id=f"ft-{name}-label")
             default = self.defaults.get(name)
-            yield Input("" if default is None else str(default), placeholder=placeholder or "",
-                        id=f"ft-{name}", classes="ft-field")
+            yield FormInput("" if default is None else str(default),
+                            placeholder=placeholder or "", id=f"ft-{name}", classes="ft-field")
         with Horizontal(classes="switch-row"):
             yield Switch(bool(self.defaults.get("freeze_backbone")), id="ft-freeze")
             yield Label("frozen backbone (fast)")
@@ -68,15 +82,23 @@ class FinetuneForm(Vertical):
             yield Switch(False, id="ft-overwrite")
             yield Label("overwrite old run")
         yield Label("output folder", classes="field-label")
-        yield Input("", id="ft-output")
+        yield FormInput("", id="ft-output")
         yield Label("", id="ft-form-error", classes="inline-error", markup=False)
 
-    def set_candidate(self, candidate: str, data_name: str) -> None:
+    def set_candidate(self, candidate: str, data_name: str, modality: str | None = None) -> None:
         self.query_one("#ft-candidate", Label).update(f"[b]{candidate}[/] on {data_name}")
         self.query_one("#ft-output", Input).value = default_output(candidate, data_name)
+        self.modality = modality
+        for name in IMAGE_ONLY:  # e.g. no image size for a text model
+            for widget in (self.query_one(f"#ft-{name}-label"), self.query_one(f"#ft-{name}")):
+                widget.display = modality in (None, "image")
+
+    def shown_fields(self) -> list[str]:
+        return [name for name, *_ in FIELDS
+                if name not in IMAGE_ONLY or self.modality in (None, "image")]
 
     def values(self) -> tuple[dict, dict[str, str]]:
-        texts = {name: self.query_one(f"#ft-{name}", Input).value for name, *_ in FIELDS}
+        texts = {name: self.query_one(f"#ft-{name}", Input).value for name in self.shown_fields()}
         options, problems = parse_options(texts)
         options["freeze_backbone"] = self.query_one("#ft-freeze", Switch).value
         output = self.query_one("#ft-output", Input).value.strip()

@@ -40,7 +40,8 @@ def parse_numbers(values: dict[str, str], fields: Sequence[Field]) -> tuple[dict
 class NumberDialog(ModalScreen[dict | None]):
     """Returns the parsed numbers on enter, or None when dismissed with escape."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    # priority: one escape closes the dialog even while its field has focus (docs/tui.md)
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True)]
 
     def __init__(self, title: str, fields: Sequence[Field], values: dict | None = None,
                  check: Callable[[dict], dict[str, str]] | None = None) -> None:

@@ -9,32 +9,32 @@ and the verification measures under the table.
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 from rich.markup import escape
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from advisor.errors import user_message
+from advisor.ranking.display import short_names
 from advisor.tui.budgets import BUDGET_FIELDS, budget_text, records_within
 from advisor.tui.detail_pane import DetailPane
 from advisor.tui.export_dialog import ExportDialog, write_ranking
-from advisor.tui.messages import VerifyDone, VerifyProgress, WorkFailed
+from advisor.tui.jobs import Job, WorkScreen
+from advisor.tui.messages import (VerifyDone, VerifyProgress, WorkCancelled, WorkFailed,
+                                  typed_event)
 from advisor.tui.number_dialog import NumberDialog
 from advisor.tui.pareto import COST_AXES, ParetoPlot, cost_points
-from advisor.tui.ranking_table import cell, ranking_columns, sort_records
-from advisor.tui.reasons import is_user_error, reason
+from advisor.tui.ranking_table import RankingTable, sort_records
 from advisor.tui.step_bar import StepBar
 from advisor.tui.verify_view import (VERIFY_DEFAULTS, VERIFY_FIELDS, accuracies,
                                      check_verify_options, progress_text, report_caption,
                                      report_table)
 
 
-class RankingScreen(Screen):
+class RankingScreen(WorkScreen):
     """Sortable ranking; the detail pane follows the cursor; f fine-tunes the highlighted row."""
 
     BINDINGS = [
@@ -43,7 +43,7 @@ class RankingScreen(Screen):
         Binding("x", "cycle_cost", "Cost axis"),
         Binding("b", "budgets", "Budgets"),
         Binding("v", "verify", "Verify"),
-        Binding("escape", "cancel_verify", "Cancel verify", show=False),
+        Binding("escape", "cancel_verify", "Cancel verify"),
         Binding("e", "export", "Export"),
         Binding("f", "finetune", "Fine-tune this"),
     ]
@@ -57,15 +57,16 @@ class RankingScreen(Screen):
         self.budgets: dict = {}
         self.over_budget: dict[str, str] = {}
         self.report = None  # VerifyReport of this ranking
-        self.verify_cancel: threading.Event | None = None
+        self.job: Job | None = None
         self.verifying: str | None = None  # candidate being fine-tuned, "" while starting
+        self.verify_options: dict = dict(VERIFY_DEFAULTS)  # the dialog shows the last ones
 
     def compose(self) -> ComposeResult:
         yield StepBar("ranking")
         with Horizontal(id="ranking-body"):
             with Vertical(id="ranking-left"):
                 yield Label("No ranking yet: score some candidates (3).", id="ranking-title")
-                yield DataTable(id="ranking-table", cursor_type="row", zebra_stripes=True)
+                yield RankingTable(id="ranking-table")
                 yield Static("", id="verify-status")
                 yield Static("", id="verify-report")
                 yield ParetoPlot(id="pareto")
@@ -76,6 +77,22 @@ class RankingScreen(Screen):
         ranking = self.app.session.ranking
         if ranking is not None and ranking is not self.ranking:
             self.show_ranking(ranking)
+        elif ranking is None and self.ranking is not None and self.verifying is None:
+            self.clear_ranking()  # the data changed: the old ranking no longer applies
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        return self.verifying is not None if action == "cancel_verify" else True
+
+    def clear_ranking(self) -> None:
+        self.ranking, self.report, self.budgets, self.over_budget = None, None, {}, {}
+        self.query_one("#ranking-table", DataTable).clear(columns=True)
+        data = self.app.session.data
+        on = f" on {data.name}" if data is not None else ""
+        self.query_one("#ranking-title", Label).update(
+            f"No ranking{escape(on)} yet: score some candidates (3).")
+        for selector in ("#verify-status", "#verify-report"):
+            self.query_one(selector, Static).update("")
+        self.query_one("#pareto", ParetoPlot).show([], self.cost_axis, None, {})
 
     # ---- filling --------------------------------------------------------------------------
 
@@ -91,10 +108,6 @@ class RankingScreen(Screen):
 
     def _rebuild(self) -> None:
         """Columns, title, rows and plot for the current ranking, budgets and report."""
-        table = self.query_one("#ranking-table", DataTable)
-        table.clear(columns=True)
-        for key, title in ranking_columns(list(self.ranking.probes), self.report is not None):
-            table.add_column(title, key=key)
         self.query_one("#ranking-title", Label).update(self._title())
         self._fill()
         self._plot()
@@ -102,12 +115,15 @@ class RankingScreen(Screen):
     def _title(self) -> str:
         ranking = self.ranking
         settings = getattr(ranking, "settings", {}) or {}
+        data_name = (settings.get("data") or {}).get("name")
         title = f"[b]Ranking[/] of {len(ranking.records)} candidates"
+        if data_name:
+            title += f" on [b]{escape(str(data_name))}[/]"
         if settings.get("budget"):
             title += f" · budget {settings['budget']}"
         if ranking.failures:
             title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(", ".join(ranking.failures))
-        skipped = settings.get("excluded") or {}
+        skipped = ranking.excluded
         if skipped:
             title += f" · {len(skipped)} skipped by the ranking's budgets"
         if self.budgets:
@@ -116,13 +132,15 @@ class RankingScreen(Screen):
                 title += " · hidden: " + escape("; ".join(f"{c} ({why})" for c, why in self.over_budget.items()))
         if any(r.get("too_close") for r in ranking.records):
             title += "\n[yellow]≈ too close to call[/]: the rank ranges overlap the leader's"
-        suggestion = settings.get("suggestion")
+        suggestion = ranking.suggestion
         if suggestion:
-            title += (f"\n[b]consider[/] {escape(str(suggestion.get('candidate')))} instead of "
-                      f"{escape(str(suggestion.get('instead_of')))}: {escape(str(suggestion.get('reason')))}")
-        if getattr(ranking, "fusion", None):
-            title += f"\n[dim]fusion: {escape(ranking.fusion)}[/]"
-        return title
+            names = short_names(ranking.candidates)  # as the table shows them
+            title += (f"\n[b]consider[/] {escape(names.get(suggestion.candidate, suggestion.candidate))}"
+                      f" instead of {escape(names.get(suggestion.instead_of, suggestion.instead_of))}"
+                      f": {escape(suggestion.reason)}")
+        for note in ranking.notes:
+            title += f"\n[yellow]note[/]: {escape(note)}"
+        return title  # the fusion method is told in the detail pane
 
     def visible_records(self) -> list[dict]:
         """The ranking's records inside the budgets, with fine-tuned accuracy when verified."""
@@ -133,16 +151,11 @@ class RankingScreen(Screen):
         return [{**r, "finetuned_accuracy": tested.get(str(r["candidate"]))} for r in kept]
 
     def _fill(self) -> None:
-        table = self.query_one("#ranking-table", DataTable)
-        highlighted = self.highlighted_record()
-        table.clear()
-        columns = ranking_columns(list(self.ranking.probes), self.report is not None)
-        for record in sort_records(self.visible_records(), self.sort_key, self.descending):
-            cells = [cell(record, key) for key, _ in columns]
-            cells[1] = Text(cells[1], style="b") if record.get("rank") == 1 else cells[1]
-            table.add_row(*cells, key=str(record["candidate"]))
-        if highlighted is not None:
-            table.move_cursor(row=table.get_row_index(str(highlighted["candidate"])))
+        # The table keeps the cursor on the same candidate and fits its columns to the width.
+        self.query_one("#ranking-table", RankingTable).show(
+            sort_records(self.visible_records(), self.sort_key, self.descending),
+            list(self.ranking.probes), verified=self.report is not None,
+            sort_key=self.sort_key, descending=self.descending)
         self._show_detail()
 
     def _plot(self) -> None:
@@ -165,7 +178,7 @@ class RankingScreen(Screen):
         if record is not None:
             self.query_one(DetailPane).show(record, list(self.ranking.probes),
                                             self.app.entry(record["candidate"]),
-                                            len(self.ranking.records))
+                                            len(self.ranking.records), self.ranking.fusion)
 
     @on(DataTable.RowHighlighted, "#ranking-table")
     def _highlighted(self) -> None:
@@ -222,7 +235,7 @@ class RankingScreen(Screen):
             try:
                 records_within(self.ranking.records, budgets)
             except Exception as exc:  # e.g. a latency budget with no measured latency
-                return {"max_latency": reason(exc)}
+                return {"max_latency": user_message(exc)}
             return {}
 
         def apply(budgets: dict | None) -> None:
@@ -248,8 +261,9 @@ class RankingScreen(Screen):
             self.notify("verification is running; escape cancels it", severity="warning")
             return
         self.app.push_screen(NumberDialog("[b]Verify the ranking[/]: fine-tune the top candidates "
-                                          "with one fixed protocol", VERIFY_FIELDS, VERIFY_DEFAULTS,
-                                          check_verify_options), self.start_verify)
+                                          "with one fixed protocol", VERIFY_FIELDS,
+                                          self.verify_options, check_verify_options),
+                             self.start_verify)
 
     def start_verify(self, options: dict | None) -> None:
         if options is None:
@@ -259,48 +273,51 @@ class RankingScreen(Screen):
             self.notify("fewer than 2 candidates within the budgets; widen them (b)", severity="warning")
             return
         options = {**VERIFY_DEFAULTS, **options}
+        self.verify_options = dict(options)
         ranking = dataclasses.replace(self.ranking, records=[
             {k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records])
         models = {str(r["candidate"]): self.app.entry(str(r["candidate"])) for r in records}
-        self.verify_cancel = threading.Event()
+        self.job = self.app.jobs.start("verification")
         self.verifying = ""
+        self.refresh_bindings()
         self.query_one("#verify-status", Static).update("verifying: starting · escape cancels")
         self._verify(self.app.session.data, ranking, options,
-                     {c: e for c, e in models.items() if e is not None}, self.verify_cancel)
+                     {c: e for c, e in models.items() if e is not None}, self.job)
 
     def action_cancel_verify(self) -> None:
-        if self.verifying is not None and self.verify_cancel is not None:
-            self.verify_cancel.set()
+        if self.verifying is not None and self.job is not None:
+            self.job.cancel.set()
             self.query_one("#verify-status", Static).update("verifying: cancelling at the next step …")
 
-    @work(thread=True, exclusive=True, group="verify")
-    def _verify(self, data, ranking, options: dict, models: dict, cancel: threading.Event) -> None:
+    @work(thread=True, exclusive=True, group="verify", name="verify", exit_on_error=False)
+    def _verify(self, data, ranking, options: dict, models: dict, job: Job) -> None:
         import advisor
-        from advisor.errors import Cancelled
 
-        try:
-            report = advisor.verify(data, ranking=ranking, top=min(options["top"], len(ranking.records)),
-                                    epochs=options["epochs"], budget=options["budget"], models=models,
-                                    progress=lambda event: self.post_message(VerifyProgress(dict(event))),
-                                    cancel=cancel)
-        except Cancelled:
-            self.post_message(WorkFailed("verify", "verification cancelled; finished fine-tunes are "
-                                         "cached, so v again picks up where it stopped"))
-        except Exception as exc:
-            self.post_message(WorkFailed("verify", reason(exc), is_user_error(exc)))
-        else:
+        def progress(event) -> None:
+            self.post_message(VerifyProgress(typed_event(event)))
+
+        with job:  # errors and Cancelled go to WorkScreen.on_worker_state_changed
+            report = advisor.verify(data, ranking=ranking,
+                                    top=min(options["top"], len(ranking.records)),
+                                    epochs=options["epochs"], budget=options["budget"],
+                                    models=models, progress=progress, cancel=job.cancel)
             self.post_message(VerifyDone(report))
 
     def on_verify_progress(self, message: VerifyProgress) -> None:
+        from advisor.ranking import events as ev
+
         event = message.event
-        if event.get("kind") == "finetune_start":
-            self.verifying = str(event.get("candidate"))
-        text = progress_text(event, self.verifying)
+        if isinstance(event, ev.VerifyStarted):
+            self.verifying = event.candidate
+        data = self.app.session.data
+        text = progress_text(event, self.verifying, self.verify_options,
+                             len(data) if data is not None else None)
         if text is not None:
             self.query_one("#verify-status", Static).update(text)
 
     def on_verify_done(self, message: VerifyDone) -> None:
         self.verifying = None
+        self.refresh_bindings()
         self.report = message.report
         self.app.session.verify_report = message.report
         self.query_one("#verify-status", Static).update(report_caption(message.report))
@@ -310,11 +327,20 @@ class RankingScreen(Screen):
         self.notify(f"advisor weighted tau {advisor_tau:.2f}" if advisor_tau is not None
                     else "verification finished", title="Verified", markup=False)
 
-    def on_work_failed(self, message: WorkFailed) -> None:
-        if message.task != "verify":
-            return
+    def on_work_cancelled(self, message: WorkCancelled) -> None:
         self.verifying = None
-        self.query_one("#verify-status", Static).update(f"[red]verification stopped[/]: {escape(message.reason)}")
+        self.refresh_bindings()
+        self.query_one("#verify-status", Static).update(
+            "[yellow]verification cancelled[/]: finished fine-tunes are cached, so v again "
+            "picks up where it stopped")
+        self.notify("finished fine-tunes are cached; v again picks up where it stopped",
+                    title="Verification cancelled", severity="warning")
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.verifying = None
+        self.refresh_bindings()
+        self.query_one("#verify-status", Static).update(
+            f"[red]verification stopped[/]: {escape(message.reason)}")
         self.notify(message.reason, title="Cannot verify", severity="error", markup=False)
 
     def action_export(self) -> None:
@@ -328,7 +354,8 @@ class RankingScreen(Screen):
             try:
                 written = write_ranking(self.ranking, path)
             except Exception as exc:
-                self.notify(reason(exc), title="Export failed", severity="error", markup=False)
+                self.notify(user_message(exc), title="Export failed", severity="error",
+                            markup=False)
             else:
                 self.notify(f"wrote {written}", title="Exported", markup=False)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 from rich.markup import escape
@@ -11,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from advisor.ranking.display import probes_by_weight, short_names
+from advisor.tui.eta import Eta
+from advisor.tui.jobs import Job, WorkScreen
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
-                                  RankingDone, WorkFailed)
-from advisor.tui.reasons import is_user_error, reason
+                                  RankingDone, RankingPhase, WorkCancelled, WorkFailed)
 from advisor.tui.step_bar import StepBar
 
 # Share of a candidate's bar for each stage; extraction dominates the time.
@@ -52,21 +52,30 @@ def default_probes() -> list[str] | None:
         return None
 
 
-def event_to_message(event: dict):
-    """One ``advisor.rank`` progress event -> the message the screen handles (or None)."""
-    kind = event.get("kind")
-    candidate = str(event.get("candidate"))
-    if kind == "candidate_done":
-        return CandidateScored(candidate, dict(event.get("record") or {}), bool(event.get("cached")))
-    if kind == "candidate_failed":
-        return CandidateFailed(candidate, str(event.get("reason") or "unknown error"))
-    if kind == "extract" and event.get("steps"):
-        # Extraction progress within the candidate (done/total count candidates).
-        return CandidateProgress(candidate, kind, int(event.get("step") or 0),
-                                 int(event["steps"]), bool(event.get("cached")))
-    if kind in ("candidate_start", "extract", "probe"):
-        return CandidateProgress(candidate, kind, 0, 0, bool(event.get("cached")))
+def event_to_message(event):
+    """One typed ``advisor.rank`` progress event -> the message the screen handles (or None)."""
+    from advisor.ranking import events as ev
+
+    if isinstance(event, ev.CandidateDone):
+        return CandidateScored(event.candidate, dict(event.record), event.cached)
+    if isinstance(event, ev.CandidateFailed):
+        return CandidateFailed(event.candidate, event.reason or "unknown error")
+    if isinstance(event, ev.Extracting):
+        return CandidateProgress(event.candidate, "extract", int(event.done or 0),
+                                 int(event.total or 0), event.cached)
+    if isinstance(event, ev.CandidateStarted):
+        return CandidateProgress(event.candidate, "candidate_start", 0, 0, False)
+    if isinstance(event, ev.Probing):
+        return CandidateProgress(event.candidate, "probe", 0, 0, event.cached)
+    if isinstance(event, ev.BootstrapProgress):
+        return RankingPhase("bootstrapping", event.done, event.total)
+    if isinstance(event, ev.PhaseStarted):
+        return RankingPhase(event.phase)
     return None
+
+
+PHASE_TEXT = {"fusing": "fusing the probe scores",
+              "bootstrapping": "bootstrapping rank ranges"}
 
 
 class CandidateRow(Horizontal):
@@ -79,14 +88,15 @@ class CandidateRow(Horizontal):
     CandidateRow > .cand-state { width: 1fr; height: auto; }
     """
 
-    def __init__(self, candidate: str) -> None:
+    def __init__(self, candidate: str, label: str | None = None) -> None:
         super().__init__()
         self.candidate = candidate
+        self.label = label or candidate  # the short display name
         self.fraction = 0.0
         self.finished = False
 
     def compose(self) -> ComposeResult:
-        yield Label(self.candidate[:35], classes="cand-name", markup=False)
+        yield Label(self.label, classes="cand-name", markup=False)
         yield ProgressBar(total=100, show_eta=False)
         yield Label("queued", classes="cand-state", markup=False)
 
@@ -97,8 +107,8 @@ class CandidateRow(Horizontal):
         self.query_one(".cand-state", Label).update(state)
 
 
-class ScoringScreen(Screen):
-    """Runs advisor.rank in a thread worker; escape or c cancels."""
+class ScoringScreen(WorkScreen):
+    """Runs advisor.rank in a thread worker; escape or c cancels it."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -108,13 +118,17 @@ class ScoringScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.cancel_event: threading.Event | None = None
+        self.job: Job | None = None
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.records: dict[str, dict] = {}
         self.running = False
+        self.outcome = "finished"  # or "cancelled" / "failed", once the run has ended
+        self.phase: RankingPhase | None = None  # set after the last candidate
+        self.eta = Eta()
         self.probe_names: list[str] | None = None
         self.summary = ""
+        self.names: dict[str, str] = {}  # candidate id -> short display name
         self.clock = time.monotonic  # replaceable, so snapshots show fixed times
 
     def compose(self) -> ComposeResult:
@@ -136,49 +150,48 @@ class ScoringScreen(Screen):
             self.notify("scoring is already running; cancel it first (escape)", severity="warning")
             return
         await self.prepare(candidates, f"{len(candidates)} candidates on {data.name} (budget {budget})")
-        self.cancel_event = threading.Event()
+        self.job = self.app.jobs.start("scoring")
         self.started_at, self.finished_at = self.clock(), None
-        self.running = True
+        self.running, self.outcome, self.phase = True, "finished", None
+        self.eta.reset()
+        self.refresh_bindings()
         self._tick()
-        self._score(data, candidates, budget, self.cancel_event, self.app.session.catalog)
+        self._score(data, candidates, budget, self.job, self.app.session.catalog)
 
     async def prepare(self, candidates: list[str], summary: str) -> None:
         """Empty progress rows and live table for a new run."""
         rows = self.query_one("#scoring-rows", VerticalScroll)
         await rows.remove_children()
-        await rows.mount_all(CandidateRow(c) for c in candidates)
+        self.names = short_names(candidates)
+        await rows.mount_all(CandidateRow(c, self.names[c]) for c in candidates)
         self.query_one("#live-ranking", DataTable).clear(columns=True)
         self.records = {}
         self.probe_names = default_probes()
         self.summary = summary
 
-    async def action_cancel(self) -> None:
-        if self.running and self.cancel_event is not None:
-            self.cancel_event.set()
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # escape cancels a run; with nothing running it does nothing (and the footer says so)
+        return self.running if action == "cancel" else True
+
+    def action_cancel(self) -> None:
+        if self.running and self.job is not None:
+            self.job.cancel.set()
             self.notify("cancelling after the current batch …", title="Scoring")
-        else:
-            await self.app.action_goto("candidates")
 
-    @work(thread=True, exclusive=True, group="scoring")
-    def _score(self, data, candidates: list[str], budget: int, cancel: threading.Event,
-               catalog) -> None:
+    @work(thread=True, exclusive=True, group="scoring", name="score candidates",
+          exit_on_error=False)
+    def _score(self, data, candidates: list[str], budget: int, job: Job, catalog) -> None:
         import advisor
-        from advisor.errors import Cancelled
 
-        def progress(event: dict) -> None:
+        def progress(event) -> None:
             message = event_to_message(event)
             if message is not None:
                 self.post_message(message)
 
-        try:
+        with job:  # Cancelled and errors go to WorkScreen.on_worker_state_changed
             ranking = advisor.rank(data, candidates=candidates, budget=budget,
-                                   progress=progress, cancel=cancel, catalog=catalog)
-        except Cancelled:
-            self.post_message(RankingDone(None, cancelled=True))
-        except Exception as exc:
-            self.post_message(WorkFailed("score candidates", reason(exc), is_user_error(exc)))
-        else:
-            self.post_message(RankingDone(ranking, cancelled=cancel.is_set()))
+                                   progress=progress, cancel=job.cancel, catalog=catalog)
+            self.post_message(RankingDone(ranking, cancelled=job.cancel.is_set()))
 
     # ---- messages from the worker ---------------------------------------------------------
 
@@ -210,6 +223,12 @@ class ScoringScreen(Screen):
         self.records[message.candidate] = message.record
         self._refill_live_table()
 
+    def on_ranking_phase(self, message: RankingPhase) -> None:
+        if self.phase is None or self.phase.phase != message.phase:
+            self.eta.reset()  # a new kind of work unit: resamples, not candidates
+        self.phase = message
+        self._tick()
+
     def on_candidate_failed(self, message: CandidateFailed) -> None:
         row = self._row(message.candidate)
         if row is not None:
@@ -218,17 +237,18 @@ class ScoringScreen(Screen):
         self.notify(message.reason, title=f"{message.candidate} failed", severity="error",
                     markup=False)
 
-    async def on_ranking_done(self, message: RankingDone) -> None:
-        self.running = False
+    def _stopped(self, outcome: str) -> None:
+        self.running, self.outcome = False, outcome
         self.finished_at = self.clock()
-        self._tick()
-        if message.cancelled:
+        self.refresh_bindings()
+        if outcome != "finished":
             for row in self.query(CandidateRow):
                 if not row.finished:
-                    row.set_state(row.fraction * 100, "cancelled", finished=True)
-        if message.ranking is None:
-            self.notify("scoring cancelled; nothing was ranked", title="Scoring", severity="warning")
-            return
+                    row.set_state(row.fraction * 100, outcome, finished=True)
+        self._tick()
+
+    async def on_ranking_done(self, message: RankingDone) -> None:
+        self._stopped("cancelled" if message.cancelled else "finished")
         for candidate, why in (getattr(message.ranking, "failures", None) or {}).items():
             row = self._row(candidate)
             if row is not None and not row.has_class("failed"):
@@ -243,10 +263,12 @@ class ScoringScreen(Screen):
         self.notify(f"best: {best}{note}", title="Ranking ready", markup=False)
         await self.app.action_goto("ranking")
 
+    def on_work_cancelled(self, message: WorkCancelled) -> None:
+        self._stopped("cancelled")
+        self.notify("scoring cancelled; nothing was ranked", title="Scoring", severity="warning")
+
     def on_work_failed(self, message: WorkFailed) -> None:
-        self.running = False
-        self.finished_at = self.clock()
-        self._tick()
+        self._stopped("failed")
         self.notify(message.reason, title=f"Cannot {message.task}", severity="error", markup=False)
 
     # ---- display --------------------------------------------------------------------------
@@ -254,7 +276,8 @@ class ScoringScreen(Screen):
     def _refill_live_table(self) -> None:
         table = self.query_one("#live-ranking", DataTable)
         records = list(self.records.values())
-        probes = score_columns(records[0], self.probe_names) if records else []
+        # Heaviest fused weight first: the provisional order follows the probe that counts most.
+        probes = probes_by_weight(score_columns(records[0], self.probe_names)) if records else []
         if not table.columns:
             table.add_column("#", key="#")
             table.add_column("candidate", key="candidate")
@@ -266,7 +289,8 @@ class ScoringScreen(Screen):
             records.sort(key=lambda r: _sortable(r.get(lead)), reverse=True)
         table.clear()
         for position, record in enumerate(records, start=1):
-            cells = [str(position), record.get("candidate", "?")]
+            candidate = record.get("candidate", "?")
+            cells = [str(position), self.names.get(candidate, candidate)]
             cells += [_fmt(record.get(p)) for p in probes]
             cells.append(_fmt(record.get("extract_seconds"), 1))
             table.add_row(*cells, key=record.get("candidate"))
@@ -275,18 +299,30 @@ class ScoringScreen(Screen):
         header = self.query_one("#scoring-header", Static)
         if self.started_at is None:
             return
-        end = self.finished_at or self.clock()
-        elapsed = end - self.started_at
-        rows = list(self.query(CandidateRow))
-        done = sum(r.fraction for r in rows) / len(rows) if rows else 0.0
-        remaining = elapsed / done - elapsed if 0.02 < done < 1 else None
-        state = "running" if self.running else "finished"
-        if self.running and rows and all(r.finished for r in rows):
-            state = "fusing scores and bootstrapping rank ranges"
-        text = (f"[b]Scoring[/] {escape(self.summary)} · {state} · elapsed {format_seconds(elapsed)}")
+        now = self.clock()
+        elapsed = (self.finished_at or now) - self.started_at
+        state = self.outcome
         if self.running:
-            text += f" · remaining ~{format_seconds(remaining)} · escape cancels"
+            state, done, total = self._progress()
+            self.eta.update(done, total, now)
+        text = f"[b]Scoring[/] {escape(self.summary)} · {state} · elapsed {format_seconds(elapsed)}"
+        if self.running:
+            text += f" · remaining ~{format_seconds(self.eta.remaining(now))} · escape cancels"
         header.update(text)
+
+    def _progress(self) -> tuple[str, float, float]:
+        """(what runs now, work units done, units in all) for the header and the estimate:
+        candidates (fractional, by extraction progress), then bootstrap resamples."""
+        phase = self.phase
+        if phase is not None:
+            text = PHASE_TEXT.get(phase.phase, phase.phase)
+            if phase.total:
+                text += f" {phase.done}/{phase.total}"
+            return text, float(phase.done), float(phase.total)
+        rows = list(self.query(CandidateRow))
+        done = sum(r.fraction for r in rows)
+        finished = sum(r.finished for r in rows)
+        return f"running · {finished}/{len(rows)} candidates", done, float(len(rows))
 
 
 def _fmt(value, digits: int = 3) -> str:

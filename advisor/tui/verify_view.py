@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 
 from rich.markup import escape
-from rich.table import Table
+
+from advisor.ranking.display import short_names
+from advisor.tui.fit_table import FitColumn, FitTable
 
 VERIFY_FIELDS = (
     ("top", "candidates to fine-tune (the top K of the ranking)", "int", None),
@@ -28,17 +30,25 @@ def check_verify_options(options: dict) -> dict[str, str]:
     return {}
 
 
-def progress_text(event: dict, current: str | None) -> str | None:
-    """One status line for a verify/fine-tune progress event (None: nothing to show)."""
-    kind = event.get("kind")
-    if kind == "finetune_start":
-        return (f"verifying: fine-tuning [b]{escape(str(event.get('candidate')))}[/] "
-                f"({int(event.get('done', 0)) + 1}/{event.get('total')}) · escape cancels")
-    if kind == "step" and current and event.get("steps"):
-        loss = (event.get("metrics") or {}).get("loss")
-        tail = f" · loss {loss:.3f}" if isinstance(loss, float) else ""
-        return (f"verifying: [b]{escape(current)}[/] · epoch {event.get('epoch')} · "
-                f"step {event.get('step')}/{event.get('steps')}{tail} · escape cancels")
+def progress_text(event, current: str | None, options: dict | None = None,
+                  n_examples: int | None = None) -> str | None:
+    """One status line for a typed verify/fine-tune progress event (None: nothing to show).
+
+    ``options`` (top, epochs, budget) and ``n_examples`` (the data's size) say how much work
+    each fine-tune is: "epoch 2/3 · 1000 examples"."""
+    from advisor.ranking import events as ev
+
+    options = {**VERIFY_DEFAULTS, **(options or {})}
+    budget = options.get("budget")
+    examples = min(budget, n_examples) if budget and n_examples else (budget or n_examples)
+    size = f" · {examples:,} examples" if examples else ""
+    if isinstance(event, ev.VerifyStarted):
+        return (f"verifying: fine-tuning [b]{escape(event.candidate)}[/] "
+                f"({event.position + 1}/{event.candidates}){size} · escape cancels")
+    if isinstance(event, ev.TrainingStep) and current and event.steps:
+        tail = f" · loss {event.loss:.3f}" if math.isfinite(event.loss) else ""
+        return (f"verifying: [b]{escape(current)}[/] · epoch {event.epoch}/{event.epochs} · "
+                f"step {event.step}/{event.steps}{size}{tail} · escape cancels")
     return None
 
 
@@ -48,19 +58,26 @@ def _num(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def report_table(report) -> Table:
-    """How well each method's scores predicted the fine-tuned accuracy (advisor first)."""
-    table = Table(title="predicted vs fine-tuned accuracy", title_justify="left", expand=False,
-                  box=None, padding=(0, 1))
-    table.add_column("method")
-    for _, title in MEASURE_TITLES:
-        table.add_column(title, justify="right")
-    table.add_column("picks")
+# Columns kept first in a narrow pane: method, weighted tau, the pick, its regret, ...
+MEASURE_PRIORITY = {"weighted_tau": 1, "regret_points": 3, "rel_at_1": 4, "kendall_tau": 5,
+                    "pearson": 6}
+
+
+def report_table(report) -> FitTable:
+    """How well each method's scores predicted the fine-tuned accuracy (advisor first); the
+    columns that fit the pane, and each method's pick by its short name."""
+    names = short_names(str(r["candidate"]) for r in report.candidates)
+    columns = ([FitColumn("method", 0)]
+               + [FitColumn(title, MEASURE_PRIORITY.get(key, 9), "right")
+                  for key, title in MEASURE_TITLES]
+               + [FitColumn("picks", 2)])
+    table = FitTable("predicted vs fine-tuned accuracy", columns)
     for method, measures in report.measures.items():
-        style = "bold" if method == "advisor" else None
-        table.add_row(method, *(_num(measures.get(key), 2 if key == "regret_points" else 3)
-                                for key, _ in MEASURE_TITLES),
-                      str(measures.get("chosen") or "—"), style=style)
+        chosen = str(measures.get("chosen") or "")  # "a | b" when the method ties them
+        picks = " | ".join(names.get(c, c) for c in chosen.split(" | ")) if chosen else "—"
+        table.rows.append([method, *(_num(measures.get(key), 2 if key == "regret_points" else 3)
+                                     for key, _ in MEASURE_TITLES), picks])
+        table.styles.append("bold" if method == "advisor" else None)
     return table
 
 

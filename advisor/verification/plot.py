@@ -1,57 +1,75 @@
-"""Predicted score against fine-tuned accuracy, one panel per method (PNG, matplotlib Agg)."""
+"""Predicted score against fine-tuned accuracy, one panel per method (PNG, matplotlib Agg).
+
+The plot renders the predictions and measures it is given and computes none of them
+(``advisor.verification.methods`` does), so it depends on nothing but matplotlib.
+"""
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+from advisor.atomic import write_bytes
 
-def plot_predictions(ranking, rows: list[dict], path: Path, entries=None, *,
-                     title: str = "") -> Path:
+
+def plot_predictions(
+    methods: Mapping[str, Mapping],
+    accuracy: Mapping[str, float],
+    measures: Mapping[str, Mapping],
+    path: Path,
+    *,
+    title: str = "",
+) -> Path:
+    """One scatter per method of its predicted score (``methods[name][candidate]``) against
+    ``accuracy`` (0-1), titled with its ``measures[name]``; written atomically to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from advisor.verification.metrics import ranking_measures
-    from advisor.verification.run import method_scores
-
-    accuracy = {r["candidate"]: 100.0 * float(r["test_accuracy"]) for r in rows}
-    labels = short_labels(list(accuracy))
-    methods = method_scores(ranking, list(accuracy), entries)
-    cols = min(3, len(methods))
-    nrows = math.ceil(len(methods) / cols)
+    percent = {c: 100.0 * float(a) for c, a in dict(accuracy).items()}
+    labels = short_labels(list(percent))
+    cols = max(1, min(3, len(methods)))
+    nrows = max(1, math.ceil(len(methods) / cols))
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.6 * nrows), squeeze=False)
-    for ax, (name, predicted) in zip(axes.flat, methods.items()):
-        xs = [predicted.get(c) for c in accuracy]
-        ys = list(accuracy.values())
-        ax.scatter(xs, ys, s=28, color="tab:red" if name == "advisor" else "tab:blue")
-        for cid, x, y in zip(accuracy, xs, ys):
-            if x is not None and math.isfinite(x):
-                ax.annotate(labels[cid], (x, y), fontsize=7, alpha=0.8,
-                            xytext=(3, 3), textcoords="offset points")
-        m = ranking_measures(predicted, accuracy)
-        ax.set_title(f"{name}: τw {_fmt(m['weighted_tau'])}, regret {_fmt(m['regret_points'])} pt",
-                     fontsize=9)
-        ax.set_xlabel("predicted score", fontsize=8)
-        ax.set_ylabel("fine-tuned test accuracy (%)", fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(methods):]:
-        ax.axis("off")
-    if title:
-        fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        for ax, (name, predicted) in zip(axes.flat, methods.items(), strict=False):
+            xs = [_number(predicted.get(c)) for c in percent]
+            ys = list(percent.values())
+            ax.scatter(xs, ys, s=28, color="tab:red" if name == "advisor" else "tab:blue")
+            for cid, x, y in zip(percent, xs, ys, strict=True):
+                if math.isfinite(x):
+                    ax.annotate(
+                        labels[cid],
+                        (x, y),
+                        fontsize=7,
+                        alpha=0.8,
+                        xytext=(3, 3),
+                        textcoords="offset points",
+                    )
+            m = measures.get(name, {})
+            ax.set_title(
+                f"{name}: τw {_fmt(m.get('weighted_tau'))}, "
+                f"regret {_fmt(m.get('regret_points'))} pt",
+                fontsize=9,
+            )
+            ax.set_xlabel("predicted score", fontsize=8)
+            ax.set_ylabel("fine-tuned test accuracy (%)", fontsize=8)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(methods) :]:
+            ax.axis("off")
+        if title:
+            fig.suptitle(title, fontsize=9)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
+    path = Path(path)
+    write_bytes(path, buffer.getvalue())
     return path
 
 
@@ -62,7 +80,14 @@ def short_labels(ids: list[str]) -> dict[str, str]:
     if prefix in names:  # one name is the prefix of all others: keep the names whole
         prefix = ""
     cut = max(prefix.rfind(sep) for sep in "_-.") + 1 if prefix else 0
-    return {i: (n[cut:] or n)[-28:] for i, n in zip(ids, names)}
+    return {i: (n[cut:] or n)[-28:] for i, n in zip(ids, names, strict=True)}
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _fmt(value) -> str:

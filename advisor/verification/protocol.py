@@ -24,7 +24,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from advisor.atomic import write_text
+from advisor.atomic import write_json
+from advisor.jsonable import to_jsonable
 
 PROTOCOL_VERSION = 1
 
@@ -37,20 +38,29 @@ class Protocol:
     recipe: dict = field(default_factory=dict)  # extra advisor.finetune options (documented)
 
     def key(self) -> str:
-        text = json.dumps({"v": PROTOCOL_VERSION, **asdict(self)}, sort_keys=True, default=str)
+        text = json.dumps(to_jsonable({"v": PROTOCOL_VERSION, **asdict(self)}), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def describe(self) -> str:
-        budget = "all examples" if self.budget is None else f"a stratified subsample of {self.budget}"
+    def describe(self, score: str = "test accuracy") -> str:
+        budget = (
+            "all examples" if self.budget is None else f"a stratified subsample of {self.budget}"
+        )
         val, test = self.recipe.get("val", 0.15), self.recipe.get("test", 0.15)
         split = f"{round(100 * (1 - val - test))}/{round(100 * val)}/{round(100 * test)}"
         extra = {k: v for k, v in self.recipe.items() if k not in ("val", "test")}
         options = f", options {extra}" if extra else ""
-        return (f"advisor.finetune default recipe, {self.epochs} epoch(s), seed {self.seed}, "
-                f"{budget}, {split} train/val/test split, test accuracy{options}")
+        return (
+            f"advisor.finetune default recipe, {self.epochs} epoch(s), seed {self.seed}, "
+            f"{budget}, {split} train/val/test split, {score}{options}"
+        )
 
 
 PROTOCOL = Protocol()
+
+
+def safe_name(name: str) -> str:
+    """A file-name-safe form of a candidate or data name (at most 80 characters)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name))[:80]
 
 
 def default_cache_dir() -> Path:
@@ -69,7 +79,7 @@ class FinetuneCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     def path(self, candidate: str, data_fingerprint: str, protocol: Protocol) -> Path:
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", candidate)[:80]
+        safe = safe_name(candidate)
         digest = hashlib.sha256(f"{candidate}|{data_fingerprint}|{protocol.key()}".encode())
         return self.root / f"{safe}-{digest.hexdigest()[:16]}.json"
 
@@ -86,6 +96,11 @@ class FinetuneCache:
     def put(self, candidate: str, data_fingerprint: str, protocol: Protocol, record: dict) -> None:
         path = self.path(candidate, data_fingerprint, protocol)
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = {**record, "candidate": candidate, "data_fingerprint": data_fingerprint,
-                "protocol": protocol.key(), "protocol_text": protocol.describe()}
-        write_text(path, json.dumps(body, indent=2, allow_nan=False, default=str))
+        body = {
+            **record,
+            "candidate": candidate,
+            "data_fingerprint": data_fingerprint,
+            "protocol": protocol.key(),
+            "protocol_text": protocol.describe(),
+        }
+        write_json(path, body)

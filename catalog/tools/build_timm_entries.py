@@ -31,12 +31,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# A build tool run from the repository, not part of the catalog package: it may use the
+# advisor's one atomic writer (re-exported under its old name for the sibling tools).
+sys.path.insert(0, str(ROOT))
+from advisor.atomic import write_text as write_atomically  # noqa: E402
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "timm-results"
 DEFAULT_OUTPUT = ROOT / "catalog" / "entries" / "timm.toml"
 CPU_BENCHMARK = "benchmark-infer-fp32-nchw-pt240-cpu-i7_12700h-dynamo.csv"
@@ -266,12 +270,6 @@ def render(entries: list[dict], header: str = HEADER) -> str:
             if value is not None:
                 lines.append(f"{key} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)  # never leave a half-written file
 
 
 def main(argv: list[str] | None = None) -> int:

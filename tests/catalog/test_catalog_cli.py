@@ -36,12 +36,29 @@ def test_list_json_is_a_list_of_entries_with_availability(capsys):
 
 
 def test_list_filters_sort_and_limit(capsys):
-    code, out, _ = run(capsys, "catalog", "list", "-f", "json", "--modality", "image",
-                       "--max-params", "30", "--licence", "apache", "--sort", "imagenet_top1",
-                       "--desc", "--limit", "5")
+    code, out, _ = run(
+        capsys,
+        "catalog",
+        "list",
+        "-f",
+        "json",
+        "--modality",
+        "image",
+        "--max-params",
+        "30",
+        "--licence",
+        "apache",
+        "--sort",
+        "imagenet_top1",
+        "--desc",
+        "--limit",
+        "5",
+    )
     rows = json.loads(out)
     assert code == 0 and len(rows) == 5
-    assert all(r["modality"] == "image" and r["params_m"] <= 30 and "apache" in r["licence"] for r in rows)
+    assert all(
+        r["modality"] == "image" and r["params_m"] <= 30 and "apache" in r["licence"] for r in rows
+    )
     top1 = [r["imagenet_top1"] for r in rows]
     assert top1 == sorted(top1, reverse=True)
 
@@ -73,17 +90,24 @@ def test_show_json(capsys):
 
 def test_extra_catalog_file(tmp_path, capsys):
     extra = tmp_path / "mine.toml"
-    extra.write_text('[[model]]\nid = "my-encoder"\nmodality = "text"\nsource = "huggingface"\n'
-                     'architecture = "bert"\nhub_id = "me/my-encoder"\npooling = "mean"\n')
-    code, out, _ = run(capsys, "catalog", "search", "my-encoder", "--catalog", str(extra), "-f", "json")
+    extra.write_text(
+        '[[model]]\nid = "my-encoder"\nmodality = "text"\nsource = "huggingface"\n'
+        'architecture = "bert"\nhub_id = "me/my-encoder"\npooling = "mean"\n'
+    )
+    code, out, _ = run(
+        capsys, "catalog", "search", "my-encoder", "--catalog", str(extra), "-f", "json"
+    )
     assert code == 0 and [r["id"] for r in json.loads(out)] == ["my-encoder"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("catalog", "show", "resnet50.a1_in"), "did you mean resnet50.a1_in1k"),
-    (("catalog", "list", "--sort", "parms"), "did you mean params_m"),
-    (("catalog", "list", "--catalog", "/no/such/catalog.toml"), "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("catalog", "show", "resnet50.a1_in"), "did you mean resnet50.a1_in1k"),
+        (("catalog", "list", "--sort", "parms"), "did you mean params_m"),
+        (("catalog", "list", "--catalog", "/no/such/catalog.toml"), "does not exist"),
+    ],
+)
 def test_user_errors_exit_2_with_a_message(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
@@ -92,9 +116,12 @@ def test_user_errors_exit_2_with_a_message(capsys, args, message):
 
 
 def test_command_line_process_without_torch():
-    probe = ("import sys; from advisor.cli.main import main\n"
-             "try:\n    main(['catalog', 'show', 'nope-id'])\nexcept SystemExit as e:\n    code = e.code\n"
-             "print('torch' in sys.modules, code)")
+    probe = (
+        "import sys; from advisor.cli.main import main\n"
+        "try:\n    main(['catalog', 'show', 'nope-id'])\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "print('torch' in sys.modules, code)"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.split() == ["False", "2"], done.stderr
     assert "Traceback" not in done.stderr and "unknown catalog id 'nope-id'" in done.stderr

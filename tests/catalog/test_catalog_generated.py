@@ -17,9 +17,14 @@ SHARED = ROOT.parent / "shared" / "data" / "timm-results"
 
 def regenerate(script: str, tmp_path: Path, *extra: str) -> str:
     out = tmp_path / "out.toml"
-    subprocess.run([sys.executable, str(TOOLS / script), "--output", str(out), *extra],
-                   check=True, capture_output=True, text=True, cwd=ROOT,
-                   env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    subprocess.run(
+        [sys.executable, str(TOOLS / script), "--output", str(out), *extra],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+    )
     return out.read_text(encoding="utf-8")
 
 
@@ -36,13 +41,20 @@ def tool(name: str):
 def test_timm_catalog_is_up_to_date(tmp_path):
     fresh = regenerate("build_timm_entries.py", tmp_path, "--data", str(SHARED))
     assert fresh == (ENTRIES / "timm.toml").read_text(encoding="utf-8"), (
-        "timm.toml is stale: run python catalog/tools/build_timm_entries.py")
+        "timm.toml is stale: run python catalog/tools/build_timm_entries.py"
+    )
 
 
 # One model per kind of head: CNN, CNN with an MLP head, ViT, hybrid, no head, CLIP projection.
-TIMM_SAMPLE = ["resnet50.a1_in1k", "mobilenetv3_large_100.ra_in1k", "convnext_atto.d2_in1k",
-               "deit_tiny_patch16_224.fb_in1k", "levit_128s.fb_dist_in1k",
-               "vit_small_patch14_dinov2.lvd142m", "vit_base_patch16_clip_224.laion2b"]
+TIMM_SAMPLE = [
+    "resnet50.a1_in1k",
+    "mobilenetv3_large_100.ra_in1k",
+    "convnext_atto.d2_in1k",
+    "deit_tiny_patch16_224.fb_in1k",
+    "levit_128s.fb_dist_in1k",
+    "vit_small_patch14_dinov2.lvd142m",
+    "vit_base_patch16_clip_224.laion2b",
+]
 
 
 def test_kept_timm_facts_match_timm():
@@ -50,7 +62,9 @@ def test_kept_timm_facts_match_timm():
     kept = build.load_facts()
     assert set(kept) == {name for name, _ in build.MODELS}
     for name in TIMM_SAMPLE:
-        assert build.timm_facts(name) == kept[name], f"run build_timm_entries.py --refresh-timm-facts ({name})"
+        assert build.timm_facts(name) == kept[name], (
+            f"run build_timm_entries.py --refresh-timm-facts ({name})"
+        )
 
 
 def test_classic_catalog_is_up_to_date():
@@ -59,11 +73,14 @@ def test_classic_catalog_is_up_to_date():
     build = tool("build_classic_entries")
     fresh = build.render(build.build_entries(SHARED), header=build.HEADER)
     assert fresh == (ENTRIES / "classic.toml").read_text(encoding="utf-8"), (
-        "classic.toml is stale: run python catalog/tools/build_classic_entries.py")
+        "classic.toml is stale: run python catalog/tools/build_classic_entries.py"
+    )
 
 
 def test_text_catalog_is_up_to_date(tmp_path):
-    assert regenerate("build_text_entries.py", tmp_path) == (ENTRIES / "text.toml").read_text(encoding="utf-8")
+    assert regenerate("build_text_entries.py", tmp_path) == (ENTRIES / "text.toml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_text_gmacs_formula():
@@ -85,6 +102,8 @@ def test_timm_facts_match_the_results_table():
         row = rows.get((entry.id, entry.input_size))
         if entry.source == "timm" and row is not None:
             assert entry.imagenet_top1 == pytest.approx(float(row["top1"])), entry.id
-            assert entry.params_m == pytest.approx(float(row["param_count"].replace(",", ""))), entry.id
+            assert entry.params_m == pytest.approx(float(row["param_count"].replace(",", ""))), (
+                entry.id
+            )
             checked += 1
     assert checked >= 40

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-import tomllib
 
 import pytest
+import tomllib
 
 from advisor.errors import AdvisorError
-from catalog import CatalogError, Entry, load_catalog
+from catalog import CatalogError, Entry, availability, load_catalog
 from catalog.loader import entry_from_record, read_catalog_file
 
 GOOD = """
@@ -36,9 +36,21 @@ def test_builtin_catalog_has_the_promised_contents():
     assert len(timm_ids) >= 40
     assert len({e.family for e in catalog if e.id in timm_ids}) >= 20
     assert len([e for e in text if e.source == "huggingface"]) >= 15
-    assert sorted(e.architecture for e in classic) == sorted([
-        "resnet34", "resnet50", "resnet101", "resnet152", "densenet121", "densenet169",
-        "densenet201", "mnasnet1_0", "mobilenet_v2", "googlenet", "inception_v3"])
+    assert sorted(e.architecture for e in classic) == sorted(
+        [
+            "resnet34",
+            "resnet50",
+            "resnet101",
+            "resnet152",
+            "densenet121",
+            "densenet169",
+            "densenet201",
+            "mnasnet1_0",
+            "mobilenet_v2",
+            "googlenet",
+            "inception_v3",
+        ]
+    )
     # torchvision's documented ImageNet top-1 of the V1 weights
     assert catalog.get("torchvision/resnet50").imagenet_top1 == pytest.approx(76.13)
     assert catalog.get("torchvision/inception_v3").input_size == 299
@@ -96,35 +108,48 @@ def test_invalid_toml_names_the_file(tmp_path):
 
 def test_missing_required_field_names_entry_and_field(tmp_path):
     path = write(tmp_path, GOOD.replace('architecture = "resnet18"\n', ""))
-    with pytest.raises(CatalogError, match=r"entry 'my-net': missing required field 'architecture'"):
+    with pytest.raises(
+        CatalogError, match=r"entry 'my-net': missing required field 'architecture'"
+    ):
         read_catalog_file(path)
 
 
-@pytest.mark.parametrize("line, message", [
-    ('params_m = "eleven"', r"field 'params_m' must be float, got str"),
-    ("params_m = true", r"field 'params_m' must be float, got bool"),
-    ("params_m = -3", r"finite number >= 0"),
-    ("input_size = 224.5", r"field 'input_size' must be int"),
-    ("has_source_head = 1", r"field 'has_source_head' must be bool"),
-    ('modality = "audio"', r"field 'modality' is 'audio'; use one of image, text"),
-    ('pooling = "max"', r"field 'pooling' is 'max'"),
-    ("imagenet_top1 = 0.76e3", r"give it in percent"),
-    ('paramz = 3', r"unknown field 'paramz'; did you mean 'params_m'\?"),
-    ("has_source_head = true", r"num_source_classes is not set"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('params_m = "eleven"', r"field 'params_m' must be float, got str"),
+        ("params_m = true", r"field 'params_m' must be float, got bool"),
+        ("params_m = -3", r"finite number >= 0"),
+        ("input_size = 224.5", r"field 'input_size' must be int"),
+        ("has_source_head = 1", r"field 'has_source_head' must be bool"),
+        ('modality = "audio"', r"field 'modality' is 'audio'; use one of image, text"),
+        ('pooling = "max"', r"field 'pooling' is 'max'"),
+        ("imagenet_top1 = 0.76e3", r"give it in percent"),
+        ("paramz = 3", r"unknown field 'paramz'; did you mean 'params_m'\?"),
+        ("has_source_head = true", r"num_source_classes is not set"),
+    ],
+)
 def test_wrong_values_are_rejected_with_the_field_named(tmp_path, line, message):
     key = line.split(" ")[0]
-    text = "\n".join(l for l in GOOD.splitlines() if not l.startswith(key + " ")) + "\n" + line + "\n"
+    text = (
+        "\n".join(x for x in GOOD.splitlines() if not x.startswith(key + " ")) + "\n" + line + "\n"
+    )
     with pytest.raises(CatalogError, match=message) as caught:
         read_catalog_file(write(tmp_path, text))
     assert "extra.toml: entry 'my-net'" in str(caught.value)
 
 
-@pytest.mark.parametrize("lines, message", [
-    ("package_parts = 3", r"package_parts is set but package is not"),
-    ('package = "weights-part-a"\npackage_parts = 3', r"must end in its part number"),
-    ('package = "weights-part-001"\npackage_parts = 1', r"package_parts is 1; split weights have 2 or more"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        ("package_parts = 3", r"package_parts is set but package is not"),
+        ('package = "weights-part-a"\npackage_parts = 3', r"must end in its part number"),
+        (
+            'package = "weights-part-001"\npackage_parts = 1',
+            r"package_parts is 1; split weights have 2 or more",
+        ),
+    ],
+)
 def test_split_package_fields_are_checked(tmp_path, lines, message):
     with pytest.raises(CatalogError, match=message):
         read_catalog_file(write(tmp_path, GOOD + lines + "\n"))
@@ -148,7 +173,9 @@ def test_duplicate_ids_are_rejected_within_and_across_files(tmp_path):
     with pytest.raises(CatalogError, match=r"'my-net' is already defined in .*twice\.toml"):
         load_catalog([twice])
     clash = write(tmp_path, GOOD.replace("my-net", "resnet50.a1_in1k"), "clash.toml")
-    with pytest.raises(CatalogError, match=r"'resnet50.a1_in1k' is already defined in .*timm\.toml"):
+    with pytest.raises(
+        CatalogError, match=r"'resnet50.a1_in1k' is already defined in .*timm\.toml"
+    ):
         load_catalog([clash])
 
 
@@ -195,9 +222,15 @@ def test_the_documented_example_loads(tmp_path):
     example = re.search(r"```toml\n(.*?)```", doc, re.S).group(1)
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "resnet50_xray.safetensors").write_bytes(b"w")
-    (tmp_path / "tickets-bert").mkdir()
+    (tmp_path / "tickets-bert").mkdir()  # a Hugging Face folder: config and weights
+    (tmp_path / "tickets-bert" / "config.json").write_text('{"model_type": "bert"}')
+    (tmp_path / "tickets-bert" / "model.safetensors").write_bytes(b"w")
     example = example.replace("/models/tickets-bert", str(tmp_path / "tickets-bert"))
     entries = read_catalog_file(write(tmp_path, example, "my_models.toml"))
-    assert [e.id for e in entries] == ["our-resnet50-xray", "our-support-tickets-bert", "timm/resnet26d.bt_in1k"]
+    assert [e.id for e in entries] == [
+        "our-resnet50-xray",
+        "our-support-tickets-bert",
+        "timm/resnet26d.bt_in1k",
+    ]
     assert entries[0].local_path == str(tmp_path / "checkpoints" / "resnet50_xray.safetensors")
-    assert [e.availability() for e in entries[:2]] == ["local", "local"]
+    assert [availability(e) for e in entries[:2]] == ["local", "local"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import Catalog, CatalogError, Entry, load_catalog
+from catalog import Catalog, CatalogError, Entry, availability, load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -13,14 +13,18 @@ def catalog():
 
 
 def entry(id, **fields):
-    defaults = dict(modality="image", source="timm", architecture=id.split(".")[0], hub_id=f"timm/{id}")
+    defaults = dict(
+        modality="image", source="timm", architecture=id.split(".")[0], hub_id=f"timm/{id}"
+    )
     return Entry(id=id, **{**defaults, **fields})
 
 
 def test_get_exact_case_insensitive_and_suggestions(catalog):
     assert catalog.get("resnet50.a1_in1k").architecture == "resnet50"
     assert catalog.get("RESNET50.A1_IN1K").id == "resnet50.a1_in1k"
-    with pytest.raises(CatalogError, match=r"unknown catalog id 'resnet50.a1_in'; did you mean resnet50\.a1_in1k"):
+    with pytest.raises(
+        CatalogError, match=r"unknown catalog id 'resnet50.a1_in'; did you mean resnet50\.a1_in1k"
+    ):
         catalog.get("resnet50.a1_in")
     with pytest.raises(CatalogError, match=r"did you mean .*convnext"):
         catalog.get("convnxt_tiny")
@@ -29,7 +33,7 @@ def test_get_exact_case_insensitive_and_suggestions(catalog):
 def test_select_prefers_offline_weights(catalog):
     chosen = catalog.select("efficientnet_lite0")
     assert [e.id for e in chosen] == ["tf_efficientnet_lite0.in1k"]
-    assert chosen[0].availability() == "offline"
+    assert availability(chosen[0]) == "offline"
     # MiniLM: the L6 ships offline, the L12 needs a download
     assert catalog.select("minilm")[0].id == "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -45,8 +49,14 @@ def test_select_exact_comma_glob_and_order(catalog):
 
 
 def test_select_among_downloads_prefers_the_matching_architecture_then_smaller():
-    cat = Catalog([entry("resnet50d.ra2_in1k", params_m=25.6), entry("resnet50.b_in1k", params_m=25.6),
-                   entry("big_dinov2.lvd", params_m=300.0), entry("small_dinov2.lvd", params_m=22.0)])
+    cat = Catalog(
+        [
+            entry("resnet50d.ra2_in1k", params_m=25.6),
+            entry("resnet50.b_in1k", params_m=25.6),
+            entry("big_dinov2.lvd", params_m=300.0),
+            entry("small_dinov2.lvd", params_m=22.0),
+        ]
+    )
     assert cat.select("resnet50")[0].id == "resnet50.b_in1k"
     assert cat.select("dinov2")[0].id == "small_dinov2.lvd"
 
@@ -65,11 +75,18 @@ def test_filters(catalog):
     mit = catalog.filter(licence="MIT")
     assert mit and all("mit" in e.licence for e in mit)
     offline = catalog.filter(availability="offline")
-    assert {e.id for e in offline} >= {"tf_efficientnet_lite0.in1k", "sentence-transformers/all-MiniLM-L6-v2"}
+    assert {e.id for e in offline} >= {
+        "tf_efficientnet_lite0.in1k",
+        "sentence-transformers/all-MiniLM-L6-v2",
+    }
     both = catalog.filter(availability=["offline", "download"])
     assert len(both) > len(offline)
-    assert [e.id for e in catalog.filter(query="dinov2 reg4")] == ["vit_small_patch14_reg4_dinov2.lvd142m"]
-    assert len(catalog.filter(modality="image", max_params_m=30, licence="apache", query="clip")) == 0
+    assert [e.id for e in catalog.filter(query="dinov2 reg4")] == [
+        "vit_small_patch14_reg4_dinov2.lvd142m"
+    ]
+    assert (
+        len(catalog.filter(modality="image", max_params_m=30, licence="apache", query="clip")) == 0
+    )
     assert isinstance(catalog.filter(family="vit"), Catalog)
 
 
@@ -90,11 +107,11 @@ def test_sorted_by_numbers_strings_and_unknowns_last(catalog):
     known = [e.imagenet_top1 for e in top if e.imagenet_top1 is not None]
     assert known == sorted(known, reverse=True)
     assert top[0].imagenet_top1 == max(known)
-    assert all(e.imagenet_top1 is None for e in top[len(known):])  # text models last, both ways
+    assert all(e.imagenet_top1 is None for e in top[len(known) :])  # text models last, both ways
     names = [e.id.lower() for e in catalog.sorted_by("id")]
     assert names == sorted(names)
     first = catalog.sorted_by("availability")[0]
-    assert first.availability() == "offline"
+    assert availability(first) == "offline"
 
 
 def test_sorted_by_unknown_column_suggests(catalog):

@@ -5,7 +5,12 @@ import pytest
 
 from advisor.data import LabelledData, load_data
 from advisor.errors import AdvisorError, DataError
-from tests.helpers.datasets import make_image_folder, make_text_csv, write_image_files
+from tests.helpers.datasets import (
+    make_image_folder,
+    make_text_csv,
+    text_examples,
+    write_image_files,
+)
 
 
 def _fails(spec, *patterns, **kwargs) -> str:
@@ -62,14 +67,20 @@ def test_one_class_only_in_a_table(tmp_path):
 
 def test_label_column_that_does_not_exist_lists_the_columns(tmp_path):
     path = make_text_csv(tmp_path / "t.csv", 2, source="embedded", label_column="sentiment")
-    _fails(path, "label column 'polarity' not found", "columns are: text, sentiment",
-           "--label-column", label_column="polarity")
+    _fails(
+        path,
+        "label column 'polarity' not found",
+        "columns are: text, sentiment",
+        "--label-column",
+        label_column="polarity",
+    )
 
 
 def test_no_label_column_detected(tmp_path):
     (tmp_path / "t.csv").write_text("text,score\nhello,1\nbye,2\n")
-    _fails(tmp_path / "t.csv", "no label column found", "columns are: text, score",
-           "--label-column")
+    _fails(
+        tmp_path / "t.csv", "no label column found", "columns are: text, score", "--label-column"
+    )
 
 
 def test_no_input_column_detected(tmp_path):
@@ -126,8 +137,12 @@ def test_column_options_on_a_folder(tmp_path):
 
 def test_npz_without_features_or_labels(tmp_path):
     np.savez(tmp_path / "f.npz", X=np.zeros((3, 2)), y=np.arange(3))
-    _fails(tmp_path / "f.npz", "no 'features' or 'labels' array", "it has: X, y",
-           "numpy.savez(path, features=X, labels=y)")
+    _fails(
+        tmp_path / "f.npz",
+        "no 'features' or 'labels' array",
+        "it has: X, y",
+        "numpy.savez(path, features=X, labels=y)",
+    )
 
 
 def test_npz_row_mismatch(tmp_path):
@@ -182,3 +197,55 @@ def test_permission_denied_becomes_a_data_error(tmp_path, monkeypatch):
 
 def test_wrong_spec_type():
     _fails(42, "data is a int", "built-in name, a path")
+
+
+# ------------------------------------------- degenerate labels: clear before any work
+def _rank_fails(spec, *patterns) -> str:
+    """advisor.rank refuses the data before resolving or extracting any candidate."""
+    import advisor
+
+    with pytest.raises(DataError) as info:
+        advisor.rank(spec, bootstrap=False)
+    message = str(info.value)
+    for pattern in patterns:
+        assert pattern in message, f"{pattern!r} not in {message!r}"
+    return message
+
+
+def test_npz_with_nan_labels(tmp_path):
+    labels = np.array([0.0, 1.0, np.nan, 1.0, np.nan, 0.0])
+    np.savez(tmp_path / "f.npz", features=np.eye(6), labels=labels)
+    _fails(tmp_path / "f.npz", "NaN or infinite in 2 rows (missing labels?)", "give them a class")
+
+
+def test_an_id_column_as_labels_is_refused_by_the_ranking(tmp_path):
+    path = tmp_path / "ids.csv"
+    texts = [text for text, _ in text_examples(5, source="embedded")]
+    path.write_text("text,label\n" + "".join(f'"{t}",id-{k}\n' for k, t in enumerate(texts)))
+    data = load_data(path)  # loading is fine: `advisor inspect` shows what it holds
+    assert data.num_classes == len(texts)
+    _rank_fails(path, f"every class in {path} has fewer than 2 examples (15 classes", "an id")
+
+
+def test_two_classes_with_one_usable_is_refused_by_the_ranking(tmp_path):
+    rows = [(text, "common") for text, _ in text_examples(4, source="embedded")]
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "text,label\n" + "".join(f'"{t}",{label}\n' for t, label in rows) + '"one odd row",rare\n'
+    )
+    _rank_fails(path, "only class 'common'", "('rare' has fewer)", "add examples of the others")
+
+
+def test_a_single_example_per_class_cannot_be_split_for_fine_tuning():
+    from advisor.data import split
+
+    data = LabelledData(
+        name="t",
+        modality="text",
+        labels=np.array([0, 1, 1, 1]),
+        class_names=["a", "b"],
+        source="t",
+        texts=["w", "x", "y", "z"],
+    )
+    with pytest.raises(DataError, match="class 'a' has 1 example; each class needs at least 3"):
+        split(data)

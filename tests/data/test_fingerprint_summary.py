@@ -16,10 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fingerprints_in_fresh_process(specs: list[str]) -> list[str]:
-    code = ("import sys\nfrom advisor.data import load_data\n"
-            "for spec in sys.argv[1:]:\n    print(load_data(spec).fingerprint())")
-    out = subprocess.run([sys.executable, "-c", code, *specs], capture_output=True, text=True,
-                         cwd=ROOT, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    code = (
+        "import sys\nfrom advisor.data import load_data\n"
+        "for spec in sys.argv[1:]:\n    print(load_data(spec).fingerprint())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *specs],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     return out.stdout.split()
 
 
@@ -93,16 +101,18 @@ def test_summary_reports_counts_balance_examples_and_skips(tmp_path):
 
 
 def test_summary_of_texts_shows_texts():
-    data = LabelledData("x", "text", np.array([0, 1, 1]), ["a", "b"], "mem",
-                        texts=["short one", "x" * 300, "third"])
+    data = LabelledData(
+        "x", "text", np.array([0, 1, 1]), ["a", "b"], "mem", texts=["short one", "x" * 300, "third"]
+    )
     examples = data.summary()["examples"]
     assert examples[0] == {"label": "a", "example": "short one"}
     assert examples[1]["example"].endswith("...") and len(examples[1]["example"]) == 100
 
 
 def test_subset_by_positions_or_mask():
-    data = LabelledData("x", "text", np.array([0, 1, 1, 0]), ["a", "b"], "mem",
-                        texts=["w", "x", "y", "z"])
+    data = LabelledData(
+        "x", "text", np.array([0, 1, 1, 0]), ["a", "b"], "mem", texts=["w", "x", "y", "z"]
+    )
     assert data.subset([3, 1]).texts == ["z", "x"]
     assert data.subset(np.array([True, False, False, True])).texts == ["w", "z"]
     assert data.subset(np.array([], dtype=np.int64)).class_counts() == {"a": 0, "b": 0}

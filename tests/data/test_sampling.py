@@ -114,8 +114,9 @@ def test_split_without_validation_needs_two_per_class():
     assert len(val) == 0 and test.class_counts() == {"c0": 1, "c1": 2}
 
 
-@pytest.mark.parametrize(("val", "test", "word"), [(-0.1, 0.1, "val"), (0.1, 1.0, "test"),
-                                                   (0.6, 0.5, r"val \+ test")])
+@pytest.mark.parametrize(
+    ("val", "test", "word"), [(-0.1, 0.1, "val"), (0.1, 1.0, "test"), (0.6, 0.5, r"val \+ test")]
+)
 def test_split_rejects_bad_fractions(val, test, word):
     with pytest.raises(DataError, match=word):
         split(_data([10, 10]), val=val, test=test)

@@ -10,7 +10,7 @@ from tests.helpers.datasets import make_image_folder, text_examples
 def _table_with_split(path, values):
     rows = text_examples(4, source="embedded")
     lines = ["text,label,Split"]
-    for (text, label), part in zip(rows, values * len(rows)):
+    for (text, label), part in zip(rows, values * len(rows), strict=False):
         lines.append(f'"{text}",{label},{part}')
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -55,7 +55,7 @@ def test_split_folders(tmp_path):
     assert counts["train"] == 8  # training copies win over duplicates in val/test
     assert sum(counts.values()) + len(data.dropped) == 16
     assert all(reason.startswith("exact duplicate") for _, reason in data.dropped)
-    for path, part in zip(data.image_paths, data.splits):
+    for path, part in zip(data.image_paths, data.splits, strict=True):
         top = path.split("/")[-3].lower()
         assert {"train": "train", "valid": "val", "test": "test"}[top] == part
 
@@ -69,9 +69,14 @@ def test_folders_that_are_not_all_split_names_are_classes(tmp_path):
 
 def test_a_text_in_both_test_and_train_keeps_the_training_copy(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("text,label,split\nsame words,a,test\nother words,b,train\n"
-                    "same words,a,train\nmore words,a,val\n")
+    path.write_text(
+        "text,label,split\nsame words,a,test\nother words,b,train\n"
+        "same words,a,train\nmore words,a,val\n"
+    )
     data = load_data(path)
-    assert list(zip(data.texts, data.splits)) == [
-        ("other words", "train"), ("same words", "train"), ("more words", "val")]
+    assert list(zip(data.texts, data.splits, strict=True)) == [
+        ("other words", "train"),
+        ("same words", "train"),
+        ("more words", "val"),
+    ]
     assert data.dropped == [("line 2", "exact duplicate: same input and label as line 4")]

@@ -29,7 +29,9 @@ def tiny():
 def test_lite0_on_real_digits_then_cache_hit_without_loading(tmp_path, digits20, monkeypatch):
     cache = FeatureCache(tmp_path / "features")
     events = []
-    first = extract(offline_entry(LITE0), digits20, cache=cache, batch_size=8, progress=events.append)
+    first = extract(
+        offline_entry(LITE0), digits20, cache=cache, batch_size=8, progress=events.append
+    )
     assert first.features.shape == (20, 1280) and first.features.dtype == np.float32
     assert np.isfinite(first.features).all() and first.features.std(axis=0).mean() > 0
     assert first.source_probs.shape == (20, 1000)
@@ -73,10 +75,20 @@ def test_text_stats_count_truncation_and_unknown_tokens():
 
     entry = replace(offline_entry(MINILM), input_size=12)  # 10 word pieces after [CLS]/[SEP]
     backbone = load_backbone(entry, device="cpu")
-    texts = ["short one", "this sentence is certainly going to be longer than ten word pieces",
-             "✈✈✈ ✈✈", "plain words here"]
-    data = LabelledData(name="t", modality="text", labels=np.array([0, 1, 0, 1]),
-                        class_names=["a", "b"], source="test", texts=texts)
+    texts = [
+        "short one",
+        "this sentence is certainly going to be longer than ten word pieces",
+        "✈✈✈ ✈✈",
+        "plain words here",
+    ]
+    data = LabelledData(
+        name="t",
+        modality="text",
+        labels=np.array([0, 1, 0, 1]),
+        class_names=["a", "b"],
+        source="test",
+        texts=texts,
+    )
     fs = extract(backbone, data, cache=False)
     assert fs.stats["truncation_rate"] == 0.25
     assert fs.stats["unk_rate"] > 0  # the airplane symbols are not in the BERT vocabulary
@@ -164,9 +176,14 @@ def test_vectorised_and_pil_paths_agree(digits20, tiny):
     """The same digits as arrays (vectorised) and as decoded images (PIL) give the same features."""
     from PIL import Image
 
-    as_files = LabelledData(name="d", modality="image", labels=digits20.labels,
-                            class_names=digits20.class_names, source="test",
-                            image_paths=[f"digit{i}" for i in range(len(digits20))])
+    as_files = LabelledData(
+        name="d",
+        modality="image",
+        labels=digits20.labels,
+        class_names=digits20.class_names,
+        source="test",
+        image_paths=[f"digit{i}" for i in range(len(digits20))],
+    )
     images = [Image.fromarray(a).convert("RGB") for a in digits20.image_arrays]
     as_files.image = images.__getitem__  # decoded images, same pixels as the arrays
     vec = extract(tiny, digits20, cache=False)
@@ -179,7 +196,41 @@ def test_modality_mismatch_and_feature_data_are_errors(digits20):
     texts = small_texts(n_per_class=2, seed=0)
     with pytest.raises(DataError, match="expects image data but data"):
         extract(tiny_image_entry(), texts, cache=False)
-    features = LabelledData(name="f", modality="features", labels=np.array([0, 1]),
-                            class_names=["a", "b"], source="x", features=np.zeros((2, 3)))
+    features = LabelledData(
+        name="f",
+        modality="features",
+        labels=np.array([0, 1]),
+        class_names=["a", "b"],
+        source="x",
+        features=np.zeros((2, 3)),
+    )
     with pytest.raises(DataError, match="already holds precomputed features"):
         extract(tiny_image_entry(), features, cache=False)
+
+
+def test_files_unreadable_at_extraction_are_all_reported_in_one_pass(tmp_path, tiny):
+    from pathlib import Path
+
+    from advisor.data import load_data
+    from advisor.data.image_files import UnreadableImages
+
+    folder = make_image_folder(tmp_path / "imgs", n_per_class=4, size=40)  # 12 real PNGs
+    data = load_data(str(folder))
+    # Damaged after the load-time check passed: garbage in one file, another deleted.
+    Path(data.image_paths[1]).write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    Path(data.image_paths[9]).unlink()
+    forward = []
+    original = tiny.embed_and_logits
+    tiny.embed_and_logits = lambda batch, **kw: forward.append(len(batch)) or original(batch, **kw)
+    try:
+        with pytest.raises(UnreadableImages) as info:
+            extract(tiny, data, cache=False, batch_size=4)
+    finally:
+        del tiny.embed_and_logits
+    assert isinstance(info.value, DataError)
+    assert list(info.value.rows) == [1, 9]
+    (name1, reason1), (name9, reason9) = info.value.rows.values()
+    assert name1 == "0/0001.png" and reason1.startswith(("truncated", "cannot be decoded"))
+    assert name9 == "2/0001.png" and reason9.startswith("file not found")
+    assert "2 of 12 image files" in str(info.value) and "2/0001.png" in str(info.value)
+    assert forward == []  # the first batch already held a bad file: no forward pass wasted

@@ -48,8 +48,9 @@ def _pixel_gap(transform, arrays: np.ndarray) -> float:
     return float(gap.max())
 
 
-@pytest.mark.parametrize("model", ["tf_efficientnet_lite0.in1k", "tf_efficientnet_lite2.in1k",
-                                   "resnet50.a1_in1k"])
+@pytest.mark.parametrize(
+    "model", ["tf_efficientnet_lite0.in1k", "tf_efficientnet_lite2.in1k", "resnet50.a1_in1k"]
+)
 def test_grey_digits_match_timm_transforms(model):
     arrays = small_digits(n_per_class=1).image_arrays
     assert _pixel_gap(_timm_transform(model), arrays) <= TWO_GREY_LEVELS

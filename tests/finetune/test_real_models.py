@@ -47,7 +47,7 @@ def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
     assert [row["phase"] for row in result.history] == ["probe", "full", "full"]
     assert result.history[0]["train_loss"] is None and result.best_epoch in (0, 1, 2)
     # the exported model (rebuilt offline from encoder/ + weights) reproduces the test report
-    predictor = advisor.load(result.run_dir)
+    predictor = advisor.load_predictor(result.run_dir)
     _, _, test = split(data, val=0.15, test=0.15, seed=0)
     predicted = predictor.predict(test.texts)
     accuracy = np.mean([p == test.class_names[y] for p, y in zip(predicted, test.labels)])

@@ -17,6 +17,7 @@ import pytest
 import advisor
 from advisor.errors import CheckpointError
 from advisor.finetuning import checkpoint
+from advisor.ranking import events as ev
 
 from finetune_helpers import REFERENCE, TINY_ENTRY, assert_same_weights, read_weights, small_digits, tiny_backbone
 
@@ -40,10 +41,11 @@ def test_reference_run_learns_and_reports(reference_run):
     result, events = reference_run
     assert not result.cancelled and result.epochs_run == 3
     assert result.test_accuracy > 0.3  # 10 classes: chance is 0.1
-    kinds = [e["kind"] for e in events]
-    assert kinds[0] == "phase" and kinds[-1] == "done" and kinds.count("epoch") == 4  # probe + 3
-    steps = [e for e in events if e["kind"] == "step"]
-    assert steps[0]["step"] == 1 and all(e["steps"] >= e["step"] for e in steps)
+    kinds = [type(e) for e in events]
+    assert kinds[0] is ev.TrainingPhase and kinds[-1] is ev.TrainingDone
+    assert kinds.count(ev.EpochDone) == 4  # probe + 3
+    steps = [e for e in events if isinstance(e, ev.TrainingStep)]
+    assert steps[0].step == 1 and all(e.steps >= e.step for e in steps)
     lines = (result.run_dir / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == [0, 1, 2, 3]
     csv_lines = (result.run_dir / "metrics.csv").read_text().splitlines()
@@ -63,7 +65,7 @@ def test_cancel_mid_epoch_then_resume_is_exact(reference_run, tmp_path):
     cancel = threading.Event()
 
     def stop_in_second_epoch(event):
-        if event["kind"] == "step" and event["epoch"] == 2 and event["step"] == 3:
+        if isinstance(event, ev.TrainingStep) and event.epoch == 2 and event.step == 3:
             cancel.set()
 
     out = tmp_path / "run"
@@ -88,8 +90,8 @@ from catalog import Entry
 data = subsample(load_data("digits"), 150, seed=0)[0]
 backbone = load_backbone(Entry(**{entry!r}), pretrained=False, device="cpu")
 def show(event):
-    if event["kind"] == "step":
-        print("STEP", event["epoch"], event["step"], flush=True)
+    if type(event).__name__ == "TrainingStep":
+        print("STEP", event.epoch, event.step, flush=True)
 advisor.finetune(data, backbone, output=sys.argv[1], progress=show, checkpoint_every=4, **{recipe!r})
 print("FINISHED", flush=True)
 """
@@ -136,7 +138,7 @@ def test_full_disk_keeps_previous_checkpoint_and_resume_recovers(reference_run, 
         return real_fsync(fd)
 
     def arm_after_first_epoch(event):
-        if event["kind"] == "epoch" and event["epoch"] == 1:
+        if isinstance(event, ev.EpochDone) and event.epoch == 1:
             armed.set()
 
     monkeypatch.setattr(atomic.os, "fsync", fsync_disk_full)
@@ -157,7 +159,7 @@ def test_corrupt_checkpoint_on_resume_is_a_clear_error(tmp_path):
     out = tmp_path / "run"
 
     def stop(event):
-        if event["kind"] == "step" and event["step"] == 2:
+        if isinstance(event, ev.TrainingStep) and event.step == 2:
             cancel.set()
 
     advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=stop, cancel=cancel, **REFERENCE)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
 from catalog import Entry
 
@@ -33,8 +33,15 @@ def offline_entries() -> list[Entry]:
 
 def tiny_image_entry(arch: str = "test_efficientnet", **changes) -> Entry:
     """A tiny timm architecture, used randomly initialised for plumbing tests."""
-    fields = dict(id=f"{arch}.r160_in1k", modality="image", source="timm", architecture=arch,
-                  has_source_head=True, num_source_classes=None, family="test")
+    fields = dict(
+        id=f"{arch}.r160_in1k",
+        modality="image",
+        source="timm",
+        architecture=arch,
+        has_source_head=True,
+        num_source_classes=None,
+        family="test",
+    )
     fields.update(changes)
     return Entry(**fields)
 
@@ -44,4 +51,6 @@ def photos() -> dict[str, np.ndarray]:
     from sklearn.datasets import load_sample_images
 
     bunch = load_sample_images()
-    return {Path(name).stem: image for name, image in zip(bunch.filenames, bunch.images)}
+    return {
+        Path(name).stem: image for name, image in zip(bunch.filenames, bunch.images, strict=True)
+    }

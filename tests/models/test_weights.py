@@ -10,8 +10,8 @@ import pytest
 from advisor.errors import ModelLoadError
 from advisor.models import plan_backbone
 from advisor.models import weights as weights_module
-from advisor.models.weights import WeightsLocation, fingerprint_file, fingerprint_weights, package_files
-from catalog import Entry
+from advisor.models.weights import fingerprint_file, fingerprint_weights
+from catalog import Entry, WeightsLocation, availability, resolve
 from tests.models.entries import MINILM, offline_entry
 
 
@@ -40,14 +40,20 @@ def test_random_and_missing_weights():
         fingerprint_file("/nonexistent/weights.pth")
 
 
-def test_package_files_of_missing_distribution_is_empty():
-    assert package_files("no-such-distribution-xyz", (".pth",)) == []
+def test_an_entry_whose_package_is_not_installed_resolves_to_the_hub():
+    entry = Entry(
+        id="x",
+        modality="image",
+        source="timm",
+        architecture="resnet18",
+        package="no-such-distribution-xyz",
+        hub_id="timm/x",
+    )
+    assert resolve(entry).kind == "download" and resolve(entry).detail == "timm/x"
 
 
 def test_text_model_found_in_the_hugging_face_cache(tmp_path, monkeypatch):
     """A repo id with no package resolves to a hub-cache snapshot (files linked, not copied)."""
-    import huggingface_hub.constants as hf_constants
-
     source = plan_backbone(offline_entry(MINILM)).location.path
     repo = tmp_path / "hf" / "models--sentence-transformers--all-MiniLM-L6-v2"
     revision = "1" * 40
@@ -57,10 +63,10 @@ def test_text_model_found_in_the_hugging_face_cache(tmp_path, monkeypatch):
     snapshot.mkdir(parents=True)
     for item in source.iterdir():
         (snapshot / item.name).symlink_to(item)
-    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     entry = Entry(id=MINILM, modality="text", source="huggingface", architecture="bert")
     plan = plan_backbone(entry)
-    assert plan.location.kind == "hub-cache" and plan.location.path == snapshot
+    assert plan.location.kind == "cached" and plan.location.path == snapshot
     assert plan.weights_fingerprint == plan_backbone(offline_entry(MINILM)).weights_fingerprint
     assert '"pooling":"mean"' in plan.preprocess_key and '"normalize":true' in plan.preprocess_key
 
@@ -68,8 +74,12 @@ def test_text_model_found_in_the_hugging_face_cache(tmp_path, monkeypatch):
 def test_catalog_serves_the_offline_entries():
     from advisor.models import as_entry
 
-    for entry_id in ("tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k",
-                     "tf_efficientnet_lite2.in1k", MINILM):
+    for entry_id in (
+        "tf_efficientnet_lite0.in1k",
+        "tf_efficientnet_lite1.in1k",
+        "tf_efficientnet_lite2.in1k",
+        MINILM,
+    ):
         entry = as_entry(entry_id)
         assert entry == offline_entry(entry_id)
-        assert entry.availability() == "offline"
+        assert availability(entry) == "offline"

@@ -12,6 +12,7 @@ import pytest
 
 import advisor
 from advisor.errors import AdvisorError, Cancelled
+from advisor.ranking import events as ev
 from catalog import Entry
 from tests.helpers.datasets import make_features_npz
 
@@ -65,19 +66,20 @@ def first_run(digits, random_control, cache_dir):
 
 def test_pretrained_outranks_random_init(first_run):
     ranking, _ = first_run
-    assert [r["rank"] for r in ranking.table] == [1, 2]
-    assert LITE0 in ranking.best["candidate"]
-    control = ranking.records[1]
+    assert [r["rank"] for r in ranking.records] == [1, 2]
+    assert isinstance(ranking.best, str) and LITE0 in ranking.best
+    top, control = ranking.records
+    assert top["candidate"] == ranking.best
     assert control["candidate"] == "test_efficientnet.random"
     # Not only the fused score: the label-aware probes agree on their own.
     for probe in ("logme", "knn"):
-        assert ranking.best[f"{probe}_rank"] == 1, probe
-    assert ranking.best["knn"] > control["knn"] + 0.1
+        assert top[f"{probe}_rank"] == 1, probe
+    assert top["knn"] > control["knn"] + 0.1
 
 
 def test_records_have_the_documented_keys(first_run):
     ranking, _ = first_run
-    best = ranking.best
+    best = ranking.record(ranking.best)
     for key in [
         "candidate",
         "rank",
@@ -107,13 +109,17 @@ def test_bootstrap_gives_rank_intervals(first_run):
     for record in ranking.records:
         assert 1 <= record["rank_low"] <= record["rank_high"] <= 2
         assert 0.0 <= record["p_best"] <= 1.0
-    assert ranking.best["p_best"] >= ranking.records[1]["p_best"]
+    top, runner_up = ranking.records
+    # The order and P(best) agree, or the ranking says they differ and flags both.
+    if runner_up["p_best"] > top["p_best"]:
+        assert top["too_close"] and runner_up["too_close"]
+        assert any(runner_up["candidate"] in note for note in ranking.notes)
 
 
 def test_leep_needs_a_source_head(first_run):
     ranking, _ = first_run
     by_id = {r["candidate"]: r for r in ranking.records}
-    assert math.isfinite(ranking.best["leep"])  # the ImageNet head of Lite0
+    assert math.isfinite(ranking.records[0]["leep"])  # the ImageNet head of Lite0
     # timm's test model also has a (random) classifier head, so LEEP is computed for it too,
     # but it carries no knowledge: LEEP must prefer the real one.
     assert by_id["test_efficientnet.random"]["leep_rank"] in (2, None)
@@ -130,17 +136,25 @@ def test_settings_record_how_to_reproduce(first_run, digits):
     json.loads(ranking.to_json())  # strict JSON
 
 
-def test_progress_events_follow_the_contract(first_run):
+def test_progress_events_are_typed_and_follow_the_contract(first_run):
     _, events = first_run
-    kinds = [e["kind"] for e in events if e["kind"] != "extract"]
-    assert kinds == ["candidate_start", "probe", "candidate_done"] * 2
+    per_candidate = [type(e) for e in events if isinstance(e, ev.CandidateEvent)]
+    per_candidate = [t for t in per_candidate if t is not ev.Extracting]
+    assert per_candidate == [ev.CandidateStarted, ev.Probing, ev.CandidateDone] * 2
     for event in events:
-        assert set(event) >= {"kind", "candidate", "done", "total", "record", "reason", "cached"}
-        assert event["total"] == 2
-    done = [e for e in events if e["kind"] == "candidate_done"]
-    assert [e["done"] for e in done] == [1, 2]
-    assert math.isfinite(done[0]["record"]["logme"])
-    assert any(e["kind"] == "extract" for e in events)
+        assert isinstance(event, ev.RANK_EVENTS)
+        if isinstance(event, ev.CandidateEvent):
+            assert event.candidates == 2 and event.position in (0, 1)
+    done = [e for e in events if isinstance(e, ev.CandidateDone)]
+    assert [e.position for e in done] == [0, 1]
+    assert math.isfinite(done[0].record["logme"])
+    extracting = [e for e in events if isinstance(e, ev.Extracting)]
+    assert extracting and all(0 <= e.done <= (e.total or e.done) for e in extracting)
+    # After the candidates: fusing, then bootstrapping with one event per resample.
+    tail = events[events.index(done[-1]) + 1 :]
+    assert [e.phase for e in tail if isinstance(e, ev.PhaseStarted)] == ["fusing", "bootstrapping"]
+    resamples = [(e.done, e.total) for e in tail if isinstance(e, ev.BootstrapProgress)]
+    assert resamples == [(i, 8) for i in range(1, 9)]
 
 
 def test_cache_hit_rerank_is_identical_and_free(first_run, digits, random_control, cache_dir):
@@ -179,8 +193,8 @@ def test_a_failing_candidate_is_reported_and_the_others_rank(digits, cache_dir, 
         cache_dir=cache_dir,
         bootstrap=False,
     )
-    assert [r["candidate"] for r in ranking.records] == [ranking.best["candidate"]]
-    assert LITE0 in ranking.best["candidate"]
+    assert ranking.candidates == [ranking.best]
+    assert LITE0 in ranking.best
     assert "missing.safetensors" in ranking.failures["my_broken_checkpoint"]
 
 
@@ -242,7 +256,8 @@ def test_text_model_on_image_data_is_skipped_with_reason(digits, cache_dir):
         bootstrap=False,
     )
     assert len(ranking) == 1
-    (skipped,) = ranking.settings["excluded"].values()
+    (skipped,) = ranking.excluded.values()
+    assert "excluded" not in ranking.settings
     assert "text model but the data are image" in skipped
 
 
@@ -251,16 +266,17 @@ def test_precomputed_features_rank_as_one_pseudo_candidate(tmp_path):
     ranking = advisor.rank(str(path), probes=["logme", "knn"], bootstrap=False)
     assert ranking.candidates == ["features"]
     assert ranking.settings["data"]["n_used"] == 60
-    assert ranking.best["knn"] > 0.9  # digit pixels of 0, 1 and 2 separate well
+    assert ranking.records[0]["knn"] > 0.9  # digit pixels of 0, 1 and 2 separate well
     with pytest.raises(AdvisorError, match="precomputed features"):
         advisor.rank(str(path), candidates=[LITE0])
 
 
 def test_best_candidate_is_on_the_quality_cost_front(first_run):
     ranking, _ = first_run
-    assert ranking.best["pareto"] is True  # nothing beats the top score
-    assert ranking.settings["pareto_cost"] in ("params_m", "latency_ms")
-    assert ranking.best["latency_ms"] > 0
+    top = ranking.records[0]
+    assert top["pareto"] is True  # nothing beats the top score
+    assert ranking.pareto_cost in ("params_m", "latency_ms")
+    assert top["latency_ms"] > 0
 
 
 def test_cost_budgets_skip_candidates_with_reasons(first_run, digits, random_control, cache_dir):
@@ -274,10 +290,7 @@ def test_cost_budgets_skip_candidates_with_reasons(first_run, digits, random_con
         max_params_m=1.0,
     )
     assert small.candidates == ["test_efficientnet.random"]  # size unknown: kept
-    assert (
-        "4.65M parameters is over max_params_m=1"
-        in small.settings["excluded"]["tf_efficientnet_lite0.in1k"]
-    )
+    assert "4.65M parameters is over max_params_m=1" in small.excluded["tf_efficientnet_lite0.in1k"]
     with pytest.raises(AdvisorError, match="no candidate could be ranked.*ms/example"):
         advisor.rank(
             digits,

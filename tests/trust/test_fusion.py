@@ -1,6 +1,7 @@
 """Properties of the prior-aware fusion (advisor.ranking.fusion)."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -143,12 +144,22 @@ def test_duplicate_candidates_are_an_error():
 
 
 def test_shipped_parameters_record_their_provenance():
+    import json
+
+    from advisor.ranking.fusion import PARAMS_FILE
+
     params = load_params()
     assert "leave-one-dataset-out" in params.provenance
-    weights, prior = params.for_probes(["logme", "nleep", "knn"])
-    assert weights["knn"] == params.default_probe_weight
+    raw = json.loads(PARAMS_FILE.read_text())["provenance"]
+    assert raw["command"].startswith("python benchmarks/published.py")
+    assert {"keras_zoo", "keras_segmentation", "parc", "zoo"} <= set(raw["tables"])
+    assert all("sha256" in source for source in raw["tables"].values())
+    assert "SFDA" in raw["reserved_never_used"]
+    # A probe no table scored takes the unfitted default; a fitted one its fitted weight.
+    weights, prior = params.for_probes(["logme", "nleep", "sfda"])
+    assert weights["sfda"] == params.default_probe_weight
+    assert weights["nleep"] == params.probe_weights["nleep"]
     assert 0.0 <= prior <= 1.0
-    assert sum(weights.values()) > 0
 
 
 def test_public_fuse_takes_records_and_a_candidate_mapping():
@@ -162,6 +173,116 @@ def test_public_fuse_takes_records_and_a_candidate_mapping():
     # Identical probe scores: the catalog prior (Lite2 has the higher ImageNet top-1) decides.
     assert load_catalog().get(lite2).imagenet_top1 > load_catalog().get(lite0).imagenet_top1
     assert ranking.candidates == ["row-b", "row-a"]
-    assert ranking.best["candidate"] == "row-b" and "prior" in ranking.fusion
+    assert ranking.best == "row-b" and "prior" in ranking.fusion
     with pytest.raises(AdvisorError, match="no row"):
         advisor.fuse(rows, candidates=["row-c"])
+
+
+def _agreeing_table(n=8):
+    """Two probes and the ImageNet prior agree on the order m0 > m1 > ...; ``bad`` reverses it."""
+    good = np.linspace(1.0, 0.0, n)
+    frame = pd.DataFrame({"logme": good, "knn": good + 0.01 * np.sin(np.arange(n)),
+                          "leep": good[::-1]}, index=[f"m{i}" for i in range(n)])
+    entries = {c: entry(c, 80.0 - i) for i, c in enumerate(frame.index)}
+    return frame, entries
+
+
+def test_a_probe_that_contradicts_the_rest_loses_its_vote_and_says_so():
+    frame, entries = _agreeing_table()
+    loud = replace(PARAMS, probe_weights={"logme": 1.0, "knn": 1.0, "leep": 4.0}, prior_weight=0.1)
+    plain = fuse_scores(frame, entries, params=loud)
+    # At full weight the reversed probe outvotes the other two and the prior.
+    assert plain.final.idxmax() == "m7"
+    gated = fuse_scores(frame, entries, params=replace(loud, probe_gate=0.25))
+    assert gated.final.idxmax() == "m0"
+    assert list(gated.final.sort_values(ascending=False).index) == list(frame.index)
+    assert gated.agreement["gates"] == {"leep": 0.0}
+    assert gated.agreement["probe_agreement"]["leep"] == pytest.approx(-1.0)
+    assert "leep" not in gated.contributions
+    assert any(note.startswith("unsure: leep ranks the candidates against") for note in gated.notes)
+    np.testing.assert_allclose(gated.contributions.sum(axis=1), gated.final)
+
+
+def test_probes_against_the_prior_shift_the_weight_and_the_notes_say_which_side_won():
+    frame, entries = _agreeing_table()
+    frame = frame[["logme", "knn"]].iloc[::-1].set_axis(frame.index)  # both probes reversed
+    shifted = replace(PARAMS, probe_weights={"logme": 1.0, "knn": 1.0}, prior_weight=0.2,
+                      disagree_threshold=0.0, disagree_prior_weight=1.0)
+    result = fuse_scores(frame, entries, params=shifted)
+    assert result.agreement["prior_agreement"] < -0.9
+    assert result.agreement["prior_weight"] == 1.0
+    assert result.final.idxmax() == "m0"  # the prior's pick
+    assert any("disagree" in n and "leans on the catalog prior" in n for n in result.notes)
+    # Without the shift the same disagreement is still reported, leaning on the probes.
+    kept = fuse_scores(frame, entries, params=replace(shifted, disagree_threshold=None))
+    assert kept.final.idxmax() == "m7"
+    assert any("leans on the probes" in n for n in kept.notes)
+    # Agreeing evidence: no shift and no "unsure" note.
+    calm = fuse_scores(*_agreeing_table(), params=replace(shifted, probe_weights={"logme": 1.0}))
+    assert calm.agreement["prior_weight"] == 0.2
+    assert not [n for n in calm.notes if n.startswith("unsure")]
+
+
+def test_track_record_ranks_families_and_gives_no_credit_without_one():
+    from advisor.ranking.priors import prior_components
+
+    record = {"models": {}, "families": {"good": 0.99, "poor": 0.70}, "aliases": {"nice": "good"}}
+    entries = {
+        "a": replace(entry("a", 75.0), family="poor"), "b": replace(entry("b", 75.0), family="nice"),
+        "c": replace(entry("c", 75.0), family="unseen"),
+        "rand": replace(entry("rand", 75.0, data="none"), family="good"),
+        "cut": replace(entry("cut", None), family="good")}
+    raw = prior_components(entries, record)["track_record"]
+    assert raw["a"] == 0.70 and raw["b"] == 0.99  # through the alias
+    assert raw[["c", "rand", "cut"]].isna().all()  # unknown family, random, truncated
+    params = replace(PARAMS, prior_component_weights={"imagenet_top1": 1.0, "track_record": 1.0},
+                     track_record=record)
+    frame = pd.DataFrame({"logme": [1.0, 1.0, 1.0]}, index=["a", "b", "c"])
+    final = fuse_scores(frame, {k: entries[k] for k in "abc"}, params=params).final
+    assert final["b"] > final["a"]
+    # No record: no credit and no penalty. "c" sits where a candidate with the median record
+    # would, strictly between the two with records.
+    assert final["a"] < final["c"] < final["b"]
+
+
+def test_track_records_never_include_the_held_out_target_or_table():
+    from types import SimpleNamespace
+
+    from benchmarks import track_record as tr
+
+    def target(name, accs, family="resnet"):
+        acc = pd.Series(accs)
+        return SimpleNamespace(name=name, accuracy=acc, entries={
+            k: replace(entry(k, 70.0), family=family) for k in acc.index})
+
+    tables = {"keras_zoo": [target("t1", {"x": 0.5, "y": 1.0}), target("t2", {"x": 0.9, "y": 0.9})],
+              "parc": [target("t3", {"z": 0.8, "w": 1.0}, family="vgg")]}
+    rows = tr.relative_rows(tables)
+    full = tr.records(rows)
+    assert full["models"]["x"] == pytest.approx((0.5 + 1.0) / 2)
+    assert full["families"]["resnet"] == pytest.approx((0.5 + 1.0 + 1.0 + 1.0) / 4)
+    held = tr.records(rows, exclude={("keras_zoo", "t2")})
+    assert held["models"]["x"] == pytest.approx(0.5)
+    assert held["families"]["resnet"] == pytest.approx(0.75)
+    assert "vgg" not in tr.records(rows, exclude_tables={"parc"})["families"]
+
+
+def test_the_fitter_scores_exactly_what_fuse_scores_ranks():
+    """benchmarks/fusion_fit.py evaluates on precomputed arrays; it must agree with the product."""
+    from advisor.verification.metrics import ranking_measures
+    from benchmarks import fusion_fit as ff
+    from benchmarks import track_record as tr
+    from benchmarks.tables import keras_fit_targets
+
+    tables = {"keras_zoo": keras_fit_targets()[:3]}
+    base = FusionParams(proxies={"nce": "leep"}, prior_component_weights={"imagenet_top1": 1.0})
+    preps = ff.prepare(tables, base)
+    rows = tr.relative_rows(tables)
+    tracks = ff.fold_tracks(preps, rows, base.clip)
+    theta = ff.Theta({"nleep": 1.0, "linear_probe": 0.5, "leep": 0.5, "logme": 0.0},
+                     prior_weight=0.3, track_weight=1.0, probe_gate=0.25, shift=(0.0, 0.75))
+    for prep, track in zip(preps, tracks):
+        record = tr.records(rows, exclude={("keras_zoo", prep.target.name)})
+        product = ranking_measures(ff.fuse_target(prep.target, theta, base, record),
+                                   prep.target.accuracy)["weighted_tau"]
+        assert ff.target_tau(prep, theta, track) == pytest.approx(product, abs=1e-12)

@@ -33,7 +33,7 @@ def test_verify_fine_tunes_scores_and_caches(tmp_path):
     assert set(saved["measures"]) >= {"advisor", "logme", "knn"}
     best = max(report.candidates, key=lambda r: r["test_accuracy"])
     advisor_pick = report.measures["advisor"]
-    assert advisor_pick["chosen"] == ranking.best["candidate"]
+    assert advisor_pick["chosen"] == ranking.best
     expected_regret = 100 * (best["test_accuracy"] - report.candidates[0]["test_accuracy"])
     assert advisor_pick["regret_points"] == pytest.approx(expected_regret)
     assert (tmp_path / "out" / "verify.png").stat().st_size > 1000

@@ -21,7 +21,7 @@ def main() -> None:
     import advisor
 
     ranking = advisor.rank("digits", candidates=CANDIDATES, budget=200, seed=0,
-                           progress=lambda e: print(e["kind"], e["candidate"], flush=True))
+                           progress=lambda e: print(type(e).__name__, getattr(e, "candidate", ""), flush=True))
     fd, temp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
         handle.write(ranking.to_json() + "\n")

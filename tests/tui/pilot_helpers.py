@@ -59,12 +59,15 @@ class WorkerGate:
         self.reached = threading.Event()
         self._release = threading.Event()
         self._armed = True
+        self.posted: list = []  # every message the worker posted, also after the app exited
 
     def install(self, monkeypatch, screen_class) -> None:
         original = screen_class.post_message
         gate = self
 
         def post_message(screen, message):
+            if threading.current_thread() is not threading.main_thread():
+                gate.posted.append(message)
             delivered = original(screen, message)
             if (gate._armed and threading.current_thread() is not threading.main_thread()
                     and gate.when(message)):
@@ -77,3 +80,6 @@ class WorkerGate:
 
     def release(self) -> None:
         self._release.set()
+
+    def of_type(self, kind) -> list:
+        return [m for m in self.posted if isinstance(m, kind)]

@@ -12,6 +12,7 @@ import asyncio
 import json
 
 import pytest
+from textual.widgets import Input
 
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
                                   EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
@@ -88,6 +89,9 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         # 5 Fine-tune the highlighted candidate for one epoch at 32 px.
         await pilot.press("f")
         await wait_until(pilot, lambda: app.current_mode == "finetune", 10, "the fine-tune screen")
+        # No field has focus, so keys reach the screen until tab enters the form.
+        assert not isinstance(app.screen.focused, Input)
+        await pilot.press("tab")
         assert app.screen.focused.id == "ft-epochs"
         await pilot.press("end", "ctrl+u", "1", "tab", "tab", "end", "ctrl+u", *"64",
                           "tab", "end", "ctrl+u", *"32")
@@ -99,7 +103,7 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         assert result.config["recipe"]["epochs"] == 1 and result.config["recipe"]["image_size"] == 32
         assert result.config["recipe"]["batch_size"] == 64
         assert app.of_type(EpochFinished)[0].metrics["val_accuracy"] >= 0.0
-        assert any(m.event.get("kind") == "step" for m in app.of_type(FinetuneStep))
+        assert any(m.event.kind == "step" for m in app.of_type(FinetuneStep))
         summary = text_of(app, "#ft-summary")
         assert f"test accuracy {result.test_accuracy:.4f}" in summary
         assert "per-class accuracy" in summary and "model saved to" in summary

@@ -12,7 +12,8 @@ from advisor.tui.detail_pane import detail_markup, why_lines
 from advisor.tui.export_dialog import export_problem, write_ranking
 from advisor.tui.finetune_form import default_output, parse_options
 from advisor.tui.finetune_screen import early_stop_status
-from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored
+from advisor.tui.eta import Eta
+from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored, RankingPhase
 from advisor.tui.pareto import cost_points, pareto_front
 from advisor.tui.path_input import PathSuggester, check_data_path
 from advisor.tui.ranking_table import sort_records
@@ -98,17 +99,47 @@ def test_split_metrics_separates_losses_from_accuracies():
 
 
 def test_rank_progress_events_become_typed_messages():
-    start = event_to_message({"kind": "candidate_start", "candidate": "m", "done": 0, "total": 2})
+    from advisor.ranking import events as ev
+
+    start = event_to_message(ev.CandidateStarted("m", 0, 2))
     assert isinstance(start, CandidateProgress) and start.stage == "candidate_start"
-    extract = event_to_message({"kind": "extract", "candidate": "m", "done": 0, "total": 2,
-                                "step": 3, "steps": 8})
-    assert (extract.done, extract.total) == (3, 8)
-    done = event_to_message({"kind": "candidate_done", "candidate": "m", "record": {"logme": 1.0},
-                             "cached": True})
+    extract = event_to_message(ev.Extracting("m", 0, 2, done=3, total=8))
+    assert (extract.stage, extract.done, extract.total) == ("extract", 3, 8)
+    done = event_to_message(ev.CandidateDone("m", 0, 2, record={"logme": 1.0}, cached=True))
     assert isinstance(done, CandidateScored) and done.record == {"logme": 1.0} and done.cached
-    failed = event_to_message({"kind": "candidate_failed", "candidate": "m", "reason": "no weights"})
+    failed = event_to_message(ev.CandidateFailed("m", 1, 2, reason="no weights"))
     assert isinstance(failed, CandidateFailed) and failed.reason == "no weights"
-    assert event_to_message({"kind": "something_new", "candidate": "m"}) is None
+    boot = event_to_message(ev.BootstrapProgress(7, 30))
+    assert isinstance(boot, RankingPhase) and (boot.phase, boot.done, boot.total) == (
+        "bootstrapping", 7, 30)
+    assert event_to_message(ev.PhaseStarted("fusing")).phase == "fusing"
+    assert event_to_message(ev.TrainingStep(1, 1, 1, 1)) is None  # not a ranking event
+
+
+def test_eta_averages_the_rate_and_counts_down_between_completions():
+    eta = Eta(alpha=0.5)
+    eta.update(0, 10, now=0.0)
+    assert eta.remaining(0.0) is None  # no rate yet
+    eta.update(1, 10, now=10.0)  # 1 unit in 10 s
+    assert eta.remaining(10.0) == pytest.approx(90.0)
+    assert eta.remaining(40.0) == pytest.approx(60.0)  # counts down while a unit runs
+    eta.update(2, 10, now=12.0)  # a fast unit (0.5/s) moves the rate halfway, not all the way
+    assert eta.rate == pytest.approx(0.5 * 0.1 + 0.5 * 0.5)
+    assert eta.remaining(12.0) == pytest.approx(8 / 0.3)
+    eta.update(2, 10, now=15.0)  # no new unit: the estimate only counts down
+    assert eta.remaining(15.0) == pytest.approx(8 / 0.3 - 3)
+    assert eta.remaining(1e6) == 0.0
+
+
+def test_verify_progress_names_epochs_and_examples():
+    from advisor.ranking import events as ev
+    from advisor.tui.verify_view import progress_text
+
+    start = progress_text(ev.VerifyStarted("m", 0, 3), None, {"budget": 1000}, 300)
+    assert "(1/3)" in start and "300 examples" in start
+    step = progress_text(ev.TrainingStep(2, 3, 4, 10, loss=0.5), "m", {"budget": 200}, 1797)
+    assert "epoch 2/3" in step and "step 4/10" in step and "200 examples" in step
+    assert "loss 0.500" in step
 
 
 def test_score_columns_prefers_known_probes_and_skips_bookkeeping():

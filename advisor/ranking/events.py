@@ -1,0 +1,193 @@
+"""Typed progress events: what ``rank``, ``finetune`` and ``verify`` send to ``progress=``.
+
+Each event is a frozen dataclass, so a consumer dispatches on its type (``isinstance`` or
+``match``) instead of guessing keys of a dict. The field names are the documentation
+(docs/ARCHITECTURE.md lists them all):
+
+- ranking: ``CandidateStarted``, ``Extracting``, ``Probing``, ``CandidateDone``,
+  ``CandidateFailed`` (``position``: candidates finished before this one, ``candidates``:
+  how many there are); then ``PhaseStarted`` ("fusing", "bootstrapping") and
+  ``BootstrapProgress`` for the work after the last candidate.
+- fine-tuning: ``TrainingPhase``, ``TrainingStep``, ``EpochDone``, ``TrainingDone``.
+- verification: ``VerifyStarted``, ``VerifyFinished`` around each candidate's fine-tune
+  (whose own training events are passed through as they are).
+
+``kind`` (a class attribute) is a short stable name for logs, e.g. "candidate_done".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Base of every progress event; ``kind`` names the type in logs."""
+
+    kind: ClassVar[str] = ""
+
+
+# --- ranking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateEvent(ProgressEvent):
+    """An event about one candidate: the ``position``-th (0-based) of ``candidates``."""
+
+    candidate: str
+    position: int
+    candidates: int
+
+
+@dataclass(frozen=True)
+class CandidateStarted(CandidateEvent):
+    kind: ClassVar[str] = "candidate_start"
+
+
+@dataclass(frozen=True)
+class Extracting(CandidateEvent):
+    """Feature extraction of this candidate: ``done`` of ``total`` examples (None = unknown)."""
+
+    kind: ClassVar[str] = "extract"
+    done: int = 0
+    total: int | None = None
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Probing(CandidateEvent):
+    """Features are ready (``cached``: read from the cache); the probes run now."""
+
+    kind: ClassVar[str] = "probe"
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class CandidateDone(CandidateEvent):
+    """Scored: ``record`` holds its probe scores and timings (its partial ranking record)."""
+
+    kind: ClassVar[str] = "candidate_done"
+    record: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class CandidateFailed(CandidateEvent):
+    """Not scored: ``reason`` says why; ``skipped`` when a cost budget left it out."""
+
+    kind: ClassVar[str] = "candidate_failed"
+    reason: str = ""
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PhaseStarted(ProgressEvent):
+    """A phase after the candidates: ``phase`` is "fusing" or "bootstrapping"."""
+
+    kind: ClassVar[str] = "phase"
+    phase: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class BootstrapProgress(ProgressEvent):
+    """``done`` of ``total`` bootstrap resamples re-probed and re-fused."""
+
+    kind: ClassVar[str] = "bootstrap"
+    done: int
+    total: int
+
+
+# --- fine-tuning -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingEvent(ProgressEvent):
+    """Where training is: ``epoch`` (1-based; 0 = before the first) of ``epochs``, ``step``
+    of ``steps`` in that epoch."""
+
+    epoch: int
+    epochs: int
+    step: int
+    steps: int
+
+
+@dataclass(frozen=True)
+class TrainingPhase(TrainingEvent):
+    """A phase begins: "probe" (linear-probe head), "head" (warm-up) or "full"."""
+
+    kind: ClassVar[str] = "phase"
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class TrainingStep(TrainingEvent):
+    kind: ClassVar[str] = "step"
+    loss: float = float("nan")
+    lr: float = float("nan")
+
+
+@dataclass(frozen=True)
+class EpochDone(TrainingEvent):
+    """An epoch ended; ``metrics`` is its history row (train loss, val loss/accuracy...)."""
+
+    kind: ClassVar[str] = "epoch"
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainingDone(TrainingEvent):
+    """Tested and exported; ``metrics``: test_accuracy, test_macro_f1, best_epoch."""
+
+    kind: ClassVar[str] = "done"
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyStarted(CandidateEvent):
+    """Fine-tuning of this candidate begins (its training events follow)."""
+
+    kind: ClassVar[str] = "finetune_start"
+
+
+@dataclass(frozen=True)
+class VerifyFinished(CandidateEvent):
+    """This candidate is fine-tuned (or taken from the fine-tune cache)."""
+
+    kind: ClassVar[str] = "finetune_done"
+
+
+RANK_EVENTS = (
+    CandidateStarted,
+    Extracting,
+    Probing,
+    CandidateDone,
+    CandidateFailed,
+    PhaseStarted,
+    BootstrapProgress,
+)
+TRAINING_EVENTS = (TrainingPhase, TrainingStep, EpochDone, TrainingDone)
+VERIFY_EVENTS = (VerifyStarted, VerifyFinished)
+
+__all__ = [
+    "BootstrapProgress",
+    "CandidateDone",
+    "CandidateEvent",
+    "CandidateFailed",
+    "CandidateStarted",
+    "EpochDone",
+    "Extracting",
+    "PhaseStarted",
+    "Probing",
+    "ProgressEvent",
+    "TrainingDone",
+    "TrainingEvent",
+    "TrainingPhase",
+    "TrainingStep",
+    "VerifyFinished",
+    "VerifyStarted",
+]

@@ -1,0 +1,124 @@
+"""Quitting and cancelling stop the real work: scoring, fine-tuning and verification.
+
+A thread worker cannot be killed, and the process waits for it before it exits; so `q` must
+set every job's cancel event and the library must check it often. Each test holds the worker
+at a known point with a WorkerGate, acts, lets it go, and checks what the worker did after:
+it stopped (its job finished) without doing the rest of the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from advisor.data import load_data
+from advisor.tui.finetune_screen import FinetuneScreen
+from advisor.tui.messages import (CandidateProgress, CandidateScored, FinetuneDone, FinetuneStep,
+                                  RankingDone, WorkCancelled, WorkFailed)
+from advisor.tui.scoring_screen import ScoringScreen
+from tests.tui.pilot_helpers import RecordingApp, WorkerGate, text_of, wait_until
+
+SIZE = (120, 40)
+JOIN_SECONDS = 120  # only bounds a broken run; a stopped worker ends within a batch
+
+
+def first_extraction(message) -> bool:
+    return isinstance(message, CandidateProgress) and message.stage == "extract" and bool(
+        message.total)
+
+
+async def start_scoring(app, tiny) -> None:
+    app.set_data(load_data("digits"), "digits")
+    app.session.budget = 200
+    app.session.selected = [tiny.tiny_id, tiny.twin_id]
+    await app.action_start_scoring()
+
+
+@pytest.mark.slow
+def test_quit_mid_scoring_cancels_the_worker(tiny_catalog, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))  # nothing cached
+    gate = WorkerGate(first_extraction)
+    gate.install(monkeypatch, ScoringScreen)
+    jobs = []
+
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            await start_scoring(app, tiny_catalog)
+            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                             what="the first extraction")
+            assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
+            jobs.extend(app.jobs.running())
+            await pilot.press("q")
+            gate.release()
+
+    asyncio.run(go())
+    assert [job.name for job in jobs] == ["scoring"]
+    assert jobs[0].cancel.is_set()
+    assert jobs[0].finished.wait(JOIN_SECONDS)
+    # It stopped inside the first candidate's extraction: nothing was scored or ranked.
+    steps = [m for m in gate.of_type(CandidateProgress) if m.stage == "extract" and m.total]
+    assert max(m.done for m in steps) < steps[0].total
+    assert not gate.of_type(CandidateScored) and not gate.of_type(RankingDone)
+
+
+@pytest.mark.slow
+def test_cancelled_scoring_says_cancelled_not_finished(tiny_catalog, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    gate = WorkerGate(first_extraction)
+    gate.install(monkeypatch, ScoringScreen)
+
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            await start_scoring(app, tiny_catalog)
+            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                             what="the first extraction")
+            assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
+            assert "escape cancels" in text_of(app, "#scoring-header")
+            await pilot.press("escape")
+            gate.release()
+            await wait_until(pilot, lambda: app.of_type(WorkCancelled), what="the cancellation")
+            header = text_of(app, "#scoring-header")
+            assert "cancelled" in header and "finished" not in header
+            assert "escape cancels" not in header
+            assert app.session.ranking is None and app.is_running
+            # Nothing runs now, so escape does nothing (it does not leave the step).
+            await pilot.press("escape")
+            assert app.current_mode == "scoring"
+
+    asyncio.run(go())
+
+
+@pytest.mark.slow
+def test_quit_mid_finetune_cancels_training(tiny_catalog, tmp_path, monkeypatch):
+    gate = WorkerGate(lambda m: isinstance(m, FinetuneStep) and m.event.kind == "step")
+    gate.install(monkeypatch, FinetuneScreen)
+    jobs = []
+
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            app.set_data(load_data("digits").subset(np.arange(300)), "digits")
+            await app.open_finetune(tiny_catalog.tiny_id)
+            for selector, value in {"#ft-epochs": "5", "#ft-batch_size": "16",
+                                    "#ft-image_size": "32",
+                                    "#ft-output": str(tmp_path / "run")}.items():
+                app.screen.query_one(selector).value = value
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                             what="the first training step")
+            assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
+            jobs.extend(app.jobs.running())
+            await pilot.press("q")
+            gate.release()
+
+    asyncio.run(go())
+    assert [job.name for job in jobs] == ["fine-tuning"] and jobs[0].cancel.is_set()
+    assert jobs[0].finished.wait(JOIN_SECONDS)
+    done = gate.of_type(FinetuneDone)
+    assert len(done) == 1 and done[0].result.cancelled and done[0].result.epochs_run == 0
+    assert not (tmp_path / "run" / "model").exists()  # nothing exported
+    assert (tmp_path / "run" / "checkpoints" / "last").exists()  # resumable
