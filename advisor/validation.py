@@ -291,10 +291,29 @@ TOP = Param(
     (Interval(Integral, 2, None, closed="left"),),
     "correlations need at least 2 fine-tuned candidates; pass top=3, or all=True",
 )
+RACE = Param("race", (BOOLEAN,), "pass True to settle the close calls with a short real race")
+RACE_BUDGET = Param(
+    "race_budget",
+    (Interval(Integral, 1, None, closed="left"), InstanceOf((str,), "a text such as '600s'")),
+    "pass optimizer steps such as 2000, or seconds such as '600s' or '10m'",
+)
+ETA = Param(
+    "eta", (Interval(Integral, 2, None, closed="left"),), "pass the reduction factor, such as 2"
+)
+MIN_STEPS = Param(
+    "min_steps",
+    (Interval(Integral, 1, None, closed="left"),),
+    "pass the fewest optimizer steps a candidate trains, such as 8",
+)
 PROBES = Param(
     "probes",
     (STRINGS, NONE),
     "pass probe names from probes.REGISTRY such as ['logme', 'knn'], or None for the default set",
+)
+LAYERS = Param(
+    "layers",
+    (StrOptions(("last", "layermean", "bestlayer")),),
+    "pass 'last' (the final embedding), 'layermean' or 'bestlayer' (see docs/ranking.md)",
 )
 PROGRESS = Param("progress", (CALLABLE, NONE), "pass a function taking one event, or None")
 CANCEL = Param(

@@ -30,7 +30,6 @@ from benchmarks import fusion_fit as ff
 from benchmarks import track_record as tr
 
 
-
 def _fitted_defaults(has_source_probs: bool) -> tuple[str, ...]:
     """`advisor rank`'s default probes as the fit names them (NCE, source entropy -> LEEP)."""
     from advisor.ranking.fusion import DEFAULT_PARAMS
@@ -106,7 +105,7 @@ def evaluate(tables: dict, base: FusionParams, *, log=print) -> dict:
             "params": _params_dict(params)}
         log(f"  LODO {prep.table}/{target.name}: tau_w "
             f"{per_method['fused'][target.name]['weighted_tau']:.3f}")
-    for name, block in result.items():
+    for block in result.values():
         _summarise(block)
     return result
 

@@ -41,7 +41,7 @@ PROBE_GRID = (0.0, 0.5, 1.0)
 PRIOR_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
 TRACK_GRID = (0.0, 0.5, 1.0, 2.0)
 GATE_GRID = (None, 0.0, 0.25, 0.5)
-SHIFT_GRID = (None, *((t, a) for t in (0.0, 0.25) for a in (0.5, 0.75, 1.0)))
+SHIFT_GRID = (None, *((t, a) for t in (0.0, 0.25, 0.5) for a in (0.5, 0.75, 1.0)))
 MIN_GAIN = 1e-4
 MAX_SWEEPS = 3
 # Fixed by reasoning (docs/trust.md): data scale cannot be fitted (one corpus per table).
@@ -163,7 +163,7 @@ def objective(preps: Sequence[Prepared], tracks: Sequence, theta: Theta,
     """Mean over tables of the mean weighted tau over that table's targets. ``memo`` caches
     each target's tau under the knobs that can change it (one fit's tracks are fixed)."""
     per_table: dict[str, list] = {}
-    for k, (prep, track) in enumerate(zip(preps, tracks)):
+    for k, (prep, track) in enumerate(zip(preps, tracks, strict=True)):
         key = (k, *_relevant(prep, theta, track))
         if memo is None or key not in memo:
             value = target_tau(prep, theta, track)

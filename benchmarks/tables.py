@@ -124,10 +124,12 @@ def parc_targets(which: str = "controlled") -> list[Target]:
     raw = raw.drop_duplicates(["Architecture", "Source Dataset", "Target Dataset"])
     targets = []
     for name, block in raw.groupby("Target Dataset", sort=True):
-        ids = [f"{a}/{s}" for a, s in zip(block["Architecture"], block["Source Dataset"])]
+        ids = [f"{a}/{s}" for a, s in zip(block["Architecture"], block["Source Dataset"],
+                                            strict=True)]
         accuracy = pd.Series(block["Oracle"].to_numpy(float), index=ids)
         entries = {}
-        for cid, arch, source in zip(ids, block["Architecture"], block["Source Dataset"]):
+        for cid, arch, source in zip(ids, block["Architecture"], block["Source Dataset"],
+                                     strict=True):
             top1, params = PARC_ARCH[arch]
             size = PARC_SOURCE_SIZES.get(source)
             entries[cid] = Entry(
@@ -173,10 +175,10 @@ def zoo_entry(candidate: str):
     from catalog import load_catalog
 
     base_id, _, control = candidate.partition("+")
-    try:
-        base = load_catalog().get(base_id)
-    except Exception:  # an id the catalog no longer has: fused on probes only
+    catalog = load_catalog()
+    if base_id not in catalog:  # an id the catalog no longer has: fused on probes only
         return None
+    base = catalog.get(base_id)
     if not control:
         return base
     changes = {"id": candidate, "notes": f"control: {control}"}

@@ -70,7 +70,8 @@ def records(rows: pd.DataFrame, *, exclude: Iterable[tuple[str, str]] = (),
     drop = set(map(tuple, exclude))
     keep = ~rows["table"].isin(set(exclude_tables))
     if drop:
-        keep &= ~pd.Series(list(zip(rows["table"], rows["target"])), index=rows.index).isin(drop)
+        keep &= ~pd.Series(list(zip(rows["table"], rows["target"], strict=True)),
+                           index=rows.index).isin(drop)
     kept = rows[keep]
     out = {"models": {}, "families": {}, "aliases": dict(ALIASES)}
     if models:

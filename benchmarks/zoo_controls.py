@@ -3,7 +3,9 @@ taken away, so a ranking method must tell learned features from architecture alo
 
 * ``random_init(id)``       : same architecture, random weights (seeded).
 * ``truncated(id, stages)`` : the pretrained image network cut after ``stages`` of its block
-                              stages (no head conv): real but shallower features.
+                              stages (no head conv): real but shallower features; timm
+                              EfficientNets and torchvision's MobileNetV2 (its 7 stages of
+                              inverted residuals, by output width).
 * ``embeddings_only(id)``   : a pretrained text encoder with zero transformer layers left,
                               i.e. a bag of (position-aware) word embeddings.
 * ``first_layers(id, n)``   : a pretrained text encoder keeping its first ``n`` transformer
@@ -37,13 +39,21 @@ def random_init(model_id: str, seed: int = 0):
     return backbone
 
 
+# torchvision MobileNetV2: features[0] is the stem, then 7 stages of inverted residual blocks
+# (widths 16, 24, 32, 64, 96, 160, 320), then the 1x1 head conv; stage k ends before index:
+MOBILENET_V2_STAGE_ENDS = (2, 4, 7, 11, 14, 17, 18)
+
+
 def truncated(model_id: str, stages: int = 3):
-    """timm EfficientNet-style image model cut after ``stages`` block stages."""
+    """Pretrained image model cut after ``stages`` block stages (timm EfficientNet-style, or
+    torchvision's MobileNetV2)."""
     import torch
 
     from advisor.models import load_backbone
 
     base = _entry(model_id)
+    if base.source == "torchvision":
+        return _truncated_torchvision(base, stages)
     backbone = load_backbone(base)
     model = backbone.model
     if not hasattr(model, "blocks") or stages >= len(model.blocks):
@@ -64,6 +74,31 @@ def truncated(model_id: str, stages: int = 3):
         has_source_head=False, num_source_classes=None,
         notes=f"control: pretrained weights cut after {stages} block stages")
     return dataclasses.replace(backbone, entry=entry, model=model, embed_dim=width,
+                               has_source_head=False,
+                               weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
+
+
+def _truncated_torchvision(base, stages: int):
+    import torch
+
+    from advisor.models import load_backbone
+
+    if base.architecture != "mobilenet_v2" or not 1 <= stages < len(MOBILENET_V2_STAGE_ENDS):
+        raise ValueError(f"{base.id}: only mobilenet_v2 cuts at 1-6 of its 7 stages here")
+    backbone = load_backbone(base)
+    wrapper = backbone.model
+    wrapper.trunk.features = wrapper.trunk.features[: MOBILENET_V2_STAGE_ENDS[stages - 1]]
+    wrapper.head = torch.nn.Identity()  # the 1000-class head fits only the full network
+    with torch.no_grad():
+        size = backbone.data_config["input_size"][-1]
+        probe = torch.zeros(1, 3, size, size, device=backbone.device)
+        width = int(wrapper.forward_features(probe).shape[-1])
+    wrapper.num_features, wrapper.num_classes = width, 0
+    entry = dataclasses.replace(
+        base, id=f"{base.id}+first-{stages}-stages", imagenet_top1=None, embed_dim=width,
+        has_source_head=False, num_source_classes=None,
+        notes=f"control: pretrained weights cut after {stages} of 7 inverted-residual stages")
+    return dataclasses.replace(backbone, entry=entry, model=wrapper, embed_dim=width,
                                has_source_head=False,
                                weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
 

@@ -126,9 +126,10 @@ def finetune_command(
     else:
         typer.echo(render_table(result), nl=False)
     if result.cancelled:
-        err.print(f"[yellow]cancelled after {result.epochs_run} epoch(s); continue with "
-                  f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`[/]")
-        raise SystemExit(130)  # typer.Exit would be swallowed by standalone_mode=False
+        err.print(f"cancelled after {result.epochs_run} epoch(s); continue with "
+                  f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`",
+                  style="yellow", markup=False)
+        raise SystemExit(130)  # 128 + SIGINT, as for an interrupt of any other command
 
 
 def render_table(result) -> str:

@@ -67,7 +67,9 @@ def fail(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    Console(stderr=True, highlight=False).print(Text.assemble(("error:", "bold red"), " ", message))
+    # soft_wrap: one line however long, so scripts can grep it ("one red line", docs/ranking.md)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("error:", "bold red"), " ", message))
     raise SystemExit(2)
 
 

@@ -31,14 +31,16 @@ def predict_command(
     device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
 ) -> None:
     """Label new images or texts with a fine-tuned model."""
+    from numbers import Integral
+
     import advisor
+    from advisor import validation as v
     from advisor.errors import AdvisorError
     from advisor.finetuning.predictor import read_inputs
 
-    if top < 1:
-        raise AdvisorError(f"--top must be >= 1, got {top}")
-    if batch_size < 1:
-        raise AdvisorError(f"--batch-size must be >= 1, got {batch_size}")
+    top_k = v.Param("top", (v.Interval(Integral, 1, None),), "pass 1 for the label alone, or more")
+    top_k.check(top, name="--top")
+    v.BATCH_SIZE.check(batch_size, name="--batch-size")
     predictor = advisor.load_predictor(path, device=device)
     if predictor.input_kind == "features":
         raise AdvisorError(f"{path} labels precomputed feature rows; call advisor.load_predictor(path).predict(array) "

@@ -20,6 +20,12 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
 
 
+class LayerMode(str, Enum):
+    last = "last"
+    layermean = "layermean"
+    bestlayer = "bestlayer"
+
+
 def register(app: typer.Typer) -> None:
     app.command("rank", help=rank_command.__doc__)(rank_command)
 
@@ -102,6 +108,15 @@ def rank_command(
     device: Annotated[
         str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")
     ] = None,
+    layers: Annotated[
+        LayerMode,
+        typer.Option(
+            "--layers",
+            help="Score the final embedding (last), the mean of the layers (layermean) or "
+            "each probe's best layer (bestlayer); layer modes report per-layer scores and "
+            "the layer to use for frozen features.",
+        ),
+    ] = LayerMode.last,
 ) -> None:
     """Rank pretrained backbones for your labelled data with transferability probes."""
     from rich.console import Console
@@ -122,7 +137,7 @@ def rank_command(
         from catalog import load_catalog
 
         catalog = load_catalog(extra=list(catalog_files))
-    err.print(f"[dim]{_data_summary(labelled)}[/]")
+    err.print(_data_summary(labelled), style="dim", markup=False)  # names may hold "[...]"
     print_skipped(err, labelled)
     with _ProgressPrinter(err) as progress:
         ranking = advisor.rank(
@@ -139,6 +154,7 @@ def rank_command(
             bootstrap=0 if no_bootstrap else bootstrap,
             max_params_m=max_params,
             max_latency_ms=max_latency,
+            layers=layers.value,
         )
     show_notes(ranking, output_format.value, output, err)
     emit(render(ranking, output_format.value, color=output is None), output, err)
@@ -185,7 +201,9 @@ def _table_text(ranking, *, color: bool) -> str:
         file=buffer, force_terminal=color and tty, width=width, highlight=False, soft_wrap=False
     )
     console.print(rich_table(ranking))
-    for line in why_lines(ranking) + note_lines(ranking):
+    from advisor.ranking.layers import layer_lines
+
+    for line in why_lines(ranking) + layer_lines(ranking) + note_lines(ranking):
         console.print(line, markup=False)
     for line in failure_lines(ranking):
         console.print(line, markup=False, style="red")

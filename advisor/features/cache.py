@@ -4,6 +4,7 @@ Layout: ``<root>/<key[:2]>/<key>.npz`` plus ``<key>.json``. The JSON sidecar rec
 array shapes and the sha256 of the .npz bytes; it is written last (temp file + os.replace),
 so an entry is only visible once whole. On read, a missing sidecar, a checksum or shape
 mismatch, or an unreadable archive makes the entry a miss: it is deleted and recomputed.
+A layer-wise entry (its own key) also holds ``layer_<i>`` arrays, named in the sidecar.
 """
 
 from __future__ import annotations
@@ -35,8 +36,15 @@ def default_cache_root() -> Path:
 
 
 def cache_key(
-    candidate: str, weights_fingerprint: str, data_fingerprint: str, preprocess_key: str, dtype: str
+    candidate: str,
+    weights_fingerprint: str,
+    data_fingerprint: str,
+    preprocess_key: str,
+    dtype: str,
+    layers: str | None = None,
 ) -> str:
+    """``layers`` (advisor.features.layers.LAYERS_KEY) only for layer-wise entries, so the
+    keys of every default entry stay as they were."""
     parts = [
         f"v{FORMAT_VERSION}",
         candidate,
@@ -45,6 +53,8 @@ def cache_key(
         preprocess_key,
         dtype,
     ]
+    if layers:
+        parts.append(layers)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -84,6 +94,12 @@ class FeatureCache:
                 raise ValueError("row count differs from the data")
             stats = dict(meta.get("stats", {}))
             stats["computed_seconds"] = float(meta.get("seconds", 0.0))
+            layers = None
+            if "layer_names" in meta:
+                layers = {
+                    name: arrays[f"layer_{i}"].astype(np.float32, copy=False)
+                    for i, name in enumerate(meta["layer_names"])
+                }
             return FeatureSet(
                 features=arrays["features"].astype(np.float32, copy=False),
                 source_probs=arrays.get("source_probs"),
@@ -92,6 +108,8 @@ class FeatureCache:
                 seconds=0.0,
                 cached=True,
                 stats=stats,
+                layers=layers,
+                final_layer=meta.get("final_layer"),
             )
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             self.discard(key)
@@ -104,6 +122,9 @@ class FeatureCache:
         arrays = {"features": featureset.features, "labels": featureset.labels}
         if featureset.source_probs is not None:
             arrays["source_probs"] = featureset.source_probs
+        layer_names = list(featureset.layers or {}) if featureset.layers is not None else None
+        for i, name in enumerate(layer_names or []):  # names live in the sidecar, not as keys
+            arrays[f"layer_{i}"] = featureset.layers[name]
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         payload = buffer.getvalue()
@@ -116,6 +137,9 @@ class FeatureCache:
             "seconds": featureset.seconds,
             "stats": featureset.stats,
         }
+        if layer_names is not None:
+            meta["layer_names"] = layer_names
+            meta["final_layer"] = featureset.final_layer
         if meta_path.exists():
             meta_path.unlink()  # hide the old entry while its .npz is replaced
         replace_atomically(npz_path, payload)

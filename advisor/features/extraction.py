@@ -64,13 +64,19 @@ def extract(
     progress: Callable[[dict], None] | None = None,
     cancel: threading.Event | None = None,
     device=None,
+    layers: bool = False,
 ) -> FeatureSet:
     """Features of `data` under one backbone (a Backbone, catalog Entry or id).
 
     cache: None (the default FeatureCache), a FeatureCache or folder, or False (no cache).
     With an Entry or id, a cache hit returns without building the network at all.
     Raises advisor.errors.Cancelled when `cancel` is set (checked between batches).
+    layers: also keep the other layers' pooled outputs from the same forward pass
+    (FeatureSet.layers; cached under their own key, so default entries stay valid).
     """
+    from advisor.features.layers import LAYERS_KEY
+
+    layers_key = LAYERS_KEY if layers else None
     data = _as_data(data)
     store = _resolve_cache(cache)
     backbone = backbone_or_entry if isinstance(backbone_or_entry, Backbone) else None
@@ -91,7 +97,12 @@ def extract(
                 "float32" if dtype is None else f"autocast-{str(dtype).replace('torch.', '')}"
             )
             key = cache_key(
-                entry.id, plan.weights_fingerprint, data_fp, plan.preprocess_key, dtype_name
+                entry.id,
+                plan.weights_fingerprint,
+                data_fp,
+                plan.preprocess_key,
+                dtype_name,
+                layers_key,
             )
             hit = store.get(key, n_rows=len(data.labels))
             if hit is not None:
@@ -107,6 +118,7 @@ def extract(
             data_fp,
             backbone.preprocess_key,
             backbone.compute_dtype,
+            layers_key,
         )
         hit = store.get(key, n_rows=len(data.labels))
         if hit is not None:
@@ -118,10 +130,15 @@ def extract(
     if size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     started = time.perf_counter()
+    layer_arrays = _LayerArrays(backbone, len(data.labels)) if layers else None
     if backbone.modality == "image":
-        features, probs, stats = _extract_images(backbone, data, size, progress, cancel)
+        features, probs, stats = _extract_images(
+            backbone, data, size, progress, cancel, layer_arrays
+        )
     else:
-        features, probs, stats = _extract_texts(backbone, data, size, progress, cancel)
+        features, probs, stats = _extract_texts(
+            backbone, data, size, progress, cancel, layer_arrays
+        )
     seconds = time.perf_counter() - started
     stats.update(
         weights_source=backbone.weights_source,
@@ -137,6 +154,8 @@ def extract(
         seconds=seconds,
         cached=False,
         stats=stats,
+        layers=layer_arrays.arrays if layer_arrays is not None else None,
+        final_layer=layer_arrays.final if layer_arrays is not None else None,
     )
     if store is not None:
         store.put(key, result)
@@ -165,7 +184,31 @@ def _softmax(logits):
     return logits.float().softmax(dim=-1)
 
 
-def _extract_images(backbone, data, batch_size, progress, cancel):
+class _LayerArrays:
+    """Per-layer [N, D_l] buffers filled batch by batch (widths known at the first batch)."""
+
+    def __init__(self, backbone, n: int):
+        self.n = n
+        self.names, self.final = backbone.layer_names()
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def put(self, rows, layers: dict) -> None:
+        for name, value in layers.items():
+            if name not in self.arrays:
+                self.arrays[name] = np.empty((self.n, value.shape[1]), dtype=np.float32)
+            self.arrays[name][rows] = value.cpu().numpy()
+
+
+def _forward(backbone, batch, with_logits: bool, layer_arrays, rows):
+    """One forward pass; with layer_arrays, every layer of that same pass is kept."""
+    if layer_arrays is None:
+        return backbone.embed_and_logits(batch, with_logits=with_logits)
+    pooled, logits, layers = backbone.embed_layers(batch, with_logits=with_logits)
+    layer_arrays.put(rows, layers)
+    return pooled, logits
+
+
+def _extract_images(backbone, data, batch_size, progress, cancel, layer_arrays=None):
     from advisor.features.image_batches import ImageStats, image_batches
 
     n = len(data.labels)
@@ -179,7 +222,7 @@ def _extract_images(backbone, data, batch_size, progress, cancel):
         _check_cancel(cancel)
         end = min(start + batch_size, n)
         if batch is not None:  # None once a file failed: only the search for bad files goes on
-            pooled, logits = backbone.embed_and_logits(batch)
+            pooled, logits = _forward(backbone, batch, True, layer_arrays, slice(start, end))
             features[start:end] = pooled.cpu().numpy()
             if logits is not None:
                 if probs is None:
@@ -200,7 +243,7 @@ def _unreadable(data, rows: dict[int, tuple[str, str]]):
     return UnreadableImages(data.name, len(data.labels), shown)
 
 
-def _extract_texts(backbone, data, batch_size, progress, cancel):
+def _extract_texts(backbone, data, batch_size, progress, cancel, layer_arrays=None):
     from advisor.features.text_batches import text_batches, text_plan
 
     texts = list(data.texts)
@@ -211,7 +254,7 @@ def _extract_texts(backbone, data, batch_size, progress, cancel):
     _emit(progress, backbone.entry.id, 0, n)
     for idx, encoded in text_batches(backbone, texts, order, batch_size):
         _check_cancel(cancel)
-        pooled, _ = backbone.embed_and_logits(encoded, with_logits=False)
+        pooled, _ = _forward(backbone, encoded, False, layer_arrays, idx)
         features[idx] = pooled.cpu().numpy()
         done += len(idx)
         _emit(progress, backbone.entry.id, done, n)

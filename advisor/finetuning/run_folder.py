@@ -26,8 +26,7 @@ RUN_ENTRIES = (
     "metrics.csv",
     "report.json",
     "model",
-    ".model.tmp",
-    ".model.old",
+    *(aside.name for aside in atomic.aside_paths(Path("model"))),  # a swap cut short
 )
 
 

@@ -2,8 +2,9 @@
 
 Images follow timm's convention: ``forward_features`` then ``forward_head(pre_logits=True)``
 gives the pooled embedding, and ``forward_head`` on the same feature map gives the source
-logits, so one forward pass serves both. Text encoders are Hugging Face ``AutoModel``s
-pooled as their model card says (masked mean or [CLS]).
+logits, so one forward pass serves both; ``embed_layers`` adds the other layers' pooled
+outputs from that same pass (docs/features.md "Layer-wise features"). Text encoders are
+Hugging Face ``AutoModel``s pooled as their model card says (masked mean or [CLS]).
 """
 
 from __future__ import annotations
@@ -79,7 +80,35 @@ class Backbone:
         pooled = pooled.float()
         return pooled, (logits.float() if logits is not None else None)
 
-    def _image_forward(self, batch, with_logits: bool):
+    def embed_layers(self, batch, with_logits: bool = True):
+        """(embeddings [B, D], source logits or None, {layer: pooled [B, D_l]}) from ONE pass.
+
+        The dict holds the other layers (advisor.features.layers); the embedding is the
+        final layer, identical to embed_and_logits'. Models without intermediate outputs
+        (torchvision / CRAFT wrappers) give an empty dict.
+        """
+        import torch
+
+        with torch.inference_mode(), self._autocast():
+            if self.modality == "image":
+                pooled, logits, layers = self._image_forward(batch, with_logits, with_layers=True)
+            else:
+                (pooled, layers), logits = self._text_forward(batch, with_layers=True), None
+        layers = {name: value.float() for name, value in layers.items()}
+        return pooled.float(), (logits.float() if logits is not None else None), layers
+
+    def layer_names(self) -> tuple[list[str], str]:
+        """(names of the other layers embed_layers returns, name of the final layer)."""
+        from advisor.features import layers as L
+
+        if self.modality == "text":
+            n = int(self.model.config.num_hidden_layers)
+            return [L.text_layer_name(i) for i in range(1, n)], L.text_layer_name(n)
+        if not L.supports_image_layers(self.model):
+            return [], L.FINAL_IMAGE_LAYER
+        return L.image_stage_names(self.model, L.IMAGE_STAGES), L.FINAL_IMAGE_LAYER
+
+    def _image_forward(self, batch, with_logits: bool, with_layers: bool = False):
         import torch
 
         if isinstance(batch, (list, tuple)):  # PIL images: apply the model's own eval transform
@@ -88,25 +117,56 @@ class Backbone:
         x = batch.to(self.device, non_blocking=True)
         if self.device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)
-        features = self.model.forward_features(x)
+        layers = {}
+        if with_layers and self._has_image_layers():
+            from advisor.features import layers as L
+
+            # One trunk pass: timm's final map here is forward_features' output.
+            features, maps = self.model.forward_intermediates(x, indices=L.IMAGE_STAGES)
+            names = L.image_stage_names(self.model, len(maps))
+            layers = {name: L.pool_map(m) for name, m in zip(names, maps, strict=True)}
+        else:
+            features = self.model.forward_features(x)
         pooled = self.model.forward_head(features, pre_logits=True)
         logits = None
         if with_logits and self.has_source_head:
             # Pooling is cheap next to the trunk; calling forward_head again is correct for every
             # timm head layout (norm / fc_norm / pre_logits MLP), unlike reusing `pooled`.
             logits = self.model.forward_head(features)
+        if with_layers:
+            return pooled, logits, layers
         return pooled, logits
 
-    def _text_forward(self, batch):
-        import torch
+    def _has_image_layers(self) -> bool:
+        from advisor.features.layers import supports_image_layers
 
+        return supports_image_layers(self.model)
+
+    def _text_forward(self, batch, with_layers: bool = False):
         encoded = self.tokenize(batch) if isinstance(batch, (list, tuple)) else batch
         encoded = {k: v.to(self.device) for k, v in encoded.items()}
-        hidden = self.model(**encoded).last_hidden_state.float()  # pool in float32 under autocast
+        if not with_layers:
+            hidden = self.model(**encoded).last_hidden_state
+            return self._pool_text(hidden, encoded["attention_mask"])
+        from advisor.features.layers import text_layer_name
+
+        output = self.model(**encoded, output_hidden_states=True)
+        states = output.hidden_states[1:]  # [0] is the embedding layer, left out
+        pooled = self._pool_text(output.last_hidden_state, encoded["attention_mask"])
+        layers = {
+            text_layer_name(i): self._pool_text(h, encoded["attention_mask"])
+            for i, h in enumerate(states[:-1], start=1)
+        }
+        return pooled, layers
+
+    def _pool_text(self, hidden, attention_mask):
+        import torch
+
+        hidden = hidden.float()  # pool in float32 under autocast
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         else:
-            mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         if self.normalize:
             pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)

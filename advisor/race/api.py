@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from advisor.errors import AdvisorError
 from advisor.race.schedule import RaceBudget, parse_budget, plan_race
-from advisor.verification.protocol import PROTOCOL, Protocol
+from advisor.verification.protocol import PROTOCOL, Protocol, safe_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.data import LabelledData
@@ -71,7 +70,7 @@ def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | Non
         model = (models or {}).get(request.candidate, request.candidate)
         model = model() if callable(model) else model
         return train_steps(train_data, model, candidate=request.candidate,
-                           output=folder / _safe(request.candidate), steps=request.steps,
+                           output=folder / safe_name(request.candidate), steps=request.steps,
                            epochs=protocol.epochs, seed=protocol.seed, device=device,
                            cancel=cancel, recipe=protocol.recipe)
 
@@ -121,8 +120,4 @@ def _default_folder(data, protocol: Protocol, plan) -> Path:
     key = json.dumps([data.fingerprint(), protocol.key(), sorted(plan.candidates),
                       plan.budget.describe(), plan.eta, plan.min_steps])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return default_cache_dir().parent / "race" / f"{_safe(data.name)}-{digest}"
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name))[:80]
+    return default_cache_dir().parent / "race" / f"{safe_name(data.name)}-{digest}"

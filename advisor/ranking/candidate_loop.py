@@ -61,8 +61,10 @@ def score_candidates(
     emit: Emitter,
     cancel: Any = None,
     max_latency_ms: float | None = None,
+    layers: str = "last",
 ) -> LoopResult:
-    """Extract and probe every candidate; failures are recorded, never raised (but Cancelled is)."""
+    """Extract and probe every candidate; failures are recorded, never raised (but Cancelled is).
+    ``layers``: "last", or a layer mode of advisor.ranking.layers (extracts every layer)."""
     from advisor.ranking import scoring
 
     out = LoopResult()
@@ -71,7 +73,9 @@ def score_candidates(
         check_cancel(cancel)
         emit(events.CandidateStarted(candidate.id, done, total))
         try:
-            featureset = _features_for(candidate, data, cache, device, cancel, emit, done, total)
+            featureset = _features_for(
+                candidate, data, cache, device, cancel, emit, done, total, layers != "last"
+            )
         except (Cancelled, UnreadableImages):  # rank() leaves those files out for everyone
             raise
         except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
@@ -88,18 +92,27 @@ def score_candidates(
             emit(events.CandidateFailed(candidate.id, done, total, skip, skipped=True))
             continue
         emit(events.Probing(candidate.id, done, total, cached=bool(featureset.cached)))
-        scored = scoring.score_candidate(featureset, specs, seed=seed, cancel=cancel)
+        layer_extra = {}
+        if layers == "last":
+            scored = scoring.score_candidate(featureset, specs, seed=seed, cancel=cancel)
+        else:  # set-level probes and the bootstrap see the features the mode stands for
+            from advisor.ranking.layers import score_layers
+
+            by_layer = score_layers(featureset, specs, layers, seed=seed, cancel=cancel)
+            scored, featureset, layer_extra = by_layer.scores, by_layer.featureset, by_layer.extra
         out.featuresets[candidate.id] = featureset
         out.scores[candidate.id] = scored.scores
         if scored.errors:
             out.probe_errors[candidate.id] = scored.errors
-        out.extra[candidate.id] = record_extras(featureset, scored.seconds)
+        out.extra[candidate.id] = {**record_extras(featureset, scored.seconds), **layer_extra}
         record = {"candidate": candidate.id, **scored.scores, **out.extra[candidate.id]}
         emit(events.CandidateDone(candidate.id, done, total, record, bool(featureset.cached)))
     return out
 
 
-def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done, total):
+def _features_for(
+    candidate: Candidate, data, cache, device, cancel, emit, done, total, layers=False
+):
     if candidate.id == FEATURES_CANDIDATE:
         return given_features(data)
     from advisor.features import extract
@@ -119,7 +132,9 @@ def _features_for(candidate: Candidate, data, cache, device, cancel, emit, done,
 
     # With an Entry, extract answers a cache hit without building the network.
     target = candidate.backbone if candidate.backbone is not None else candidate.entry
-    return extract(target, data, cache=cache, progress=on_extract, cancel=cancel, device=device)
+    return extract(
+        target, data, cache=cache, progress=on_extract, cancel=cancel, device=device, layers=layers
+    )
 
 
 def given_features(data):

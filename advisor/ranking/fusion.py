@@ -63,6 +63,10 @@ DEFAULT_PARAMS = {
 # Below this rank correlation between the probes and the prior, the notes call it a
 # disagreement and say which side the ranking leaned on.
 DISAGREEMENT_NOTE = 0.0
+# A probe gated below this share of its weight, or a prior weight moved by more than
+# STRONG_SHIFT, is reported in the notes; smaller adjustments only in `agreement`.
+STRONG_CUT = 0.5
+STRONG_SHIFT = 0.1
 
 
 @dataclass
@@ -273,11 +277,12 @@ def fuse_scores(
 def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: list) -> dict:
     """Say when the evidence disagreed and what the ranking leaned on; the numbers behind it."""
     out = {}
-    for p, gate, rho in zip(weights.index, fused.gates, fused.agreement):
+    for p, gate, rho in zip(weights.index, fused.gates, fused.agreement, strict=True):
         if np.isfinite(rho):
             out.setdefault("probe_agreement", {})[str(p)] = round(float(rho), 4)
         if gate < 1.0:
             out.setdefault("gates", {})[str(p)] = round(float(gate), 4)
+        if gate < STRONG_CUT:  # a small trim is in `agreement`; only a real cut is news
             notes.append(
                 f"unsure: {p} ranks the candidates against the other evidence (rank "
                 f"correlation {rho:+.2f}); its weight was cut from {weights[p]:g} to "
@@ -287,14 +292,17 @@ def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: lis
     rho = fused.prior_agreement
     out["prior_agreement"] = None if not np.isfinite(rho) else round(float(rho), 4)
     out["prior_weight"] = round(float(fused.prior_weight), 4)
-    if np.isfinite(rho) and rho < DISAGREEMENT_NOTE:
-        used = fused.prior_weight
-        side = "the catalog prior" if used > 0.5 else "the probes"
-        moved = (f"; the prior weight moved from {a:g} to {used:.2f}"
-                 if abs(used - a) > 1e-9 else "")
+    used = fused.prior_weight
+    if np.isfinite(rho) and (rho < DISAGREEMENT_NOTE or abs(used - a) > STRONG_SHIFT):
+        if abs(used - a) > 1e-9:
+            side = "more on the catalog prior" if used > a else "more on the probes"
+            weight = f"prior weight {a:g} -> {used:.2f}"
+        else:
+            side = "on the catalog prior" if used > 0.5 else "on the probes"
+            weight = f"prior weight {used:.2f}"
         notes.append(
             f"unsure: the probes and the catalog prior disagree (rank correlation "
-            f"{rho:+.2f}); the ranking leans on {side} (prior weight {used:.2f}){moved}. "
+            f"{rho:+.2f}); the ranking leans {side} ({weight}). "
             "Fine-tune the top candidates before trusting the order (advisor verify).")
     return out
 

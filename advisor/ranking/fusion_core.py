@@ -10,7 +10,7 @@ Evidence that disagrees is shrunk, not averaged in at full weight (docs/trust.md
   target (points the wrong way while the rest agree) so loses its vote on that target only.
 * **Prior shift.** The rank correlation between the (gated) probe evidence and the prior
   measures how much they disagree. Below ``disagree_threshold`` the prior weight moves
-  linearly toward ``disagree_prior_weight``, reaching it ``GATE_WIDTH`` lower: the fit decides
+  linearly toward ``disagree_prior_weight``, reaching it ``SHIFT_WIDTH`` lower: the fit decides
   which side is the more reliable one when they disagree.
 
 Both are label-free (they read only the scores being fused) and deterministic.
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 GATE_WIDTH = 0.5
+# The prior shift ramps over a narrower band: a middling correlation is still agreement.
+SHIFT_WIDTH = 0.25
 # Below this many candidates with both values, a rank correlation says too little to act on.
 MIN_AGREEMENT_N = 4
 
@@ -133,7 +135,7 @@ def combine(z: np.ndarray, weights: np.ndarray, prior: np.ndarray, prior_weight:
     used = float(prior_weight)
     if (disagree_threshold is not None and disagree_prior_weight is not None
             and np.isfinite(prior_agreement)):
-        step = float(np.clip((disagree_threshold - prior_agreement) / GATE_WIDTH, 0.0, 1.0))
+        step = float(np.clip((disagree_threshold - prior_agreement) / SHIFT_WIDTH, 0.0, 1.0))
         used = prior_weight + (disagree_prior_weight - prior_weight) * step
     return Combined(final=blend(probe_part, prior, used), probe_part=probe_part,
                     weights=effective, mass=mass, gates=gates, agreement=agreement,

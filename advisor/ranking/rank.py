@@ -46,6 +46,10 @@ DEFAULT_RESAMPLES = 30
         "bootstrap": v.BOOTSTRAP,
         "max_params_m": v.MAX_PARAMS_M,
         "max_latency_ms": v.MAX_LATENCY_MS,
+        "layers": v.LAYERS,
+        "race": v.RACE,
+        "race_budget": v.RACE_BUDGET,
+        "race_top": v.TOP,
     }
 )
 def rank(
@@ -64,6 +68,10 @@ def rank(
     bootstrap: bool | int = True,
     max_params_m: float | None = None,
     max_latency_ms: float | None = None,
+    layers: str = "last",
+    race: bool = False,
+    race_budget: int | str = 2000,
+    race_top: int = 3,
 ) -> Ranking:
     """Rank candidate backbones for ``data``; best first, with reasons.
 
@@ -75,7 +83,14 @@ def rank(
     max_params_m / max_latency_ms: cost budgets; candidates over them are skipped and
     listed in ``Ranking.excluded`` (latency is measured here, so it costs a forward pass).
     catalog: a Catalog, or a catalog TOML file (or folder) added to the built-in one.
-    progress: called with the typed events of ``advisor.ranking.events``.
+    progress: called with the typed events of ``advisor.ranking.events`` (and of
+    ``advisor.race.events`` while racing).
+    race: after the probes, settle the close calls (or the top ``race_top``) with successive
+    halving over short real fine-tunes (``advisor.race``, docs/race.md); ``race_budget`` is
+    optimizer steps (2000) or seconds ("600s"). The race's order is the final word.
+    layers: "last" (the final embedding), "layermean" (score the mean of the layers' pooled
+    embeddings) or "bestlayer" (each probe's best layer); both layer modes add per-layer
+    ``layer_scores`` and ``best_layer`` to the records (docs/ranking.md "Layer-wise evidence").
     """
     from advisor.data import describe_skipped, load_data, subsample
     from advisor.data.skipped import drop_small_classes
@@ -109,6 +124,7 @@ def rank(
         emit=emit,
         cancel=cancel,
         max_latency_ms=max_latency_ms,
+        layers=layers,
     )
     excluded.update(loop.excluded)
     check_cancel(cancel)
@@ -176,8 +192,9 @@ def rank(
         n_boot=n_boot if uncertainty is not None else 0,
         max_params_m=max_params_m,
         max_latency_ms=max_latency_ms,
+        layers=layers,
     )
-    return build_ranking(
+    ranking = build_ranking(
         scores,
         entries,
         fused,
@@ -190,6 +207,21 @@ def rank(
         notes=notes,
         probe_errors=probe_errors,
     )
+    if race and len(ranking) > 1:
+        ranking = _race(ranking, full, entries, race_budget, race_top, seed, device, cancel, emit)
+    return ranking
+
+
+def _race(ranking, data, entries, budget, top, seed, device, cancel, emit):
+    """Fine-tune the close calls rung by rung; their race order becomes the ranking's."""
+    from advisor.race import race
+    from advisor.race.settle import settle
+
+    models = {cid: entry for cid, entry in entries.items() if entry is not None}
+    result = race(data, ranking=ranking, top=top, budget=budget, seed=seed, models=models,
+                  device=None if device is None else str(device), cancel=cancel,
+                  progress=emit.callback)
+    return settle(ranking, result)
 
 
 def _score_readable(chosen, used, indices, specs, **options):

@@ -64,6 +64,7 @@ class Ranking:
     pareto_cost: str = ""  # the cost axis of each record's "pareto" flag: params_m|latency_ms
     notes: list[str] = field(default_factory=list)  # what a reader must know about the result
     probe_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    race: dict | None = None  # the race that settled the close calls (advisor.race), as JSON
 
     def __post_init__(self) -> None:
         if isinstance(self.suggestion, Mapping):  # as uncertainty and older JSON give it
@@ -114,6 +115,7 @@ class Ranking:
                 "pareto_cost": self.pareto_cost,
                 "notes": self.notes,
                 "probe_errors": self.probe_errors,
+                "race": self.race,
             }
         )
 
@@ -145,6 +147,7 @@ class Ranking:
                 pareto_cost=str(obj.get("pareto_cost", legacy.get("pareto_cost")) or ""),
                 notes=[str(n) for n in notes],
                 probe_errors=dict(obj.get("probe_errors", legacy.get("probe_errors") or {})),
+                race=obj.get("race"),
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise AdvisorError(

@@ -51,6 +51,7 @@ def build_settings(
     n_boot: int,
     max_params_m: float | None,
     max_latency_ms: float | None,
+    layers: str = "last",
 ) -> dict:
     return {
         "data": {
@@ -72,6 +73,7 @@ def build_settings(
         "candidates": candidates,
         "max_params_m": max_params_m,
         "max_latency_ms": max_latency_ms,
+        "layers": layers,
         "device": str(device) if device is not None else _default_device(),
         "cache_dir": str(getattr(cache, "root", "")) or None,
         "bootstrap_resamples": n_boot,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.errors import AdvisorError
+from advisor.validation import ParameterError, message
 
 ID_COLUMNS = ("candidate", "model", "id")
 _SHAPE = (
@@ -164,16 +165,24 @@ def load_catalog_arg(catalog: Any):
     ):
         missing = [str(c) for c in catalog if not Path(c).expanduser().exists()]
         if missing:
-            raise AdvisorError(
-                f"catalog must be an existing catalog file or folder (got {missing[0]!r}); "
-                "check the path, or pass a Catalog from advisor.load_catalog()"
+            raise ParameterError(
+                message(
+                    "catalog",
+                    "an existing catalog file or folder",
+                    missing[0],
+                    "check the path, or pass a Catalog from advisor.load_catalog()",
+                )
             )
         return load_catalog(extra=list(catalog))
     if callable(getattr(catalog, "select", None)) and callable(getattr(catalog, "get", None)):
         return catalog
-    raise AdvisorError(
-        f"catalog must be a catalog TOML path, a Catalog or None (got "
-        f"{type(catalog).__name__}); pass advisor.load_catalog() or a path"
+    raise ParameterError(
+        message(
+            "catalog",
+            "a catalog TOML path, a Catalog or None",
+            catalog,
+            "pass advisor.load_catalog(), a path, or None for the built-in catalog",
+        )
     )
 
 
@@ -194,9 +203,13 @@ def entries_for(table: pd.DataFrame, candidates: Any = None, *, catalog: Any = N
         ids = list(candidates)
         mapping = {}
     else:
-        raise AdvisorError(
-            f"candidates must be None, a list of row ids or a mapping row id -> "
-            f"catalog id (got {candidates!r:.80}); e.g. ['resnet50.a1_in1k']"
+        raise ParameterError(
+            message(
+                "candidates",
+                "None, a list of row ids or a mapping row id -> catalog id",
+                candidates,
+                "pass ids such as ['resnet50.a1_in1k'], or None for every row",
+            )
         )
     missing = [c for c in ids if c not in table.index]
     if missing:

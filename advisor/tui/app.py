@@ -26,7 +26,7 @@ from advisor.tui.jobs import Jobs
 from advisor.tui.ranking_screen import RankingScreen
 from advisor.tui.scoring_screen import ScoringScreen
 from advisor.tui.state import Session
-from advisor.tui.step_bar import STEPS
+from advisor.tui.components.step_bar import STEPS
 
 DEMO_DATASET = "digits"
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select
 
 from advisor.errors import user_message
-from advisor.tui.step_bar import StepBar
+from advisor.tui.components.step_bar import StepBar
 from catalog import availability as entry_availability
 
 AVAILABILITIES = ("offline", "local", "cached", "download", "missing")

@@ -14,11 +14,11 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.errors import user_message
-from advisor.tui.class_balance import ClassBalance
+from advisor.tui.components.class_balance import ClassBalance
 from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
-from advisor.tui.path_input import DataPathValidator, PathInput, PathSuggester, check_data_path
-from advisor.tui.step_bar import StepBar
+from advisor.tui.components.path_input import DataPathValidator, PathInput, PathSuggester, check_data_path
+from advisor.tui.components.step_bar import StepBar
 
 MIN_BUDGET = 20
 
@@ -75,15 +75,10 @@ def sample_lines(data, limit: int = 5) -> list[str]:
 
 
 def skipped_lines(data) -> list[str]:
-    """What loading left out (unreadable files, dropped rows), from advisor.data."""
-    import advisor.data
+    """What loading left out (unreadable files, dropped rows), in advisor.data's words."""
+    from advisor.data import describe_skipped
 
-    describe = getattr(advisor.data, "describe_skipped", None)
-    if describe is not None:
-        return list(describe(data))
-    skipped = data.skipped or []  # TODO(transitional): until advisor.data.describe_skipped lands
-    return [f"skipped {len(skipped)} unreadable item(s), e.g. {skipped[0][0]}: {skipped[0][1]}"
-            ] if skipped else []
+    return describe_skipped(data)
 
 
 def balance_ratio(counts: dict[str, int]) -> float:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from advisor.atomic import write_text
-from advisor.tui.path_input import PathInput, PathSuggester
+from advisor.tui.components.path_input import PathInput, PathSuggester
 
 FORMATS = {".json": "to_json", ".csv": "to_csv", ".md": "to_markdown", ".markdown": "to_markdown"}
 

@@ -18,18 +18,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Static
 
 from advisor.errors import user_message
-from advisor.ranking.display import short_names
+from advisor.ranking.display import probes_by_weight, short_names
 from advisor.tui.budgets import BUDGET_FIELDS, budget_text, records_within
-from advisor.tui.detail_pane import DetailPane
+from advisor.tui.components.detail_pane import DetailPane
 from advisor.tui.export_dialog import ExportDialog, write_ranking
 from advisor.tui.jobs import Job, WorkScreen
 from advisor.tui.messages import (VerifyDone, VerifyProgress, WorkCancelled, WorkFailed,
                                   typed_event)
 from advisor.tui.number_dialog import NumberDialog
-from advisor.tui.pareto import COST_AXES, ParetoPlot, cost_points
-from advisor.tui.ranking_table import RankingTable, sort_records
-from advisor.tui.step_bar import StepBar
-from advisor.tui.verify_view import (VERIFY_DEFAULTS, VERIFY_FIELDS, accuracies,
+from advisor.tui.components.pareto import COST_AXES, ParetoPlot, cost_points
+from advisor.tui.components.ranking_table import (ASCENDING, DESCENDING, RankingTable,
+                                                  sort_records)
+from advisor.tui.components.step_bar import StepBar
+from advisor.tui.components.verify_view import (VERIFY_DEFAULTS, VERIFY_FIELDS, accuracies,
                                      check_verify_options, progress_text, report_caption,
                                      report_table)
 
@@ -199,7 +200,8 @@ class RankingScreen(WorkScreen):
 
     def sort_keys(self) -> list[str]:
         verified = ["finetuned_accuracy"] if self.report is not None else []
-        return ["rank", "final_score", "p_best", *verified, *self.ranking.probes, "params_m", "latency_ms"]
+        probes = probes_by_weight(list(self.ranking.probes))  # the table's column order
+        return ["rank", "final_score", "p_best", *verified, *probes, "params_m", "latency_ms"]
 
     def action_cycle_sort(self) -> None:
         if self.ranking is None:
@@ -217,7 +219,7 @@ class RankingScreen(WorkScreen):
 
     def _resort(self) -> None:
         self._fill()
-        arrow = "↓" if self.descending else "↑"
+        arrow = DESCENDING if self.descending else ASCENDING  # as on the column header
         self.notify(f"sorted by {self.sort_key} {arrow}", timeout=2)
 
     def action_cycle_cost(self) -> None:

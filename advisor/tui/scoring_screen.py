@@ -17,7 +17,7 @@ from advisor.tui.eta import Eta
 from advisor.tui.jobs import Job, WorkScreen
 from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
                                   RankingDone, RankingPhase, WorkCancelled, WorkFailed)
-from advisor.tui.step_bar import StepBar
+from advisor.tui.components.step_bar import StepBar
 
 # Share of a candidate's bar for each stage; extraction dominates the time.
 STAGE_START, EXTRACT_SPAN, PROBE_AT = 5.0, 80.0, 90.0

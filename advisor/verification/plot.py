@@ -1,14 +1,14 @@
 """Predicted score against fine-tuned accuracy, one panel per method (PNG, matplotlib Agg).
 
 The plot renders the predictions and measures it is given and computes none of them
-(``advisor.verification.methods`` does), so it depends on nothing but matplotlib.
+(``advisor.verification.methods`` does), so it depends on nothing but matplotlib and the
+shared display names (``advisor.ranking.display``).
 """
 
 from __future__ import annotations
 
 import io
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -74,13 +74,12 @@ def plot_predictions(
 
 
 def short_labels(ids: list[str]) -> dict[str, str]:
-    """Names without their shared prefix (e.g. "lite0+random-init"), at most 28 characters."""
-    names = [i.split("/")[-1] for i in ids]
-    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
-    if prefix in names:  # one name is the prefix of all others: keep the names whole
-        prefix = ""
-    cut = max(prefix.rfind(sep) for sep in "_-.") + 1 if prefix else 0
-    return {i: (n[cut:] or n)[-28:] for i, n in zip(ids, names, strict=True)}
+    """The display names the TUI shows too (advisor.ranking.display.short_names: the ids
+    without the prefix and suffix they share), at most 28 characters."""
+    from advisor.ranking.display import short_names
+
+    names = short_names(ids)
+    return {i: names[i][-28:] for i in ids}
 
 
 def _number(value) -> float:

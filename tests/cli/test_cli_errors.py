@@ -113,3 +113,10 @@ def test_python_m_advisor_runs_the_cli(tmp_path):
     )
     assert missing.returncode == 2
     assert "no.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [("--top", "0"), ("--batch-size", "-1")])
+def test_predict_options_use_the_one_message_format(option, value, tmp_path, capsys):
+    code, out, err = run_main(capsys, "predict", tmp_path, "x.png", option, value)
+    assert code == 2 and out == ""
+    assert f"{option} must be" in err and f"(got {value})" in err

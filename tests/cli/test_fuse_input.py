@@ -121,3 +121,21 @@ def test_an_empty_cell_is_a_probe_not_computed():
     ranking = advisor.fuse(rows)
     assert ranking.candidates == ["b", "a"]
     assert ranking.record("a")["leep"] != ranking.record("a")["leep"]  # NaN: not computed
+
+
+def test_catalog_files_give_the_facts_of_the_users_own_models(tmp_path, capsys):
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"")
+    toml = tmp_path / "mine.toml"
+    toml.write_text(
+        '[[model]]\nid = "my_model"\nmodality = "image"\nsource = "local"\n'
+        f'architecture = "resnet18"\nlocal_path = "{weights.as_posix()}"\nparams_m = 12.5\n'
+    )
+    scores = tmp_path / "scores.csv"
+    scores.write_text("candidate,logme\nmy_model,1.0\nother,2.0\n")
+    code, out, err = run_main(capsys, "fuse", scores, "--catalog", toml, "--format", "json")
+    assert code == 0, err
+    records = {r["candidate"]: r for r in json.loads(out)["ranking"]}
+    assert records["my_model"]["params_m"] == 12.5 and records["other"]["params_m"] is None
+    assert "other" in err  # the note: not in the catalog, fused on probes only
+    assert advisor.fuse(scores, catalog=toml).record("my_model")["params_m"] == 12.5

@@ -83,3 +83,27 @@ def test_race_arguments_are_checked_before_any_training(digits, tmp_path):
     with pytest.raises(AdvisorError, match="race needs candidates"):
         race_api.race(digits, output=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_race_verdict_reorders_the_ranking_it_raced(digits, models, tmp_path):
+    import advisor
+    from advisor.ranking import Ranking
+    from advisor.race.settle import settle
+
+    ids = list(models)
+    # a real fused ranking (scores computed elsewhere) that puts the candidates in reverse
+    scores = {"candidate": ids[::-1], "logme": [3.0, 2.0, 1.0], "knn": [0.9, 0.8, 0.7]}
+    import pandas as pd
+
+    ranking = advisor.fuse(pd.DataFrame(scores))
+    result = race_api.race(digits, ranking=ranking, top=3, budget=60, min_steps=4, epochs=3,
+                           models=models, output=tmp_path, **RECIPE)
+    settled = settle(ranking, result)
+    assert settled.candidates == result.order
+    assert [r["rank"] for r in settled.records] == [1, 2, 3]
+    assert all(r["decided_by"] == "race" for r in settled.records)
+    winner = settled.records[0]
+    assert winner["race_val_accuracy"] == result.rungs[-1].outcomes[result.winner].val_accuracy
+    assert "race (60 steps" in settled.notes[-1]
+    again = Ranking.from_json(settled.to_json())
+    assert again.race["winner"] == result.winner and again.candidates == settled.candidates

@@ -5,7 +5,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import probes
@@ -37,8 +36,8 @@ def test_default_image_probes_use_the_subset_fitted_for_them():
     # so the unfitted default changes nothing.
     moved = replace(params, default_probe_weight=0.125)
     assert moved.for_probes(computed) == (weights, prior)
-    assert "frozen-backbone accuracy" in json.loads(
-        (ROOT / "catalog" / "data" / "fusion_params.json").read_text())["provenance"]["linear_probe"]
+    shipped = json.loads((ROOT / "catalog" / "data" / "fusion_params.json").read_text())
+    assert "frozen-backbone accuracy" in shipped["provenance"]["linear_probe"]
 
 
 def test_text_defaults_without_a_source_head_use_their_own_subset():
@@ -75,11 +74,11 @@ def test_nleep_scores_a_stratified_subsample_above_its_cap():
     from types import SimpleNamespace
 
     import numpy as np
-    from probes import REGISTRY, logme, nleep
     from sklearn.datasets import load_digits
 
-    from advisor.ranking import scoring
     from advisor.data.sampling import half_sample
+    from advisor.ranking import scoring
+    from probes import REGISTRY, logme, nleep
 
     x, y = load_digits(return_X_y=True)
     fs = SimpleNamespace(features=x.astype(float), labels=y, source_probs=None)

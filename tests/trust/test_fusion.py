@@ -212,7 +212,8 @@ def test_probes_against_the_prior_shift_the_weight_and_the_notes_say_which_side_
     assert result.agreement["prior_agreement"] < -0.9
     assert result.agreement["prior_weight"] == 1.0
     assert result.final.idxmax() == "m0"  # the prior's pick
-    assert any("disagree" in n and "leans on the catalog prior" in n for n in result.notes)
+    assert any("disagree" in n and "leans more on the catalog prior (prior weight 0.2 -> 1.00)"
+               in n for n in result.notes)
     # Without the shift the same disagreement is still reported, leaning on the probes.
     kept = fuse_scores(frame, entries, params=replace(shifted, disagree_threshold=None))
     assert kept.final.idxmax() == "m7"
@@ -228,7 +229,8 @@ def test_track_record_ranks_families_and_gives_no_credit_without_one():
 
     record = {"models": {}, "families": {"good": 0.99, "poor": 0.70}, "aliases": {"nice": "good"}}
     entries = {
-        "a": replace(entry("a", 75.0), family="poor"), "b": replace(entry("b", 75.0), family="nice"),
+        "a": replace(entry("a", 75.0), family="poor"),
+        "b": replace(entry("b", 75.0), family="nice"),
         "c": replace(entry("c", 75.0), family="unseen"),
         "rand": replace(entry("rand", 75.0, data="none"), family="good"),
         "cut": replace(entry("cut", None), family="good")}
@@ -281,7 +283,7 @@ def test_the_fitter_scores_exactly_what_fuse_scores_ranks():
     tracks = ff.fold_tracks(preps, rows, base.clip)
     theta = ff.Theta({"nleep": 1.0, "linear_probe": 0.5, "leep": 0.5, "logme": 0.0},
                      prior_weight=0.3, track_weight=1.0, probe_gate=0.25, shift=(0.0, 0.75))
-    for prep, track in zip(preps, tracks):
+    for prep, track in zip(preps, tracks, strict=True):
         record = tr.records(rows, exclude={("keras_zoo", prep.target.name)})
         product = ranking_measures(ff.fuse_target(prep.target, theta, base, record),
                                    prep.target.accuracy)["weighted_tau"]

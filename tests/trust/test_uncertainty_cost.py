@@ -129,7 +129,7 @@ def test_front_ignores_order_and_points_with_unknown_values(pts, rnd):
 
 
 def test_tui_plot_uses_the_same_front():
-    from advisor.tui.pareto import pareto_front as plot_front
+    from advisor.tui.components.pareto import pareto_front as plot_front
 
     pts = [(1.0, 0.5), (1.0, 0.5), (2.0, 0.4), (3.0, 0.9)]  # (cost, score); a tie at the start
     quality = pd.Series([p[1] for p in pts], dtype=float)

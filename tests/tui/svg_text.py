@@ -13,7 +13,8 @@ from pathlib import Path
 
 CELL_WIDTH = 12.2  # px per terminal column in Rich's SVG export
 TEXT = re.compile(r'<text class="terminal-[\w-]*r\d+" x="([\d.]+)" y="[\d.]+" '
-                  r'textLength="[\d.]+" clip-path="url\(#terminal-[\w-]*line-(\d+)\)">([^<]*)</text>')
+                  r'textLength="[\d.]+" '
+                  r'clip-path="url\(#terminal-[\w-]*line-(\d+)\)">([^<]*)</text>')
 
 
 def svg_lines(svg: str) -> list[str]:
@@ -38,7 +39,7 @@ def render(scenario: str, size: str) -> str:
     import test_snapshots
 
     import advisor.ranking.display as display
-    import advisor.tui.detail_pane as detail_pane
+    import advisor.tui.components.detail_pane as detail_pane
 
     display.probe_weights = detail_pane.probe_weights = test_snapshots.fixture_weights_of
     width, height = (int(n) for n in size.split("x"))

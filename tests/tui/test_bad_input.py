@@ -100,3 +100,55 @@ def test_palette_provider_finds_actions():
             assert len(discovered) == len(COMMANDS)
 
     run(go())
+
+
+def test_a_bug_in_a_worker_keeps_its_traceback_and_the_app_running(monkeypatch):
+    import advisor.data
+    from advisor.errors import DataError
+
+    def broken(spec):
+        if spec == "digits":
+            return {}["no such key"]  # a bug: KeyError, not a user error
+        raise DataError(f"{spec} is not usable; pick another dataset")
+
+    monkeypatch.setattr(advisor.data, "load_data", broken)
+
+    async def go():
+        from tests.tui.pilot_helpers import RecordingApp
+        from advisor.tui.messages import WorkFailed
+
+        app = RecordingApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")  # digits
+            await settle(pilot, lambda: app.of_type(WorkFailed))
+            bug = app.of_type(WorkFailed)[0]
+            assert bug.bug and bug.reason.startswith("KeyError: ") and bug.task == "load data"
+            assert len(app.bug_reports) == 1 and "Traceback" in app.bug_reports[0]
+            assert "in broken" in app.bug_reports[0]
+            app.screen.load("mine")  # a user error: its own message, no traceback kept
+            await settle(pilot, lambda: len(app.of_type(WorkFailed)) == 2)
+            user = app.of_type(WorkFailed)[1]
+            assert not user.bug and user.reason == "mine is not usable; pick another dataset"
+            assert len(app.bug_reports) == 1 and app.is_running
+            assert "Cannot load data" in [n.title for n in app._notifications]
+
+    run(go())
+
+
+def test_the_data_step_says_what_loading_dropped(tmp_path):
+    csv = tmp_path / "reviews.csv"
+    rows = [f"review number {i},{'pos' if i % 2 else 'neg'}" for i in range(30)]
+    rows.insert(5, rows[4])  # an exact duplicate row
+    csv.write_text("text,label\n" + "\n".join(rows) + "\n")
+
+    async def go():
+        app = AdvisorApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("slash", *str(csv), "enter")
+            await settle(pilot, lambda: app.session.data is not None)
+            await pilot.pause(0.1)
+            summary = str(app.screen.query_one("#summary-text").render())
+            assert len(app.session.data) == 30
+            assert "dropped 1 row" in summary and "line 7" in summary
+
+    run(go())

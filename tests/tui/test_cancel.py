@@ -122,3 +122,65 @@ def test_quit_mid_finetune_cancels_training(tiny_catalog, tmp_path, monkeypatch)
     assert len(done) == 1 and done[0].result.cancelled and done[0].result.epochs_run == 0
     assert not (tmp_path / "run" / "model").exists()  # nothing exported
     assert (tmp_path / "run" / "checkpoints" / "last").exists()  # resumable
+
+
+def read_until(fd, needles, seconds: float) -> str:
+    """Read a pty until one of `needles` shows (escape codes stripped); fail after `seconds`."""
+    import os
+    import re
+    import select
+    import time
+
+    seen, deadline = "", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                seen += os.read(fd, 65536).decode("utf-8", "replace")
+            except OSError:  # the child closed the terminal
+                break
+            plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen)
+            if any(needle in plain for needle in needles):
+                return plain
+    raise AssertionError(f"none of {needles} appeared; last output: {seen[-500:]!r}")
+
+
+@pytest.mark.slow
+def test_advisor_tui_process_ends_soon_after_q_mid_scoring(tmp_path):
+    """The real command in a terminal: score the offline candidates, press q mid-way; the
+    process must end (it used to keep extracting for minutes) with the work undone."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "TERM": "xterm-256color",
+           "OMP_NUM_THREADS": "1"}
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    child = subprocess.Popen([sys.executable, "-m", "advisor", "tui", "digits"], stdin=slave,
+                             stdout=slave, stderr=slave, env=env, cwd=tmp_path,
+                             start_new_session=True)
+    os.close(slave)
+    try:
+        read_until(master, ["examples: 1797"], 300)  # the data step, digits loaded
+        os.write(master, b"2")
+        read_until(master, ["selected"], 60)
+        os.write(master, b"s")
+        read_until(master, ["extracting", "loading weights"], 300)
+        os.write(master, b"q")
+        quit_at = time.monotonic()
+        code = child.wait(timeout=JOIN_SECONDS)
+        print(f"the process ended {time.monotonic() - quit_at:.1f} s after q")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(master)
+    assert code == 0
+    cached = list(cache.rglob("*.npz")) if cache.exists() else []
+    assert len(cached) < 3  # three candidates were selected; quitting stopped the scoring

@@ -145,7 +145,7 @@ def test_a_failed_start_keeps_the_last_results_and_stops_the_bar(tiny_catalog, t
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: app.of_type(WorkFailed))
             await pilot.pause(0.1)
-            assert "corrupt" in app.of_type(WorkFailed)[0].reason
+            assert "broken.safetensors" in app.of_type(WorkFailed)[0].reason
             assert not app.of_type(WorkFailed)[0].bug
             assert str(screen.query_one("#ft-summary").render()) == summary
             assert screen.query_one("#ft-step-bar").total is not None  # not pulsing
@@ -157,7 +157,7 @@ def test_a_failed_start_keeps_the_last_results_and_stops_the_bar(tiny_catalog, t
 @pytest.mark.slow
 def test_loss_curve_updates_every_few_steps_within_an_epoch(tiny_catalog, tmp_path, monkeypatch):
     from advisor.tui.finetune_screen import STEP_REDRAW
-    from advisor.tui.training_curves import CurvePlot
+    from advisor.tui.components.training_curves import CurvePlot
 
     shown = []
     original = CurvePlot.show

@@ -111,3 +111,39 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         assert result.export_dir.exists()
         report = json.loads((result.run_dir / "report.json").read_text())
         assert report["test_accuracy"] == pytest.approx(result.test_accuracy)
+
+
+@pytest.mark.slow
+def test_scoring_header_shows_bootstrap_progress(tiny_catalog, tmp_path, monkeypatch):
+    """After the last candidate the header counts the bootstrap resamples (it used to say
+    "fusing scores and bootstrapping" with no progress for minutes)."""
+    from advisor.data import load_data
+    from advisor.tui.messages import RankingPhase
+    from advisor.tui.scoring_screen import ScoringScreen
+    from tests.tui.pilot_helpers import WorkerGate
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    gate = WorkerGate(lambda m: isinstance(m, RankingPhase) and m.phase == "bootstrapping"
+                      and m.done == 2)
+    gate.install(monkeypatch, ScoringScreen)
+
+    async def go():
+        app = RecordingApp(catalog_files=[tiny_catalog.path])
+        async with app.run_test(size=SIZE) as pilot:
+            app.set_data(load_data("digits"), "digits")
+            app.session.budget = 100
+            app.session.selected = [tiny_catalog.tiny_id, tiny_catalog.twin_id]
+            await app.action_start_scoring()
+            await wait_until(pilot, gate.reached.is_set, what="the second resample")
+            await pilot.pause(0.6)  # a tick of the header
+            header = text_of(app, "#scoring-header")
+            total = gate.of_type(RankingPhase)[-1].total
+            assert f"bootstrapping rank ranges 2/{total}" in header and total > 2
+            assert "remaining ~" in header
+            gate.release()
+            await wait_until(pilot, lambda: app.of_type(RankingDone), what="the ranking")
+            phases = [m for m in app.of_type(RankingPhase) if m.phase == "bootstrapping"]
+            assert [m.done for m in phases if m.total] == list(range(1, total + 1))
+            assert app.session.ranking.records[0]["p_best"] is not None
+
+    asyncio.run(go())

@@ -7,18 +7,18 @@ import json
 
 import pytest
 
-from advisor.tui.class_balance import bars_for
-from advisor.tui.detail_pane import detail_markup, why_lines
+from advisor.tui.components.class_balance import bars_for
+from advisor.tui.components.detail_pane import detail_markup, why_lines
 from advisor.tui.export_dialog import export_problem, write_ranking
-from advisor.tui.finetune_form import default_output, parse_options
+from advisor.tui.components.finetune_form import default_output, parse_options
 from advisor.tui.finetune_screen import early_stop_status
 from advisor.tui.eta import Eta
 from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored, RankingPhase
-from advisor.tui.pareto import cost_points, pareto_front
-from advisor.tui.path_input import PathSuggester, check_data_path
-from advisor.tui.ranking_table import sort_records
+from advisor.tui.components.pareto import cost_points, pareto_front
+from advisor.tui.components.path_input import PathSuggester, check_data_path
+from advisor.tui.components.ranking_table import sort_records
 from advisor.tui.scoring_screen import event_to_message, format_seconds, score_columns
-from advisor.tui.training_curves import split_metrics
+from advisor.tui.components.training_curves import split_metrics
 
 
 def test_pareto_front_keeps_only_undominated_points():
@@ -133,7 +133,7 @@ def test_eta_averages_the_rate_and_counts_down_between_completions():
 
 def test_verify_progress_names_epochs_and_examples():
     from advisor.ranking import events as ev
-    from advisor.tui.verify_view import progress_text
+    from advisor.tui.components.verify_view import progress_text
 
     start = progress_text(ev.VerifyStarted("m", 0, 3), None, {"budget": 1000}, 300)
     assert "(1/3)" in start and "300 examples" in start

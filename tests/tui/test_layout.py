@@ -12,16 +12,25 @@ from rich.console import Console
 from rich.text import Text
 from textual.geometry import Region
 
-from advisor.tui.fit_table import FitColumn, FitTable
-from advisor.tui.ranking_table import fit_columns, header
-from advisor.tui.step_bar import step_markup
+from advisor.tui.components.fit_table import FitColumn, FitTable
+from advisor.tui.components.ranking_table import fit_columns, header
+from advisor.tui.components.step_bar import step_markup
 from tests.tui.pilot_helpers import text_of
-from tests.tui.test_snapshots import (FIXTURE_WEIGHTS, NARROW, SUGGESTION, WIDE,
-                                      candidates_screen, export_dialog, fixed_ranking,
-                                      ranking_screen,
-                                      ranking_screen_verified, scoring_screen_mid_run,
-                                      snapshot_app, verify_dialog)
-from tests.tui.test_snapshots import fixture_weights  # noqa: F401  (autouse: pinned weights)
+from tests.tui.test_snapshots import (
+    FIXTURE_WEIGHTS,
+    NARROW,
+    SUGGESTION,
+    WIDE,
+    candidates_screen,
+    export_dialog,
+    fixed_ranking,
+    fixture_weights,  # noqa: F401  (autouse: pinned weights)
+    ranking_screen,
+    ranking_screen_verified,
+    scoring_screen_mid_run,
+    snapshot_app,
+    verify_dialog,
+)
 
 SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["140x42", "80x24"])
 

@@ -100,7 +100,7 @@ def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(tiny_catalo
 
             screen = app.screen
             table = screen.query_one("#ranking-table")
-            shown = dict(zip(column_values(table, "candidate"),
+            shown = dict(zip([str(key.value) for key in table.rows],  # rows are keyed by id
                              column_values(table, "finetuned_accuracy"), strict=True))
             for row in report.candidates:
                 assert shown[row["candidate"]] == f"{row['test_accuracy']:.3f}"

@@ -21,8 +21,13 @@ from advisor.data import load_data
 from advisor.finetuning.result import FinetuneResult
 from advisor.ranking.result import Ranking
 from advisor.tui import AdvisorApp
-from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
-                                  EpochFinished, FinetuneDone)
+from advisor.tui.messages import (
+    CandidateFailed,
+    CandidateProgress,
+    CandidateScored,
+    EpochFinished,
+    FinetuneDone,
+)
 from catalog import Catalog
 from catalog.loader import read_catalog_file
 
@@ -43,7 +48,7 @@ def fixture_weights_of(probes) -> dict[str, float]:
 @pytest.fixture(autouse=True)
 def fixture_weights(monkeypatch):
     import advisor.ranking.display as display
-    import advisor.tui.detail_pane as detail_pane
+    import advisor.tui.components.detail_pane as detail_pane
 
     for module in (display, detail_pane):
         monkeypatch.setattr(module, "probe_weights", fixture_weights_of)
@@ -131,7 +136,8 @@ async def scoring_screen_mid_run(pilot):
                                ["candidate", *ranking.probes, "extract_seconds"]}, False))
     screen.on_candidate_progress(CandidateProgress(ids[1], "candidate_start", 0, 0, False))
     screen.on_candidate_progress(CandidateProgress(ids[1], "extract", 96, 200, False))
-    screen.on_candidate_failed(CandidateFailed(ids[3], "weights are not cached and there is no network"))
+    screen.on_candidate_failed(CandidateFailed(ids[3], "weights are not cached and there is no "
+                                                       "network"))
     app.clear_notifications()
     screen._tick()
     await pilot.pause(0.2)

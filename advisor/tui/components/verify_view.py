@@ -12,7 +12,7 @@ import math
 from rich.markup import escape
 
 from advisor.ranking.display import short_names
-from advisor.tui.fit_table import FitColumn, FitTable
+from advisor.tui.components.fit_table import FitColumn, FitTable
 
 VERIFY_FIELDS = (
     ("top", "candidates to fine-tune (the top K of the ranking)", "int", None),

@@ -52,7 +52,8 @@ def _completes(path: Path) -> bool:
         return False
 
 
-def check_data_path(value: str, builtin_names: tuple[str, ...] = (), typing: bool = False) -> str | None:
+def check_data_path(value: str, builtin_names: tuple[str, ...] = (),
+                    typing: bool = False) -> str | None:
     """Why ``value`` cannot be loaded, or None when it looks loadable.
 
     ``typing``: the value is still being typed, so a prefix of an existing name is fine."""

@@ -155,9 +155,9 @@ class RankingTable(DataTable):
         for key, title in columns:
             if key in keep:
                 self.add_column(header(title, key, sort_key, descending), key=key)
-        for record, row in zip(records, rows):
+        for record, row in zip(records, rows, strict=True):
             cells = []
-            for (key, _), text in zip(columns, row):
+            for (key, _), text in zip(columns, row, strict=True):
                 if key not in keep:
                     continue
                 bold = key == "candidate" and record.get("rank") == 1

@@ -28,7 +28,8 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return [int(i) for i in front_of(score, cost)]
 
 
-def cost_points(records: list[dict], axis: str, entry_lookup=None) -> list[tuple[str, float, float]]:
+def cost_points(records: list[dict], axis: str,
+                entry_lookup=None) -> list[tuple[str, float, float]]:
     """(candidate, cost, score) for records that have both a cost on ``axis`` and a score."""
     points = []
     for record in records:
@@ -99,9 +100,10 @@ class ParetoPlot(PlotextPlot):
         y_low, y_high, _ = _padded(min(ys), max(ys), max(height - 5, 3), 1.0)
         plt.xlim(x_low, x_high)
         plt.ylim(y_low, y_high)
-        front = pareto_front([(x, y) for x, y in zip(xs, ys)])
+        front = pareto_front(list(zip(xs, ys, strict=True)))
         if len(front) > 1:
-            plt.plot([xs[i] for i in front], [ys[i] for i in front], marker="braille", color="green")
+            plt.plot([xs[i] for i in front], [ys[i] for i in front], marker="braille",
+                     color="green")
         rest = [i for i in range(len(points)) if i not in front]
         plt.scatter([xs[i] for i in rest], [ys[i] for i in rest], marker="●", color="blue")
         plt.scatter([xs[i] for i in front], [ys[i] for i in front], marker="●", color="green")

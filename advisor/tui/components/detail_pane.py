@@ -59,14 +59,17 @@ def detail_markup(record: dict, probes: list[str], entry=None, total: int | None
     rank = record.get("rank")
     of = f" of {total}" if total else ""
     lines = [f"[b]{name}[/]",
-             f"rank [b]{_value(rank)}[/]{of} · final score [b]{_value(record.get('final_score'))}[/]"]
+             f"rank [b]{_value(rank)}[/]{of} · "
+             f"final score [b]{_value(record.get('final_score'))}[/]"]
     if record.get("rank_low") is not None and record.get("rank_high") is not None:
         lines.append(f"rank range (bootstrap): {record['rank_low']}–{record['rank_high']}"
-                     + (f" · P(best) {record['p_best']:.2f}" if record.get("p_best") is not None else ""))
+                     + (f" · P(best) {record['p_best']:.2f}"
+                        if record.get("p_best") is not None else ""))
     if record.get("too_close"):
         lines.append("[yellow]too close to call against the leader[/]")
     if record.get("finetuned_accuracy") is not None:
-        lines.append(f"[b]fine-tuned test accuracy {100 * record['finetuned_accuracy']:.1f} %[/] (verify)")
+        lines.append(f"[b]fine-tuned test accuracy {100 * record['finetuned_accuracy']:.1f} %[/]"
+                     " (verify)")
     if probes:
         lines += [""] + probe_lines(record, probes)
     reasons = why_lines(record.get("why"))

@@ -45,7 +45,7 @@ class FitTable:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         needs = self._needs()
-        always = sum(n for n, c in zip(needs, self.columns) if c.priority == 0)
+        always = sum(n for n, c in zip(needs, self.columns, strict=True) if c.priority == 0)
         widest = max(sum(needs), cell_len(self.title))
         return Measurement(min(always, options.max_width), min(widest, options.max_width))
 
@@ -58,6 +58,6 @@ class FitTable:
         for i in shown:
             column = self.columns[i]
             table.add_column(column.title, justify=column.justify, no_wrap=True)
-        for row, style in zip(self.rows, self.styles or [None] * len(self.rows)):
+        for row, style in zip(self.rows, self.styles or [None] * len(self.rows), strict=True):
             table.add_row(*(row[i] for i in shown), style=style)
         yield table
