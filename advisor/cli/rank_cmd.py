@@ -260,7 +260,7 @@ class _ProgressPrinter:
     def __call__(self, event) -> None:
         import time
 
-        from advisor.ranking import events as ev
+        from advisor import events as ev
 
         name = getattr(event, "candidate", None)
         if isinstance(event, ev.CandidateStarted):

@@ -37,7 +37,7 @@ def verify_command(
     from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_folder
     from advisor.data import load_data
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     check_output_folder(output)  # before the ranking and the fine-tunes, not after them
     err = Console(stderr=True, highlight=False)

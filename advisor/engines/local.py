@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from advisor.engines.base import RungResult, TrialFn, TrialRequest
 from advisor.errors import Cancelled
-from advisor.race.events import RungDone, TrialDone, TrialStarted
+from advisor.events import RungDone, TrialDone, TrialStarted
 from advisor.race.schedule import RacePlan, extend_for_seconds, promote
 
 

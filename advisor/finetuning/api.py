@@ -13,14 +13,14 @@ from advisor.errors import AdvisorError, CheckpointError
 from advisor.finetuning import atomic, checkpoint, run_folder
 from advisor.finetuning.config import RESUME_FREE_KEYS, Recipe, resolve_recipe
 from advisor.finetuning.result import FinetuneResult
-from advisor.ranking import events
+from advisor import events
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
 
     from advisor.api_types import CancelFlag, DataLike, ModelLike
     from advisor.data import LabelledData
-    from advisor.ranking.events import ProgressEvent
+    from advisor.events import ProgressEvent
 
 _RECIPE = v.Param(
     "recipe",
@@ -61,7 +61,7 @@ def finetune(
     your own split. Writes the run folder (config, checkpoints, metrics, report, export) to
     ``output`` (default ``runs/<model>-<data>``). ``recipe``: a ``Recipe`` or a dict of its
     options; single options may also be passed as keywords (``lr=1e-3``), not both ways.
-    ``progress`` receives the training events of ``advisor.ranking.events``.
+    ``progress`` receives the training events of ``advisor.events``.
     """
     started = time.perf_counter()
     from advisor.data import load_data

@@ -24,7 +24,7 @@ from advisor.finetuning.batches import derived_seed, epoch_batches, eval_batches
 from advisor.finetuning.classifier import param_groups
 from advisor.finetuning.config import Recipe
 from advisor.finetuning.metrics import summarize, write_history
-from advisor.ranking import events
+from advisor import events
 
 
 @dataclass

@@ -83,7 +83,7 @@ class Backbone:
     def embed_layers(self, batch, with_logits: bool = True):
         """(embeddings [B, D], source logits or None, {layer: pooled [B, D_l]}) from ONE pass.
 
-        The dict holds the other layers (advisor.features.layers); the embedding is the
+        The dict holds the other layers (advisor.models.layer_outputs); the embedding is the
         final layer, identical to embed_and_logits'. Models without intermediate outputs
         (torchvision / CRAFT wrappers) give an empty dict.
         """
@@ -99,7 +99,7 @@ class Backbone:
 
     def layer_names(self) -> tuple[list[str], str]:
         """(names of the other layers embed_layers returns, name of the final layer)."""
-        from advisor.features import layers as L
+        from advisor.models import layer_outputs as L
 
         if self.modality == "text":
             n = int(self.model.config.num_hidden_layers)
@@ -119,7 +119,7 @@ class Backbone:
             x = x.contiguous(memory_format=torch.channels_last)
         layers = {}
         if with_layers and self._has_image_layers():
-            from advisor.features import layers as L
+            from advisor.models import layer_outputs as L
 
             # One trunk pass: timm's final map here is forward_features' output.
             features, maps = self.model.forward_intermediates(x, indices=L.IMAGE_STAGES)
@@ -138,7 +138,7 @@ class Backbone:
         return pooled, logits
 
     def _has_image_layers(self) -> bool:
-        from advisor.features.layers import supports_image_layers
+        from advisor.models.layer_outputs import supports_image_layers
 
         return supports_image_layers(self.model)
 
@@ -148,7 +148,7 @@ class Backbone:
         if not with_layers:
             hidden = self.model(**encoded).last_hidden_state
             return self._pool_text(hidden, encoded["attention_mask"])
-        from advisor.features.layers import text_layer_name
+        from advisor.models.layer_outputs import text_layer_name
 
         output = self.model(**encoded, output_hidden_states=True)
         states = output.hidden_states[1:]  # [0] is the embedding layer, left out

@@ -73,19 +73,33 @@ def _make_class():
     import torch
 
     class _CraftTrunk(torch.nn.Module):
-        """forward_features -> conv5_2 feature map; forward_head -> its global average."""
+        """forward_features -> conv5_2 feature map; forward_head -> its global average (then
+        the head a fine-tune adds; none as loaded)."""
 
         def __init__(self, features: torch.nn.Module):
             super().__init__()
             self.features = features
             self.num_features = 512
-            self.num_classes = 0
+            self.reset_classifier(0)  # no source head
 
         def forward_features(self, x):
             return self.features(x)
 
         def forward_head(self, x, pre_logits: bool = False):
-            return x.mean((2, 3))  # no source head: pooled features either way
+            pooled = x.mean((2, 3))
+            return pooled if pre_logits else self.head(pooled)
+
+        # timm's classifier interface, which the fine-tuning engine uses.
+        def get_classifier(self):
+            return self.head
+
+        def reset_classifier(self, num_classes: int, global_pool=None):
+            self.num_classes = num_classes
+            self.head = (
+                torch.nn.Linear(self.num_features, num_classes)
+                if num_classes > 0
+                else torch.nn.Identity()
+            )
 
         def forward(self, x):
             return self.forward_head(self.forward_features(x))

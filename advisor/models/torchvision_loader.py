@@ -172,6 +172,18 @@ def _make_wrapper_class():
         def forward_head(self, x, pre_logits: bool = False):
             return x if pre_logits else self.head(x)
 
+        # timm's classifier interface, which the fine-tuning engine uses.
+        def get_classifier(self):
+            return self.head
+
+        def reset_classifier(self, num_classes: int, global_pool=None):
+            self.num_classes = num_classes
+            self.head = (
+                torch.nn.Linear(self.num_features, num_classes)
+                if num_classes > 0
+                else torch.nn.Identity()
+            )
+
         def forward(self, x):
             return self.forward_head(self.forward_features(x))
 

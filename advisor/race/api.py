@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from advisor.data import LabelledData
     from advisor.engines.base import Engine
     from advisor.race.result import RaceResult
-    from advisor.ranking import Ranking
+    from advisor.ranking.result import Ranking
 
 DEFAULT_BUDGET = 2000  # optimizer steps over the whole race
 RESULT_FILE = "race.json"

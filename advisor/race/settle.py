@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.race.result import RaceResult
-    from advisor.ranking import Ranking
+    from advisor.ranking.result import Ranking
 
 
 def settle(ranking: Ranking, result: RaceResult) -> Ranking:

@@ -15,9 +15,9 @@ import numpy as np
 
 from advisor.data.image_files import UnreadableImages
 from advisor.errors import AdvisorError, Cancelled, DataError
-from advisor.ranking import events
+from advisor import events
 from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
-from advisor.ranking.events import ProgressEvent
+from advisor.events import ProgressEvent
 
 # Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
 RECORD_STATS = (
@@ -40,7 +40,7 @@ class LoopResult:
 
 
 class Emitter:
-    """Sends typed progress events (advisor.ranking.events) to the caller's callback."""
+    """Sends typed progress events (advisor.events) to the caller's callback."""
 
     def __init__(self, callback: Callable[[ProgressEvent], None] | None):
         self.callback = callback

@@ -101,6 +101,22 @@ def short_names(ids: Iterable[str]) -> dict[str, str]:
     return {i: i[len(prefix):len(i) - len(suffix)] for i in unique}
 
 
+def elide_names(names: dict[str, str], width: int) -> dict[str, str]:
+    """``names`` cut to ``width`` characters in the middle ("vit_small_p…augreg_in1k": the
+    architecture's start and the tag's end stay); unchanged when that would make two alike."""
+    if width < 5:
+        return dict(names)
+
+    def cut(name: str) -> str:
+        if len(name) <= width:
+            return name
+        head = width // 2
+        return name[:head] + "…" + name[len(name) - (width - 1 - head):]
+
+    elided = {key: cut(name) for key, name in names.items()}
+    return elided if len(set(elided.values())) == len(set(names.values())) else dict(names)
+
+
 def probe_weights(probes: Sequence[str]) -> dict[str, float]:
     """The fused weight of each probe: the shipped fusion parameters for exactly these probes,
     the weights ``advisor.rank`` fuses with (0: shown, but no say in the final score)."""

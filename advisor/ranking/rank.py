@@ -16,7 +16,7 @@ import numpy as np
 
 from advisor import validation as v
 from advisor.errors import AdvisorError
-from advisor.ranking import events
+from advisor import events
 from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
 from advisor.ranking.candidates import resolve_candidates
 from advisor.ranking.result import Ranking, bootstrap_note, build_ranking
@@ -83,8 +83,8 @@ def rank(
     max_params_m / max_latency_ms: cost budgets; candidates over them are skipped and
     listed in ``Ranking.excluded`` (latency is measured here, so it costs a forward pass).
     catalog: a Catalog, or a catalog TOML file (or folder) added to the built-in one.
-    progress: called with the typed events of ``advisor.ranking.events`` (and of
-    ``advisor.race.events`` while racing).
+    progress: called with the typed events of ``advisor.events`` (race events too, when
+    racing).
     race: after the probes, settle the close calls (or the top ``race_top``) with successive
     halving over short real fine-tunes (``advisor.race``, docs/race.md); ``race_budget`` is
     optimizer steps (2000) or seconds ("600s"). The race's order is the final word.

@@ -233,7 +233,7 @@ class FinetuneScreen(WorkScreen):
     @work(thread=True, exclusive=True, group="finetune", name="fine-tune", exit_on_error=False)
     def _train(self, data, model, options: dict, resume: bool, job: Job) -> None:
         import advisor
-        from advisor.ranking import events as ev
+        from advisor import events as ev
 
         def progress(event) -> None:
             event = typed_event(event)
@@ -260,7 +260,7 @@ class FinetuneScreen(WorkScreen):
             self._draw_curves()
 
     def on_finetune_step(self, message: FinetuneStep) -> None:
-        from advisor.ranking import events as ev
+        from advisor import events as ev
 
         self._run_reported()
         event = message.event

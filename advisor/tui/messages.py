@@ -137,12 +137,12 @@ class VerifyDone(Message):
 
 
 def typed_event(event: Any) -> Any:
-    """A library progress event as a typed ``advisor.ranking.events`` record.
+    """A library progress event as a typed ``advisor.events`` record.
 
     Transitional: fine-tuning and verification may still send the old dicts; this turns
     them into the typed records, so the screens dispatch on types only.
     """
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     if not isinstance(event, dict):
         return event

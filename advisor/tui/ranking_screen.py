@@ -306,7 +306,7 @@ class RankingScreen(WorkScreen):
             self.post_message(VerifyDone(report))
 
     def on_verify_progress(self, message: VerifyProgress) -> None:
-        from advisor.ranking import events as ev
+        from advisor import events as ev
 
         event = message.event
         if isinstance(event, ev.VerifyStarted):

@@ -54,7 +54,7 @@ def default_probes() -> list[str] | None:
 
 def event_to_message(event):
     """One typed ``advisor.rank`` progress event -> the message the screen handles (or None)."""
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     if isinstance(event, ev.CandidateDone):
         return CandidateScored(event.candidate, dict(event.record), event.cached)

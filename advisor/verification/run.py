@@ -14,8 +14,8 @@ from advisor import validation as v
 from advisor.atomic import write_json
 from advisor.errors import AdvisorError, Cancelled
 from advisor.jsonable import dumps, to_jsonable
-from advisor.ranking import events
-from advisor.ranking.events import ProgressEvent
+from advisor import events
+from advisor.events import ProgressEvent
 from advisor.verification.methods import (  # noqa: F401  (score_methods: re-exported)
     accuracy_of,
     measure_methods,
@@ -199,6 +199,12 @@ def verify(
         )
         _emit(progress, events.VerifyFinished(cid, position, len(chosen)))
 
+    if len(rows) < 2:  # nothing to compare: say why the fine-tunes failed
+        reasons = "; ".join(f"{cid}: {why}" for cid, why in list(failures.items())[:3])
+        raise AdvisorError(
+            f"only {len(rows)} of {len(chosen)} fine-tunes finished, and verification needs 2 "
+            f"or more ({reasons}); set ADVISOR_DEBUG=1 to see the tracebacks"
+        )
     accuracy = accuracy_of(rows)
     methods = method_scores(ranking, list(accuracy.index), entries)
     measures = measure_methods(methods, accuracy)

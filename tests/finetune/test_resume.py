@@ -17,7 +17,7 @@ import pytest
 import advisor
 from advisor.errors import CheckpointError
 from advisor.finetuning import checkpoint
-from advisor.ranking import events as ev
+from advisor import events as ev
 
 from finetune_helpers import REFERENCE, TINY_ENTRY, assert_same_weights, read_weights, small_digits, tiny_backbone
 

@@ -151,3 +151,22 @@ def test_package_file_names_one_file_of_the_package():
     assert resolve(recogniser).path.name == "english_g2.pth"
     absent_file = dataclasses.replace(entry(CRAFT), package_file="easyocr_en_models/nope.pth")
     assert resolve(absent_file).kind == "missing"
+
+
+@needs_craft
+@needs_mobilenet
+def test_both_take_a_new_head_for_fine_tuning(craft, mobilenet):
+    """The fine-tuning engine swaps in a zero-initialised head through timm's interface."""
+    from advisor.finetuning.classifier import ImageClassifier
+
+    x = craft.eval_transform()(Image.fromarray(photos()["china"])).unsqueeze(0)
+    for backbone, width in ((craft, 512), (mobilenet, 1280)):
+        fresh = load_backbone(backbone.entry, device="cpu")
+        pooled = fresh.embed(x)
+        classifier = ImageClassifier(fresh.model, 3).eval()
+        head = classifier.head_layer()
+        assert (head.in_features, head.out_features) == (width, 3)
+        with torch.no_grad():
+            torch.testing.assert_close(classifier.pooled(x), pooled)  # same features
+            assert torch.equal(classifier(x), torch.zeros(1, 3))  # the head starts at zero
+        assert classifier.head_parameter_names() == {"net.head.weight", "net.head.bias"}

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from advisor.ranking.display import (
     SEPARATORS,
     common_affixes,
+    elide_names,
     probe_weights,
     probes_by_weight,
     short_names,
@@ -108,3 +109,16 @@ def test_the_terminal_table_uses_the_same_order():
     probes = ["logme", "leep", "nce", "nleep", "knn", "linear_probe", "source_entropy"]
     ranking = Ranking(records=[], probes=probes)
     assert main_probes(ranking) == probes_by_weight(probes)[:MAX_PROBE_COLUMNS]
+
+
+@given(ID_LISTS, st.integers(min_value=5, max_value=30))
+def test_elided_names_fit_and_stay_distinct(ids, width):
+    names = short_names(ids)
+    elided = elide_names(names, width)
+    assert set(elided) == set(names)
+    if elided != names:
+        assert all(len(name) <= width for name in elided.values())
+        assert len(set(elided.values())) == len(elided)
+    for key, name in elided.items():  # the start and the end of each name survive
+        head, _, tail = name.partition("…")
+        assert names[key].startswith(head) and names[key].endswith(tail)

@@ -212,7 +212,7 @@ def test_load_is_a_deprecated_alias_of_load_predictor():
 def test_progress_events_are_frozen_typed_records(features):
     import dataclasses
 
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     seen = []
     advisor.rank(features, probes=["knn"], progress=seen.append)

@@ -12,7 +12,7 @@ import pytest
 
 import advisor
 from advisor.errors import AdvisorError, Cancelled
-from advisor.ranking import events as ev
+from advisor import events as ev
 from catalog import Entry
 from tests.helpers.datasets import make_features_npz
 

@@ -99,7 +99,7 @@ def test_split_metrics_separates_losses_from_accuracies():
 
 
 def test_rank_progress_events_become_typed_messages():
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     start = event_to_message(ev.CandidateStarted("m", 0, 2))
     assert isinstance(start, CandidateProgress) and start.stage == "candidate_start"
@@ -132,7 +132,7 @@ def test_eta_averages_the_rate_and_counts_down_between_completions():
 
 
 def test_verify_progress_names_epochs_and_examples():
-    from advisor.ranking import events as ev
+    from advisor import events as ev
     from advisor.tui.components.verify_view import progress_text
 
     start = progress_text(ev.VerifyStarted("m", 0, 3), None, {"budget": 1000}, 300)

@@ -215,3 +215,46 @@ def test_scoring_live_table_leads_with_the_heaviest_probe():
         assert keys[2] == "nleep"
 
     drive(WIDE, scoring_screen_mid_run, check)
+
+
+@SIZES
+def test_run_exists_dialog_is_centred_and_whole(size):
+    async def scenario(pilot):
+        from advisor.tui.run_exists_dialog import RunExistsDialog
+
+        pilot.app.push_screen(RunExistsDialog("runs/tf_efficientnet_lite0.in1k-digits"))
+        await pilot.pause(0.1)
+
+    def check(app):
+        box = app.screen.query_one(".number-box")
+        assert inside(box, app.screen)
+        assert abs(box.region.x - (app.screen.size.width - box.region.right)) <= 1
+        for label in box.query("Label"):
+            assert inside(label, box)
+
+    drive(size, scenario, check)
+
+
+def test_unrelated_long_ids_are_elided_in_a_narrow_table():
+    long_ids = ["vit_small_patch16_224.augreg_in21k_ft_in1k", "resnet50.a1_in1k",
+                "convnext_tiny.fb_in22k_ft_in1k"]
+
+    async def scenario(pilot):
+        import dataclasses
+
+        ranking = fixed_ranking()
+        records = [{**r, "candidate": new} for r, new in zip(ranking.records, long_ids,
+                                                              strict=True)]
+        pilot.app.set_ranking(dataclasses.replace(ranking, records=records))
+        await pilot.press("4")
+        await pilot.pause(0.3)
+
+    def check(app):
+        table = app.screen.query_one("#ranking-table")
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert len(set(names)) == 3 and "resnet50.a1_in1k" in names
+        assert all(len(n) <= max(16, table.scrollable_content_region.width // 3) for n in names)
+        assert any("…" in n for n in names)
+        assert "final_score" in table.shown_columns()
+
+    drive(NARROW, scenario, check)

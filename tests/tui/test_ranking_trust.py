@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from advisor.data import load_data
-from advisor.ranking.events import TrainingStep, VerifyStarted
+from advisor.events import TrainingStep, VerifyStarted
 from advisor.ranking.result import Ranking
 from advisor.tui.messages import VerifyDone, VerifyProgress, WorkCancelled, WorkFailed
 from advisor.tui.ranking_screen import RankingScreen

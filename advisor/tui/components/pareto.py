@@ -89,7 +89,8 @@ class ParetoPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"final score vs {COST_AXES.get(axis, axis)}  (green: Pareto front)")
+        title = f"final score vs {COST_AXES.get(axis, axis)}  (green: Pareto front)"
+        plt.title(title if len(title) <= width else "score vs cost (green: Pareto front)")
         plt.xlabel(COST_AXES.get(axis, axis))
         if not points:
             return

@@ -11,13 +11,14 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
 
-from advisor.ranking.display import probes_by_weight, short_names
+from advisor.ranking.display import elide_names, probes_by_weight, short_names
 
 # Columns kept first when the table is too narrow for all of them (probes follow, by weight).
 PRIORITY = ("rank", "candidate", "final_score", "p_best", "rank_range", "finetuned_accuracy")
 LATER = ("params_m", "latency_ms", "availability")
 NUMERIC = {"final_score", "p_best", "finetuned_accuracy", "params_m", "latency_ms"}
 ASCENDING, DESCENDING = "▲", "▼"
+NAME_MIN = 16  # the candidate column is never cut below this many characters
 
 
 def ranking_columns(probes: list[str], verified: bool = False) -> list[tuple[str, str]]:
@@ -126,6 +127,8 @@ class RankingTable(DataTable):
         records, probes, verified, _, _ = self._state
         columns = ranking_columns(probes, verified)
         self.names = short_names(str(r["candidate"]) for r in records)
+        if self._available() > 0:  # ids with nothing in common: the name takes a third at most
+            self.names = elide_names(self.names, max(NAME_MIN, self._available() // 3))
         rows = []
         for record in records:
             row = [cell(record, key) for key, _ in columns]

@@ -36,7 +36,7 @@ def progress_text(event, current: str | None, options: dict | None = None,
 
     ``options`` (top, epochs, budget) and ``n_examples`` (the data's size) say how much work
     each fine-tune is: "epoch 2/3 · 1000 examples"."""
-    from advisor.ranking import events as ev
+    from advisor import events as ev
 
     options = {**VERIFY_DEFAULTS, **(options or {})}
     budget = options.get("budget")

@@ -9,6 +9,7 @@ Each event is a frozen dataclass, so a consumer dispatches on its type (``isinst
   how many there are); then ``PhaseStarted`` ("fusing", "bootstrapping") and
   ``BootstrapProgress`` for the work after the last candidate.
 - fine-tuning: ``TrainingPhase``, ``TrainingStep``, ``EpochDone``, ``TrainingDone``.
+- race: ``TrialStarted``, ``TrialDone`` around each trial of a rung, ``RungDone`` after it.
 - verification: ``VerifyStarted``, ``VerifyFinished`` around each candidate's fine-tune
   (whose own training events are passed through as they are).
 
@@ -18,7 +19,11 @@ Each event is a frozen dataclass, so a consumer dispatches on its type (``isinst
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from advisor.engines.base import RungResult
+    from advisor.finetuning.trial import TrialOutcome
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,33 @@ RANK_EVENTS = (
 TRAINING_EVENTS = (TrainingPhase, TrainingStep, EpochDone, TrainingDone)
 VERIFY_EVENTS = (VerifyStarted, VerifyFinished)
 
+
+@dataclass(frozen=True)
+class TrialStarted:
+    """A race trial starts training ``candidate`` up to ``steps`` in ``rung``."""
+
+    candidate: str
+    rung: int
+    steps: int
+    done: int  # trials finished in this rung so far
+    total: int  # trials in this rung
+
+
+@dataclass(frozen=True)
+class TrialDone:
+    outcome: TrialOutcome
+    rung: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RungDone:
+    result: RungResult
+
+
+RACE_EVENTS = (TrialStarted, TrialDone, RungDone)
+
 __all__ = [
     "BootstrapProgress",
     "CandidateDone",
@@ -183,11 +215,14 @@ __all__ = [
     "Extracting",
     "PhaseStarted",
     "Probing",
+    "RungDone",
     "ProgressEvent",
     "TrainingDone",
     "TrainingEvent",
     "TrainingPhase",
     "TrainingStep",
+    "TrialDone",
+    "TrialStarted",
     "VerifyFinished",
     "VerifyStarted",
 ]
