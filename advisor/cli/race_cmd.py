@@ -63,7 +63,7 @@ def race_command(
     if output_format is RaceFormat.json:
         typer.echo(result.to_json())
     else:
-        typer.echo(render_race(result))
+        typer.echo(render_race(result.to_dict()))
     err.print(f"wrote {result.output / 'race.json'}")
 
 
@@ -84,7 +84,8 @@ def progress_printer(console):
     return show
 
 
-def render_race(result) -> str:
+def render_race(race: dict) -> str:
+    """A race (``RaceResult.to_dict()`` or ``Ranking.race``) as a table of accuracy per rung."""
     import io
 
     from rich.console import Console
@@ -92,15 +93,19 @@ def render_race(result) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=140, highlight=False)
-    table = Table(title=f"Race on {result.data} ({result.budget}, eta {result.eta})")
-    rows = result.accuracy_table()
-    for column in rows[0]:
-        table.add_column(column, justify="left" if column == "candidate" else "right")
-    for row in rows:
-        table.add_row(*[v if isinstance(v, str) else ("—" if v is None else f"{100 * v:.1f}")
-                        for v in row.values()])
+    table = Table(title=f"Race on {race['data']} ({race['budget']}, eta {race['eta']})")
+    table.add_column("candidate", justify="left")
+    for rung in race["rungs"]:
+        table.add_column(f"rung {rung['rung']} ({rung['steps']} steps)", justify="right")
+    for candidate in race["order"]:
+        cells = []
+        for rung in race["rungs"]:
+            outcome = rung["outcomes"].get(candidate)
+            value = None if outcome is None else outcome["val_accuracy"]
+            cells.append("—" if value is None else f"{100 * value:.1f}")
+        table.add_row(candidate, *cells)
     console.print(table)
-    console.print(f"winner: {result.winner} (validation accuracy %, {result.total_steps} steps "
-                  f"in all, {result.seconds:.0f} s, engine {result.engine})")
-    console.print(f"protocol: {result.protocol}")
+    console.print(f"winner: {race['winner']} (validation accuracy %, {race['total_steps']} steps "
+                  f"in all, {race['seconds']:.0f} s, engine {race['engine']})")
+    console.print(f"protocol: {race['protocol']}")
     return buffer.getvalue()

@@ -117,6 +117,21 @@ def rank_command(
             "the layer to use for frozen features.",
         ),
     ] = LayerMode.last,
+    race: Annotated[
+        bool,
+        typer.Option(
+            "--race",
+            help="After the probes, settle the close calls (or the top --race-top) with short "
+            "real fine-tunes; the race's order is the final word (docs/race.md).",
+        ),
+    ] = False,
+    race_budget: Annotated[
+        str,
+        typer.Option(help="Training budget of the race: optimizer steps (2000) or seconds (600s)."),
+    ] = "2000",
+    race_top: Annotated[
+        int, typer.Option(help="Race this many leaders when no close call is flagged.")
+    ] = 3,
 ) -> None:
     """Rank pretrained backbones for your labelled data with transferability probes."""
     from rich.console import Console
@@ -127,6 +142,10 @@ def rank_command(
     from advisor.data import load_data
 
     check_output_file(output)  # before any work: a typo must not cost a whole extraction
+    if race:
+        from advisor.race.schedule import parse_budget
+
+        parse_budget(race_budget)  # a bad budget must fail before the extraction, not after
     check_output_folder(cache_dir, "--cache-dir")
     err = Console(stderr=True, highlight=False)
     labelled = load_data(
@@ -155,9 +174,16 @@ def rank_command(
             max_params_m=max_params,
             max_latency_ms=max_latency,
             layers=layers.value,
+            race=race,
+            race_budget=int(race_budget) if race_budget.isdigit() else race_budget,
+            race_top=race_top,
         )
     show_notes(ranking, output_format.value, output, err)
     emit(render(ranking, output_format.value, color=output is None), output, err)
+    if ranking.race is not None and output_format.value == "table":
+        from advisor.cli.race_cmd import render_race
+
+        err.print(render_race(ranking.race), markup=False, highlight=False)
 
 
 def show_notes(ranking, fmt: str, output: Path | None, err) -> None:
@@ -238,6 +264,7 @@ class _ProgressPrinter:
         self.started: dict[str, float] = {}
         self.bar = None
         self.task = None
+        self.race_line = None
 
     def __enter__(self):
         if self.console.is_terminal:
@@ -292,6 +319,13 @@ class _ProgressPrinter:
         elif isinstance(event, ev.BootstrapProgress) and self.task is not None:
             self.bar.update(self.task, completed=event.done, total=event.total)
             self.bar.refresh()
+        elif isinstance(event, ev.RACE_EVENTS):
+            self._end_bar()
+            if self.race_line is None:
+                from advisor.cli.race_cmd import progress_printer
+
+                self.race_line = progress_printer(self.console)
+            self.race_line(event)
 
     def _line(self, text: str, style: str | None = None) -> None:
         self.console.print(text, markup=False, style=style)

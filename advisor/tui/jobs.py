@@ -26,7 +26,12 @@ class Job:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.finished.set()
+        from advisor.memory import release_memory
+
+        try:
+            release_memory()  # the app does not keep the job's peak for the rest of the session
+        finally:
+            self.finished.set()
 
     @property
     def running(self) -> bool:

@@ -14,6 +14,7 @@ from advisor import validation as v
 from advisor.atomic import write_json
 from advisor.errors import AdvisorError, Cancelled
 from advisor.jsonable import dumps, to_jsonable
+from advisor.memory import release_memory
 from advisor import events
 from advisor.events import ProgressEvent
 from advisor.verification.methods import (  # noqa: F401  (score_methods: re-exported)
@@ -183,6 +184,9 @@ def verify(
                     raise
                 failures[cid] = f"{type(exc).__name__}: {exc}"
                 continue
+            finally:  # the next fine-tune starts from a trimmed heap, not the last one's peak
+                model = None
+                release_memory()
             cache.put(cid, fingerprint, protocol, result)
         finetune_seconds += float(result.get("seconds") or 0.0)
         rows.append(
