@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from advisor.engines.base import RungResult
-    from advisor.finetuning.trial import TrialOutcome
+    from advisor.engines.base import RungResult, TrialOutcome
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
-    from advisor.finetuning.trial import TrialOutcome
     from advisor.race.schedule import RacePlan
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """A candidate's validation score after ``steps`` optimizer steps."""
+
+    candidate: str
+    steps: int  # optimizer steps actually done (fewer than asked when it stopped early)
+    val_accuracy: float
+    val_loss: float
+    seconds: float  # wall time of this rung for this candidate (0 when read back)
+    train_seconds: float  # of which spent in training steps
+    finished: bool  # training ended (all epochs or early stopping): more steps change nothing
+    cached: bool = False
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -20,7 +37,7 @@ class TrialRequest:
     rung: int
 
 
-TrialFn = Callable[[TrialRequest], "TrialOutcome"]
+TrialFn = Callable[[TrialRequest], TrialOutcome]
 
 
 @dataclass

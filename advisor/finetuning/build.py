@@ -72,7 +72,12 @@ def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
         val_set=ImageExamples(val, eval_tf, seed),
         test_set=ImageExamples(test, eval_tf, seed),
         probe_set=ImageExamples(train, eval_tf, seed),
-        export={"kind": "image", "architecture": arch, "data_config": to_jsonable(data_config)},
+        export={
+            "kind": "image",
+            "architecture": arch,
+            "source": backbone.entry.source,  # torchvision-built nets are rebuilt by advisor.models
+            "data_config": to_jsonable(data_config),
+        },
     )
 
 
@@ -146,6 +151,7 @@ def fold_into_backbone(head_model, backbone, recipe: Recipe):
         info = {
             "kind": "image",
             "architecture": _timm_arch(backbone),
+            "source": backbone.entry.source,
             "data_config": to_jsonable(backbone.data_config),
         }
     else:

@@ -230,6 +230,19 @@ def _check_files(folder: Path, config: dict) -> None:
         )
 
 
+def _torchvision_net(architecture: str):
+    """The torchvision-built network advisor.models makes for ``architecture``, random
+    weights (the export's weights are loaded next)."""
+    from advisor.models.torchvision_loader import build_torchvision
+    from catalog import Entry, WeightsLocation
+
+    entry = Entry(
+        id=architecture, modality="image", source="torchvision", architecture=architecture
+    )
+    net, _ = build_torchvision(entry, WeightsLocation("random"), seed=0)
+    return net
+
+
 def _rebuild(folder: Path, config: dict):
     from advisor.finetuning.classifier import FeatureClassifier, ImageClassifier, TextClassifier
 
@@ -238,7 +251,10 @@ def _rebuild(folder: Path, config: dict):
         import timm
         from timm.data import create_transform
 
-        net = timm.create_model(config["architecture"], pretrained=False, num_classes=classes)
+        if config.get("source") == "torchvision":  # torchvision classics, the CRAFT trunk
+            net = _torchvision_net(config["architecture"])
+        else:
+            net = timm.create_model(config["architecture"], pretrained=False, num_classes=classes)
         return ImageClassifier(net, classes), {
             "transform": create_transform(**config["data_config"], is_training=False)
         }

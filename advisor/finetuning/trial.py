@@ -14,29 +14,12 @@ import dataclasses
 import json
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.engines.base import TrialOutcome
 from advisor.errors import Cancelled, CheckpointError
 
 RUNGS_FILE = "rungs.json"
-
-
-@dataclass(frozen=True)
-class TrialOutcome:
-    """A candidate's validation score after ``steps`` optimizer steps."""
-
-    candidate: str
-    steps: int  # optimizer steps actually done (fewer than asked when it stopped early)
-    val_accuracy: float
-    val_loss: float
-    seconds: float  # wall time of this rung for this candidate (0 when read back)
-    train_seconds: float  # of which spent in training steps
-    finished: bool  # training ended (all epochs or early stopping): more steps change nothing
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def train_steps(data, model, *, candidate: str, output: Path, steps: int, epochs: int,

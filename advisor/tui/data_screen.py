@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from advisor.errors import user_message
 from advisor.tui.components.class_balance import ClassBalance
+from advisor.tui.components.finetune_form import FormInput
 from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
 from advisor.tui.components.path_input import DataPathValidator, PathInput, PathSuggester, check_data_path
@@ -115,7 +116,7 @@ class DataScreen(WorkScreen):
                 )
                 yield Label("", id="path-error", classes="inline-error", markup=False)
                 yield Label("Probe budget (examples per candidate)", classes="section-title")
-                yield Input(str(self.app.session.budget), type="integer", id="budget-input")
+                yield FormInput(str(self.app.session.budget), type="integer", id="budget-input")
                 yield Label("", id="budget-error", classes="inline-error", markup=False)
             with Vertical(id="data-summary"):
                 yield Static("No data yet: pick a built-in dataset (enter) or type a path (/).",

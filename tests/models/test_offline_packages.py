@@ -170,3 +170,20 @@ def test_both_take_a_new_head_for_fine_tuning(craft, mobilenet):
             torch.testing.assert_close(classifier.pooled(x), pooled)  # same features
             assert torch.equal(classifier(x), torch.zeros(1, 3))  # the head starts at zero
         assert classifier.head_parameter_names() == {"net.head.weight", "net.head.bias"}
+
+
+@needs_mobilenet
+def test_a_fine_tuned_mobilenet_exports_and_reloads(tmp_path):
+    """The export of a torchvision-built backbone is rebuilt by advisor.models, not timm."""
+    import advisor
+    from advisor.data import load_data, split, subsample
+
+    data, _ = subsample(load_data("digits"), budget=60, seed=0)
+    result = advisor.finetune(data, model=MOBILENET, output=tmp_path / "run", epochs=1, seed=0,
+                              image_size=32, val=0.2, test=0.4)
+    predictor = advisor.load_predictor(result.run_dir)
+    _, _, test = split(data, val=0.2, test=0.4, seed=0)
+    predicted = predictor.predict([test.image(i) for i in range(len(test))])
+    truth = [test.class_names[y] for y in test.labels]
+    accuracy = float(np.mean([p == t for p, t in zip(predicted, truth, strict=True)]))
+    assert accuracy == pytest.approx(result.test_accuracy, abs=1e-9)

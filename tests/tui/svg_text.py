@@ -41,7 +41,10 @@ def render(scenario: str, size: str) -> str:
     import advisor.ranking.display as display
     import advisor.tui.components.detail_pane as detail_pane
 
+    import advisor.tui.data_screen as data_screen
+
     display.probe_weights = detail_pane.probe_weights = test_snapshots.fixture_weights_of
+    data_screen.builtin_installed = lambda name: True
     width, height = (int(n) for n in size.split("x"))
     return take_svg_screenshot(app=test_snapshots.snapshot_app(), terminal_size=(width, height),
                                run_before=getattr(test_snapshots, scenario))

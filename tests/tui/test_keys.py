@@ -146,3 +146,19 @@ def test_finetune_refuses_a_model_of_another_modality(tmp_path, monkeypatch):
             assert not (tmp_path / "runs").exists()  # no half-made run folder
 
     asyncio.run(go())
+
+
+def test_escape_leaves_the_data_steps_boxes():
+    async def go():
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            for selector in ("#path-input", "#budget-input"):
+                app.screen.query_one(selector).focus()
+                await pilot.pause(0.05)
+                assert isinstance(app.screen.focused, Input)
+                await pilot.press("escape")
+                assert not isinstance(app.screen.focused, Input), selector
+            await pilot.press("2")  # the step keys work again
+            assert app.current_mode == "candidates"
+
+    asyncio.run(go())

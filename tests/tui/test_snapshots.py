@@ -47,11 +47,16 @@ def fixture_weights_of(probes) -> dict[str, float]:
 
 @pytest.fixture(autouse=True)
 def fixture_weights(monkeypatch):
+    """Pinned probe weights and dataset availability (see FIXTURE_WEIGHTS)."""
     import advisor.ranking.display as display
     import advisor.tui.components.detail_pane as detail_pane
 
+    import advisor.tui.data_screen as data_screen
+
     for module in (display, detail_pane):
         monkeypatch.setattr(module, "probe_weights", fixture_weights_of)
+    # Whether fashion-mnist & co. are downloaded depends on the machine, not on the UI.
+    monkeypatch.setattr(data_screen, "builtin_installed", lambda name: True)
 
 
 def snapshot_app() -> AdvisorApp:
