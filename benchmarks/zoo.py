@@ -147,12 +147,13 @@ def run_dataset(name: str, modality: str, size: str, seeds: list[int], progress,
     accuracy = zoo_stats.mean_accuracy(truth)
     methods = method_scores(ranking, list(accuracy.index), entries)
     finetune_once = sum(r.finetune_seconds for r in reports) / len(reports)
-    rows = [{**row, "test_accuracy": truth[row["candidate"]]["mean"],
-             "test_accuracy_se": truth[row["candidate"]]["se"],
-             "seconds": float(np.mean([r2["seconds"] or 0.0 for rep in reports
-                                       for r2 in rep.candidates
-                                       if r2["candidate"] == row["candidate"]]))}
-            for row in reports[0].candidates if row["candidate"] in truth]
+    runs: dict[str, list[dict]] = {}  # candidate -> its rows over the seeds that finished
+    for report in reports:
+        for row in report.candidates:
+            runs.setdefault(row["candidate"], []).append(row)
+    rows = [{**done[0], "test_accuracy": truth[cid]["mean"], "test_accuracy_se": truth[cid]["se"],
+             "seconds": float(np.mean([r["seconds"] or 0.0 for r in done]))}
+            for cid, done in sorted(runs.items(), key=lambda kv: kv[1][0]["rank"])]
     projected = projected_finetune_seconds(name, rows, ft_budget, recipe)
     failures = {cid: why for r in reports for cid, why in r.failures.items()}
     return {

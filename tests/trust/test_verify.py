@@ -64,3 +64,15 @@ def test_prior_that_ties_every_candidate_is_kept_as_a_tie():
     measures = ranking_measures(methods["prior"], pd.Series({minilm: 0.50, mpnet: 0.60}))
     assert measures["chosen"] == f"{minilm} | {mpnet}"
     assert measures["regret_points"] == pytest.approx(5.0)
+
+
+def test_verify_says_why_when_fewer_than_two_fine_tunes_finish(tmp_path):
+    """Every fine-tune failing is a clear error naming the failures, not a numpy traceback."""
+
+    def broken():
+        raise RuntimeError("this backbone cannot be built")
+
+    with pytest.raises(AdvisorError, match=r"only 0 of 2 fine-tunes finished.*cannot be built"):
+        advisor.verify("digits", ranking=tiny_ranking(), top=2, epochs=1, budget=60,
+                       output=tmp_path / "out", cache_dir=tmp_path / "cache",
+                       models={LITE0: broken, LITE1: broken})

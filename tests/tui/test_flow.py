@@ -66,7 +66,7 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         extract_steps = [m for m in app.of_type(CandidateProgress) if m.stage == "extract" and m.total]
         assert extract_steps and extract_steps[-1].done == extract_steps[-1].total == 100
         failed = app.of_type(CandidateFailed)
-        assert [m.candidate for m in failed] == [BROKEN_ID] and "corrupt" in failed[0].reason
+        assert [m.candidate for m in failed] == [BROKEN_ID] and "broken.safetensors" in failed[0].reason
         assert any(n.title == f"{BROKEN_ID} failed" for n in app._notifications)
 
         # 4 Ranking: the table, the detail pane, sorting and export.
