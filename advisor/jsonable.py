@@ -63,9 +63,14 @@ def to_jsonable(value: Any, *, digits: int | None = None) -> Any:
     return str(value)
 
 
-def dumps(value: Any, *, indent: int | None = 2, digits: int | None = None) -> str:
-    """Strict JSON text of ``to_jsonable(value)`` (no NaN, no Infinity)."""
-    return json.dumps(to_jsonable(value, digits=digits), indent=indent, allow_nan=False)
+def dumps(
+    value: Any, *, indent: int | None = 2, digits: int | None = None, ensure_ascii: bool = True
+) -> str:
+    """Strict JSON text of ``to_jsonable(value)`` (no NaN, no Infinity); ``ensure_ascii=False``
+    keeps non-ASCII text (labels, file names) readable on a terminal."""
+    return json.dumps(
+        to_jsonable(value, digits=digits), indent=indent, allow_nan=False, ensure_ascii=ensure_ascii
+    )
 
 
 def _is_missing(value: Any) -> bool:

@@ -292,6 +292,7 @@ TOP = Param(
     "correlations need at least 2 fine-tuned candidates; pass top=3, or all=True",
 )
 RACE = Param("race", (BOOLEAN,), "pass True to settle the close calls with a short real race")
+RACE_TOP = Param("top", TOP.constraints, "a race needs at least 2 leaders; pass top=3")
 RACE_BUDGET = Param(
     "race_budget",
     (Interval(Integral, 1, None, closed="left"), InstanceOf((str,), "a text such as '600s'")),

@@ -78,14 +78,18 @@ def keras_targets(trainable_backbone: bool = True) -> list[Target]:
     entries = keras_entries()
     targets = []
     for name, block in rows.groupby("Target Dataset", sort=True):
-        scores = block.pivot_table(index="Source Architecture", columns="Transferability Metric",
-                                   values="Transferability Metric Score", aggfunc="first")
-        scores = scores[list(KERAS_PROBES)].sort_index()
-        scores.columns.name = None
-        accuracy = block.groupby("Source Architecture")["Test Accuracy"].first()
-        targets.append(Target(name, scores, accuracy.reindex(scores.index),
-                              {m: entries[m] for m in scores.index}))
+        scores, accuracy = _keras_block(block, "Source Architecture", "Test Accuracy")
+        targets.append(Target(name, scores, accuracy, {m: entries[m] for m in scores.index}))
     return targets
+
+
+def _keras_block(block: pd.DataFrame, source: str, outcome: str):
+    """One target's rows of a Keras table: (source x probe scores, the outcome per source)."""
+    scores = block.pivot_table(index=source, columns="Transferability Metric",
+                               values="Transferability Metric Score", aggfunc="first")
+    scores = scores[list(KERAS_PROBES)].sort_index()
+    scores.columns.name = None
+    return scores, block.groupby(source)[outcome].first().reindex(scores.index)
 
 
 # Source datasets of PARC's controlled set: training-set sizes from the dataset papers.
@@ -154,15 +158,11 @@ def segmentation_targets() -> list[Target]:
     raw = pd.read_csv(KERAS_SEGMENTATION, index_col=0)
     targets = []
     for name, block in raw.groupby("Target Dataset", sort=True):
-        scores = block.pivot_table(index="Source Dataset", columns="Transferability Metric",
-                                   values="Transferability Metric Score", aggfunc="first")
-        scores = scores[list(KERAS_PROBES)].sort_index()
-        scores.columns.name = None
-        accuracy = block.groupby("Source Dataset")["Test Mean IoU"].first()
+        scores, accuracy = _keras_block(block, "Source Dataset", "Test Mean IoU")
         entries = {m: Entry(id=m, modality="image", source="local", architecture="segmenter",
                             notes="segmentation model (published benchmark only)")
                    for m in scores.index}
-        targets.append(Target(name, scores, accuracy.reindex(scores.index), entries))
+        targets.append(Target(name, scores, accuracy, entries))
     return targets
 
 

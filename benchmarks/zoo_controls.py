@@ -69,13 +69,7 @@ def truncated(model_id: str, stages: int = 3):
     model.num_features = width
     if hasattr(model, "head_hidden_size"):
         model.head_hidden_size = width
-    entry = dataclasses.replace(
-        base, id=f"{model_id}+first-{stages}-stages", imagenet_top1=None, embed_dim=width,
-        has_source_head=False, num_source_classes=None,
-        notes=f"control: pretrained weights cut after {stages} block stages")
-    return dataclasses.replace(backbone, entry=entry, model=model, embed_dim=width,
-                               has_source_head=False,
-                               weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
+    return _cut(backbone, base, model, width, stages, f"{stages} block stages")
 
 
 def _truncated_torchvision(base, stages: int):
@@ -94,11 +88,17 @@ def _truncated_torchvision(base, stages: int):
         probe = torch.zeros(1, 3, size, size, device=backbone.device)
         width = int(wrapper.forward_features(probe).shape[-1])
     wrapper.num_features, wrapper.num_classes = width, 0
+    return _cut(backbone, base, wrapper, width, stages, f"{stages} of 7 inverted-residual stages")
+
+
+def _cut(backbone, base, model, width: int, stages: int, where: str):
+    """The truncated backbone and its Entry: its own id and fingerprint, no source head and no
+    ImageNet top-1 (the cut network was never evaluated there)."""
     entry = dataclasses.replace(
         base, id=f"{base.id}+first-{stages}-stages", imagenet_top1=None, embed_dim=width,
         has_source_head=False, num_source_classes=None,
-        notes=f"control: pretrained weights cut after {stages} of 7 inverted-residual stages")
-    return dataclasses.replace(backbone, entry=entry, model=wrapper, embed_dim=width,
+        notes=f"control: pretrained weights cut after {where}")
+    return dataclasses.replace(backbone, entry=entry, model=model, embed_dim=width,
                                has_source_head=False,
                                weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
 

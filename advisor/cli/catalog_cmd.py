@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from advisor.jsonable import dumps
 
 
 class Modality(str, Enum):
@@ -134,7 +135,7 @@ def show_entry(
     record["availability"] = location.kind
     record["weights_from"] = _weights_from(entry, location)
     if output is ShowFormat.json:
-        typer.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        typer.echo(dumps(record, ensure_ascii=False))
         return
     from rich.markup import escape
     from rich.table import Table
@@ -170,7 +171,7 @@ def _print_entries(query, modality, max_params, licence, availability, family, s
         entries = entries[:limit]
     rows = entries.to_dicts()
     if output is ListFormat.json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        typer.echo(dumps(rows, ensure_ascii=False))
     elif output is ListFormat.csv:
         typer.echo(_to_csv(rows), nl=False)
     else:

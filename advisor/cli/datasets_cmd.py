@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from typing import Annotated
 
 import typer
+
+from advisor.jsonable import dumps
 
 
 class OutputFormat(str, Enum):
@@ -31,7 +32,7 @@ def datasets(output: FormatOption = OutputFormat.table) -> None:
 
     rows = [d.as_dict() for d in BUILTIN_DATASETS.values()]
     if output is OutputFormat.json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(dumps(rows))
         return
     from rich.table import Table
 
@@ -66,7 +67,7 @@ def inspect_data(
     if output is OutputFormat.json:
         summary["skipped_items"] = [list(item) for item in loaded.skipped[:100]]
         summary["dropped_items"] = [list(item) for item in loaded.dropped[:100]]
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        typer.echo(dumps(summary, ensure_ascii=False))
         return
     _print_summary(summary, loaded)
 

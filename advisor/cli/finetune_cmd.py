@@ -120,9 +120,9 @@ def finetune_command(
         if in_main:
             signal.signal(signal.SIGINT, previous)
     if output_format is OutputFormat.json:
-        import json
+        from advisor.jsonable import dumps
 
-        typer.echo(json.dumps(result.summary(), indent=2))
+        typer.echo(dumps(result.summary()))  # NaN (no validation split) -> null
     else:
         typer.echo(render_table(result), nl=False)
     if result.cancelled:

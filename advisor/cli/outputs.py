@@ -26,14 +26,7 @@ def check_output_file(path: Path | None, option: str = "--output") -> None:
         raise AdvisorError(
             f"{option} folder {parent} does not exist; create it first or choose another path"
         )
-    if not parent.is_dir():
-        raise AdvisorError(
-            f"{option} {path}: {parent} is a file, not a folder; choose another path"
-        )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise AdvisorError(
-            f"cannot write {option} {path}: permission denied; choose a writable folder"
-        )
+    _require_writable_folder(parent, path, option)
 
 
 def check_output_folder(path: Path | None, option: str = "--output") -> None:
@@ -44,13 +37,18 @@ def check_output_folder(path: Path | None, option: str = "--output") -> None:
     if path.exists() and not path.is_dir():
         raise AdvisorError(f"{option} {path} is a file, not a folder; pass a folder path")
     existing = next((p for p in (path, *path.parents) if p.exists()), None)
-    if existing is None:
-        return
-    if not existing.is_dir():
+    if existing is not None:
+        _require_writable_folder(existing, path, option)
+
+
+def _require_writable_folder(folder: Path, path: Path, option: str) -> None:
+    """``folder`` (where ``path`` goes) must be a folder this user can create files in."""
+    if not folder.is_dir():
         raise AdvisorError(
-            f"{option} {path}: {existing} is a file, not a folder; choose another path"
+            f"{option} {path}: {folder} is a file, not a folder; choose another path"
         )
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise AdvisorError(
-            f"cannot write {option} {path}: {existing} is not writable; choose a writable folder"
+            f"cannot write {option} {path}: {folder} is not writable (permission denied); "
+            "choose a writable folder"
         )

@@ -53,9 +53,9 @@ def predict_command(
              "top": [{"label": label, "score": round(score, 6)} for label, score in choices]}
             for item, choices in zip(items, ranked)]
     if output_format is OutputFormat.json:
-        import json
+        from advisor.jsonable import dumps
 
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        typer.echo(dumps(rows, ensure_ascii=False))
         return
     import io
 

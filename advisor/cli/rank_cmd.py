@@ -152,10 +152,10 @@ def rank_command(
         data, text_column=text_column, label_column=label_column, image_column=image_column
     )
     catalog = None
-    if catalog_files:
-        from catalog import load_catalog
+    if catalog_files:  # read before the data are embedded: a bad file must not cost a run
+        from advisor.ranking.candidates import load_catalog_arg
 
-        catalog = load_catalog(extra=list(catalog_files))
+        catalog = load_catalog_arg(list(catalog_files))
     err.print(_data_summary(labelled), style="dim", markup=False)  # names may hold "[...]"
     print_skipped(err, labelled)
     with _ProgressPrinter(err) as progress:
@@ -244,7 +244,7 @@ def emit(text: str, output: Path | None, err) -> None:
     else:
         from advisor.atomic import write_text
 
-        write_text(Path(output), text)  # whole or absent, even on Ctrl-C
+        write_text(Path(output), text, option="--output")  # whole or absent, even on Ctrl-C
         err.print(f"wrote {output}")
 
 

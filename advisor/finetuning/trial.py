@@ -118,8 +118,9 @@ def _train(data, model, candidate, output, steps, epochs, seed, device, cancel, 
 
 def _comparable(recipe: dict) -> dict:
     from advisor.finetuning.config import RESUME_FREE_KEYS
+    from advisor.jsonable import to_jsonable
 
-    plain = json.loads(json.dumps(recipe, default=str))
+    plain = to_jsonable(recipe)  # what the run config saved, so the two compare equal
     return {k: v for k, v in plain.items() if k not in RESUME_FREE_KEYS}
 
 

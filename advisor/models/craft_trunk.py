@@ -11,6 +11,7 @@ with no source head. CRAFT normalises with ImageNet's mean/std, as torchvision's
 
 from __future__ import annotations
 
+import functools
 import re
 
 from advisor.errors import ModelLoadError
@@ -69,10 +70,13 @@ def _index_order(key: str) -> tuple:
     return (int(index), rest)
 
 
+@functools.cache  # the class is made once, on first use: no torch import before
 def _make_class():
     import torch
 
-    class _CraftTrunk(torch.nn.Module):
+    from advisor.models.timm_interface import TimmClassifierMixin
+
+    class _CraftTrunk(TimmClassifierMixin, torch.nn.Module):
         """forward_features -> conv5_2 feature map; forward_head -> its global average (then
         the head a fine-tune adds; none as loaded)."""
 
@@ -89,29 +93,8 @@ def _make_class():
             pooled = x.mean((2, 3))
             return pooled if pre_logits else self.head(pooled)
 
-        # timm's classifier interface, which the fine-tuning engine uses.
-        def get_classifier(self):
-            return self.head
-
-        def reset_classifier(self, num_classes: int, global_pool=None):
-            self.num_classes = num_classes
-            self.head = (
-                torch.nn.Linear(self.num_features, num_classes)
-                if num_classes > 0
-                else torch.nn.Identity()
-            )
-
-        def forward(self, x):
-            return self.forward_head(self.forward_features(x))
-
     return _CraftTrunk
 
 
-_CLASS = None
-
-
 def CraftTrunk(features):
-    global _CLASS
-    if _CLASS is None:
-        _CLASS = _make_class()
-    return _CLASS(features)
+    return _make_class()(features)

@@ -7,6 +7,8 @@ features, and the original classifier is kept as ``head`` to give source logits.
 
 from __future__ import annotations
 
+import functools
+
 from advisor.errors import ModelLoadError
 from catalog import Entry, WeightsLocation
 
@@ -146,10 +148,13 @@ def build_torchvision(entry: Entry, location: WeightsLocation, seed: int):
     return TorchvisionBackbone(model).eval(), note
 
 
+@functools.cache  # the class is made once, on first use: no torch import before
 def _make_wrapper_class():
     import torch
 
-    class _TorchvisionBackbone(torch.nn.Module):
+    from advisor.models.timm_interface import TimmClassifierMixin
+
+    class _TorchvisionBackbone(TimmClassifierMixin, torch.nn.Module):
         """forward_features -> pooled trunk output; forward_head -> it, or the original head."""
 
         def __init__(self, model: torch.nn.Module):
@@ -172,29 +177,8 @@ def _make_wrapper_class():
         def forward_head(self, x, pre_logits: bool = False):
             return x if pre_logits else self.head(x)
 
-        # timm's classifier interface, which the fine-tuning engine uses.
-        def get_classifier(self):
-            return self.head
-
-        def reset_classifier(self, num_classes: int, global_pool=None):
-            self.num_classes = num_classes
-            self.head = (
-                torch.nn.Linear(self.num_features, num_classes)
-                if num_classes > 0
-                else torch.nn.Identity()
-            )
-
-        def forward(self, x):
-            return self.forward_head(self.forward_features(x))
-
     return _TorchvisionBackbone
 
 
-_WRAPPER = None
-
-
 def TorchvisionBackbone(model):
-    global _WRAPPER
-    if _WRAPPER is None:
-        _WRAPPER = _make_wrapper_class()
-    return _WRAPPER(model)
+    return _make_wrapper_class()(model)

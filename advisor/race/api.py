@@ -9,6 +9,7 @@ started again, only trains what it has not trained yet.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor import validation as v
 from advisor.errors import AdvisorError
 from advisor.race.schedule import RaceBudget, parse_budget, plan_race
 from advisor.verification.protocol import PROTOCOL, Protocol, safe_name
@@ -29,11 +31,32 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_BUDGET = 2000  # optimizer steps over the whole race
 RESULT_FILE = "race.json"
+# race_budget's declaration, also taking a parsed budget (what `advisor race` passes); a text
+# is then read by parse_budget, whose messages say what a budget text looks like.
+_BUDGET = dataclasses.replace(
+    v.RACE_BUDGET,
+    constraints=(*v.RACE_BUDGET.constraints, v.InstanceOf((RaceBudget,), "a RaceBudget")),
+)
 
 
+@v.validate_params(
+    {
+        "top": v.RACE_TOP,
+        "budget": _BUDGET,
+        "eta": v.ETA,
+        "min_steps": v.MIN_STEPS,
+        "epochs": v.EPOCHS,
+        "seed": v.SEED,
+        "data_budget": v.OPTIONAL_BUDGET,
+        "output": v.OUTPUT,
+        "progress": v.PROGRESS,
+        "cancel": v.CANCEL,
+    }
+)
 def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | None = None, *,
-         ranking: Ranking | None = None, top: int = 3, budget: int | str | RaceBudget = DEFAULT_BUDGET,
-         eta: int = 2, min_steps: int = 8, epochs: int = PROTOCOL.epochs, seed: int = PROTOCOL.seed,
+         ranking: Ranking | None = None, top: int = 3,
+         budget: int | str | RaceBudget = DEFAULT_BUDGET, eta: int = 2, min_steps: int = 8,
+         epochs: int = PROTOCOL.epochs, seed: int = PROTOCOL.seed,
          data_budget: int | None = PROTOCOL.budget, output: str | os.PathLike | None = None,
          engine: Engine | None = None, models: Mapping[str, object] | None = None,
          device: str | None = None, cancel=None,
@@ -53,8 +76,6 @@ def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | Non
 
     chosen = _candidates(candidates, ranking, top)
     plan = plan_race(chosen, parse_budget(budget), eta=eta, min_steps=min_steps)
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-        raise AdvisorError(f"epochs must be an integer >= 1 (got {epochs!r})")
     labelled = load_data(data)
     protocol = Protocol(epochs=epochs, seed=seed, budget=data_budget, recipe=dict(recipe))
     train_data = labelled
@@ -101,8 +122,6 @@ def _candidates(candidates, ranking, top) -> list[str]:
     if candidates is not None and ranking is not None:
         raise AdvisorError("pass candidates or ranking to race, not both")
     if ranking is not None:
-        if not isinstance(top, int) or isinstance(top, bool) or top < 2:
-            raise AdvisorError(f"top must be an integer >= 2 (got {top!r})")
         return race_candidates(ranking, top)
     if candidates is None:
         raise AdvisorError("race needs candidates (catalog ids) or a ranking; run advisor.rank "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,4 +77,6 @@ class RaceResult:
         })
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        from advisor.jsonable import dumps
+
+        return dumps(self.to_dict())

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from advisor import validation as v
 from advisor.errors import AdvisorError
 
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds|m|min|steps?|)\s*$", re.I)
@@ -39,12 +40,12 @@ def parse_budget(value: int | str | RaceBudget) -> RaceBudget:
         return RaceBudget(steps=value)
     match = _BUDGET.match(value) if isinstance(value, str) else None
     if match is None or float(match.group(1)) <= 0:
-        raise AdvisorError(f"race_budget must be a positive number of optimizer steps (2000) or "
-                           f"seconds (600s, 10m) (got {value!r})")
+        raise v.ParameterError(f"race_budget must be a positive number of optimizer steps (2000) "
+                               f"or seconds (600s, 10m) (got {value!r})")
     amount, unit = float(match.group(1)), match.group(2).lower()
     if unit in ("", "step", "steps"):
         if amount != int(amount):
-            raise AdvisorError(f"race_budget in steps must be a whole number (got {value!r})")
+            raise v.ParameterError(f"race_budget in steps must be a whole number (got {value!r})")
         return RaceBudget(steps=int(amount))
     return RaceBudget(seconds=amount * (60.0 if unit in ("m", "min") else 1.0))
 
@@ -88,10 +89,8 @@ def plan_race(candidates: Sequence[str], budget: RaceBudget, *, eta: int = 2,
                            "pass more --models or a larger --top")
     if len(set(candidates)) != len(candidates):
         raise AdvisorError("race candidates must be distinct; drop the repeated ids")
-    if not isinstance(eta, int) or isinstance(eta, bool) or eta < 2:
-        raise AdvisorError(f"eta must be an integer >= 2 (got {eta!r})")
-    if not isinstance(min_steps, int) or isinstance(min_steps, bool) or min_steps < 1:
-        raise AdvisorError(f"min_steps must be an integer >= 1 (got {min_steps!r})")
+    v.check(v.ETA, eta)
+    v.check(v.MIN_STEPS, min_steps)
     plan = RacePlan(tuple(candidates), budget, eta, min_steps,
                     calibration=budget.seconds is not None)
     if budget.seconds is not None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.validation import ParameterError, message
 
 # The id of the one pseudo-candidate used when the data are precomputed features (.npz).
 FEATURES_CANDIDATE = "features"
@@ -43,7 +46,7 @@ def resolve_candidates(
         return [Candidate(FEATURES_CANDIDATE, None)], {}
 
     if candidates is None:
-        cat = _catalog(catalog)
+        cat = load_catalog_arg(catalog)
         pool = [Candidate(e.id, e) for e in cat.filter(modality=modality, availability=ON_DISK)]
     else:
         pool = _explicit(candidates, catalog)
@@ -84,7 +87,7 @@ def _explicit(candidates: Sequence[Any] | str, catalog: Any) -> list[Candidate]:
                 "pass ids such as 'efficientnet_lite0'"
             )
     if patterns:
-        for entry in _catalog(catalog).select(patterns):
+        for entry in load_catalog_arg(catalog).select(patterns):
             pool.append(Candidate(entry.id, entry, explicit=True))
     return pool
 
@@ -100,9 +103,36 @@ def backbone_id(backbone: Any) -> str:
     return base
 
 
-def _catalog(catalog: Any):
-    if catalog is not None:
-        return catalog
+def load_catalog_arg(catalog: Any):
+    """The one reading of a public ``catalog=`` argument (``rank``, ``fuse``, ``verify``):
+    None (the built-in catalog), a Catalog as given, or catalog TOML path(s) (files,
+    folders or model paths) added to the built-in one."""
     from catalog import load_catalog
 
-    return load_catalog()
+    if catalog is None:
+        return load_catalog()
+    if isinstance(catalog, str | os.PathLike):
+        catalog = [catalog]
+    if isinstance(catalog, list | tuple) and all(isinstance(c, str | os.PathLike) for c in catalog):
+        missing = [str(c) for c in catalog if not Path(c).expanduser().exists()]
+        if missing:
+            raise ParameterError(
+                message(
+                    "catalog",
+                    "an existing catalog file or folder",
+                    missing[0],
+                    f"{missing[0]} does not exist; check the path, or pass a Catalog from "
+                    "advisor.load_catalog()",
+                )
+            )
+        return load_catalog(extra=list(catalog))
+    if callable(getattr(catalog, "select", None)) and callable(getattr(catalog, "filter", None)):
+        return catalog
+    raise ParameterError(
+        message(
+            "catalog",
+            "a catalog TOML path, a Catalog or None",
+            catalog,
+            "pass advisor.load_catalog(), a path, or None for the built-in catalog",
+        )
+    )

@@ -143,6 +143,8 @@ class FusionResult:
     # How much the evidence agreed: per-probe rank correlation with the rest, probe-vs-prior
     # correlation, the gates and the prior weight used (empty when nothing was compared).
     agreement: dict = field(default_factory=dict)
+    # probe -> the weight it was fused with, after agreement gating (0: no say in `final`).
+    probe_weights: dict[str, float] = field(default_factory=dict)
 
 
 SMALL_SET = 5  # below this many candidates, scale by the standard deviation, not the MAD
@@ -270,8 +272,9 @@ def fuse_scores(
     contributions = contributions.where(evidence, np.nan)
     method = describe(params, effective[effective > 0], fused.prior_weight, unweighted,
                       prior_used)
+    used = {str(p): float(effective.get(p, 0.0)) for p in table.columns}
     return FusionResult(final=final.rename("final_score"), contributions=contributions,
-                        method=method, notes=notes, agreement=agreement)
+                        method=method, notes=notes, agreement=agreement, probe_weights=used)
 
 
 def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: list) -> dict:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from advisor import events
 from advisor import validation as v
 from advisor.errors import AdvisorError
-from advisor import events
 from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
-from advisor.ranking.candidates import resolve_candidates
+from advisor.ranking.candidates import load_catalog_arg, resolve_candidates
 from advisor.ranking.result import Ranking, bootstrap_note, build_ranking
 from advisor.ranking.run_settings import build_settings
 
@@ -49,7 +49,7 @@ DEFAULT_RESAMPLES = 30
         "layers": v.LAYERS,
         "race": v.RACE,
         "race_budget": v.RACE_BUDGET,
-        "race_top": v.TOP,
+        "race_top": v.RACE_TOP,
     }
 )
 def rank(
@@ -96,7 +96,8 @@ def rank(
     from advisor.data.skipped import drop_small_classes
     from advisor.ranking import scoring
 
-    catalog = _catalog(catalog)
+    if catalog is not None:  # a path is read now; the built-in one only when needed
+        catalog = load_catalog_arg(catalog)
     full = load_data(data)
     if budget is None:
         used, indices = full, np.arange(len(full), dtype=np.int64)
@@ -311,15 +312,6 @@ def _feature_cache(cache_dir):
     from advisor.features import FeatureCache
 
     return FeatureCache(Path(cache_dir) if cache_dir is not None else None)
-
-
-def _catalog(catalog):
-    """A Catalog as given; a path is a catalog file (or folder) added to the built-in one."""
-    if catalog is None or not isinstance(catalog, str | os.PathLike):
-        return catalog
-    from catalog import load_catalog
-
-    return load_catalog(os.fspath(catalog))  # a missing or bad file: CatalogError naming it
 
 
 def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:

@@ -13,7 +13,10 @@ MAX_PROBE_COLUMNS = 5
 
 def main_probes(ranking: Ranking) -> list[str]:
     """The probes shown in the terminal table: the most-weighted first (the JSON has all)."""
-    return probes_by_weight(ranking.probes)[:MAX_PROBE_COLUMNS]
+    # The weights this ranking's fusion used (agreement gating changes them per ranking);
+    # a ranking saved before they were recorded falls back to the shipped weights.
+    weights = ranking.probe_weights or None
+    return probes_by_weight(ranking.probes, weights)[:MAX_PROBE_COLUMNS]
 
 
 def uncertainty_text(record: dict) -> str:
@@ -116,6 +119,8 @@ def settings_line(ranking: Ranking) -> str:
         if s.get(key) is not None:
             parts.append(f"{label}={s[key]}")
     parts.append(f"probes={','.join(ranking.probes)}")
+    if s.get("layers") not in (None, "last"):
+        parts.append(f"layers={s['layers']}")
     if data:
         parts.append(f"bootstrap={s.get('bootstrap_resamples', 0)}")
     return "settings: " + " ".join(parts) + f"\nfusion: {ranking.fusion}"

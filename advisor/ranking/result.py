@@ -65,6 +65,9 @@ class Ranking:
     notes: list[str] = field(default_factory=list)  # what a reader must know about the result
     probe_errors: dict[str, dict[str, str]] = field(default_factory=dict)
     race: dict | None = None  # the race that settled the close calls (advisor.race), as JSON
+    # probe -> the weight the fusion gave it in this ranking (after agreement gating; 0: shown,
+    # no say in the final score). Empty for rankings saved before it was recorded.
+    probe_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.suggestion, Mapping):  # as uncertainty and older JSON give it
@@ -116,6 +119,7 @@ class Ranking:
                 "notes": self.notes,
                 "probe_errors": self.probe_errors,
                 "race": self.race,
+                "probe_weights": self.probe_weights,
             }
         )
 
@@ -148,6 +152,9 @@ class Ranking:
                 notes=[str(n) for n in notes],
                 probe_errors=dict(obj.get("probe_errors", legacy.get("probe_errors") or {})),
                 race=obj.get("race"),
+                probe_weights={
+                    str(p): float(w) for p, w in (obj.get("probe_weights") or {}).items()
+                },
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise AdvisorError(
@@ -156,8 +163,13 @@ class Ranking:
             ) from None
 
     def to_csv(self) -> str:
+        """One row per record; nested cells (``layer_scores``...) are strict JSON text."""
+        frame = self.to_pandas()
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(_csv_cell)
         buffer = io.StringIO()
-        self.to_pandas().to_csv(buffer, index=False)
+        frame.to_csv(buffer, index=False)
         return buffer.getvalue()
 
     def to_markdown(self, columns: list[str] | None = None) -> str:
@@ -297,7 +309,17 @@ def build_ranking(
         pareto_cost=pareto_cost,
         notes=[*notes, *map(str, getattr(fusion_result, "notes", None) or []), *reconcile(records)],
         probe_errors={str(k): dict(v) for k, v in (probe_errors or {}).items()},
+        probe_weights=_probe_weights(fusion_result, probes),
     )
+
+
+def _probe_weights(fusion_result: Fused, probes: list[str]) -> dict[str, float]:
+    """The fusion's effective weight of every probe of the ranking (0 when it had no say);
+    empty when the fusion result does not record them."""
+    used = getattr(fusion_result, "probe_weights", None)
+    if used is None:
+        return {}
+    return {p: float(used.get(p, 0.0)) for p in probes}
 
 
 def reconcile(records: list[dict]) -> list[str]:
@@ -444,6 +466,13 @@ def _nan_for_none(record: dict, probes: list[str]) -> dict:
     """JSON null -> NaN for numeric keys, so a reloaded ranking equals the original."""
     numeric = {"final_score", "p_best", *probes}
     return {k: (math.nan if v is None and k in numeric else v) for k, v in record.items()}
+
+
+def _csv_cell(value: Any) -> Any:
+    """A dict or list cell as JSON (a Python repr is unreadable for other tools)."""
+    if isinstance(value, Mapping | list | tuple):
+        return dumps(value, indent=None)
+    return value
 
 
 def _finite(value: Any) -> bool:

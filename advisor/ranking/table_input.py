@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.errors import AdvisorError
+from advisor.ranking.candidates import load_catalog_arg
 from advisor.validation import ParameterError, message
 
 ID_COLUMNS = ("candidate", "model", "id")
@@ -149,40 +150,6 @@ def _score_column(column: pd.Series, col: str, name: str) -> pd.Series | None:
 def _blank(value: Any) -> bool:
     return (
         value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
-    )
-
-
-def load_catalog_arg(catalog: Any):
-    """``catalog=`` of the public API: None (built-in), a Catalog, or TOML path(s) to add."""
-    from catalog import load_catalog
-
-    if catalog is None:
-        return load_catalog()
-    if isinstance(catalog, (str, os.PathLike)):
-        catalog = [catalog]
-    if isinstance(catalog, (list, tuple)) and all(
-        isinstance(c, (str, os.PathLike)) for c in catalog
-    ):
-        missing = [str(c) for c in catalog if not Path(c).expanduser().exists()]
-        if missing:
-            raise ParameterError(
-                message(
-                    "catalog",
-                    "an existing catalog file or folder",
-                    missing[0],
-                    "check the path, or pass a Catalog from advisor.load_catalog()",
-                )
-            )
-        return load_catalog(extra=list(catalog))
-    if callable(getattr(catalog, "select", None)) and callable(getattr(catalog, "get", None)):
-        return catalog
-    raise ParameterError(
-        message(
-            "catalog",
-            "a catalog TOML path, a Catalog or None",
-            catalog,
-            "pass advisor.load_catalog(), a path, or None for the built-in catalog",
-        )
     )
 
 

@@ -8,25 +8,24 @@ them all) and the navigation between steps.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-
-import traceback
 
 from textual.app import App
 from textual.binding import Binding
 
+from advisor.errors import user_message
 from advisor.tui.candidates_screen import CandidatesScreen
 from advisor.tui.commands import AdvisorCommands
+from advisor.tui.components.step_bar import STEPS
 from advisor.tui.data_screen import DataScreen
 from advisor.tui.finetune_screen import FinetuneScreen
-from advisor.errors import user_message
 from advisor.tui.help_screen import HelpScreen
 from advisor.tui.jobs import Jobs
 from advisor.tui.ranking_screen import RankingScreen
 from advisor.tui.scoring_screen import ScoringScreen
 from advisor.tui.state import Session
-from advisor.tui.components.step_bar import STEPS
 
 DEMO_DATASET = "digits"
 

@@ -16,10 +16,15 @@ from textual.widgets.option_list import Option
 from advisor.errors import user_message
 from advisor.tui.components.class_balance import ClassBalance
 from advisor.tui.components.finetune_form import FormInput
+from advisor.tui.components.path_input import (
+    DataPathValidator,
+    PathInput,
+    PathSuggester,
+    check_data_path,
+)
+from advisor.tui.components.step_bar import StepBar
 from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
-from advisor.tui.components.path_input import DataPathValidator, PathInput, PathSuggester, check_data_path
-from advisor.tui.components.step_bar import StepBar
 
 MIN_BUDGET = 20
 

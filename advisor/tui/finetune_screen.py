@@ -12,12 +12,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from advisor.tui.components.finetune_form import FinetuneForm
-from advisor.tui.jobs import Job, WorkScreen
-from advisor.tui.messages import (EpochFinished, FinetuneDone, FinetuneStep, WorkCancelled,
-                                  WorkFailed, typed_event)
-from advisor.tui.run_exists_dialog import RunExistsDialog, output_folder_state
 from advisor.tui.components.step_bar import StepBar
 from advisor.tui.components.training_curves import CurvePlot, split_metrics
+from advisor.tui.jobs import Job, WorkScreen
+from advisor.tui.messages import (
+    EpochFinished,
+    FinetuneDone,
+    FinetuneStep,
+    WorkCancelled,
+    WorkFailed,
+    typed_event,
+)
+from advisor.tui.run_exists_dialog import RunExistsDialog, output_folder_state
 
 # The loss curve gets a point per training step and is redrawn every this many steps.
 STEP_REDRAW = 10

@@ -21,18 +21,22 @@ from advisor.errors import user_message
 from advisor.ranking.display import probes_by_weight, short_names
 from advisor.tui.budgets import BUDGET_FIELDS, budget_text, records_within
 from advisor.tui.components.detail_pane import DetailPane
+from advisor.tui.components.pareto import COST_AXES, ParetoPlot, cost_points
+from advisor.tui.components.ranking_table import ASCENDING, DESCENDING, RankingTable, sort_records
+from advisor.tui.components.step_bar import StepBar
+from advisor.tui.components.verify_view import (
+    VERIFY_DEFAULTS,
+    VERIFY_FIELDS,
+    accuracies,
+    check_verify_options,
+    progress_text,
+    report_caption,
+    report_table,
+)
 from advisor.tui.export_dialog import ExportDialog, write_ranking
 from advisor.tui.jobs import Job, WorkScreen
-from advisor.tui.messages import (VerifyDone, VerifyProgress, WorkCancelled, WorkFailed,
-                                  typed_event)
+from advisor.tui.messages import VerifyDone, VerifyProgress, WorkCancelled, WorkFailed, typed_event
 from advisor.tui.number_dialog import NumberDialog
-from advisor.tui.components.pareto import COST_AXES, ParetoPlot, cost_points
-from advisor.tui.components.ranking_table import (ASCENDING, DESCENDING, RankingTable,
-                                                  sort_records)
-from advisor.tui.components.step_bar import StepBar
-from advisor.tui.components.verify_view import (VERIFY_DEFAULTS, VERIFY_FIELDS, accuracies,
-                                     check_verify_options, progress_text, report_caption,
-                                     report_table)
 
 
 class RankingScreen(WorkScreen):

@@ -13,11 +13,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from advisor.ranking.display import probes_by_weight, short_names
+from advisor.tui.components.step_bar import StepBar
 from advisor.tui.eta import Eta
 from advisor.tui.jobs import Job, WorkScreen
-from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
-                                  RankingDone, RankingPhase, WorkCancelled, WorkFailed)
-from advisor.tui.components.step_bar import StepBar
+from advisor.tui.messages import (
+    CandidateFailed,
+    CandidateProgress,
+    CandidateScored,
+    RankingDone,
+    RankingPhase,
+    WorkCancelled,
+    WorkFailed,
+)
 
 # Share of a candidate's bar for each stage; extraction dominates the time.
 STAGE_START, EXTRACT_SPAN, PROBE_AT = 5.0, 80.0, 90.0

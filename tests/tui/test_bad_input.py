@@ -114,8 +114,8 @@ def test_a_bug_in_a_worker_keeps_its_traceback_and_the_app_running(monkeypatch):
     monkeypatch.setattr(advisor.data, "load_data", broken)
 
     async def go():
-        from tests.tui.pilot_helpers import RecordingApp
         from advisor.tui.messages import WorkFailed
+        from tests.tui.pilot_helpers import RecordingApp
 
         app = RecordingApp()
         async with app.run_test(size=SIZE) as pilot:

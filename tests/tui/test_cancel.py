@@ -15,8 +15,15 @@ import pytest
 
 from advisor.data import load_data
 from advisor.tui.finetune_screen import FinetuneScreen
-from advisor.tui.messages import (CandidateProgress, CandidateScored, FinetuneDone, FinetuneStep,
-                                  RankingDone, WorkCancelled, WorkFailed)
+from advisor.tui.messages import (
+    CandidateProgress,
+    CandidateScored,
+    FinetuneDone,
+    FinetuneStep,
+    RankingDone,
+    WorkCancelled,
+    WorkFailed,
+)
 from advisor.tui.scoring_screen import ScoringScreen
 from tests.tui.pilot_helpers import RecordingApp, WorkerGate, text_of, wait_until
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from advisor.data import load_data
-from advisor.tui.messages import EpochFinished, FinetuneDone, FinetuneStep, WorkFailed
 from advisor.tui.finetune_screen import FinetuneScreen
+from advisor.tui.messages import EpochFinished, FinetuneDone, FinetuneStep, WorkFailed
 from tests.tui.pilot_helpers import RecordingApp, WorkerGate, wait_until
 
 SIZE = (120, 40)
@@ -156,8 +156,8 @@ def test_a_failed_start_keeps_the_last_results_and_stops_the_bar(tiny_catalog, t
 
 @pytest.mark.slow
 def test_loss_curve_updates_every_few_steps_within_an_epoch(tiny_catalog, tmp_path, monkeypatch):
-    from advisor.tui.finetune_screen import STEP_REDRAW
     from advisor.tui.components.training_curves import CurvePlot
+    from advisor.tui.finetune_screen import STEP_REDRAW
 
     shown = []
     original = CurvePlot.show

@@ -14,8 +14,15 @@ import json
 import pytest
 from textual.widgets import Input
 
-from advisor.tui.messages import (CandidateFailed, CandidateProgress, CandidateScored,
-                                  EpochFinished, FinetuneDone, FinetuneStep, RankingDone)
+from advisor.tui.messages import (
+    CandidateFailed,
+    CandidateProgress,
+    CandidateScored,
+    EpochFinished,
+    FinetuneDone,
+    FinetuneStep,
+    RankingDone,
+)
 from tests.tui.pilot_helpers import RecordingApp, text_of, wait_until
 
 SIZE = (130, 44)

@@ -9,16 +9,16 @@ import pytest
 
 from advisor.tui.components.class_balance import bars_for
 from advisor.tui.components.detail_pane import detail_markup, why_lines
-from advisor.tui.export_dialog import export_problem, write_ranking
 from advisor.tui.components.finetune_form import default_output, parse_options
-from advisor.tui.finetune_screen import early_stop_status
-from advisor.tui.eta import Eta
-from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored, RankingPhase
 from advisor.tui.components.pareto import cost_points, pareto_front
 from advisor.tui.components.path_input import PathSuggester, check_data_path
 from advisor.tui.components.ranking_table import sort_records
-from advisor.tui.scoring_screen import event_to_message, format_seconds, score_columns
 from advisor.tui.components.training_curves import split_metrics
+from advisor.tui.eta import Eta
+from advisor.tui.export_dialog import export_problem, write_ranking
+from advisor.tui.finetune_screen import early_stop_status
+from advisor.tui.messages import CandidateFailed, CandidateProgress, CandidateScored, RankingPhase
+from advisor.tui.scoring_screen import event_to_message, format_seconds, score_columns
 
 
 def test_pareto_front_keeps_only_undominated_points():
