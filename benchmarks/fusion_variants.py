@@ -1,12 +1,13 @@
 """Measured fusion variants (not shipped), leave one dataset out and leave one table out.
 
-    python benchmarks/fusion_variants.py     # ~5 min; writes results/fusion_variants.json
+    python benchmarks/fusion_variants.py     # ~2-5 min; writes results/fusion_variants.json
 
 They take the same precomputed z-scores and fold-wise track records as the shipped fit
 (benchmarks/fusion_fit.py), so their numbers compare one to one with published.json:
 
 * ``reliability`` (below);
-* ``pairwise``: a pairwise logistic-regression ranker (scikit-learn, no intercept, C 0.1) on
+* ``pairwise``: a pairwise logistic-regression ranker (scikit-learn, no intercept, C 0.1 per
+  target) on
   the differences of the candidates' z-scores (each fitted probe and the prior; a missing
   column is 0, the median), fitted on the training targets of the same task group, each
   target one unit of weight and each pair weighted 1/rank_i + 1/rank_j (the top matters
@@ -15,8 +16,8 @@ They take the same precomputed z-scores and fold-wise track records as the shipp
   inner leave-one-target-out over the same group's training targets (model selection done
   inside the fold).
 
-``reliability``: each evidence source (each probe column, and the prior as a whole) gets a *reliability*: its
-mean weighted tau alone on the training targets of the same task group (image
+``reliability``: each evidence source (each probe column, and the prior as a whole) gets a
+*reliability*: its mean weighted tau alone on the training targets of the same task group (image
 classification, text classification, segmentation: what the product knows about the user's
 data, never the table's name), falling back to every training target when the group has
 none. Weights are a softmax of reliability with a small temperature, so the fusion leans
@@ -146,7 +147,7 @@ def evaluate_fold(held: ff.Prepared, held_track, train: list, train_tracks: list
     reliability = reliabilities(train_taus, [group(p) for p in train], group(held))
     src = sources(held, held_track)
     pairwise, select, chosen = _pairwise_and_select(held, src, train, train_src, train_taus)
-    return {"fused": _tau(held.accuracy, fused(src, reliability, shift)),
+    return {"reliability": _tau(held.accuracy, fused(src, reliability, shift)),
             "pairwise": pairwise, "select": select, "selected": chosen,
             "prior": _tau(held.accuracy, src["prior"]) if "prior" in src else None,
             **{s: _tau(held.accuracy, v) for s, v in src.items() if s != "prior"},
@@ -212,7 +213,7 @@ def main() -> int:
         track = ff.track_z(prep, tr.records(rows, exclude={key}), base.clip)
         out["lodo"].setdefault(prep.table, {})[prep.target.name] = evaluate_fold(
             prep, track, train, tracks)
-        print(f"LODO {key}: {out['lodo'][prep.table][prep.target.name]['fused']:.3f}",
+        print(f"LODO {key}: {out['lodo'][prep.table][prep.target.name]['reliability']:.3f}",
               file=sys.stderr)
     for name in tables:
         train = [p for p in preps if p.table != name]

@@ -152,6 +152,24 @@ def read_until(fd, needles, seconds: float) -> str:
     raise AssertionError(f"none of {needles} appeared; last output: {seen[-500:]!r}")
 
 
+def drain_until_exit(child, fd, seconds: float) -> int:
+    """Keep reading the child's terminal until it exits (its exit code); fail after `seconds`."""
+    import os
+    import select
+    import time
+
+    deadline = time.monotonic() + seconds
+    while child.poll() is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the process still runs {seconds} s after q")
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:  # the terminal closed: the child is exiting
+                time.sleep(0.05)
+    return child.returncode
+
+
 @pytest.mark.slow
 def test_advisor_tui_process_ends_soon_after_q_mid_scoring(tmp_path):
     """The real command in a terminal: score the offline candidates, press q mid-way; the
@@ -181,7 +199,7 @@ def test_advisor_tui_process_ends_soon_after_q_mid_scoring(tmp_path):
         read_until(master, ["extracting", "loading weights"], 300)
         os.write(master, b"q")
         quit_at = time.monotonic()
-        code = child.wait(timeout=JOIN_SECONDS)
+        code = drain_until_exit(child, master, JOIN_SECONDS)  # a full pty would block it
         print(f"the process ended {time.monotonic() - quit_at:.1f} s after q")
     finally:
         if child.poll() is None:
