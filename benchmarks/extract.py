@@ -3,8 +3,9 @@
 Images: EfficientNet-Lite0 (offline package weights) on scikit-learn digits at 224 px.
 The bare loop runs ``model(x)`` over tensors preprocessed beforehand with the model's own
 transform; the extract path pays for everything (preprocessing, pooling, softmax of the
-source head, copying to numpy). A third row decodes the same digits from PNG files. Text: all-MiniLM-L6-v2 on real tweets, the bare loop
-runs ``model(**tokens)`` over the same pre-tokenized, length-sorted batches.
+source head, copying to numpy). A third row decodes the same digits from PNG files.
+Text: all-MiniLM-L6-v2 on real tweets, the bare loop runs ``model(**tokens)`` over the
+same pre-tokenized, length-sorted batches.
 Ratio = extract throughput / bare throughput (target >= 0.9). Also reports a cache hit.
 
     python benchmarks/extract.py                       # 256 images, 256 texts
@@ -14,8 +15,8 @@ Ratio = extract throughput / bare throughput (target >= 0.9). Also reports a cac
 from __future__ import annotations
 
 import argparse
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,8 +54,10 @@ def bench_images(n: int, batch_size: int, repeats: int, device: str | None) -> l
     data = load_data("digits").subset(list(range(n)))
     backbone = load_backbone("tf_efficientnet_lite0.in1k", device=device)
     arrays = data.image_arrays
-    pre = ArrayPreprocessor.from_transform(backbone.eval_transform(), arrays.shape[1], arrays.shape[2])
-    tensors = [pre(arrays[i:i + batch_size]).to(backbone.device) for i in range(0, n, batch_size)]
+    pre = ArrayPreprocessor.from_transform(
+        backbone.eval_transform(), arrays.shape[1], arrays.shape[2]
+    )
+    tensors = [pre(arrays[i : i + batch_size]).to(backbone.device) for i in range(0, n, batch_size)]
     model = backbone.model
 
     def bare():
@@ -71,14 +74,34 @@ def bench_images(n: int, batch_size: int, repeats: int, device: str | None) -> l
     full()
     t_bare, t_full = _best_pair(bare, full, repeats)
     with tempfile.TemporaryDirectory() as root:
-        extract("tf_efficientnet_lite0.in1k", data, cache=root, batch_size=batch_size, device=device)
-        t_hit = _best(lambda: extract("tf_efficientnet_lite0.in1k", data, cache=root, device=device), repeats)
+        extract(
+            "tf_efficientnet_lite0.in1k", data, cache=root, batch_size=batch_size, device=device
+        )
+        t_hit = _best(
+            lambda: extract("tf_efficientnet_lite0.in1k", data, cache=root, device=device), repeats
+        )
         files = _as_image_folder(data, Path(root) / "images")
-        t_files = _best(lambda: extract(backbone, files, cache=False, batch_size=batch_size), repeats)
+        t_files = _best(
+            lambda: extract(backbone, files, cache=False, batch_size=batch_size), repeats
+        )
     return [
         ("images", "bare model(x), pre-made tensors", n, t_bare, n / t_bare, None),
-        ("images", "extract() full path (in-memory arrays)", n, t_full, n / t_full, t_bare / t_full),
-        ("images", "extract() from PNG files (PIL decode)", n, t_files, n / t_files, t_bare / t_files),
+        (
+            "images",
+            "extract() full path (in-memory arrays)",
+            n,
+            t_full,
+            n / t_full,
+            t_bare / t_full,
+        ),
+        (
+            "images",
+            "extract() from PNG files (PIL decode)",
+            n,
+            t_files,
+            n / t_files,
+            t_bare / t_files,
+        ),
         ("images", "extract() cache hit (by id)", n, t_hit, n / t_hit, None),
     ]
 
@@ -89,10 +112,12 @@ def _as_image_folder(data, root: Path):
 
     from advisor.data import load_data
 
-    for i, (array, label) in enumerate(zip(data.image_arrays, data.labels)):
+    for i, (array, label) in enumerate(zip(data.image_arrays, data.labels, strict=True)):
         folder = root / data.class_names[label]
         folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(array).convert("RGB").resize((32, 32), Image.BICUBIC).save(folder / f"{i:05d}.png")
+        Image.fromarray(array).convert("RGB").resize((32, 32), Image.BICUBIC).save(
+            folder / f"{i:05d}.png"
+        )
     return load_data(str(root))
 
 
@@ -149,8 +174,10 @@ def main(argv=None) -> None:
     if not args.skip_text:
         rows += bench_texts(args.n_texts, args.batch_size, args.repeats, args.device)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    print(f"device={device} threads={torch.get_num_threads()} batch={args.batch_size} "
-          f"best of {args.repeats}")
+    print(
+        f"device={device} threads={torch.get_num_threads()} batch={args.batch_size} "
+        f"best of {args.repeats}"
+    )
     header = f"{'data':<7} {'path':<42} {'n':>5} {'seconds':>9} {'items/s':>10} {'ratio':>6}"
     print(header)
     print("-" * len(header))

@@ -30,12 +30,21 @@ def engine_rate(model_id, data, image_size, batch_size, device) -> tuple[float, 
     import advisor
 
     # no linear-probe head fit: only the training epoch's examples/s are compared
-    options = dict(epochs=1, head_epochs=0, head_init="zero", warmup_epochs=0.0, batch_size=batch_size, seed=0,
-                   device=device)
+    options = dict(
+        epochs=1,
+        head_epochs=0,
+        head_init="zero",
+        warmup_epochs=0.0,
+        batch_size=batch_size,
+        seed=0,
+        device=device,
+    )
     if image_size:
         options["image_size"] = image_size
     with tempfile.TemporaryDirectory() as folder:
-        result = advisor.finetune(data, model_id, output=os.path.join(folder, "run"), val=0.05, test=0.05, **options)
+        result = advisor.finetune(
+            data, model_id, output=os.path.join(folder, "run"), val=0.05, test=0.05, **options
+        )
     row = result.history[-1]
     return row["train_examples_per_s"], row["steps"]
 
@@ -46,11 +55,10 @@ def bare_rate(model_id, data, image_size, batch_size, steps, device) -> float:
     import torch.nn.functional as F
 
     from advisor.data import split
-    from advisor.finetuning.batches import epoch_batches
+    from advisor.finetuning.batches import epoch_batches, to_device
     from advisor.finetuning.build import image_data_config, image_transforms
     from advisor.finetuning.classifier import ImageClassifier, TextClassifier
     from advisor.finetuning.config import resolve_recipe
-    from advisor.finetuning.batches import to_device
     from advisor.finetuning.loop import autocast_context, train_mode
     from advisor.models import load_backbone, pick_device
 
@@ -65,10 +73,21 @@ def bare_rate(model_id, data, image_size, batch_size, steps, device) -> float:
         batches = [torch.stack([train_tf(train.image(int(i))) for i in idx]) for idx in order]
         model = ImageClassifier(backbone.model, data.num_classes)
     else:
-        model = TextClassifier(backbone.model, backbone.embed_dim, data.num_classes, pooling=backbone.pooling or "mean")
-        batches = [dict(backbone.tokenizer([train.texts[int(i)] for i in idx], padding=True, truncation=True,
-                                           max_length=min(recipe.max_length, backbone.max_length or recipe.max_length),
-                                           return_tensors="pt")) for idx in order]
+        model = TextClassifier(
+            backbone.model, backbone.embed_dim, data.num_classes, pooling=backbone.pooling or "mean"
+        )
+        batches = [
+            dict(
+                backbone.tokenizer(
+                    [train.texts[int(i)] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=min(recipe.max_length, backbone.max_length or recipe.max_length),
+                    return_tensors="pt",
+                )
+            )
+            for idx in order
+        ]
     targets = [torch.as_tensor(train.labels[idx]).to(device) for idx in order]
     model.to(device)
     train_mode(model, recipe)  # same layer modes as the engine (batch norm in inference mode)
@@ -91,7 +110,7 @@ def bare_rate(model_id, data, image_size, batch_size, steps, device) -> float:
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
-    for inputs, y in zip(batches, targets):
+    for inputs, y in zip(batches, targets, strict=True):
         step(inputs, y)
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -112,7 +131,9 @@ def probe_accuracy(model_id, train, test, image_size, device) -> float:
     backbone = load_backbone(model_id, device=device)
     if image_size:  # the same input size as the fine-tuned model sees
         config = dict(backbone.data_config, input_size=(3, image_size, image_size))
-        backbone = dataclasses.replace(backbone, data_config=config, preprocess_key=f"{backbone.preprocess_key}@{image_size}")
+        backbone = dataclasses.replace(
+            backbone, data_config=config, preprocess_key=f"{backbone.preprocess_key}@{image_size}"
+        )
     x_train = extract(backbone, train, cache=False).features
     x_test = extract(backbone, test, cache=False).features
     scaler = StandardScaler().fit(x_train)
@@ -127,8 +148,16 @@ def accuracy_table(args) -> None:
     import advisor
     from advisor.data import LabelledData, load_data, split, subsample
 
-    cases = [("tf_efficientnet_lite0.in1k", "digits", args.digits_n, args.image_size, args.epochs_image),
-             ("sentence-transformers/all-MiniLM-L6-v2", args.text_data, args.text_n, None, args.epochs_text)]
+    cases = [
+        ("tf_efficientnet_lite0.in1k", "digits", args.digits_n, args.image_size, args.epochs_image),
+        (
+            "sentence-transformers/all-MiniLM-L6-v2",
+            args.text_data,
+            args.text_n,
+            None,
+            args.epochs_text,
+        ),
+    ]
     rows = []
     cases = [c for c in cases if ("image" if c[3] else "text") in args.modalities.split(",")]
     for model_id, name, n, size, epochs in cases:
@@ -137,48 +166,92 @@ def accuracy_table(args) -> None:
             keep = np.argsort(-np.bincount(data.labels, minlength=data.num_classes))[:8]
             idx = np.flatnonzero(np.isin(data.labels, keep))
             remap = {int(c): i for i, c in enumerate(keep)}
-            data = LabelledData(name=f"{name}-8", modality="text", labels=np.array([remap[int(y)] for y in data.labels[idx]]),
-                                class_names=[data.class_names[c] for c in keep], source=data.source,
-                                texts=[data.texts[i] for i in idx])
+            data = LabelledData(
+                name=f"{name}-8",
+                modality="text",
+                labels=np.array([remap[int(y)] for y in data.labels[idx]]),
+                class_names=[data.class_names[c] for c in keep],
+                source=data.source,
+                texts=[data.texts[i] for i in idx],
+            )
         start = time.perf_counter()
         options = {"image_size": size} if size else {}
         with tempfile.TemporaryDirectory() as folder:
-            result = advisor.finetune(data, model_id, output=os.path.join(folder, "run"), epochs=epochs, seed=0,
-                                      device=args.device, **options)
+            result = advisor.finetune(
+                data,
+                model_id,
+                output=os.path.join(folder, "run"),
+                epochs=epochs,
+                seed=0,
+                device=args.device,
+                **options,
+            )
         seconds = time.perf_counter() - start
         train, val, test = split(data, val=0.15, test=0.15, seed=0)
         both = train.subset(np.arange(len(train)))
-        both = LabelledData(name=both.name, modality=both.modality, class_names=both.class_names, source=both.source,
-                            labels=np.concatenate([train.labels, val.labels]),
-                            texts=None if train.texts is None else train.texts + val.texts,
-                            image_arrays=None if train.image_arrays is None else np.concatenate([train.image_arrays, val.image_arrays]),
-                            image_paths=None if train.image_paths is None else train.image_paths + val.image_paths)
+        both = LabelledData(
+            name=both.name,
+            modality=both.modality,
+            class_names=both.class_names,
+            source=both.source,
+            labels=np.concatenate([train.labels, val.labels]),
+            texts=None if train.texts is None else train.texts + val.texts,
+            image_arrays=None
+            if train.image_arrays is None
+            else np.concatenate([train.image_arrays, val.image_arrays]),
+            image_paths=None if train.image_paths is None else train.image_paths + val.image_paths,
+        )
         probe = probe_accuracy(model_id, both, test, size, args.device)
-        rows.append((model_id.split("/")[-1], data.name, len(data), len(test), epochs, size, result.test_accuracy,
-                     probe, result.best_epoch, seconds))
+        rows.append(
+            (
+                model_id.split("/")[-1],
+                data.name,
+                len(data),
+                len(test),
+                epochs,
+                size,
+                result.test_accuracy,
+                probe,
+                result.best_epoch,
+                seconds,
+            )
+        )
         print(f"  measured {rows[-1][0]} on {data.name}", file=sys.stderr, flush=True)
-    header = (f"{'model':<24} {'data':<16} {'n':>5} {'test':>5} {'epochs':>6} {'px':>4} {'fine-tuned':>10} "
-              f"{'lin.probe':>9} {'delta':>6} {'best ep':>7} {'seconds':>8}")
+    header = (
+        f"{'model':<24} {'data':<16} {'n':>5} {'test':>5} {'epochs':>6} {'px':>4} "
+        f"{'fine-tuned':>10} {'lin.probe':>9} {'delta':>6} {'best ep':>7} {'seconds':>8}"
+    )
     print(header)
     print("-" * len(header))
     for model, name, n, n_test, epochs, size, tuned, probe, best, seconds in rows:
-        print(f"{model:<24} {name:<16} {n:>5} {n_test:>5} {epochs:>6} {size or '-':>4} {tuned:>10.3f} {probe:>9.3f} "
-              f"{tuned - probe:>+6.3f} {best:>7} {seconds:>8.0f}")
+        print(
+            f"{model:<24} {name:<16} {n:>5} {n_test:>5} {epochs:>6} {size or '-':>4} "
+            f"{tuned:>10.3f} {probe:>9.3f} {tuned - probe:>+6.3f} {best:>7} {seconds:>8.0f}"
+        )
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="few steps, for a smoke run")
     parser.add_argument("--steps", type=int, default=None, help="training steps per measurement")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", default=None)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    parser.add_argument("--accuracy", action="store_true",
-                        help="instead: fine-tuned test accuracy vs the frozen-feature linear probe")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's)"
+    )
+    parser.add_argument(
+        "--accuracy",
+        action="store_true",
+        help="instead: fine-tuned test accuracy vs the frozen-feature linear probe",
+    )
     parser.add_argument("--digits-n", type=int, default=None)
     parser.add_argument("--text-n", type=int, default=None)
     parser.add_argument("--text-data", default="wordnet-nouns")
-    parser.add_argument("--modalities", default="image,text", help="accuracy cases to run: image,text")
+    parser.add_argument(
+        "--modalities", default="image,text", help="accuracy cases to run: image,text"
+    )
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--epochs-image", type=int, default=None)
     parser.add_argument("--epochs-text", type=int, default=None)
@@ -208,19 +281,39 @@ def main(argv=None) -> None:
         data = subsample(full, n, seed=0)[0]
         # the bare loop runs first and warms the process (kernel selection, allocator), so
         # neither measurement pays one-off start-up costs; both use the same batches
-        steps_in_epoch = len(epoch_batches(len(split(data, val=0.05, test=0.05, seed=0)[0]), args.batch_size, 0, 0))
+        steps_in_epoch = len(
+            epoch_batches(len(split(data, val=0.05, test=0.05, seed=0)[0]), args.batch_size, 0, 0)
+        )
         bare = bare_rate(model_id, data, size, args.batch_size, steps_in_epoch, args.device)
         engine, engine_steps = engine_rate(model_id, data, size, args.batch_size, args.device)
         unit = "images/s" if size else "texts/s"
-        rows.append((model_id.split("/")[-1], f"{size}px" if size else "128 tok", engine_steps, engine, bare, unit))
+        rows.append(
+            (
+                model_id.split("/")[-1],
+                f"{size}px" if size else "128 tok",
+                engine_steps,
+                engine,
+                bare,
+                unit,
+            )
+        )
         print(f"  measured {rows[-1][0]} {rows[-1][1]}", file=sys.stderr, flush=True)
 
-    print(f"device: {args.device or 'auto'}, torch threads: {torch.get_num_threads()}, batch size: {args.batch_size}")
-    header = f"{'model':<28} {'input':>8} {'steps':>5} {'engine':>10} {'bare loop':>10} {'ratio':>6}  unit"
+    print(
+        f"device: {args.device or 'auto'}, torch threads: {torch.get_num_threads()}, "
+        f"batch size: {args.batch_size}"
+    )
+    header = (
+        f"{'model':<28} {'input':>8} {'steps':>5} {'engine':>10} {'bare loop':>10} "
+        f"{'ratio':>6}  unit"
+    )
     print(header)
     print("-" * len(header))
     for name, size, n_steps, engine, bare, unit in rows:
-        print(f"{name:<28} {size:>8} {n_steps:>5} {engine:>10.1f} {bare:>10.1f} {engine / bare:>6.2f}  {unit}")
+        print(
+            f"{name:<28} {size:>8} {n_steps:>5} {engine:>10.1f} {bare:>10.1f} "
+            f"{engine / bare:>6.2f}  {unit}"
+        )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ DEFAULT_TEXT_SET = _fitted_defaults(False)
 
 
 def _prior_alone(target, params: FusionParams) -> pd.Series:
-    return fuse_scores(pd.DataFrame(index=target.accuracy.index), target.entries,
-                       params=params).final
+    return fuse_scores(
+        pd.DataFrame(index=target.accuracy.index), target.entries, params=params
+    ).final
 
 
 def _record(out: dict, method: str, target, predicted) -> None:
@@ -58,19 +59,24 @@ def evaluate(tables: dict, base: FusionParams, *, log=print) -> dict:
     preps = ff.prepare(tables, base)
     rows = tr.relative_rows(tables)
     clip = base.clip
-    result: dict = {name: {"targets": [t.name for t in targets], "per_method": {},
-                           "folds": {}} for name, targets in tables.items()}
+    result: dict = {
+        name: {"targets": [t.name for t in targets], "per_method": {}, "folds": {}}
+        for name, targets in tables.items()
+    }
     # Leave one table out: fit on the other tables, records without the held-out table.
     starts = {}
     for name in tables:
         train = [p for p in preps if p.table != name]
-        theta, train_score = ff.fit(train, ff.fold_tracks(train, rows, clip,
-                                                          exclude_tables={name}))
+        theta, train_score = ff.fit(train, ff.fold_tracks(train, rows, clip, exclude_tables={name}))
         params = theta.params(base, tr.records(rows, exclude_tables={name}))
         per_method = result[name]["per_method"]
         for target in tables[name]:
-            _record(per_method, "fused_loto", target, fuse_scores(
-                target.scores, target.entries, params=params).final)
+            _record(
+                per_method,
+                "fused_loto",
+                target,
+                fuse_scores(target.scores, target.entries, params=params).final,
+            )
             _record(per_method, "prior_loto", target, _prior_alone(target, params))
         result[name]["loto"] = {**theta.as_dict(), "train_objective": round(train_score, 4)}
         starts[name] = theta
@@ -80,31 +86,64 @@ def evaluate(tables: dict, base: FusionParams, *, log=print) -> dict:
     for i, prep in enumerate(preps):
         held = (prep.table, prep.target.name)
         train = [p for j, p in enumerate(preps) if j != i]
-        theta, train_score = ff.fit(train, ff.fold_tracks(train, rows, clip, exclude={held}),
-                                    start=starts[prep.table])
+        theta, train_score = ff.fit(
+            train, ff.fold_tracks(train, rows, clip, exclude={held}), start=starts[prep.table]
+        )
         record = tr.records(rows, exclude={held})
         params = theta.params(base, record)
         per_method = result[prep.table]["per_method"]
         target = prep.target
-        _record(per_method, "fused", target, fuse_scores(target.scores, target.entries,
-                                                         params=params).final)
+        _record(
+            per_method,
+            "fused",
+            target,
+            fuse_scores(target.scores, target.entries, params=params).final,
+        )
         _record(per_method, "prior", target, _prior_alone(target, params))
-        _record(per_method, "fused_no_agreement", target, fuse_scores(
-            target.scores, target.entries, params=replace(
-                params, probe_gate=None, disagree_threshold=None,
-                disagree_prior_weight=None)).final)
-        _record(per_method, "fused_no_track_record", target, fuse_scores(
-            target.scores, target.entries, params=replace(params, prior_component_weights={
-                **params.prior_component_weights, "track_record": 0.0})).final)
-        _record(per_method, "prior_imagenet", target, _prior_alone(target, replace(
-            params, prior_component_weights=dict(ff.FIXED_COMPONENTS))))
+        _record(
+            per_method,
+            "fused_no_agreement",
+            target,
+            fuse_scores(
+                target.scores,
+                target.entries,
+                params=replace(
+                    params, probe_gate=None, disagree_threshold=None, disagree_prior_weight=None
+                ),
+            ).final,
+        )
+        _record(
+            per_method,
+            "fused_no_track_record",
+            target,
+            fuse_scores(
+                target.scores,
+                target.entries,
+                params=replace(
+                    params,
+                    prior_component_weights={**params.prior_component_weights, "track_record": 0.0},
+                ),
+            ).final,
+        )
+        _record(
+            per_method,
+            "prior_imagenet",
+            target,
+            _prior_alone(
+                target, replace(params, prior_component_weights=dict(ff.FIXED_COMPONENTS))
+            ),
+        )
         for column in target.scores.columns:
             _record(per_method, column, target, target.scores[column])
         result[prep.table]["folds"][target.name] = {
-            **theta.as_dict(), "train_objective": round(train_score, 4),
-            "params": _params_dict(params)}
-        log(f"  LODO {prep.table}/{target.name}: tau_w "
-            f"{per_method['fused'][target.name]['weighted_tau']:.3f}")
+            **theta.as_dict(),
+            "train_objective": round(train_score, 4),
+            "params": _params_dict(params),
+        }
+        log(
+            f"  LODO {prep.table}/{target.name}: tau_w "
+            f"{per_method['fused'][target.name]['weighted_tau']:.3f}"
+        )
     for block in result.values():
         _summarise(block)
     return result
@@ -119,8 +158,11 @@ def _params_dict(params: FusionParams) -> dict:
 def _summarise(block: dict) -> None:
     per_method = block["per_method"]
     # Only probes scored on every target of the table compete for "best single probe".
-    probes = [m for m in per_method if m not in _NON_PROBES
-              and set(per_method[m]) >= set(block["targets"])]
+    probes = [
+        m
+        for m in per_method
+        if m not in _NON_PROBES and set(per_method[m]) >= set(block["targets"])
+    ]
     means = {m: mean_measures(list(rows.values())) for m, rows in per_method.items()}
     if probes:
         best = max(probes, key=lambda m: np.nan_to_num(means[m]["weighted_tau"], nan=-9))
@@ -131,8 +173,16 @@ def _summarise(block: dict) -> None:
     block["losses"] = _losses(block)
 
 
-_NON_PROBES = {"fused", "fused_loto", "prior", "prior_loto", "prior_imagenet",
-               "fused_no_agreement", "fused_no_track_record", "best_single_probe"}
+_NON_PROBES = {
+    "fused",
+    "fused_loto",
+    "prior",
+    "prior_loto",
+    "prior_imagenet",
+    "fused_no_agreement",
+    "fused_no_track_record",
+    "best_single_probe",
+}
 
 
 def _losses(block: dict) -> dict:
@@ -149,8 +199,9 @@ def _losses(block: dict) -> dict:
                 mine = per_method[fused].get(target, {}).get("weighted_tau", np.nan)
                 theirs = per_method[other].get(target, {}).get("weighted_tau", np.nan)
                 if np.isfinite(mine) and np.isfinite(theirs) and mine < theirs - 1e-9:
-                    rows.append({"target": target, "fused": mine, other: theirs,
-                                 "by": theirs - mine})
+                    rows.append(
+                        {"target": target, "fused": mine, other: theirs, "by": theirs - mine}
+                    )
             out[f"{fused}_vs_{other}"] = rows
     return out
 
@@ -158,9 +209,16 @@ def _losses(block: dict) -> dict:
 def fit_subset(tables: dict, base: FusionParams, probes, start: ff.Theta) -> tuple:
     """Probe and prior weights for exactly ``probes`` (the rules and track weight as in
     ``start``), fitted on every target of every table with those probes restricted."""
-    restricted = {name: [replace(t, scores=t.scores[[c for c in t.scores.columns
-                                                     if base.proxies.get(c, c) in probes]])
-                         for t in targets] for name, targets in tables.items()}
+    restricted = {
+        name: [
+            replace(
+                t,
+                scores=t.scores[[c for c in t.scores.columns if base.proxies.get(c, c) in probes]],
+            )
+            for t in targets
+        ]
+        for name, targets in tables.items()
+    }
     preps = ff.prepare(restricted, base)
     rows = tr.relative_rows(tables)
     tracks = ff.fold_tracks(preps, rows, base.clip)

@@ -35,8 +35,16 @@ from benchmarks.tables import keras_fit_targets
 # Every probe column some table carries, named as the advisor's probes. The Keras tables'
 # frozen-backbone accuracy is the published ``linear_probe``; nce and source_entropy are
 # fitted through their proxy (LEEP), as the product weighs them.
-FITTED_PROBES = ("gbc", "hscore", "knn", "leep", "linear_probe", "logme", "nleep",
-                 "regularized_hscore")
+FITTED_PROBES = (
+    "gbc",
+    "hscore",
+    "knn",
+    "leep",
+    "linear_probe",
+    "logme",
+    "nleep",
+    "regularized_hscore",
+)
 PROBE_GRID = (0.0, 0.5, 1.0)
 PRIOR_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9)
 TRACK_GRID = (0.0, 0.5, 1.0, 2.0)
@@ -67,19 +75,31 @@ class Theta:
         threshold, shifted = self.shift if self.shift else (None, None)
         return replace(
             # A fitted probe this point leaves out has weight 0 here, as in the objective.
-            base, probe_weights={**dict.fromkeys(FITTED_PROBES, 0.0),
-                                 **{p: float(w) for p, w in self.probe_weights.items()}},
-            prior_weight=float(self.prior_weight), subsets={},
+            base,
+            probe_weights={
+                **dict.fromkeys(FITTED_PROBES, 0.0),
+                **{p: float(w) for p, w in self.probe_weights.items()},
+            },
+            prior_weight=float(self.prior_weight),
+            subsets={},
             prior_component_weights={**FIXED_COMPONENTS, "track_record": self.track_weight},
-            probe_gate=self.probe_gate, disagree_threshold=threshold,
-            disagree_prior_weight=shifted, track_record=track_record,
-            provenance="fitted by benchmarks/fusion_fit.py")
+            probe_gate=self.probe_gate,
+            disagree_threshold=threshold,
+            disagree_prior_weight=shifted,
+            track_record=track_record,
+            provenance="fitted by benchmarks/fusion_fit.py",
+        )
 
     def as_dict(self) -> dict:
         threshold, shifted = self.shift if self.shift else (None, None)
-        return {"probe_weights": dict(self.probe_weights), "prior_weight": self.prior_weight,
-                "track_record_weight": self.track_weight, "probe_gate": self.probe_gate,
-                "disagree_threshold": threshold, "disagree_prior_weight": shifted}
+        return {
+            "probe_weights": dict(self.probe_weights),
+            "prior_weight": self.prior_weight,
+            "track_record_weight": self.track_weight,
+            "probe_gate": self.probe_gate,
+            "disagree_threshold": threshold,
+            "disagree_prior_weight": shifted,
+        }
 
 
 @dataclass
@@ -101,21 +121,38 @@ def prepare(tables: Mapping[str, list], base: FusionParams) -> list[Prepared]:
     for table, targets in tables.items():
         for target in targets:
             scores = target.scores
-            columns = [c for c in scores.columns
-                       if scores[c].dropna().nunique() >= 2
-                       and base.proxies.get(c, c) in FITTED_PROBES]
-            z = np.column_stack([robust_z(scores[c], base.clip).to_numpy(float)
-                                 for c in columns]) if columns else np.zeros((len(scores), 0))
+            columns = [
+                c
+                for c in scores.columns
+                if scores[c].dropna().nunique() >= 2 and base.proxies.get(c, c) in FITTED_PROBES
+            ]
+            z = (
+                np.column_stack([robust_z(scores[c], base.clip).to_numpy(float) for c in columns])
+                if columns
+                else np.zeros((len(scores), 0))
+            )
             raw = prior_components(target.entries, {"models": {}, "families": {}})
             raw = raw.reindex(scores.index)
-            used = [k for k, w in FIXED_COMPONENTS.items() if w > 0
-                    and raw[k].dropna().nunique() >= 2]
-            fixed = np.column_stack([robust_z(raw[k], base.clip).to_numpy(float)
-                                     for k in used]) if used else np.zeros((len(scores), 0))
-            out.append(Prepared(
-                table, target, columns, [base.proxies.get(c, c) for c in columns], z, fixed,
-                np.array([FIXED_COMPONENTS[k] for k in used]),
-                target.accuracy.reindex(scores.index).to_numpy(float)))
+            used = [
+                k for k, w in FIXED_COMPONENTS.items() if w > 0 and raw[k].dropna().nunique() >= 2
+            ]
+            fixed = (
+                np.column_stack([robust_z(raw[k], base.clip).to_numpy(float) for k in used])
+                if used
+                else np.zeros((len(scores), 0))
+            )
+            out.append(
+                Prepared(
+                    table,
+                    target,
+                    columns,
+                    [base.proxies.get(c, c) for c in columns],
+                    z,
+                    fixed,
+                    np.array([FIXED_COMPONENTS[k] for k in used]),
+                    target.accuracy.reindex(scores.index).to_numpy(float),
+                )
+            )
     return out
 
 
@@ -154,12 +191,20 @@ def fused_scores(prep: Prepared, theta: Theta, track: np.ndarray | None) -> np.n
     if not has_probes:
         a = 1.0 if any_prior else 0.0
     threshold, shifted = theta.shift if theta.shift else (None, None)
-    return combine(z, weights[on], prior, a, probe_gate=theta.probe_gate,
-                   disagree_threshold=threshold, disagree_prior_weight=shifted).final
+    return combine(
+        z,
+        weights[on],
+        prior,
+        a,
+        probe_gate=theta.probe_gate,
+        disagree_threshold=threshold,
+        disagree_prior_weight=shifted,
+    ).final
 
 
-def objective(preps: Sequence[Prepared], tracks: Sequence, theta: Theta,
-              memo: dict | None = None) -> float:
+def objective(
+    preps: Sequence[Prepared], tracks: Sequence, theta: Theta, memo: dict | None = None
+) -> float:
     """Mean over tables of the mean weighted tau over that table's targets. ``memo`` caches
     each target's tau under the knobs that can change it (one fit's tracks are fixed)."""
     per_table: dict[str, list] = {}
@@ -184,8 +229,14 @@ def _relevant(prep: Prepared, theta: Theta, track) -> tuple:
     return (weights, track_weight, theta.prior_weight, theta.probe_gate, theta.shift)
 
 
-def fit(preps: Sequence[Prepared], tracks: Sequence, *, probes: Sequence[str] = FITTED_PROBES,
-        start: Theta | None = None, only_weights: bool = False) -> tuple[Theta, float]:
+def fit(
+    preps: Sequence[Prepared],
+    tracks: Sequence,
+    *,
+    probes: Sequence[str] = FITTED_PROBES,
+    start: Theta | None = None,
+    only_weights: bool = False,
+) -> tuple[Theta, float]:
     """Coordinate ascent from ``start`` (default: equal weights, prior 0.3, rules off)."""
     theta = start or Theta({p: 0.5 for p in probes})
     theta = replace(theta, probe_weights={p: theta.probe_weights.get(p, 0.5) for p in probes})
@@ -193,8 +244,11 @@ def fit(preps: Sequence[Prepared], tracks: Sequence, *, probes: Sequence[str] = 
     best = objective(preps, tracks, theta, memo)
     moves = [("probe", p, PROBE_GRID) for p in probes] + [("prior_weight", None, PRIOR_GRID)]
     if not only_weights:
-        moves += [("track_weight", None, TRACK_GRID), ("probe_gate", None, GATE_GRID),
-                  ("shift", None, SHIFT_GRID)]
+        moves += [
+            ("track_weight", None, TRACK_GRID),
+            ("probe_gate", None, GATE_GRID),
+            ("shift", None, SHIFT_GRID),
+        ]
     for _ in range(MAX_SWEEPS):
         improved = False
         for kind, probe, grid in moves:
@@ -216,14 +270,21 @@ def _with(theta: Theta, kind: str, probe, value) -> Theta:
     return replace(theta, **{kind: value})
 
 
-def fold_tracks(preps: Sequence[Prepared], rows: pd.DataFrame, clip: float, *,
-                exclude: set = frozenset(), exclude_tables: set = frozenset()) -> list:
+def fold_tracks(
+    preps: Sequence[Prepared],
+    rows: pd.DataFrame,
+    clip: float,
+    *,
+    exclude: set = frozenset(),
+    exclude_tables: set = frozenset(),
+) -> list:
     """Track-record z per training target: without ``exclude``/``exclude_tables`` and
     without the target itself (it is never its own record)."""
     out = []
     for prep in preps:
-        record = tr.records(rows, exclude={*exclude, (prep.table, prep.target.name)},
-                            exclude_tables=exclude_tables)
+        record = tr.records(
+            rows, exclude={*exclude, (prep.table, prep.target.name)}, exclude_tables=exclude_tables
+        )
         out.append(track_z(prep, record, clip))
     return out
 
@@ -231,8 +292,9 @@ def fold_tracks(preps: Sequence[Prepared], rows: pd.DataFrame, clip: float, *,
 def _tau(accuracy, predicted) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(stats.weightedtau(np.asarray(accuracy, float),
-                                       np.asarray(predicted, float))[0])
+        return float(
+            stats.weightedtau(np.asarray(accuracy, float), np.asarray(predicted, float))[0]
+        )
 
 
 def fuse_target(target, theta: Theta, base: FusionParams, record: Mapping) -> pd.Series:

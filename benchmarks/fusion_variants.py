@@ -12,6 +12,7 @@ They take the same precomputed z-scores and fold-wise track records as the shipp
   column is 0, the median), fitted on the training targets of the same task group, each
   target one unit of weight and each pair weighted 1/rank_i + 1/rank_j (the top matters
   most, as in weighted tau);
+* ``ensemble``: the sum of the candidates' ranks under ``reliability`` and ``pairwise``;
 * ``select``: per held-out target, the best of ``pairwise`` and each single source by an
   inner leave-one-target-out over the same group's training targets (model selection done
   inside the fold).
@@ -93,8 +94,11 @@ def reliabilities(taus: list[dict], groups: list[str], mine: str) -> dict:
     """Mean tau per source over the same group's targets, else over all of them."""
     out = {}
     for name in {s for t in taus for s in t}:
-        same = [t[name] for t, g in zip(taus, groups, strict=True)
-                if g == mine and np.isfinite(t.get(name, np.nan))]
+        same = [
+            t[name]
+            for t, g in zip(taus, groups, strict=True)
+            if g == mine and np.isfinite(t.get(name, np.nan))
+        ]
         pooled = [t[name] for t in taus if np.isfinite(t.get(name, np.nan))]
         values = same or pooled
         if values:
@@ -117,23 +121,31 @@ def fused(src: dict, reliability: dict, shift) -> np.ndarray:
     a = w_prior / total if probes else (1.0 if w_prior else 0.0)
     z = np.column_stack([src[s] for s in probes]) if probes else np.zeros((n, 0))
     threshold, shifted = shift if shift else (None, None)
-    return combine(z, np.array([weight[s] for s in probes]), prior, a,
-                   disagree_threshold=threshold, disagree_prior_weight=shifted).final
+    return combine(
+        z,
+        np.array([weight[s] for s in probes]),
+        prior,
+        a,
+        disagree_threshold=threshold,
+        disagree_prior_weight=shifted,
+    ).final
 
 
 def choose_shift(train: list, train_src: list, train_taus: list) -> tuple:
     """The shift with the best mean (over tables) inner leave-one-target-out tau."""
     groups = [group(p) for p in train]
-    inner = [reliabilities(train_taus[:k] + train_taus[k + 1:], groups[:k] + groups[k + 1:],
-                           groups[k]) for k in range(len(train))]
+    inner = [
+        reliabilities(train_taus[:k] + train_taus[k + 1 :], groups[:k] + groups[k + 1 :], groups[k])
+        for k in range(len(train))
+    ]
     best, best_score = None, -np.inf
     for shift in SHIFT_GRID:
         per_table: dict = {}
         for k, prep in enumerate(train):
             per_table.setdefault(prep.table, []).append(
-                _tau(prep.accuracy, fused(train_src[k], inner[k], shift)))
-        score = float(np.mean([np.nanmean(v) for v in per_table.values()
-                               if np.isfinite(v).any()]))
+                _tau(prep.accuracy, fused(train_src[k], inner[k], shift))
+            )
+        score = float(np.mean([np.nanmean(v) for v in per_table.values() if np.isfinite(v).any()]))
         if score > best_score + 1e-4:
             best, best_score = shift, score
     return best, best_score
@@ -141,18 +153,27 @@ def choose_shift(train: list, train_src: list, train_taus: list) -> tuple:
 
 def evaluate_fold(held: ff.Prepared, held_track, train: list, train_tracks: list) -> dict:
     train_src = [sources(p, t) for p, t in zip(train, train_tracks, strict=True)]
-    train_taus = [{s: _tau(p.accuracy, v) for s, v in src.items()}
-                  for p, src in zip(train, train_src, strict=True)]
+    train_taus = [
+        {s: _tau(p.accuracy, v) for s, v in src.items()}
+        for p, src in zip(train, train_src, strict=True)
+    ]
     shift, inner = choose_shift(train, train_src, train_taus)
     reliability = reliabilities(train_taus, [group(p) for p in train], group(held))
     src = sources(held, held_track)
-    pairwise, select, chosen = _pairwise_and_select(held, src, train, train_src, train_taus)
-    return {"reliability": _tau(held.accuracy, fused(src, reliability, shift)),
-            "pairwise": pairwise, "select": select, "selected": chosen,
-            "prior": _tau(held.accuracy, src["prior"]) if "prior" in src else None,
-            **{s: _tau(held.accuracy, v) for s, v in src.items() if s != "prior"},
-            "shift": list(shift) if shift else None, "inner_objective": round(inner, 4),
-            "reliability": {s: round(r, 4) for s, r in sorted(reliability.items())}}
+    scores, pairwise, select, chosen = _pairwise_and_select(held, src, train, train_src, train_taus)
+    by_reliability = fused(src, reliability, shift)
+    return {
+        "reliability": _tau(held.accuracy, by_reliability),
+        "pairwise": pairwise,
+        "ensemble": _tau(held.accuracy, _ranks(by_reliability) + _ranks(scores)),
+        "select": select,
+        "selected": chosen,
+        "prior": _tau(held.accuracy, src["prior"]) if "prior" in src else None,
+        **{s: _tau(held.accuracy, v) for s, v in src.items() if s != "prior"},
+        "shift": list(shift) if shift else None,
+        "inner_objective": round(inner, 4),
+        "source_reliability": {s: round(r, 4) for s, r in sorted(reliability.items())},
+    }
 
 
 def features(src: dict) -> np.ndarray:
@@ -165,8 +186,12 @@ def fit_pairwise(xs: list, accuracies: list) -> np.ndarray:
     diffs, labels, weights = [], [], []
     for x, acc in zip(xs, accuracies, strict=True):
         rank = stats.rankdata(-np.nan_to_num(acc, nan=-np.inf))
-        rows = [(i, j) for i in range(len(acc)) for j in range(len(acc))
-                if i != j and np.isfinite(acc[i]) and np.isfinite(acc[j]) and acc[i] != acc[j]]
+        rows = [
+            (i, j)
+            for i in range(len(acc))
+            for j in range(len(acc))
+            if i != j and np.isfinite(acc[i]) and np.isfinite(acc[j]) and acc[i] != acc[j]
+        ]
         if not rows:
             continue
         w = np.array([1 / rank[i] + 1 / rank[j] for i, j in rows])
@@ -184,11 +209,12 @@ def _pairwise_and_select(held, src, train, train_src, train_taus) -> tuple:
     same = [k for k, p in enumerate(train) if group(p) == mine] or list(range(len(train)))
     xs = [features(train_src[k]) for k in same]
     accs = [train[k].accuracy for k in same]
-    pairwise = _tau(held.accuracy, features(src) @ fit_pairwise(xs, accs))
+    scores = features(src) @ fit_pairwise(xs, accs)
+    pairwise = _tau(held.accuracy, scores)
     inner = {"pairwise": []}
     for pos, k in enumerate(same):
         if len(same) > 1:
-            beta = fit_pairwise(xs[:pos] + xs[pos + 1:], accs[:pos] + accs[pos + 1:])
+            beta = fit_pairwise(xs[:pos] + xs[pos + 1 :], accs[:pos] + accs[pos + 1 :])
             inner["pairwise"].append(_tau(accs[pos], xs[pos] @ beta))
         for name, value in train_taus[k].items():
             inner.setdefault(name, []).append(value)
@@ -196,7 +222,14 @@ def _pairwise_and_select(held, src, train, train_src, train_taus) -> tuple:
     allowed = {m: v for m, v in means.items() if m == "pairwise" or m in src}
     chosen = max(allowed, key=allowed.get)
     select = pairwise if chosen == "pairwise" else _tau(held.accuracy, src[chosen])
-    return pairwise, select, chosen
+    return scores, pairwise, select, chosen
+
+
+def _ranks(score: np.ndarray) -> np.ndarray:
+    """Average ranks, a candidate without a score last."""
+    finite = np.isfinite(score)
+    low = score[finite].min() - 1 if finite.any() else 0.0
+    return stats.rankdata(np.where(finite, score, low))
 
 
 def main() -> int:
@@ -212,18 +245,25 @@ def main() -> int:
         tracks = ff.fold_tracks(train, rows, base.clip, exclude={key})
         track = ff.track_z(prep, tr.records(rows, exclude={key}), base.clip)
         out["lodo"].setdefault(prep.table, {})[prep.target.name] = evaluate_fold(
-            prep, track, train, tracks)
-        print(f"LODO {key}: {out['lodo'][prep.table][prep.target.name]['reliability']:.3f}",
-              file=sys.stderr)
+            prep, track, train, tracks
+        )
+        print(
+            f"LODO {key}: {out['lodo'][prep.table][prep.target.name]['reliability']:.3f}",
+            file=sys.stderr,
+        )
     for name in tables:
         train = [p for p in preps if p.table != name]
         tracks = ff.fold_tracks(train, rows, base.clip, exclude_tables={name})
         record = tr.records(rows, exclude_tables={name})
         for prep in (p for p in preps if p.table == name):
             out["loto"].setdefault(name, {})[prep.target.name] = evaluate_fold(
-                prep, ff.track_z(prep, record, base.clip), train, tracks)
-    out["mean"] = {split: {table: _means(rows_) for table, rows_ in blocks.items()}
-                   for split, blocks in out.items() if split in ("lodo", "loto")}
+                prep, ff.track_z(prep, record, base.clip), train, tracks
+            )
+    out["mean"] = {
+        split: {table: _means(rows_) for table, rows_ in blocks.items()}
+        for split, blocks in out.items()
+        if split in ("lodo", "loto")
+    }
     out["seconds"] = time.perf_counter() - started
     out["command"] = "python benchmarks/fusion_variants.py"
     atomic.write_json(RESULTS, out, digits=6)
@@ -235,8 +275,10 @@ def main() -> int:
 
 def _means(rows: dict) -> dict:
     names = {k for r in rows.values() for k, v in r.items() if isinstance(v, float)}
-    return {k: float(np.nanmean([r.get(k) if r.get(k) is not None else np.nan
-                                 for r in rows.values()])) for k in sorted(names)}
+    return {
+        k: float(np.nanmean([r.get(k) if r.get(k) is not None else np.nan for r in rows.values()]))
+        for k in sorted(names)
+    }
 
 
 if __name__ == "__main__":

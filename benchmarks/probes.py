@@ -56,17 +56,21 @@ def _run(name, data, repeat_under_s, conn):
 
     spec = probes.REGISTRY[name]
     features, labels, source_probs = data
-    best, best_cpu, value = float("inf"), float("inf"), None
-    for attempt in range(3):
+    best, best_cpu = float("inf"), float("inf")
+    for _ in range(3):
         start, start_cpu = time.perf_counter(), time.process_time()
         if spec.level == "set":
             half = features.shape[1] // 2
-            value = spec.compute_set([dict(features=features, labels=labels),
-                                      dict(features=features[:, :half], labels=labels)])
+            spec.compute_set(
+                [
+                    dict(features=features, labels=labels),
+                    dict(features=features[:, :half], labels=labels),
+                ]
+            )
             elapsed = (time.perf_counter() - start) / 2
             cpu = (time.process_time() - start_cpu) / 2
         else:
-            value = spec.compute(features=features, labels=labels, source_probs=source_probs)
+            spec.compute(features=features, labels=labels, source_probs=source_probs)
             elapsed = time.perf_counter() - start
             cpu = time.process_time() - start_cpu
         best, best_cpu = min(best, elapsed), min(best_cpu, cpu)
@@ -102,21 +106,32 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="one small size, for a smoke test")
     parser.add_argument("--probes", default=None, help="comma-separated probe names (default: all)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per probe and size")
-    parser.add_argument("--size", action="append", default=None, metavar="N,D,C",
-                        help="a size to run instead of the defaults (repeatable)")
+    parser.add_argument(
+        "--size",
+        action="append",
+        default=None,
+        metavar="N,D,C",
+        help="a size to run instead of the defaults (repeatable)",
+    )
     args = parser.parse_args(argv)
 
-    import probes
     # import the lazily loaded libraries once here, so no child times an import
     import scipy.stats  # noqa: F401
-    import sklearn.decomposition, sklearn.discriminant_analysis, sklearn.linear_model  # noqa: E401,F401
-    import sklearn.mixture, sklearn.model_selection, sklearn.pipeline  # noqa: E401,F401
+    import sklearn.decomposition  # noqa: E401,F401
+    import sklearn.discriminant_analysis
+    import sklearn.linear_model
+    import sklearn.mixture  # noqa: E401,F401
+
+    import probes
 
     names = args.probes.split(",") if args.probes else list(probes.REGISTRY)
     unknown = [n for n in names if n not in probes.REGISTRY]
     if unknown:
-        print(f"--probes has unknown name(s) {', '.join(unknown)}; choose from {', '.join(probes.REGISTRY)}",
-              file=sys.stderr)
+        print(
+            f"--probes has unknown name(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(probes.REGISTRY)}",
+            file=sys.stderr,
+        )
         return 2
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     if args.size:
@@ -126,10 +141,13 @@ def main(argv=None) -> int:
             print("--size must look like 5000,1024,50 (N,D,C)", file=sys.stderr)
             return 2
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "all"
-    print(f"# probes benchmark: python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, BLAS threads={threads}, float32 input; wall seconds (CPU seconds), "
-          "best of up to 3; load average at start {:.1f}".format(os.getloadavg()[0]),
-          flush=True)
+    print(
+        f"# probes benchmark: python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, BLAS threads={threads}, float32 input; "
+        "wall seconds (CPU seconds), best of up to 3; "
+        "load average at start {:.1f}".format(os.getloadavg()[0]),
+        flush=True,
+    )
     results: dict[tuple, dict[str, float | None]] = {}
     header = "| probe | " + " | ".join(f"N={n} D={d} C={c}" for n, d, c in sizes) + " |"
     rows = {name: [] for name in names}
@@ -147,21 +165,30 @@ def main(argv=None) -> int:
         level = " (per candidate, set-level)" if probes.REGISTRY[name].level == "set" else ""
         print(f"| {name}{level} | " + " | ".join(rows[name]) + " |")
     for size in sizes:
-        timed = {n: s for n, s in results[size].items()
-                 if probes.REGISTRY[n].level == "candidate" and n not in TARGET_EXCLUDES}
+        timed = {
+            n: s
+            for n, s in results[size].items()
+            if probes.REGISTRY[n].level == "candidate" and n not in TARGET_EXCLUDES
+        }
         missing = [n for n, (s, _) in timed.items() if s is None]
         total = sum(s for s, _ in timed.values() if s is not None)
         total_cpu = sum(c for _, c in timed.values() if c is not None)
         note = f" (excluding timed-out {', '.join(missing)})" if missing else ""
-        print(f"\nN={size[0]} D={size[1]} C={size[2]}: per-candidate probes except "
-              f"nleep and linear_probe together: {total:.2f} s wall, {total_cpu:.2f} s CPU{note}")
+        print(
+            f"\nN={size[0]} D={size[1]} C={size[2]}: per-candidate probes except "
+            f"nleep and linear_probe together: {total:.2f} s wall, {total_cpu:.2f} s CPU{note}"
+        )
         if size == FULL_SIZES[0]:
             logme_s = results[size].get("logme", (None, None))[0]
             if logme_s is not None:
-                print(f"target LogME < {LOGME_TARGET_S} s: {logme_s:.3f} s "
-                      f"({'met' if logme_s < LOGME_TARGET_S else 'NOT met'})")
-            print(f"target all < {TOTAL_TARGET_S:.0f} s: {total:.2f} s "
-                  f"({'met' if total < TOTAL_TARGET_S and not missing else 'NOT met'})")
+                print(
+                    f"target LogME < {LOGME_TARGET_S} s: {logme_s:.3f} s "
+                    f"({'met' if logme_s < LOGME_TARGET_S else 'NOT met'})"
+                )
+            print(
+                f"target all < {TOTAL_TARGET_S:.0f} s: {total:.2f} s "
+                f"({'met' if total < TOTAL_TARGET_S and not missing else 'NOT met'})"
+            )
     return 0
 
 

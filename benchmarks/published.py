@@ -42,8 +42,16 @@ from benchmarks.tables import KERAS_TABLE, SHARED, ZOO_RESULTS, all_tables, sha2
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published.json"
 COMMAND = "python benchmarks/published.py --fit"
-SUMMARY_METHODS = ("fused", "fused_loto", "prior", "prior_loto", "prior_imagenet",
-                   "best_single_probe", "fused_no_agreement", "fused_no_track_record")
+SUMMARY_METHODS = (
+    "fused",
+    "fused_loto",
+    "prior",
+    "prior_loto",
+    "prior_imagenet",
+    "best_single_probe",
+    "fused_no_agreement",
+    "fused_no_track_record",
+)
 
 
 def fit_shipped(tables: dict, base: FusionParams) -> dict:
@@ -56,13 +64,18 @@ def fit_shipped(tables: dict, base: FusionParams) -> dict:
         sub, sub_score = fit_subset(tables, base, probes, theta)
         subsets["+".join(sorted(probes))] = {
             "probe_weights": {p: float(sub.probe_weights[p]) for p in sorted(probes)},
-            "prior_weight": float(sub.prior_weight), "train_objective": round(sub_score, 4)}
+            "prior_weight": float(sub.prior_weight),
+            "train_objective": round(sub_score, 4),
+        }
     sources = {"keras_zoo": f"{KERAS_TABLE.name} (sha256 {sha256(KERAS_TABLE)})"}
-    for name, path in (("keras_segmentation", "keras-source-datasets-transferability.csv"),
-                       ("parc", "parc-oracles-all.csv")):
+    for name, path in (
+        ("keras_segmentation", "keras-source-datasets-transferability.csv"),
+        ("parc", "parc-oracles-all.csv"),
+    ):
         if name in tables:
-            sources[name] = f"../shared/data/transfer-tables/{path} (sha256 " \
-                            f"{sha256(SHARED / path)})"
+            sources[name] = (
+                f"../shared/data/transfer-tables/{path} (sha256 {sha256(SHARED / path)})"
+            )
     if "zoo" in tables:
         sources["zoo"] = f"benchmarks/results/{ZOO_RESULTS.name} (sha256 {sha256(ZOO_RESULTS)})"
     threshold, shifted = theta.shift if theta.shift else (None, None)
@@ -81,25 +94,29 @@ def fit_shipped(tables: dict, base: FusionParams) -> dict:
         "subsets": subsets,
         "provenance": {
             "summary": "coordinate-ascent fit on every target of the Keras zoo, Keras "
-                       "segmentation, PARC and offline-zoo tables (benchmarks/published.py "
-                       "--fit); leave-one-dataset-out and leave-one-table-out results in "
-                       "benchmarks/results/published.json",
+            "segmentation, PARC and offline-zoo tables (benchmarks/published.py "
+            "--fit); leave-one-dataset-out and leave-one-table-out results in "
+            "benchmarks/results/published.json",
             "command": COMMAND,
             "objective": "mean over tables of the mean weighted Kendall tau (scipy default) "
-                         "vs fine-tuned accuracy (mean IoU for segmentation)",
+            "vs fine-tuned accuracy (mean IoU for segmentation)",
             "tables": sources,
             "reserved_never_used": "TencentARC/SFDA fine-tuning table; zhangyikaii/"
-                                   "Model-Spider result tables",
-            "grids": {"probe_weights": ff.PROBE_GRID, "prior_weight": ff.PRIOR_GRID,
-                      "track_record_weight": ff.TRACK_GRID, "probe_gate": ff.GATE_GRID,
-                      "shift": [list(s) if s else None for s in ff.SHIFT_GRID]},
+            "Model-Spider result tables",
+            "grids": {
+                "probe_weights": ff.PROBE_GRID,
+                "prior_weight": ff.PRIOR_GRID,
+                "track_record_weight": ff.TRACK_GRID,
+                "probe_gate": ff.GATE_GRID,
+                "shift": [list(s) if s else None for s in ff.SHIFT_GRID],
+            },
             "train_objective": round(score, 4),
             "linear_probe": "the Keras tables' frozen-backbone accuracy (Trainable Backbone "
-                            "== False) is the published linear_probe column; on the zoo it "
-                            "is the advisor's own linear probe",
+            "== False) is the published linear_probe column; on the zoo it "
+            "is the advisor's own linear probe",
             "not_fitted": "default_probe_weight, proxies, clip, signal_weights and the "
-                          "ImageNet-top1 / data-scale / log-params component weights are set "
-                          "by reasoning (docs/trust.md)",
+            "ImageNet-top1 / data-scale / log-params component weights are set "
+            "by reasoning (docs/trust.md)",
             "fitted_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     }
@@ -109,29 +126,41 @@ def print_report(result: dict) -> None:
     for name, block in result.items():
         best = block.get("best_single_probe")
         probes = [m for m in block["per_method"] if m not in (*SUMMARY_METHODS, "fused")]
-        methods = ["fused", "fused_loto", "prior", "prior_loto", "best_single_probe",
-                   *probes]
+        methods = ["fused", "fused_loto", "prior", "prior_loto", "best_single_probe", *probes]
         methods = [m for m in methods if m in block["per_method"]]
         label = {"best_single_probe": f"best probe ({best})"}
         print(f"\n## {name}: weighted Kendall tau per target (LODO unless _loto)\n")
-        print("| target | " + " | ".join(label.get(m, m) for m in methods)
-              + " | fused vs prior | fused vs best probe |")
+        print(
+            "| target | "
+            + " | ".join(label.get(m, m) for m in methods)
+            + " | fused vs prior | fused vs best probe |"
+        )
         print("|" + "---|" * (len(methods) + 3))
         for target in block["targets"]:
-            row = {m: block["per_method"][m].get(target, {}).get("weighted_tau", math.nan)
-                   for m in methods}
+            row = {
+                m: block["per_method"][m].get(target, {}).get("weighted_tau", math.nan)
+                for m in methods
+            }
             cells = [_fmt(row[m]) for m in methods]
-            print(f"| {target} | " + " | ".join(cells) + f" | {_delta(row, 'prior')} | "
-                  f"{_delta(row, 'best_single_probe')} |")
+            print(
+                f"| {target} | " + " | ".join(cells) + f" | {_delta(row, 'prior')} | "
+                f"{_delta(row, 'best_single_probe')} |"
+            )
         mean = {m: block["mean"][m]["weighted_tau"] for m in methods}
-        print("| **mean** | " + " | ".join(f"**{_fmt(mean[m])}**" for m in methods)
-              + f" | {_delta(mean, 'prior')} | {_delta(mean, 'best_single_probe')} |")
+        print(
+            "| **mean** | "
+            + " | ".join(f"**{_fmt(mean[m])}**" for m in methods)
+            + f" | {_delta(mean, 'prior')} | {_delta(mean, 'best_single_probe')} |"
+        )
         print(f"\n{name}: mean over targets\n")
         print("| method | " + " | ".join(MEASURES) + " |")
         print("|" + "---|" * (len(MEASURES) + 1))
         for m in [m for m in SUMMARY_METHODS if m in block["mean"]]:
-            print(f"| {label.get(m, m)} | "
-                  + " | ".join(_fmt(block["mean"][m][k]) for k in MEASURES) + " |")
+            print(
+                f"| {label.get(m, m)} | "
+                + " | ".join(_fmt(block["mean"][m][k]) for k in MEASURES)
+                + " |"
+            )
 
 
 def _delta(row: dict, other: str) -> str:
@@ -148,16 +177,20 @@ def _fmt(value) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fit", action="store_true",
-                        help="refit and rewrite catalog/data/fusion_params.json and "
-                             "catalog/data/track_record.json")
+    parser.add_argument(
+        "--fit",
+        action="store_true",
+        help="refit and rewrite catalog/data/fusion_params.json and catalog/data/track_record.json",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="results JSON path")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     tables = all_tables()
     base = replace(FusionParams.from_dict(DEFAULT_PARAMS), track_record=None)
-    print(f"tables: {', '.join(f'{k} ({len(v)} targets)' for k, v in tables.items())}",
-          file=sys.stderr)
+    print(
+        f"tables: {', '.join(f'{k} ({len(v)} targets)' for k, v in tables.items())}",
+        file=sys.stderr,
+    )
     if args.fit:
         atomic.write_json(TRACK_RECORD_FILE, tr.shipped(tables), digits=6)
         load_track_record.cache_clear()
@@ -167,11 +200,20 @@ def main(argv=None) -> int:
     result = evaluate(tables, base, log=lambda line: print(line, file=sys.stderr))
     print_report(result)
     seconds = time.perf_counter() - started
-    atomic.write_json(args.output, {**result, "seconds": seconds, "command": " ".join(
-        ["python benchmarks/published.py", *(argv if argv is not None else sys.argv[1:])]),
-        "shipped_params": str(PARAMS_FILE.relative_to(PARAMS_FILE.parents[2])),
-        "fusion_method": "advisor.ranking.fusion (robust z, agreement gate, prior shift, "
-                         "track-record prior)"}, digits=6)
+    atomic.write_json(
+        args.output,
+        {
+            **result,
+            "seconds": seconds,
+            "command": " ".join(
+                ["python benchmarks/published.py", *(argv if argv is not None else sys.argv[1:])]
+            ),
+            "shipped_params": str(PARAMS_FILE.relative_to(PARAMS_FILE.parents[2])),
+            "fusion_method": "advisor.ranking.fusion (robust z, agreement gate, prior shift, "
+            "track-record prior)",
+        },
+        digits=6,
+    )
     print(f"\nwrote {args.output} in {seconds:.1f} s", file=sys.stderr)
     return 0
 

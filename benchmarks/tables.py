@@ -40,8 +40,15 @@ ZOO_RESULTS = HERE / "results" / "zoo-full.json"
 KERAS_PROBES = ("gbc", "hscore", "leep", "logme", "nleep")
 
 # Architecture families: the key of the track-record prior (catalog/data/track_record.json).
-_FAMILY = {"vgg": "vgg", "resnet": "resnet", "densenet": "densenet", "mobilenet": "mobilenet",
-           "efficientnet": "efficientnet", "nasnet": "nasnet", "xception": "xception"}
+_FAMILY = {
+    "vgg": "vgg",
+    "resnet": "resnet",
+    "densenet": "densenet",
+    "mobilenet": "mobilenet",
+    "efficientnet": "efficientnet",
+    "nasnet": "nasnet",
+    "xception": "xception",
+}
 
 
 @dataclass
@@ -64,10 +71,16 @@ def keras_entries() -> dict[str, Entry]:
     for model, row in table.iterrows():
         family = next((f for k, f in _FAMILY.items() if model.startswith(k)), model)
         entries[model] = Entry(
-            id=f"keras/{row.keras_application}", modality="image", source="local",
-            architecture=row.keras_application, params_m=float(row.params_m),
-            imagenet_top1=float(row.imagenet_top1), pretraining_data="in1k",
-            family=family, notes="Keras Applications model (published benchmark only)")
+            id=f"keras/{row.keras_application}",
+            modality="image",
+            source="local",
+            architecture=row.keras_application,
+            params_m=float(row.params_m),
+            imagenet_top1=float(row.imagenet_top1),
+            pretraining_data="in1k",
+            family=family,
+            notes="Keras Applications model (published benchmark only)",
+        )
     return entries
 
 
@@ -85,25 +98,51 @@ def keras_targets(trainable_backbone: bool = True) -> list[Target]:
 
 def _keras_block(block: pd.DataFrame, source: str, outcome: str):
     """One target's rows of a Keras table: (source x probe scores, the outcome per source)."""
-    scores = block.pivot_table(index=source, columns="Transferability Metric",
-                               values="Transferability Metric Score", aggfunc="first")
+    scores = block.pivot_table(
+        index=source,
+        columns="Transferability Metric",
+        values="Transferability Metric Score",
+        aggfunc="first",
+    )
     scores = scores[list(KERAS_PROBES)].sort_index()
     scores.columns.name = None
     return scores, block.groupby(source)[outcome].first().reindex(scores.index)
 
 
 # Source datasets of PARC's controlled set: training-set sizes from the dataset papers.
-PARC_SOURCE_SIZES = {"imagenet": 1_281_167, "nabird": 48_562, "cifar10": 50_000,
-                     "stanford_dogs": 12_000, "caltech101": 9_146, "cub200": 5_994,
-                     "voc2007": 5_011, "oxford_pets": 3_680}
+PARC_SOURCE_SIZES = {
+    "imagenet": 1_281_167,
+    "nabird": 48_562,
+    "cifar10": 50_000,
+    "stanford_dogs": 12_000,
+    "caltech101": 9_146,
+    "cub200": 5_994,
+    "voc2007": 5_011,
+    "oxford_pets": 3_680,
+}
 # torchvision ImageNet top-1 / params (M) of PARC's architectures (torchvision model docs).
-PARC_ARCH = {"resnet50": (76.13, 25.6), "resnet18": (69.76, 11.7), "resnet101": (77.37, 44.5),
-             "googlenet": (69.78, 6.6), "alexnet": (56.52, 61.1)}
-PARC_FAMILY = {"resnet50": "resnet", "resnet18": "resnet", "resnet101": "resnet",
-               "googlenet": "googlenet", "alexnet": "alexnet"}
+PARC_ARCH = {
+    "resnet50": (76.13, 25.6),
+    "resnet18": (69.76, 11.7),
+    "resnet101": (77.37, 44.5),
+    "googlenet": (69.78, 6.6),
+    "alexnet": (56.52, 61.1),
+}
+PARC_FAMILY = {
+    "resnet50": "resnet",
+    "resnet18": "resnet",
+    "resnet101": "resnet",
+    "googlenet": "googlenet",
+    "alexnet": "alexnet",
+}
 # PARC's metrics.py forces these self-supervised sources out of its "all" evaluation.
-PARC_EXCLUDED_SOURCES = ("swav_imagenet", "deepclusterv2_imagenet", "npid_imagenet",
-                         "moco_imagenet", "simclr_imagenet")
+PARC_EXCLUDED_SOURCES = (
+    "swav_imagenet",
+    "deepclusterv2_imagenet",
+    "npid_imagenet",
+    "moco_imagenet",
+    "simclr_imagenet",
+)
 # voc2007 is multi-label and outside PARC's own benchmark (constants.py), so it is left out.
 PARC_TARGETS = ("caltech101", "cifar10", "cub200", "nabird", "oxford_pets", "stanford_dogs")
 
@@ -123,24 +162,34 @@ def parc_targets(which: str = "controlled") -> list[Target]:
     if not path.exists():
         return []
     raw = pd.read_csv(path).dropna(how="all")
-    raw = raw[(raw["Oracle"] > 0) & raw["Target Dataset"].isin(PARC_TARGETS)
-              & ~raw["Source Dataset"].isin(PARC_EXCLUDED_SOURCES)]
+    raw = raw[
+        (raw["Oracle"] > 0)
+        & raw["Target Dataset"].isin(PARC_TARGETS)
+        & ~raw["Source Dataset"].isin(PARC_EXCLUDED_SOURCES)
+    ]
     raw = raw.drop_duplicates(["Architecture", "Source Dataset", "Target Dataset"])
     targets = []
     for name, block in raw.groupby("Target Dataset", sort=True):
-        ids = [f"{a}/{s}" for a, s in zip(block["Architecture"], block["Source Dataset"],
-                                            strict=True)]
+        ids = [
+            f"{a}/{s}" for a, s in zip(block["Architecture"], block["Source Dataset"], strict=True)
+        ]
         accuracy = pd.Series(block["Oracle"].to_numpy(float), index=ids)
         entries = {}
-        for cid, arch, source in zip(ids, block["Architecture"], block["Source Dataset"],
-                                     strict=True):
+        for cid, arch, source in zip(
+            ids, block["Architecture"], block["Source Dataset"], strict=True
+        ):
             top1, params = PARC_ARCH[arch]
             size = PARC_SOURCE_SIZES.get(source)
             entries[cid] = Entry(
-                id=cid, modality="image", source="local", architecture=arch, params_m=params,
+                id=cid,
+                modality="image",
+                source="local",
+                architecture=arch,
+                params_m=params,
                 imagenet_top1=top1 if source == "imagenet" else None,
                 pretraining_data=f"{size / 1e3:g}k images" if size else "unknown",
-                family=PARC_FAMILY[arch] if source == "imagenet" else "")
+                family=PARC_FAMILY[arch] if source == "imagenet" else "",
+            )
         targets.append(Target(name, pd.DataFrame(index=ids), accuracy, entries))
     return targets
 
@@ -159,9 +208,16 @@ def segmentation_targets() -> list[Target]:
     targets = []
     for name, block in raw.groupby("Target Dataset", sort=True):
         scores, accuracy = _keras_block(block, "Source Dataset", "Test Mean IoU")
-        entries = {m: Entry(id=m, modality="image", source="local", architecture="segmenter",
-                            notes="segmentation model (published benchmark only)")
-                   for m in scores.index}
+        entries = {
+            m: Entry(
+                id=m,
+                modality="image",
+                source="local",
+                architecture="segmenter",
+                notes="segmentation model (published benchmark only)",
+            )
+            for m in scores.index
+        }
         targets.append(Target(name, scores, accuracy, entries))
     return targets
 
@@ -200,15 +256,21 @@ def zoo_targets(path: Path = ZOO_RESULTS) -> list[Target]:
     targets = []
     for name, block in sorted(raw["datasets"].items()):
         rows = {r["candidate"]: r for r in block.get("ranking", [])}
-        accuracy = pd.Series({c["candidate"]: c["test_accuracy"] for c in block["candidates"]
-                              if c.get("test_accuracy") is not None}, dtype=float)
+        accuracy = pd.Series(
+            {
+                c["candidate"]: c["test_accuracy"]
+                for c in block["candidates"]
+                if c.get("test_accuracy") is not None
+            },
+            dtype=float,
+        )
         ids = [c for c in rows if c in accuracy.index]
         skip = {"candidate", "rank", "final_score"}
-        scores = pd.DataFrame({c: {k: v for k, v in rows[c].items() if k not in skip}
-                               for c in ids}).T.apply(pd.to_numeric, errors="coerce")
+        scores = pd.DataFrame(
+            {c: {k: v for k, v in rows[c].items() if k not in skip} for c in ids}
+        ).T.apply(pd.to_numeric, errors="coerce")
         scores = scores.dropna(axis=1, how="all")
-        targets.append(Target(name, scores, accuracy.reindex(ids),
-                              {c: zoo_entry(c) for c in ids}))
+        targets.append(Target(name, scores, accuracy.reindex(ids), {c: zoo_entry(c) for c in ids}))
     return targets
 
 
@@ -218,8 +280,10 @@ def keras_fit_targets() -> list[Target]:
     from dataclasses import replace
 
     frozen = {t.name: t.accuracy for t in keras_targets(trainable_backbone=False)}
-    return [replace(t, scores=t.scores.assign(linear_probe=frozen[t.name].reindex(
-        t.scores.index))) for t in keras_targets(trainable_backbone=True)]
+    return [
+        replace(t, scores=t.scores.assign(linear_probe=frozen[t.name].reindex(t.scores.index)))
+        for t in keras_targets(trainable_backbone=True)
+    ]
 
 
 TABLES = ("keras_zoo", "keras_segmentation", "parc", "zoo")
@@ -228,6 +292,10 @@ TABLES = ("keras_zoo", "keras_segmentation", "parc", "zoo")
 def all_tables() -> dict[str, list[Target]]:
     """Every table present here, by name (empty tables left out). PARC is its "all" set
     (the controlled rows are a subset of it, so only one of the two is fitted on)."""
-    found = {"keras_zoo": keras_fit_targets(), "keras_segmentation": segmentation_targets(),
-             "parc": parc_targets("all"), "zoo": zoo_targets()}
+    found = {
+        "keras_zoo": keras_fit_targets(),
+        "keras_segmentation": segmentation_targets(),
+        "parc": parc_targets("all"),
+        "zoo": zoo_targets(),
+    }
     return {name: targets for name, targets in found.items() if targets}

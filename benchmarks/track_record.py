@@ -36,14 +36,18 @@ from advisor.ranking.priors import TRACK_RECORD_FILE, load_track_record
 # ImageNet networks (the zoo's own runs are benchmark data, not a published record).
 FAMILY_SOURCES = ("keras_zoo", "parc")
 # Catalog family -> record family (same architecture line, names as the catalog spells them).
-ALIASES = {"mobilenetv2": "mobilenet", "mobilenetv3": "mobilenet", "resnet-d": "resnet",
-           "inception": "googlenet"}
+ALIASES = {
+    "mobilenetv2": "mobilenet",
+    "mobilenetv3": "mobilenet",
+    "resnet-d": "resnet",
+    "inception": "googlenet",
+}
 CITATIONS = {
     "keras_zoo": "Agostinelli et al., How stable are Transferability Metrics evaluations?, "
-                 "ECCV 2022; google-research stable_transfer source_model_architectures_table"
-                 ".csv (fine-tuned, Trainable Backbone == True)",
+    "ECCV 2022; google-research stable_transfer source_model_architectures_table"
+    ".csv (fine-tuned, Trainable Backbone == True)",
     "parc": "Bolya et al., Scalable Diverse Model Selection for Accessible Transfer Learning, "
-            "NeurIPS 2021; dbolya/parc oracles/all.csv (ImageNet-trained sources)",
+    "NeurIPS 2021; dbolya/parc oracles/all.csv (ImageNet-trained sources)",
 }
 
 
@@ -58,20 +62,33 @@ def relative_rows(tables: Mapping[str, list]) -> pd.DataFrame:
             for model, value in (acc / acc.max()).items():
                 entry = target.entries.get(model)
                 family = str(getattr(entry, "family", "") or "")
-                rows.append({"table": table, "target": target.name, "model": str(model),
-                             "family": family, "relative": float(value)})
+                rows.append(
+                    {
+                        "table": table,
+                        "target": target.name,
+                        "model": str(model),
+                        "family": family,
+                        "relative": float(value),
+                    }
+                )
     return pd.DataFrame(rows, columns=["table", "target", "model", "family", "relative"])
 
 
-def records(rows: pd.DataFrame, *, exclude: Iterable[tuple[str, str]] = (),
-            exclude_tables: Iterable[str] = (), models: bool = True) -> dict:
+def records(
+    rows: pd.DataFrame,
+    *,
+    exclude: Iterable[tuple[str, str]] = (),
+    exclude_tables: Iterable[str] = (),
+    models: bool = True,
+) -> dict:
     """Track records from ``rows`` without the (table, target) pairs in ``exclude`` and the
     tables in ``exclude_tables``; the mapping ``priors.prior_components`` takes."""
     drop = set(map(tuple, exclude))
     keep = ~rows["table"].isin(set(exclude_tables))
     if drop:
-        keep &= ~pd.Series(list(zip(rows["table"], rows["target"], strict=True)),
-                           index=rows.index).isin(drop)
+        keep &= ~pd.Series(
+            list(zip(rows["table"], rows["target"], strict=True)), index=rows.index
+        ).isin(drop)
     kept = rows[keep]
     out = {"models": {}, "families": {}, "aliases": dict(ALIASES)}
     if models:
@@ -106,14 +123,14 @@ def shipped(tables: Mapping[str, list]) -> dict:
         "models": {},
         "provenance": {
             "summary": "mean relative fine-tuned accuracy (accuracy / best accuracy on the "
-                       "target), averaged per table then over tables; "
-                       "python benchmarks/track_record.py",
+            "target), averaged per table then over tables; "
+            "python benchmarks/track_record.py",
             "sources": {t: CITATIONS[t] for t in sorted(set(rows["table"]))},
             "applies_to": "catalog entries whose family (or its alias) has a record and that "
-                          "are the published pretrained network (have an ImageNet top-1); "
-                          "every other entry gets no credit and no penalty",
+            "are the published pretrained network (have an ImageNet top-1); "
+            "every other entry gets no credit and no penalty",
             "text_encoders": "none: the mteb wheel (2.26.24) ships task and model metadata "
-                             "but no results (mteb downloads them from GitHub at run time)",
+            "but no results (mteb downloads them from GitHub at run time)",
             "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     }

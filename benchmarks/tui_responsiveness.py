@@ -71,16 +71,20 @@ async def drive(args) -> list[tuple[str, float, list[float]]]:
         await pilot.pause(0.2)
         meter.take()
         await app.action_start_scoring()
-        await phase("score candidates", lambda: app.session.ranking is not None
-                    or not app.screen.running)
+        await phase(
+            "score candidates", lambda: app.session.ranking is not None or not app.screen.running
+        )
         if app.session.ranking is None:
             reasons = "; ".join(str(n.message) for n in app._notifications)
             raise SystemExit(f"scoring failed: {reasons}")
         await app.open_finetune(app.session.ranking.records[0]["candidate"])
         await pilot.pause(0.2)
         screen = app.screen
-        form = {"#ft-epochs": str(args.epochs), "#ft-image_size": str(args.image_size),
-                "#ft-output": args.output}
+        form = {
+            "#ft-epochs": str(args.epochs),
+            "#ft-image_size": str(args.image_size),
+            "#ft-output": args.output,
+        }
         for selector, value in form.items():
             screen.query_one(selector).value = value
         screen.query_one("#ft-overwrite").value = True
@@ -111,8 +115,14 @@ def main() -> None:
     for name, seconds, gaps in rows:
         ordered = sorted(gaps) or [float("nan")]
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        table.add_row(name, f"{seconds:.1f}", str(len(gaps)), f"{statistics.median(ordered) * 1000:.0f}",
-                      f"{p95 * 1000:.0f}", f"{ordered[-1] * 1000:.0f}")
+        table.add_row(
+            name,
+            f"{seconds:.1f}",
+            str(len(gaps)),
+            f"{statistics.median(ordered) * 1000:.0f}",
+            f"{p95 * 1000:.0f}",
+            f"{ordered[-1] * 1000:.0f}",
+        )
     Console().print(table)
 
 

@@ -50,13 +50,19 @@ from advisor.verification.metrics import MEASURES, mean_measures
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 RUNS = HERE.parent / "runs"  # checkpoints of every fine-tune (git-ignored)
-IMAGE_MODELS = ("tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k",
-                "tf_efficientnet_lite2.in1k", "torchvision/mobilenet_v2",
-                "vgg16_bn_craft.ocr_text_detection")
+IMAGE_MODELS = (
+    "tf_efficientnet_lite0.in1k",
+    "tf_efficientnet_lite1.in1k",
+    "tf_efficientnet_lite2.in1k",
+    "torchvision/mobilenet_v2",
+    "vgg16_bn_craft.ocr_text_detection",
+)
 # The first text model is the one the controls are built from.
-TEXT_MODELS = ("sentence-transformers/all-MiniLM-L6-v2",
-               "sre-embedding-model/all-MiniLM-L6-v2-sre",
-               "sentence-transformers/all-mpnet-base-v2")
+TEXT_MODELS = (
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "sre-embedding-model/all-MiniLM-L6-v2-sre",
+    "sentence-transformers/all-mpnet-base-v2",
+)
 IMAGE_DATA = ("digits", "fashion-mnist")
 TEXT_DATA = ("tweets", "wordnet-nouns")
 
@@ -79,12 +85,21 @@ def controls(modality: str, wanted=None) -> dict:
     lite0, lite2, mobilenet = IMAGE_MODELS[0], IMAGE_MODELS[2], IMAGE_MODELS[3]
     minilm, sre = TEXT_MODELS[0], TEXT_MODELS[1]
     if modality == "image":
-        makers = [lambda: c.random_init(lite0), lambda: c.truncated(lite2, 5),
-                  lambda: c.random_init(mobilenet), lambda: c.truncated(mobilenet, 5)]
+        makers = [
+            lambda: c.random_init(lite0),
+            lambda: c.truncated(lite2, 5),
+            lambda: c.random_init(mobilenet),
+            lambda: c.truncated(mobilenet, 5),
+        ]
     else:
-        makers = [lambda: c.random_init(minilm), lambda: c.embeddings_only(minilm),
-                  lambda: c.first_layers(minilm, 2), lambda: c.first_layers(minilm, 4),
-                  lambda: c.first_layers(sre, 2), lambda: c.first_layers(sre, 4)]
+        makers = [
+            lambda: c.random_init(minilm),
+            lambda: c.embeddings_only(minilm),
+            lambda: c.first_layers(minilm, 2),
+            lambda: c.first_layers(minilm, 4),
+            lambda: c.first_layers(sre, 2),
+            lambda: c.first_layers(sre, 4),
+        ]
     out = {}
     for cid, make in zip(CONTROL_IDS[modality], makers, strict=True):
         if wanted is not None and cid not in wanted:
@@ -102,16 +117,33 @@ def candidate_ids(modality: str) -> list[str]:
 
 
 CONTROL_IDS = {
-    "image": ["tf_efficientnet_lite0.in1k+random-init", "tf_efficientnet_lite2.in1k+first-5-stages",
-              "torchvision/mobilenet_v2+random-init", "torchvision/mobilenet_v2+first-5-stages"],
-    "text": [f"{TEXT_MODELS[0]}+random-init", f"{TEXT_MODELS[0]}+embeddings-only",
-             f"{TEXT_MODELS[0]}+first-2-layers", f"{TEXT_MODELS[0]}+first-4-layers",
-             f"{TEXT_MODELS[1]}+first-2-layers", f"{TEXT_MODELS[1]}+first-4-layers"],
+    "image": [
+        "tf_efficientnet_lite0.in1k+random-init",
+        "tf_efficientnet_lite2.in1k+first-5-stages",
+        "torchvision/mobilenet_v2+random-init",
+        "torchvision/mobilenet_v2+first-5-stages",
+    ],
+    "text": [
+        f"{TEXT_MODELS[0]}+random-init",
+        f"{TEXT_MODELS[0]}+embeddings-only",
+        f"{TEXT_MODELS[0]}+first-2-layers",
+        f"{TEXT_MODELS[0]}+first-4-layers",
+        f"{TEXT_MODELS[1]}+first-2-layers",
+        f"{TEXT_MODELS[1]}+first-4-layers",
+    ],
 }
 
 
-def run_dataset(name: str, modality: str, size: str, seeds: list[int], progress, *,
-                only: list[str] | None = None, out_dir: Path = RESULTS) -> dict:
+def run_dataset(
+    name: str,
+    modality: str,
+    size: str,
+    seeds: list[int],
+    progress,
+    *,
+    only: list[str] | None = None,
+    out_dir: Path = RESULTS,
+) -> dict:
     import advisor
     from advisor.verification.methods import measure_methods, method_scores
     from benchmarks import zoo_stats
@@ -122,22 +154,34 @@ def run_dataset(name: str, modality: str, size: str, seeds: list[int], progress,
     real = [cid for cid in (IMAGE_MODELS if modality == "image" else TEXT_MODELS) if cid in wanted]
     candidates = [*real, *(backbone for _, backbone in made.values())]
     started = time.perf_counter()
-    ranking = advisor.rank(name, candidates=candidates, budget=rank_budget, seed=seeds[0],
-                           bootstrap=False)  # features cached in the user cache
+    ranking = advisor.rank(
+        name, candidates=candidates, budget=rank_budget, seed=seeds[0], bootstrap=False
+    )  # features cached in the user cache
     ranking_wall = time.perf_counter() - started
     # Extraction time as if nothing was cached (measured ms/example, recorded with the
     # cached features), so reruns report the true ranking cost.
     n_used = int((ranking.settings.get("data") or {}).get("n_used") or rank_budget)
-    ranking_cost = sum(float(r.get("latency_ms") or 0.0) * n_used / 1000.0
-                       + float(r.get("probe_seconds") or 0.0) for r in ranking.records)
+    ranking_cost = sum(
+        float(r.get("latency_ms") or 0.0) * n_used / 1000.0 + float(r.get("probe_seconds") or 0.0)
+        for r in ranking.records
+    )
     entries = {cid: backbone.entry for cid, (_, backbone) in made.items()}
     reports = []
     for seed in seeds:  # one verification protocol run per seed (its own subsample and split)
         report = advisor.verify(
-            name, ranking=ranking, all=True, epochs=epochs, seed=seed, budget=ft_budget,
-            output=RUNS / f"zoo-{size}" / name / f"seed-{seed}", cache_dir=None,  # user cache
-            models={cid: make for cid, (make, _) in made.items()}, entries=entries,
-            progress=progress, **recipe)
+            name,
+            ranking=ranking,
+            all=True,
+            epochs=epochs,
+            seed=seed,
+            budget=ft_budget,
+            output=RUNS / f"zoo-{size}" / name / f"seed-{seed}",
+            cache_dir=None,  # user cache
+            models={cid: make for cid, (make, _) in made.items()},
+            entries=entries,
+            progress=progress,
+            **recipe,
+        )
         reports.append(report)
     if reports[0].plot_path is not None:  # keep the small PNG with the results, not the runs
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -151,30 +195,51 @@ def run_dataset(name: str, modality: str, size: str, seeds: list[int], progress,
     for report in reports:
         for row in report.candidates:
             runs.setdefault(row["candidate"], []).append(row)
-    rows = [{**done[0], "test_accuracy": truth[cid]["mean"], "test_accuracy_se": truth[cid]["se"],
-             "seconds": float(np.mean([r["seconds"] or 0.0 for r in done]))}
-            for cid, done in sorted(runs.items(), key=lambda kv: kv[1][0]["rank"])]
+    rows = [
+        {
+            **done[0],
+            "test_accuracy": truth[cid]["mean"],
+            "test_accuracy_se": truth[cid]["se"],
+            "seconds": float(np.mean([r["seconds"] or 0.0 for r in done])),
+        }
+        for cid, done in sorted(runs.items(), key=lambda kv: kv[1][0]["rank"])
+    ]
     projected = projected_finetune_seconds(name, rows, ft_budget, recipe)
     failures = {cid: why for r in reports for cid, why in r.failures.items()}
     return {
-        "data": name, "protocol": reports[0].protocol, "seeds": seeds, "candidates": rows,
+        "data": name,
+        "protocol": reports[0].protocol,
+        "seeds": seeds,
+        "candidates": rows,
         "measures": measure_methods(methods, accuracy),  # against the mean over seeds
         "intervals": zoo_stats.bootstrap_intervals(methods, accuracies, seed=seeds[0]),
-        "ground_truth": truth, "separation": zoo_stats.separation(truth),
-        "per_seed": [{"seed": s, "measures": r.measures,
-                      "accuracy": {c["candidate"]: c["test_accuracy"] for c in r.candidates}}
-                     for s, r in zip(seeds, reports, strict=True)],
+        "ground_truth": truth,
+        "separation": zoo_stats.separation(truth),
+        "per_seed": [
+            {
+                "seed": s,
+                "measures": r.measures,
+                "accuracy": {c["candidate"]: c["test_accuracy"] for c in r.candidates},
+            }
+            for s, r in zip(seeds, reports, strict=True)
+        ],
         "failures": failures,
         "finetune_seconds": finetune_once,  # fine-tuning every candidate once
         "finetune_seconds_all_seeds": sum(r.finetune_seconds for r in reports),
-        "ranking_wall_seconds": ranking_wall, "ranking_seconds": ranking_cost,
+        "ranking_wall_seconds": ranking_wall,
+        "ranking_seconds": ranking_cost,
         "ranking_cost_share": ranking_cost / (ranking_cost + finetune_once)
-        if finetune_once else None,
+        if finetune_once
+        else None,
         "projected_full_finetune_seconds": projected,
         "projected_ranking_cost_share": ranking_cost / (ranking_cost + projected)
-        if projected else None,
-        "ranking": [{k: r.get(k) for k in ("candidate", "rank", "final_score", *ranking.probes)}
-                    for r in ranking.records]}
+        if projected
+        else None,
+        "ranking": [
+            {k: r.get(k) for k in ("candidate", "rank", "final_score", *ranking.probes)}
+            for r in ranking.records
+        ],
+    }
 
 
 def projected_finetune_seconds(name: str, rows: list[dict], ft_budget: int, recipe: dict) -> float:
@@ -200,47 +265,72 @@ def projected_finetune_seconds(name: str, rows: list[dict], ft_budget: int, reci
 
 
 def summarise(rows: dict) -> dict:
-    methods = sorted({m for r in rows.values() for m in r["measures"]},
-                     key=lambda m: (m != "advisor", m != "prior", m))
-    means = {m: mean_measures([r["measures"][m] for r in rows.values() if m in r["measures"]])
-             for m in methods}
+    methods = sorted(
+        {m for r in rows.values() for m in r["measures"]},
+        key=lambda m: (m != "advisor", m != "prior", m),
+    )
+    means = {
+        m: mean_measures([r["measures"][m] for r in rows.values() if m in r["measures"]])
+        for m in methods
+    }
     ranking = sum(r["ranking_seconds"] for r in rows.values())
     finetune = sum(r["finetune_seconds"] for r in rows.values())
     projected = sum(r["projected_full_finetune_seconds"] for r in rows.values())
-    return {"methods": methods, "mean": means, "ranking_seconds": ranking,
-            "finetune_seconds": finetune,
-            "ranking_cost_share": ranking / (ranking + finetune) if finetune else None,
-            "projected_full_finetune_seconds": projected,
-            "projected_ranking_cost_share": ranking / (ranking + projected) if projected else None}
+    return {
+        "methods": methods,
+        "mean": means,
+        "ranking_seconds": ranking,
+        "finetune_seconds": finetune,
+        "ranking_cost_share": ranking / (ranking + finetune) if finetune else None,
+        "projected_full_finetune_seconds": projected,
+        "projected_ranking_cost_share": ranking / (ranking + projected) if projected else None,
+    }
 
 
 def print_report(rows: dict, summary: dict) -> None:
     methods = summary["methods"]
-    print("\n## Weighted Kendall tau per dataset (mean fine-tuned accuracy over seeds as ground "
-          "truth; [95 % bootstrap interval over the seeds])\n")
+    print(
+        "\n## Weighted Kendall tau per dataset (mean fine-tuned accuracy over seeds as ground "
+        "truth; [95 % bootstrap interval over the seeds])\n"
+    )
     print("| dataset | " + " | ".join(methods) + " | best (acc %) | advisor pick |")
     print("|" + "---|" * (len(methods) + 3))
     for name, row in rows.items():
-        cells = [_with_interval(row["measures"].get(m, {}).get("weighted_tau"),
-                                (row["intervals"].get(m) or {}).get("weighted_tau"))
-                 for m in methods]
+        cells = [
+            _with_interval(
+                row["measures"].get(m, {}).get("weighted_tau"),
+                (row["intervals"].get(m) or {}).get("weighted_tau"),
+            )
+            for m in methods
+        ]
         best = max(row["candidates"], key=lambda r: r["test_accuracy"])
         pick = row["measures"]["advisor"].get("chosen")
-        print(f"| {name} | " + " | ".join(cells)
-              + f" | {best['candidate']} ({100 * best['test_accuracy']:.1f}) | {pick} |")
+        print(
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {best['candidate']} ({100 * best['test_accuracy']:.1f}) | {pick} |"
+        )
     print("\n## Ground truth: test accuracy % over seeds (mean +- standard error)\n")
     for name, row in rows.items():
         sep = row["separation"]
-        gap = (f"; best {sep['best']} leads {sep['runner_up']} by {sep['gap_points']:.2f} points"
-               f" = {_fmt(sep['gap_in_se'], 1)} SE of the gap" if sep else "")
-        print(f"{name} (seeds {row['seeds']}; mean SE {_fmt(sep.get('mean_se_points'), 2)} "
-              f"points{gap})\n")
+        gap = (
+            f"; best {sep['best']} leads {sep['runner_up']} by {sep['gap_points']:.2f} points"
+            f" = {_fmt(sep['gap_in_se'], 1)} SE of the gap"
+            if sep
+            else ""
+        )
+        print(
+            f"{name} (seeds {row['seeds']}; mean SE {_fmt(sep.get('mean_se_points'), 2)} "
+            f"points{gap})\n"
+        )
         print("| candidate | accuracy % | SE | seeds |")
         print("|---|---|---|---|")
         for cid, truth in sorted(row["ground_truth"].items(), key=lambda kv: -kv[1]["mean"]):
             se = truth["se"]
-            print(f"| {cid} | {100 * truth['mean']:.1f} | "
-                  f"{'-' if se is None else f'{100 * se:.2f}'} | {truth['n']} |")
+            print(
+                f"| {cid} | {100 * truth['mean']:.1f} | "
+                f"{'-' if se is None else f'{100 * se:.2f}'} | {truth['n']} |"
+            )
         for cid, why in row["failures"].items():
             print(f"| {cid} | failed: {why[:80]} | | |")
         print()
@@ -250,13 +340,17 @@ def print_report(rows: dict, summary: dict) -> None:
     for m in methods:
         print(f"| {m} | " + " | ".join(_fmt(summary["mean"][m][k]) for k in MEASURES) + " |")
     print("\n## Cost\n")
-    print("| dataset | ranking s | fine-tuning all (this protocol) s | ranking share | "
-          "fine-tuning all, full data at native size (projected) s | ranking share |")
+    print(
+        "| dataset | ranking s | fine-tuning all (this protocol) s | ranking share | "
+        "fine-tuning all, full data at native size (projected) s | ranking share |"
+    )
     print("|---|---|---|---|---|---|")
     for name, row in [*rows.items(), ("**total**", summary)]:
-        print(f"| {name} | {row['ranking_seconds']:.1f} | {row['finetune_seconds']:.1f} | "
-              f"{_pct(row['ranking_cost_share'])} | {row['projected_full_finetune_seconds']:.0f} | "
-              f"{_pct(row['projected_ranking_cost_share'])} |")
+        print(
+            f"| {name} | {row['ranking_seconds']:.1f} | {row['finetune_seconds']:.1f} | "
+            f"{_pct(row['ranking_cost_share'])} | {row['projected_full_finetune_seconds']:.0f} | "
+            f"{_pct(row['projected_ranking_cost_share'])} |"
+        )
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -276,21 +370,36 @@ def _pct(value) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny budgets, digits + tweets")
-    parser.add_argument("--tiny", action="store_true",
-                        help="smoke test only: minimal budgets (its numbers mean nothing)")
-    parser.add_argument("--datasets", help="comma-separated subset of "
-                        f"{','.join(IMAGE_DATA + TEXT_DATA)}")
-    parser.add_argument("--candidates", help="comma-separated subset of the candidate ids "
-                        "(real models and controls; see candidate_ids)")
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="smoke test only: minimal budgets (its numbers mean nothing)",
+    )
+    parser.add_argument(
+        "--datasets", help=f"comma-separated subset of {','.join(IMAGE_DATA + TEXT_DATA)}"
+    )
+    parser.add_argument(
+        "--candidates",
+        help="comma-separated subset of the candidate ids "
+        "(real models and controls; see candidate_ids)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="first fine-tuning seed")
-    parser.add_argument("--seeds", type=int, default=3,
-                        help="fine-tuning seeds per candidate (seed, seed+1, ...); default 3")
-    parser.add_argument("--output", type=Path,
-                        help="results JSON (default benchmarks/results/zoo-<size>.json)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="fine-tuning seeds per candidate (seed, seed+1, ...); default 3",
+    )
+    parser.add_argument(
+        "--output", type=Path, help="results JSON (default benchmarks/results/zoo-<size>.json)"
+    )
     args = parser.parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
-    chosen = args.datasets.split(",") if args.datasets else (
-        ["digits", "tweets"] if args.quick or args.tiny else [*IMAGE_DATA, *TEXT_DATA])
+    chosen = (
+        args.datasets.split(",")
+        if args.datasets
+        else (["digits", "tweets"] if args.quick or args.tiny else [*IMAGE_DATA, *TEXT_DATA])
+    )
     unknown = sorted(set(chosen) - set(IMAGE_DATA + TEXT_DATA))
     if unknown:
         parser.error(f"unknown datasets {unknown}")
@@ -312,15 +421,19 @@ def main(argv=None) -> int:
     rows = {}
     for name in chosen:
         modality = "image" if name in IMAGE_DATA else "text"
-        print(f"[{name}] ranking and fine-tuning ({size}, seeds {seeds})", file=sys.stderr,
-              flush=True)
-        rows[name] = run_dataset(name, modality, size, seeds, progress, only=only,
-                                 out_dir=out.parent)
+        print(
+            f"[{name}] ranking and fine-tuning ({size}, seeds {seeds})", file=sys.stderr, flush=True
+        )
+        rows[name] = run_dataset(
+            name, modality, size, seeds, progress, only=only, out_dir=out.parent
+        )
     summary = summarise(rows)
     print_report(rows, summary)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_json(out, {"size": size, "sizes": SIZES[size], "seeds": seeds,
-                            "datasets": rows, "summary": summary})
+    atomic.write_json(
+        out,
+        {"size": size, "sizes": SIZES[size], "seeds": seeds, "datasets": rows, "summary": summary},
+    )
     print(f"\nwrote {out}", file=sys.stderr)
     return 0
 

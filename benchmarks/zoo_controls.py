@@ -32,8 +32,14 @@ def random_init(model_id: str, seed: int = 0):
 
     base = _entry(model_id)
     entry = dataclasses.replace(
-        base, id=f"{model_id}+random-init", imagenet_top1=None, pretraining_data="none",
-        has_source_head=False, num_source_classes=None, notes="control: random weights")
+        base,
+        id=f"{model_id}+random-init",
+        imagenet_top1=None,
+        pretraining_data="none",
+        has_source_head=False,
+        num_source_classes=None,
+        notes="control: random weights",
+    )
     backbone = load_backbone(entry, pretrained=False, seed=seed)
     backbone.has_source_head = False
     return backbone
@@ -95,12 +101,22 @@ def _cut(backbone, base, model, width: int, stages: int, where: str):
     """The truncated backbone and its Entry: its own id and fingerprint, no source head and no
     ImageNet top-1 (the cut network was never evaluated there)."""
     entry = dataclasses.replace(
-        base, id=f"{base.id}+first-{stages}-stages", imagenet_top1=None, embed_dim=width,
-        has_source_head=False, num_source_classes=None,
-        notes=f"control: pretrained weights cut after {where}")
-    return dataclasses.replace(backbone, entry=entry, model=model, embed_dim=width,
-                               has_source_head=False,
-                               weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}")
+        base,
+        id=f"{base.id}+first-{stages}-stages",
+        imagenet_top1=None,
+        embed_dim=width,
+        has_source_head=False,
+        num_source_classes=None,
+        notes=f"control: pretrained weights cut after {where}",
+    )
+    return dataclasses.replace(
+        backbone,
+        entry=entry,
+        model=model,
+        embed_dim=width,
+        has_source_head=False,
+        weights_fingerprint=f"{backbone.weights_fingerprint}-stages{stages}",
+    )
 
 
 def embeddings_only(model_id: str):
@@ -123,10 +139,18 @@ def first_layers(model_id: str, layers: int):
         raise ValueError(f"{model_id} has only {len(encoder.layer)} layers; cannot keep {layers}")
     encoder.layer = torch.nn.ModuleList(list(encoder.layer)[:layers])
     if layers == 0:
-        name, note, tag = "embeddings-only", "control: word embeddings only (bag of words)", "emb-only"
+        name, note, tag = (
+            "embeddings-only",
+            "control: word embeddings only (bag of words)",
+            "emb-only",
+        )
     else:
-        name, note, tag = (f"first-{layers}-layers", f"control: first {layers} transformer layers",
-                           f"layers{layers}")
+        name, note, tag = (
+            f"first-{layers}-layers",
+            f"control: first {layers} transformer layers",
+            f"layers{layers}",
+        )
     entry = dataclasses.replace(base, id=f"{model_id}+{name}", notes=note)
-    return dataclasses.replace(backbone, entry=entry,
-                               weights_fingerprint=f"{backbone.weights_fingerprint}-{tag}")
+    return dataclasses.replace(
+        backbone, entry=entry, weights_fingerprint=f"{backbone.weights_fingerprint}-{tag}"
+    )

@@ -39,8 +39,12 @@ def ground_truth(accuracies: dict[str, list[float]]) -> dict[str, dict]:
     for candidate, values in accuracies.items():
         array = np.asarray(values, dtype=float)
         se = float(array.std(ddof=1) / math.sqrt(len(array))) if len(array) >= 2 else None
-        out[candidate] = {"mean": float(array.mean()), "se": se, "n": len(array),
-                          "accuracies": [float(v) for v in array]}
+        out[candidate] = {
+            "mean": float(array.mean()),
+            "se": se,
+            "n": len(array),
+            "accuracies": [float(v) for v in array],
+        }
     return out
 
 
@@ -58,9 +62,14 @@ def separation(truth: dict[str, dict]) -> dict:
     gap = 100.0 * (first["mean"] - runner["mean"])
     ses = [t["se"] for t in (first, runner)]
     gap_se = 100.0 * math.hypot(*ses) if None not in ses else None
-    return {"best": best, "runner_up": second, "gap_points": gap, "gap_se_points": gap_se,
-            "gap_in_se": gap / gap_se if gap_se else None,
-            "mean_se_points": _mean_se_points(truth)}
+    return {
+        "best": best,
+        "runner_up": second,
+        "gap_points": gap,
+        "gap_se_points": gap_se,
+        "gap_in_se": gap / gap_se if gap_se else None,
+        "mean_se_points": _mean_se_points(truth),
+    }
 
 
 def _mean_se_points(truth: dict[str, dict]) -> float | None:

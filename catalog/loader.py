@@ -182,7 +182,7 @@ def _check_values(values: dict, where: str) -> None:
     if values.get("package_file") and (not values.get("package") or values.get("package_parts")):
         raise CatalogError(
             f"{where}: package_file names a file inside one package, but package is not set "
-            "(or the weights are split over package_parts); add package = \"name\" or drop it"
+            '(or the weights are split over package_parts); add package = "name" or drop it'
         )
     parts = values.get("package_parts")
     if parts is not None:

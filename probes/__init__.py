@@ -7,8 +7,8 @@ tasks, cost, citation) and gives one uniform call. Depends on numpy, scipy and
 scikit-learn only. See docs/probes.md.
 """
 
-from .errors import ProbeInputError
 from .domain import source_coverage, source_entropy
+from .errors import ProbeInputError
 from .etran import etran, etran_components
 from .gbc import gbc
 from .hscore import hscore, regularized_hscore
@@ -24,8 +24,28 @@ from .sfda import sfda
 from .transrate import transrate
 
 __all__ = [
-    "REGISTRY", "ProbeSpec", "ProbeInputError", "available_probes", "default_probes", "infer_task",
-    "logme", "leep", "nce", "nleep", "hscore", "regularized_hscore", "transrate", "sfda",
-    "gbc", "parc", "knn", "linear_probe", "source_entropy", "source_coverage",
-    "ncti", "ncti_components", "etran", "etran_components",
+    "REGISTRY",
+    "ProbeSpec",
+    "ProbeInputError",
+    "available_probes",
+    "default_probes",
+    "infer_task",
+    "logme",
+    "leep",
+    "nce",
+    "nleep",
+    "hscore",
+    "regularized_hscore",
+    "transrate",
+    "sfda",
+    "gbc",
+    "parc",
+    "knn",
+    "linear_probe",
+    "source_entropy",
+    "source_coverage",
+    "ncti",
+    "ncti_components",
+    "etran",
+    "etran_components",
 ]

@@ -19,7 +19,7 @@ def power_iteration_top_eigenvalue(a: np.ndarray, steps: int = 3) -> float:
     for _ in range(steps):
         temp = a @ x
         norm = np.linalg.norm(temp)
-        if norm == 0:          # a annihilates the start vector (e.g. zero within-class scatter)
+        if norm == 0:  # a annihilates the start vector (e.g. zero within-class scatter)
             return 0.0
         y = temp / norm
         temp = a @ y
@@ -32,7 +32,7 @@ def power_iteration_top_eigenvalue(a: np.ndarray, steps: int = 3) -> float:
 
 def _solve_spd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a^-1 b for a symmetric positive (semi)definite a; pseudo-inverse if Cholesky fails."""
-    from scipy import linalg   # lazily: keeps `import probes` light
+    from scipy import linalg  # lazily: keeps `import probes` light
 
     try:
         with warnings.catch_warnings():
@@ -50,8 +50,9 @@ def _shrink(cov: np.ndarray, shrinkage: float) -> np.ndarray:
     return out
 
 
-def fit_predict_proba(x: np.ndarray, y: np.ndarray, n_classes: int,
-                      shrinkage: float | None = None) -> tuple[np.ndarray, float]:
+def fit_predict_proba(
+    x: np.ndarray, y: np.ndarray, n_classes: int, shrinkage: float | None = None
+) -> tuple[np.ndarray, float]:
     """Posterior p(y | x) of a shrinkage LDA fitted on (x, y), and the shrinkage used.
 
     Within-class scatter = prior-weighted biased class covariances; shrinkage None = the

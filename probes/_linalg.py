@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from probes.errors import ProbeInputError
 
 _EPS = np.finfo(np.float64).eps
@@ -18,7 +19,9 @@ def class_means(x: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.ndarra
     return (onehot.T @ x) / counts[:, None], counts
 
 
-def symmetric_pinv_apply(cov: np.ndarray, rhs: np.ndarray, rcond: float | None = None) -> np.ndarray:
+def symmetric_pinv_apply(
+    cov: np.ndarray, rhs: np.ndarray, rcond: float | None = None
+) -> np.ndarray:
     """pinv(cov) @ rhs for a symmetric PSD matrix, via one eigendecomposition.
 
     Eigenvalues below ``rcond * max`` (default D * machine epsilon) count as zero, so the
@@ -54,7 +57,9 @@ class Pca:
             return self.centred @ self.axes[:, :k]
         return self.left[:, :k] * np.sqrt(self.evals[:k])
 
-    def class_mean_scores(self, y: np.ndarray, n_classes: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def class_mean_scores(
+        self, y: np.ndarray, n_classes: int, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Class means [C, k] in principal coordinates, and class counts."""
         if self.axes is not None:
             means, counts = class_means(self.centred, y, n_classes)
@@ -69,10 +74,15 @@ def pca(x: np.ndarray, top: int | None = None) -> Pca:
     gram = centred.T @ centred if d <= n else centred @ centred.T
     size = gram.shape[0]
     if top is not None and top < size // 2:
-        from scipy import linalg   # lazily: keeps `import probes` light
+        from scipy import linalg  # lazily: keeps `import probes` light
 
-        evals, vecs = linalg.eigh(gram, subset_by_index=[size - top, size - 1], driver="evr",
-                                  overwrite_a=True, check_finite=False)
+        evals, vecs = linalg.eigh(
+            gram,
+            subset_by_index=[size - top, size - 1],
+            driver="evr",
+            overwrite_a=True,
+            check_finite=False,
+        )
     else:
         evals, vecs = np.linalg.eigh(gram)
     evals, vecs = evals[::-1], vecs[:, ::-1]

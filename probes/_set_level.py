@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from probes.errors import ProbeInputError
 
 
@@ -20,10 +21,14 @@ def candidate_inputs(features, labels) -> list[tuple[object, object]]:
             f"features has {len(features)} candidate(s); set-level probes normalise across "
             "candidates, so pass at least 2"
         )
-    per_candidate = isinstance(labels, Sequence) and not isinstance(labels, (str, bytes)) \
-        and len(labels) == len(features) and all(np.ndim(item) >= 1 for item in labels)
+    per_candidate = (
+        isinstance(labels, Sequence)
+        and not isinstance(labels, (str, bytes))
+        and len(labels) == len(features)
+        and all(np.ndim(item) >= 1 for item in labels)
+    )
     if per_candidate:
-        return list(zip(features, labels))
+        return list(zip(features, labels, strict=True))
     return [(f, labels) for f in features]
 
 

@@ -8,6 +8,7 @@ they could mutate.
 from __future__ import annotations
 
 import numpy as np
+
 from probes.errors import ProbeInputError
 
 # float32 softmax over thousands of classes drifts by ~1e-5 from 1; logits miss by far more.
@@ -21,14 +22,18 @@ def as_features(features, name: str = "features") -> np.ndarray:
     try:
         array = np.array(features, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ProbeInputError(f"{name} must be numeric [N, D]; could not convert it ({exc})") from None
+        raise ProbeInputError(
+            f"{name} must be numeric [N, D]; could not convert it ({exc})"
+        ) from None
     if array.ndim != 2:
         raise ProbeInputError(
             f"{name} must be 2-D [N, D] but has shape {array.shape}; "
             "use features.reshape(len(features), -1)"
         )
     if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ProbeInputError(f"{name} is empty (shape {array.shape}); pass at least one row and column")
+        raise ProbeInputError(
+            f"{name} is empty (shape {array.shape}); pass at least one row and column"
+        )
     bad = ~np.isfinite(array)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
@@ -37,12 +42,16 @@ def as_features(features, name: str = "features") -> np.ndarray:
             "drop or impute those rows before scoring"
         )
     if array.shape[0] > 1 and np.ptp(array, axis=0).max() == 0.0:
-        raise ProbeInputError(f"{name} is constant (every row is identical); the backbone output carries no information")
+        raise ProbeInputError(
+            f"{name} is constant (every row is identical); "
+            "the backbone output carries no information"
+        )
     return array
 
 
-def encode_labels(labels, n_rows: int | None = None, name: str = "labels",
-                  min_per_class: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def encode_labels(
+    labels, n_rows: int | None = None, name: str = "labels", min_per_class: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Map class labels (ints, strings, bools) to contiguous int64 codes 0..C-1.
 
     Returns (codes, classes) where classes[code] is the original label.
@@ -76,12 +85,15 @@ def encode_labels(labels, n_rows: int | None = None, name: str = "labels",
     try:
         classes, codes = np.unique(array, return_inverse=True)
     except TypeError:
-        raise ProbeInputError(f"{name} mixes label types (e.g. str and int); convert them all to str") from None
+        raise ProbeInputError(
+            f"{name} mixes label types (e.g. str and int); convert them all to str"
+        ) from None
     codes = codes.reshape(-1).astype(np.int64)
     n_classes = len(classes)
     if n_classes < 2:
         raise ProbeInputError(
-            f"{name} has a single class ({_show(classes[0])}); transferability needs at least 2 classes"
+            f"{name} has a single class ({_show(classes[0])}); "
+            "transferability needs at least 2 classes"
         )
     counts = np.bincount(codes, minlength=n_classes)
     if counts.min() < min_per_class:
@@ -116,25 +128,40 @@ def as_targets(targets, n_rows: int, name: str = "labels") -> np.ndarray:
     if array.ndim != 2 or array.size == 0:
         raise ProbeInputError(f"{name} must be [N] or [N, K] targets, got shape {array.shape}")
     if array.shape[0] != n_rows:
-        raise ProbeInputError(f"{name} has {array.shape[0]} rows but features has {n_rows}; pass one target row per feature row")
+        raise ProbeInputError(
+            f"{name} has {array.shape[0]} rows but features has {n_rows}; "
+            "pass one target row per feature row"
+        )
     if not np.isfinite(array).all():
         raise ProbeInputError(f"{name} contains NaN or infinity; drop or impute those rows")
     return array
 
 
-def as_probabilities(source_probs, n_rows: int | None = None, name: str = "source_probs") -> np.ndarray:
+def as_probabilities(
+    source_probs, n_rows: int | None = None, name: str = "source_probs"
+) -> np.ndarray:
     """Row-stochastic float64 [N, Cs] copy, renormalised to sum exactly to one."""
     if source_probs is None:
-        raise ProbeInputError(f"{name} is missing; this probe needs the source head's softmax outputs")
+        raise ProbeInputError(
+            f"{name} is missing; this probe needs the source head's softmax outputs"
+        )
     array = np.array(source_probs, dtype=np.float64)
     if array.ndim != 2 or array.size == 0:
-        raise ProbeInputError(f"{name} must be a non-empty 2-D [N, source_classes] array, got shape {array.shape}")
+        raise ProbeInputError(
+            f"{name} must be a non-empty 2-D [N, source_classes] array, got shape {array.shape}"
+        )
     if n_rows is not None and array.shape[0] != n_rows:
-        raise ProbeInputError(f"{name} has {array.shape[0]} rows but labels has {n_rows}; pass one row per example")
+        raise ProbeInputError(
+            f"{name} has {array.shape[0]} rows but labels has {n_rows}; pass one row per example"
+        )
     if not np.isfinite(array).all():
-        raise ProbeInputError(f"{name} contains NaN or infinity; recompute the softmax in float32/float64")
+        raise ProbeInputError(
+            f"{name} contains NaN or infinity; recompute the softmax in float32/float64"
+        )
     if array.min() < 0:
-        raise ProbeInputError(f"{name} has negative entries, so these look like logits; pass softmax(logits, axis=1)")
+        raise ProbeInputError(
+            f"{name} has negative entries, so these look like logits; pass softmax(logits, axis=1)"
+        )
     sums = array.sum(axis=1)
     off = np.abs(sums - 1.0) > PROB_SUM_TOL
     if off.any():
@@ -154,9 +181,14 @@ def encode_source_labels(source_labels, n_rows: int, name: str = "source_labels"
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1 or array.size == 0:
-        raise ProbeInputError(f"{name} must be a non-empty 1-D array of source classes, got shape {array.shape}")
+        raise ProbeInputError(
+            f"{name} must be a non-empty 1-D array of source classes, got shape {array.shape}"
+        )
     if array.shape[0] != n_rows:
-        raise ProbeInputError(f"{name} has {array.shape[0]} rows but labels has {n_rows}; pass one source label per row")
+        raise ProbeInputError(
+            f"{name} has {array.shape[0]} rows but labels has {n_rows}; "
+            "pass one source label per row"
+        )
     try:
         _, codes = np.unique(array, return_inverse=True)
     except TypeError:

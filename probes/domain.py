@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_probabilities
 from probes.errors import ProbeInputError
+
+from ._validation import as_probabilities
 
 
 def source_entropy(source_probs) -> float:
@@ -21,7 +22,7 @@ def source_entropy(source_probs) -> float:
     example (the images look like its own training data), -1 when it is uniformly unsure.
     Normalising by log(Cs) makes heads with 1k and 21k classes comparable. Cost O(N Cs).
     """
-    from scipy.special import entr   # lazily: scipy.special is slow to import
+    from scipy.special import entr  # lazily: scipy.special is slow to import
 
     p = as_probabilities(source_probs)
     if p.shape[1] < 2:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from probes.errors import ProbeInputError
+
 from ._lda import fit_predict_proba
 from ._linalg import reduce_dim
 from ._set_level import candidate_inputs, minmax
 from ._validation import features_and_labels
-from probes.errors import ProbeInputError
 
-ENERGY_WEIGHT = 0.15   # the authors' tw.py: 0.15 energy + 0.85 LDA
+ENERGY_WEIGHT = 0.15  # the authors' tw.py: 0.15 energy + 0.85 LDA
 
 
-def etran_components(features, labels, energy_fraction: float = 0.005, max_dim=None) -> dict[str, float]:
+def etran_components(
+    features, labels, energy_fraction: float = 0.005, max_dim=None
+) -> dict[str, float]:
     """The raw ETran terms for one candidate (Gholami et al., ICCV 2023).
 
     ``energy``: per-example logsumexp of the feature vector (negative free energy), averaged
@@ -24,7 +27,7 @@ def etran_components(features, labels, energy_fraction: float = 0.005, max_dim=N
     the non-symmetric inv(S_w) S_b, whose orthonormal eigenvectors make it a nearest-mean
     classifier; this implementation follows the paper instead.
     """
-    from scipy.special import logsumexp   # lazily: scipy.special is slow to import
+    from scipy.special import logsumexp  # lazily: scipy.special is slow to import
 
     if not 0 < energy_fraction <= 1:
         raise ProbeInputError(f"energy_fraction must be in (0, 1], got {energy_fraction!r}")
@@ -33,8 +36,7 @@ def etran_components(features, labels, energy_fraction: float = 0.005, max_dim=N
     count = max(1, int(round(energy_fraction * x.shape[0])))
     lowest = np.sort(energy)[:count]
     probs, _ = fit_predict_proba(reduce_dim(x, max_dim, n_classes), y, n_classes)
-    return {"energy": float(lowest.mean()),
-            "lda": float(np.mean(probs[np.arange(y.shape[0]), y]))}
+    return {"energy": float(lowest.mean()), "lda": float(np.mean(probs[np.arange(y.shape[0]), y]))}
 
 
 def etran(features, labels, energy_fraction: float = 0.005, max_dim=None) -> list[float]:
@@ -47,8 +49,10 @@ def etran(features, labels, energy_fraction: float = 0.005, max_dim=None) -> lis
     of the paper is for detection and is not included). Needs >= 2 candidates.
     Cost per candidate O(N D^2 + D^3).
     """
-    parts = [etran_components(f, y, energy_fraction=energy_fraction, max_dim=max_dim)
-             for f, y in candidate_inputs(features, labels)]
+    parts = [
+        etran_components(f, y, energy_fraction=energy_fraction, max_dim=max_dim)
+        for f, y in candidate_inputs(features, labels)
+    ]
     energy = minmax([p["energy"] for p in parts])
     lda = minmax([p["lda"] for p in parts])
     return (ENERGY_WEIGHT * energy + (1 - ENERGY_WEIGHT) * lda).tolist()

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._linalg import class_means, reduce_dim
-from ._validation import features_and_labels
 from probes.errors import ProbeInputError
 
+from ._linalg import class_means, reduce_dim
+from ._validation import features_and_labels
+
 _VAR_FLOOR = 1e-4
-_CHUNK_ELEMENTS = 4_000_000   # bounds the [rows, C, D] temporary to ~32 MB
+_CHUNK_ELEMENTS = 4_000_000  # bounds the [rows, C, D] temporary to ~32 MB
 
 
 def gbc(features, labels, gaussian_type: str = "spherical", max_dim=None) -> float:
-    """GBC = -sum over ordered class pairs of exp(-Bhattacharyya distance) (Pandy et al., CVPR 2022).
+    """GBC = -sum over ordered class pairs of exp(-Bhattacharyya distance)
+    (Pandy et al., CVPR 2022).
 
     Higher (closer to 0) = better separated classes. Per-class population variances
     (ddof 0) floored at 1e-4, as google-research ``get_gbc_score``. gaussian_type
@@ -24,7 +26,9 @@ def gbc(features, labels, gaussian_type: str = "spherical", max_dim=None) -> flo
     advisor's registry does) or "auto". Cost O(N D + C^2 D).
     """
     if gaussian_type not in ("spherical", "diagonal"):
-        raise ProbeInputError(f"gaussian_type must be 'spherical' or 'diagonal', got {gaussian_type!r}")
+        raise ProbeInputError(
+            f"gaussian_type must be 'spherical' or 'diagonal', got {gaussian_type!r}"
+        )
     x, y, n_classes = features_and_labels(features, labels)
     x = reduce_dim(x, max_dim, n_classes)
     means, _ = class_means(x, y, n_classes)
@@ -43,7 +47,9 @@ def _class_variances(x, y, means, n_classes):
 
 def _spherical(means: np.ndarray, var: np.ndarray) -> float:
     means = means - means.mean(axis=0)  # distances are shift-invariant; centring keeps precision
-    sq_dist = np.maximum((means ** 2).sum(1)[:, None] + (means ** 2).sum(1)[None, :] - 2 * means @ means.T, 0)
+    sq_dist = np.maximum(
+        (means**2).sum(1)[:, None] + (means**2).sum(1)[None, :] - 2 * means @ means.T, 0
+    )
     avg = (var[:, None] + var[None, :]) / 2
     first = sq_dist / avg / 8
     second = np.log(avg) - 0.5 * np.log(var)[:, None] - 0.5 * np.log(var)[None, :]
@@ -61,7 +67,7 @@ def _diagonal(means: np.ndarray, var: np.ndarray) -> float:
         stop = min(start + rows, n_classes)
         avg = (var[start:stop, None, :] + var[None, :, :]) / 2
         diff = means[start:stop, None, :] - means[None, :, :]
-        first = (diff ** 2 / avg).sum(axis=2) / 8
+        first = (diff**2 / avg).sum(axis=2) / 8
         second = np.log(avg).sum(axis=2) - 0.5 * log_var[start:stop, None] - 0.5 * log_var[None, :]
         coeff = np.exp(-(first + 0.5 * second))
         coeff[np.arange(stop - start), np.arange(start, stop)] = 0.0

@@ -23,7 +23,7 @@ def hscore(features, labels, max_dim=None) -> float:
     decomposition = pca(x)
     k = min(target_dim(max_dim, x.shape[0], n_classes, x.shape[1]), decomposition.rank)
     means, counts = decomposition.class_mean_scores(y, n_classes, k)
-    return float(np.sum(counts[:, None] * means ** 2 / decomposition.evals[None, :k]))
+    return float(np.sum(counts[:, None] * means**2 / decomposition.evals[None, :k]))
 
 
 def regularized_hscore(features, labels, max_dim=None) -> float:
@@ -40,7 +40,7 @@ def regularized_hscore(features, labels, max_dim=None) -> float:
     decomposition = pca(x)
     dims = target_dim(max_dim, n, n_classes, d)
     k = min(dims, decomposition.rank)
-    variances = decomposition.evals[:k] / n            # eigenvalues of the biased covariance
+    variances = decomposition.evals[:k] / n  # eigenvalues of the biased covariance
     if dims >= d:
         row_sq = np.einsum("nd,nd->n", decomposition.centred, decomposition.centred)
     else:
@@ -49,7 +49,7 @@ def regularized_hscore(features, labels, max_dim=None) -> float:
     shrinkage, mu = _ledoit_wolf_shrinkage(variances, row_sq, n, dims)
     means, counts = decomposition.class_mean_scores(y, n_classes, k)
     shrunk = (1.0 - shrinkage) * variances + shrinkage * mu
-    return float((1.0 - shrinkage) * np.sum(counts[:, None] * means ** 2 / shrunk[None, :]) / (n - 1))
+    return float((1.0 - shrinkage) * np.sum(counts[:, None] * means**2 / shrunk[None, :]) / (n - 1))
 
 
 def _ledoit_wolf_shrinkage(variances, row_sq, n: int, d: int) -> tuple[float, float]:
@@ -61,9 +61,9 @@ def _ledoit_wolf_shrinkage(variances, row_sq, n: int, d: int) -> tuple[float, fl
     """
     trace = float(variances.sum())
     mu = trace / d
-    delta_ = float(np.sum(variances ** 2))
-    beta_ = float(np.sum(row_sq ** 2))
+    delta_ = float(np.sum(variances**2))
+    beta_ = float(np.sum(row_sq**2))
     beta = (beta_ / n - delta_) / (d * n)
-    delta = (delta_ - 2.0 * mu * trace + d * mu ** 2) / d
+    delta = (delta_ - 2.0 * mu * trace + d * mu**2) / d
     beta = min(beta, delta)
     return (0.0 if beta == 0 else beta / delta), mu

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import features_and_labels
 from probes.errors import ProbeInputError
+
+from ._validation import features_and_labels
 
 _BLOCK = 1024
 
@@ -45,10 +46,10 @@ def _nearest(x: np.ndarray, k: int, euclidean: bool) -> tuple[np.ndarray, np.nda
         for j0 in starts[a:]:
             j1 = min(j0 + _BLOCK, n)
             sim = x[i0:i1] @ x[j0:j1].T
-            if euclidean:                     # minus squared distance: higher = nearer
+            if euclidean:  # minus squared distance: higher = nearer
                 sim = 2 * sim - sq[i0:i1, None] - sq[None, j0:j1]
             if i0 == j0:
-                np.fill_diagonal(sim, -np.inf)   # leave one out
+                np.fill_diagonal(sim, -np.inf)  # leave one out
             _merge(best_sim, best_idx, i0, sim, j0)
             if i0 != j0:
                 _merge(best_sim, best_idx, j0, sim.T, i0)
@@ -60,8 +61,9 @@ def _merge(best_sim, best_idx, row0, sim, col0):
     rows = slice(row0, row0 + sim.shape[0])
     k = best_sim.shape[1]
     values = np.concatenate([best_sim[rows], sim], axis=1)
-    index = np.concatenate([best_idx[rows], np.broadcast_to(np.arange(col0, col0 + sim.shape[1]), sim.shape)],
-                           axis=1)
+    index = np.concatenate(
+        [best_idx[rows], np.broadcast_to(np.arange(col0, col0 + sim.shape[1]), sim.shape)], axis=1
+    )
     top = np.argpartition(-values, k - 1, axis=1)[:, :k]
     best_sim[rows] = np.take_along_axis(values, top, axis=1)
     best_idx[rows] = np.take_along_axis(index, top, axis=1)

@@ -18,11 +18,11 @@ def leep(source_probs, labels) -> float:
     y, classes = encode_labels(labels)
     probs = as_probabilities(source_probs, n_rows=y.shape[0])
     n = y.shape[0]
-    joint = one_hot(y, len(classes)).T @ probs / n          # P(y, z): [C, Cs]
-    marginal = joint.sum(axis=0)                              # P(z)
+    joint = one_hot(y, len(classes)).T @ probs / n  # P(y, z): [C, Cs]
+    marginal = joint.sum(axis=0)  # P(z)
     # a source class that never fires (probability 0 everywhere) contributes nothing
     conditional = np.divide(joint, marginal, out=np.zeros_like(joint), where=marginal > 0)
-    eep = np.einsum("nz,nz->n", probs, conditional[y])        # sum_z P(y_i|z) P(z|x_i)
+    eep = np.einsum("nz,nz->n", probs, conditional[y])  # sum_z P(y_i|z) P(z|x_i)
     return float(np.mean(np.log(eep)))
 
 

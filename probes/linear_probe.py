@@ -6,12 +6,14 @@ import warnings
 
 import numpy as np
 
-from ._validation import features_and_labels
 from probes.errors import ProbeInputError
 
+from ._validation import features_and_labels
 
-def linear_probe(features, labels, folds: int = 5, c: float = 1.0, max_iter: int = 200,
-                 seed: int = 0) -> float:
+
+def linear_probe(
+    features, labels, folds: int = 5, c: float = 1.0, max_iter: int = 200, seed: int = 0
+) -> float:
     """Mean accuracy in [0, 1] of an L2 logistic regression over stratified folds (higher = better).
 
     Features are standardised inside each fold (fitted on the training part only); folds
@@ -32,7 +34,9 @@ def linear_probe(features, labels, folds: int = 5, c: float = 1.0, max_iter: int
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores = []
     for train, test in splitter.split(x, y):
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=max_iter, tol=1e-3))
+        model = make_pipeline(
+            StandardScaler(), LogisticRegression(C=c, max_iter=max_iter, tol=1e-3)
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x[train], y[train])

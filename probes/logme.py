@@ -11,7 +11,7 @@ import numpy as np
 
 from ._validation import as_features, as_targets, encode_labels, one_hot
 
-_EPS = 1e-5          # the reference adds it to both denominators of the fixed point
+_EPS = 1e-5  # the reference adds it to both denominators of the fixed point
 _MAX_ITER = 11
 _TOL = 1e-3
 
@@ -44,10 +44,15 @@ def logme(features, labels, regression: bool = False) -> float:
     sigma, x2 = _spectrum(f, y, fty)
     res_x2 = y_sq - x2.sum(axis=0)
     alpha, beta, m2, res2 = _fixed_point(sigma, x2, res_x2, n)
-    evidence = (d / 2.0 * np.log(alpha) + n / 2.0 * np.log(beta)
-                - 0.5 * np.log(alpha[None, :] + beta[None, :] * sigma[:, None]).sum(axis=0)
-                - 0.5 * (d - sigma.shape[0]) * np.log(alpha)
-                - beta / 2.0 * res2 - alpha / 2.0 * m2 - n / 2.0 * np.log(2 * np.pi))
+    evidence = (
+        d / 2.0 * np.log(alpha)
+        + n / 2.0 * np.log(beta)
+        - 0.5 * np.log(alpha[None, :] + beta[None, :] * sigma[:, None]).sum(axis=0)
+        - 0.5 * (d - sigma.shape[0]) * np.log(alpha)
+        - beta / 2.0 * res2
+        - alpha / 2.0 * m2
+        - n / 2.0 * np.log(2 * np.pi)
+    )
     return float(np.mean(evidence / n))
 
 
@@ -58,7 +63,7 @@ def _spectrum(f: np.ndarray, y: np.ndarray, fty: np.ndarray) -> tuple[np.ndarray
         evals, v = np.linalg.eigh(f.T @ f)
         keep = evals > evals.max() * d * np.finfo(np.float64).eps
         sigma, v = evals[keep], v[:, keep]
-        x = (v.T @ fty) / np.sqrt(sigma)[:, None]      # U^T y with U = F V / s
+        x = (v.T @ fty) / np.sqrt(sigma)[:, None]  # U^T y with U = F V / s
     else:
         evals, u = np.linalg.eigh(f @ f.T)
         keep = evals > evals.max() * n * np.finfo(np.float64).eps
@@ -79,7 +84,7 @@ def _fixed_point(sigma, x2, res_x2, n):
         denom = s + t[None, :]
         xa = x2[:, active]
         gamma = (s / denom).sum(axis=0)
-        m2_new = (s * xa / denom ** 2).sum(axis=0)
+        m2_new = (s * xa / denom**2).sum(axis=0)
         res2_new = (xa / (1.0 + s / t[None, :]) ** 2).sum(axis=0) + res_x2[active]
         a_new = gamma / (m2_new + _EPS)
         b_new = (n - gamma) / (res2_new + _EPS)

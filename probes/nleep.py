@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import features_and_labels, one_hot
 from probes.errors import ProbeInputError
 
+from ._validation import features_and_labels, one_hot
 
-def nleep(features, labels, n_components: int | str = "pactran", pca_variance: float = 0.8,
-          log: bool = True, seed: int = 0, covariance_type: str = "full") -> float:
+
+def nleep(
+    features,
+    labels,
+    n_components: int | str = "pactran",
+    pca_variance: float = 0.8,
+    log: bool = True,
+    seed: int = 0,
+    covariance_type: str = "full",
+) -> float:
     """N-LEEP (Li et al., "Ranking Neural Checkpoints", CVPR 2021). Higher = better.
 
     Features are reduced by scikit-learn PCA(n_components=pca_variance), a
@@ -34,8 +42,8 @@ def nleep(features, labels, n_components: int | str = "pactran", pca_variance: f
     k = _n_components(n_components, n_classes, n)
     reduced = PCA(n_components=pca_variance).fit_transform(x) if pca_variance < 1 else x
     gmm = GaussianMixture(n_components=k, covariance_type=covariance_type, random_state=seed)
-    posterior = gmm.fit(reduced).predict_proba(reduced)            # P(z | x): [N, K]
-    joint = one_hot(y, n_classes).T @ posterior / n                 # P(y, z)
+    posterior = gmm.fit(reduced).predict_proba(reduced)  # P(z | x): [N, K]
+    joint = one_hot(y, n_classes).T @ posterior / n  # P(y, z)
     marginal = joint.sum(axis=0)
     conditional = np.divide(joint, marginal, out=np.zeros_like(joint), where=marginal > 0)
     eep = np.einsum("nk,nk->n", posterior, conditional[y])
@@ -52,7 +60,11 @@ def _n_components(rule, n_classes: int, n: int) -> int:
     elif isinstance(rule, (int, np.integer)) and rule >= 1:
         k = int(rule)
     else:
-        raise ProbeInputError(f"n_components must be 'pactran', 'sfda' or a positive int, got {rule!r}")
+        raise ProbeInputError(
+            f"n_components must be 'pactran', 'sfda' or a positive int, got {rule!r}"
+        )
     if k > n:
-        raise ProbeInputError(f"n_components={k} exceeds the {n} examples; pass a smaller n_components")
+        raise ProbeInputError(
+            f"n_components={k} exceeds the {n} examples; pass a smaller n_components"
+        )
     return k

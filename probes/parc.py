@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import features_and_labels
 from probes.errors import ProbeInputError
 
+from ._validation import features_and_labels
 
-def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 2000,
-         seed: int = 0, label_rdm: str = "exact") -> float:
+
+def parc(
+    features,
+    labels,
+    n_dims: int | None = None,
+    max_samples: int | None = 2000,
+    seed: int = 0,
+    label_rdm: str = "exact",
+) -> float:
     """Spearman correlation (x100) between the feature and label dissimilarity matrices.
 
     Bolya, Mittapalli & Hoffman, "Scalability in Transferability Estimation", NeurIPS 2021.
@@ -38,7 +45,7 @@ def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 
     if n_dims is not None:
         x = _reference_pca(x, n_dims)
     std = x.std(axis=0)
-    x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)   # StandardScaler semantics
+    x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)  # StandardScaler semantics
     rows = x - x.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(rows, axis=1)
     rows /= np.where(norms > 0, norms, 1.0)[:, None]
@@ -48,11 +55,14 @@ def parc(features, labels, n_dims: int | None = None, max_samples: int | None = 
         label_values = (y[upper[0]] != y[upper[1]]).astype(np.float64)
     else:
         label_values = (1.0 - np.corrcoef(np.eye(n_classes)[y]))[upper]
-    from scipy import stats   # lazily: scipy.stats is slow to import
+    from scipy import stats  # lazily: scipy.stats is slow to import
 
     rho = stats.spearmanr(feature_rdm, label_values)[0]
     if not np.isfinite(rho):
-        raise ProbeInputError("features give a constant dissimilarity matrix, so PARC is undefined; check the features")
+        raise ProbeInputError(
+            "features give a constant dissimilarity matrix, so PARC is undefined; "
+            "check the features"
+        )
     return float(rho * 100.0)
 
 
@@ -62,8 +72,9 @@ def _reference_pca(x: np.ndarray, n_dims: int) -> np.ndarray:
     if not isinstance(n_dims, (int, np.integer)) or n_dims < 1:
         raise ProbeInputError(f"n_dims must be a positive int or None, got {n_dims!r}")
     k = int(min(n_dims, x.shape[0], x.shape[1]))
-    return PCA(n_components=k, svd_solver="randomized", random_state=1919,
-               iterated_power=1).fit_transform(x)
+    return PCA(
+        n_components=k, svd_solver="randomized", random_state=1919, iterated_power=1
+    ).fit_transform(x)
 
 
 def _stratified_subsample(y: np.ndarray, n_classes: int, budget: int, seed: int) -> np.ndarray:
@@ -71,6 +82,8 @@ def _stratified_subsample(y: np.ndarray, n_classes: int, budget: int, seed: int)
     rng = np.random.default_rng(seed)
     counts = np.bincount(y, minlength=n_classes)
     quota = np.maximum(2, np.floor(counts * budget / y.shape[0]).astype(int))
-    picked = [rng.choice(np.flatnonzero(y == c), size=min(quota[c], counts[c]), replace=False)
-              for c in range(n_classes)]
+    picked = [
+        rng.choice(np.flatnonzero(y == c), size=min(quota[c], counts[c]), replace=False)
+        for c in range(n_classes)
+    ]
     return np.sort(np.concatenate(picked))

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from probes.errors import ProbeInputError
+
 from ._validation import as_probabilities
 from .domain import source_coverage, source_entropy
 from .etran import etran
@@ -31,7 +33,6 @@ from .nleep import nleep
 from .parc import parc
 from .sfda import sfda
 from .transrate import transrate
-from probes.errors import ProbeInputError
 
 TASKS = ("multiclass", "multilabel", "regression")
 INPUTS = ("features", "labels", "source_probs", "source_labels")
@@ -43,13 +44,13 @@ class ProbeSpec:
 
     name: str
     func: Callable[..., Any]
-    needs: tuple[str, ...]        # subset of INPUTS; "labels" listed when the probe uses them
-    tasks: tuple[str, ...]        # subset of TASKS
-    level: str                    # "candidate" (one float) or "set" (one float per candidate)
-    cost: str                     # big-O in N examples, D dims, C classes, Cs source classes
+    needs: tuple[str, ...]  # subset of INPUTS; "labels" listed when the probe uses them
+    tasks: tuple[str, ...]  # subset of TASKS
+    level: str  # "candidate" (one float) or "set" (one float per candidate)
+    cost: str  # big-O in N examples, D dims, C classes, Cs source classes
     citation: str
-    default: bool                 # in the advisor's default probe set
-    summary: str                  # what it measures, in one line
+    default: bool  # in the advisor's default probe set
+    summary: str  # what it measures, in one line
     options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
@@ -64,20 +65,33 @@ class ProbeSpec:
     def takes_seed(self) -> bool:
         return "seed" in inspect.signature(self.func).parameters
 
-    def compute(self, *, features=None, labels=None, source_probs=None, seed: int = 0,
-                task: str | None = None) -> float:
+    def compute(
+        self,
+        *,
+        features=None,
+        labels=None,
+        source_probs=None,
+        seed: int = 0,
+        task: str | None = None,
+    ) -> float:
         """Score one candidate. source_labels are derived from source_probs (argmax)."""
         if self.level != "candidate":
-            raise ProbeInputError(f"probe {self.name!r} is set-level; call compute_set with every candidate")
+            raise ProbeInputError(
+                f"probe {self.name!r} is set-level; call compute_set with every candidate"
+            )
         kwargs = self._inputs(features, labels, source_probs, task)
         return float(self._call(kwargs, seed))
 
     def compute_set(self, inputs: Sequence[Mapping[str, Any]], *, seed: int = 0) -> list[float]:
-        """Score every candidate at once: inputs is one dict (features, labels, ...) per candidate."""
+        """Score every candidate at once: inputs is one dict (features, labels, ...) per
+        candidate.
+        """
         if self.level != "set":
             return [self.compute(**dict(item), seed=seed) for item in inputs]
-        per = [self._inputs(item.get("features"), item.get("labels"), item.get("source_probs"), None)
-               for item in inputs]
+        per = [
+            self._inputs(item.get("features"), item.get("labels"), item.get("source_probs"), None)
+            for item in inputs
+        ]
         kwargs = {key: [p[key] for p in per] for key in per[0]} if per else {"features": []}
         return [float(v) for v in self._call(kwargs, seed)]
 
@@ -96,7 +110,9 @@ class ProbeSpec:
         kwargs: dict[str, Any] = {}
         if "features" in self.needs:
             if features is None:
-                raise ProbeInputError(f"probe {self.name!r} needs features; pass the [N, D] feature matrix")
+                raise ProbeInputError(
+                    f"probe {self.name!r} needs features; pass the [N, D] feature matrix"
+                )
             kwargs["features"] = features
         if "labels" in self.needs:
             if labels is None:
@@ -118,7 +134,7 @@ class ProbeSpec:
 
 
 def infer_task(labels) -> str:
-    """"multiclass" for 1-D class labels, "multilabel" for a 0/1 matrix, else "regression"."""
+    """ "multiclass" for 1-D class labels, "multilabel" for a 0/1 matrix, else "regression"."""
     if labels is None:
         return "multiclass"
     array = np.asarray(labels)
@@ -126,13 +142,22 @@ def infer_task(labels) -> str:
         if array.dtype.kind in "biuf" and np.isin(array, (0, 1)).all():
             return "multilabel"
         return "regression"
-    if array.dtype.kind == "f" and np.isfinite(array).all() and not np.all(array == np.round(array)):
+    if (
+        array.dtype.kind == "f"
+        and np.isfinite(array).all()
+        and not np.all(array == np.round(array))
+    ):
         return "regression"
     return "multiclass"
 
 
-def available_probes(task: str = "multiclass", has_source_probs: bool = False, *,
-                     level: str | None = None, default_only: bool = False) -> list[str]:
+def available_probes(
+    task: str = "multiclass",
+    has_source_probs: bool = False,
+    *,
+    level: str | None = None,
+    default_only: bool = False,
+) -> list[str]:
     """Names of the probes usable for ``task`` with or without a source head, in registry order."""
     if task not in TASKS:
         raise ProbeInputError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
@@ -155,57 +180,190 @@ def default_probes(task: str = "multiclass", has_source_probs: bool = True) -> l
 _F, _L, _P, _S = "features", "labels", "source_probs", "source_labels"
 _MC = ("multiclass",)
 _SPECS = [
-    ProbeSpec("logme", logme, (_F, _L), TASKS, "candidate", "O(N·D·min(N,D) + min(N,D)^3)",
-              "You et al., LogME, ICML 2021; You et al., JMLR 2022 (fixed-point algorithm)", True,
-              "evidence of a Bayesian linear model from features to labels"),
-    ProbeSpec("leep", leep, (_P, _L), _MC, "candidate", "O(N·Cs·C)",
-              "Nguyen et al., LEEP, ICML 2020", True,
-              "log-likelihood of the labels through the source head's soft predictions"),
-    ProbeSpec("nce", nce, (_S, _L), _MC, "candidate", "O(N + C·Cs)",
-              "Tran et al., Transferability and Hardness of Supervised Classification Tasks, ICCV 2019",
-              True, "negative conditional entropy of target labels given source argmax labels"),
-    ProbeSpec("nleep", nleep, (_F, _L), _MC, "candidate", "O(iter·N·K·d^2), K ≈ N/10 components",
-              "Li et al., Ranking Neural Checkpoints, CVPR 2021", True,
-              "LEEP on a Gaussian mixture fitted to PCA-reduced features"),
-    ProbeSpec("hscore", hscore, (_F, _L), _MC, "candidate", "O(N·D^2 + D^3)",
-              "Bao et al., An Information-Theoretic Approach to Transferability, ICIP 2019", False,
-              "class-mean variance relative to total feature variance", {"max_dim": "auto"}),
-    ProbeSpec("regularized_hscore", regularized_hscore, (_F, _L), _MC, "candidate", "O(N·D^2 + D^3)",
-              "Ibrahim et al., Newer is not always better, ECML-PKDD 2022", True,
-              "H-score with a Ledoit-Wolf shrunk covariance (stable when D >> N)"),
-    ProbeSpec("transrate", transrate, (_F, _L), _MC, "candidate", "O(N·D·min(N,D))",
-              "Huang et al., Frustratingly Easy Transferability Estimation, ICML 2022", False,
-              "coding-rate gain from knowing the labels (feature-label mutual information)",
-              {"normalize": "rms"}),
-    ProbeSpec("sfda", sfda, (_F, _L), _MC, "candidate", "O(N·D^2 + D^3)",
-              "Shao et al., Not All Models Are Equal, ECCV 2022", False,
-              "class separability under a self-challenging shrinkage Fisher discriminant",
-              {"max_dim": "auto"}),
-    ProbeSpec("gbc", gbc, (_F, _L), _MC, "candidate", "O(N·D + C^2·D)",
-              "Pandy et al., Transferability Estimation using Bhattacharyya Class Separability, CVPR 2022",
-              False, "overlap of class-conditional Gaussians (spherical, 64 PCA dims)", {"max_dim": 64}),
-    ProbeSpec("parc", parc, (_F, _L), _MC, "candidate", "O(M^2·D + M^2 log M), M = min(N, 2000)",
-              "Bolya et al., Scalability in Transferability Estimation, NeurIPS 2021", False,
-              "rank agreement of feature and label dissimilarity matrices", {"n_dims": 32}),
-    ProbeSpec("knn", knn, (_F, _L), _MC, "candidate", "O(N^2·D)",
-              "leave-one-out k-nearest-neighbour accuracy (cf. Bolya et al. 2021 baselines)", True,
-              "leave-one-out 5-NN cosine accuracy"),
-    ProbeSpec("linear_probe", linear_probe, (_F, _L), _MC, "candidate", "O(folds·iter·N·D·C)",
-              "cross-validated logistic regression (Kornblith et al., Do Better ImageNet Models Transfer Better?, CVPR 2019)",
-              True, "5-fold logistic-regression accuracy on frozen features"),
-    ProbeSpec("source_entropy", source_entropy, (_P,), TASKS, "candidate", "O(N·Cs)",
-              "domain similarity idea: Cui et al., CVPR 2018", True,
-              "confidence of the source head on the target data (negated normalised entropy)"),
-    ProbeSpec("source_coverage", source_coverage, (_P, _L), _MC, "candidate", "O(N·Cs)",
-              "domain similarity idea: Cui et al., CVPR 2018", False,
-              "effective number of source classes the target data uses, per target class"),
-    ProbeSpec("ncti", ncti, (_F, _L), _MC, "set", "O(K·(N·D·64 + N·64^2)) for K candidates",
-              "Wang et al., How Far Pre-trained Models Are from Neural Collapse..., ICCV 2023", False,
-              "distance from neural collapse, normalised across candidates"),
-    ProbeSpec("etran", etran, (_F, _L), _MC, "set", "O(K·(N·D^2 + D^3)) for K candidates",
-              "Gholami et al., ETran: Energy-Based Transferability Estimation, ICCV 2023", False,
-              "energy (in-distribution-ness) plus LDA separability, normalised across candidates",
-              {"max_dim": "auto"}),
+    ProbeSpec(
+        "logme",
+        logme,
+        (_F, _L),
+        TASKS,
+        "candidate",
+        "O(N·D·min(N,D) + min(N,D)^3)",
+        "You et al., LogME, ICML 2021; You et al., JMLR 2022 (fixed-point algorithm)",
+        True,
+        "evidence of a Bayesian linear model from features to labels",
+    ),
+    ProbeSpec(
+        "leep",
+        leep,
+        (_P, _L),
+        _MC,
+        "candidate",
+        "O(N·Cs·C)",
+        "Nguyen et al., LEEP, ICML 2020",
+        True,
+        "log-likelihood of the labels through the source head's soft predictions",
+    ),
+    ProbeSpec(
+        "nce",
+        nce,
+        (_S, _L),
+        _MC,
+        "candidate",
+        "O(N + C·Cs)",
+        "Tran et al., Transferability and Hardness of Supervised Classification Tasks, ICCV 2019",
+        True,
+        "negative conditional entropy of target labels given source argmax labels",
+    ),
+    ProbeSpec(
+        "nleep",
+        nleep,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(iter·N·K·d^2), K ≈ N/10 components",
+        "Li et al., Ranking Neural Checkpoints, CVPR 2021",
+        True,
+        "LEEP on a Gaussian mixture fitted to PCA-reduced features",
+    ),
+    ProbeSpec(
+        "hscore",
+        hscore,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N·D^2 + D^3)",
+        "Bao et al., An Information-Theoretic Approach to Transferability, ICIP 2019",
+        False,
+        "class-mean variance relative to total feature variance",
+        {"max_dim": "auto"},
+    ),
+    ProbeSpec(
+        "regularized_hscore",
+        regularized_hscore,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N·D^2 + D^3)",
+        "Ibrahim et al., Newer is not always better, ECML-PKDD 2022",
+        True,
+        "H-score with a Ledoit-Wolf shrunk covariance (stable when D >> N)",
+    ),
+    ProbeSpec(
+        "transrate",
+        transrate,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N·D·min(N,D))",
+        "Huang et al., Frustratingly Easy Transferability Estimation, ICML 2022",
+        False,
+        "coding-rate gain from knowing the labels (feature-label mutual information)",
+        {"normalize": "rms"},
+    ),
+    ProbeSpec(
+        "sfda",
+        sfda,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N·D^2 + D^3)",
+        "Shao et al., Not All Models Are Equal, ECCV 2022",
+        False,
+        "class separability under a self-challenging shrinkage Fisher discriminant",
+        {"max_dim": "auto"},
+    ),
+    ProbeSpec(
+        "gbc",
+        gbc,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N·D + C^2·D)",
+        "Pandy et al., Transferability Estimation using Bhattacharyya Class Separability, "
+        "CVPR 2022",
+        False,
+        "overlap of class-conditional Gaussians (spherical, 64 PCA dims)",
+        {"max_dim": 64},
+    ),
+    ProbeSpec(
+        "parc",
+        parc,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(M^2·D + M^2 log M), M = min(N, 2000)",
+        "Bolya et al., Scalability in Transferability Estimation, NeurIPS 2021",
+        False,
+        "rank agreement of feature and label dissimilarity matrices",
+        {"n_dims": 32},
+    ),
+    ProbeSpec(
+        "knn",
+        knn,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(N^2·D)",
+        "leave-one-out k-nearest-neighbour accuracy (cf. Bolya et al. 2021 baselines)",
+        True,
+        "leave-one-out 5-NN cosine accuracy",
+    ),
+    ProbeSpec(
+        "linear_probe",
+        linear_probe,
+        (_F, _L),
+        _MC,
+        "candidate",
+        "O(folds·iter·N·D·C)",
+        "cross-validated logistic regression (Kornblith et al., "
+        "Do Better ImageNet Models Transfer Better?, CVPR 2019)",
+        True,
+        "5-fold logistic-regression accuracy on frozen features",
+    ),
+    ProbeSpec(
+        "source_entropy",
+        source_entropy,
+        (_P,),
+        TASKS,
+        "candidate",
+        "O(N·Cs)",
+        "domain similarity idea: Cui et al., CVPR 2018",
+        True,
+        "confidence of the source head on the target data (negated normalised entropy)",
+    ),
+    ProbeSpec(
+        "source_coverage",
+        source_coverage,
+        (_P, _L),
+        _MC,
+        "candidate",
+        "O(N·Cs)",
+        "domain similarity idea: Cui et al., CVPR 2018",
+        False,
+        "effective number of source classes the target data uses, per target class",
+    ),
+    ProbeSpec(
+        "ncti",
+        ncti,
+        (_F, _L),
+        _MC,
+        "set",
+        "O(K·(N·D·64 + N·64^2)) for K candidates",
+        "Wang et al., How Far Pre-trained Models Are from Neural Collapse..., ICCV 2023",
+        False,
+        "distance from neural collapse, normalised across candidates",
+    ),
+    ProbeSpec(
+        "etran",
+        etran,
+        (_F, _L),
+        _MC,
+        "set",
+        "O(K·(N·D^2 + D^3)) for K candidates",
+        "Gholami et al., ETran: Energy-Based Transferability Estimation, ICCV 2023",
+        False,
+        "energy (in-distribution-ness) plus LDA separability, normalised across candidates",
+        {"max_dim": "auto"},
+    ),
 ]
 
 REGISTRY: Mapping[str, ProbeSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})

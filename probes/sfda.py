@@ -26,7 +26,7 @@ def sfda(features, labels, max_dim=None) -> float:
     soft = np.exp(probs)
     soft /= soft.sum(axis=1, keepdims=True)
     means, _ = class_means(x, y, n_classes)
-    others = (means.sum(axis=0)[None, :] - means) / (n_classes - 1)   # mean of the other class means
+    others = (means.sum(axis=0)[None, :] - means) / (n_classes - 1)  # mean of the other class means
     p_true = soft[np.arange(y.shape[0]), y][:, None]
     mixed = p_true * x + (1.0 - p_true) * others[y]
     probs, _ = fit_predict_proba(mixed, y, n_classes, shrinkage=shrinkage)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._linalg import reduce_dim
-from ._validation import features_and_labels
 from probes.errors import ProbeInputError
 
+from ._linalg import reduce_dim
+from ._validation import features_and_labels
 
-def transrate(features, labels, eps: float = 1e-4, class_weighting: str = "uniform",
-              normalize: str | None = None, max_dim=None) -> float:
+
+def transrate(
+    features,
+    labels,
+    eps: float = 1e-4,
+    class_weighting: str = "uniform",
+    normalize: str | None = None,
+    max_dim=None,
+) -> float:
     """TransRate R(Z) - R(Z | Y) (Huang, Huang, Gu et al., ICML 2022). Higher = better.
 
     R(Z) = 1/2 logdet(I + Z^T Z / (n eps)) on globally centred features; the class term
@@ -25,7 +32,9 @@ def transrate(features, labels, eps: float = 1e-4, class_weighting: str = "unifo
     components first, as the registry does. Cost O(N D min(N, D)).
     """
     if class_weighting not in ("uniform", "proportional"):
-        raise ProbeInputError(f"class_weighting must be 'uniform' or 'proportional', got {class_weighting!r}")
+        raise ProbeInputError(
+            f"class_weighting must be 'uniform' or 'proportional', got {class_weighting!r}"
+        )
     if normalize not in (None, "rms"):
         raise ProbeInputError(f"normalize must be None or 'rms', got {normalize!r}")
     if not eps > 0:

@@ -55,7 +55,10 @@ def test_cli_help_does_not_import_torch():
 def test_every_subcommand_is_registered():
     out = subprocess.run(
         [sys.executable, "-m", "advisor.cli.main", "--help"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
     for command in ("rank", "datasets", "catalog", "finetune", "predict", "fuse", "verify", "tui"):
         assert command in out, f"`advisor {command}` is missing from --help"
@@ -89,8 +92,8 @@ def _import_cycles(graph) -> list[list[str]]:
                 if work:
                     low[work[-1][0]] = min(low[work[-1][0]], low[module])
                 if low[module] == order[module]:
-                    component = stack[stack.index(module):]
-                    del stack[stack.index(module):]
+                    component = stack[stack.index(module) :]
+                    del stack[stack.index(module) :]
                     if len(component) > 1:
                         components.append(set(component))
     return [_shortest_cycle(imports, min(component), component) for component in components]

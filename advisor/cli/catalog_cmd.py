@@ -42,36 +42,56 @@ class ShowFormat(str, Enum):
 
 # (column title, Entry field or "availability", justify) for the table view.
 TABLE_COLUMNS = (
-    ("id", "id", "left"), ("mod", "modality", "left"), ("family", "family", "left"),
-    ("params (M)", "params_m", "right"), ("GMACs", "gmacs", "right"), ("size", "input_size", "right"),
-    ("dim", "embed_dim", "right"), ("top-1", "imagenet_top1", "right"),
-    ("pretraining", "pretraining_data", "left"), ("licence", "licence", "left"),
+    ("id", "id", "left"),
+    ("mod", "modality", "left"),
+    ("family", "family", "left"),
+    ("params (M)", "params_m", "right"),
+    ("GMACs", "gmacs", "right"),
+    ("size", "input_size", "right"),
+    ("dim", "embed_dim", "right"),
+    ("top-1", "imagenet_top1", "right"),
+    ("pretraining", "pretraining_data", "left"),
+    ("licence", "licence", "left"),
     ("availability", "availability", "left"),
 )
-AVAILABILITY_STYLE = {"offline": "green", "local": "green", "cached": "cyan", "download": "yellow",
-                      "missing": "red"}
+AVAILABILITY_STYLE = {
+    "offline": "green",
+    "local": "green",
+    "cached": "cyan",
+    "download": "yellow",
+    "missing": "red",
+}
 
 ModalityOption = Annotated[Modality | None, typer.Option("--modality", "-m", help="image or text")]
 MaxParamsOption = Annotated[
-    float | None, typer.Option("--max-params", min=0.001, help="largest size, millions of parameters")
+    float | None,
+    typer.Option("--max-params", min=0.001, help="largest size, millions of parameters"),
 ]
 LicenceOption = Annotated[
-    str | None, typer.Option("--licence", "--license", help="licence contains this (e.g. apache, mit)")
+    str | None,
+    typer.Option("--licence", "--license", help="licence contains this (e.g. apache, mit)"),
 ]
 AvailabilityOption = Annotated[
     list[Availability] | None,
     typer.Option("--availability", "-a", help="where the weights are; repeat for several"),
 ]
-FamilyOption = Annotated[str | None, typer.Option("--family", help="family contains this (vit, bert...)")]
+FamilyOption = Annotated[
+    str | None, typer.Option("--family", help="family contains this (vit, bert...)")
+]
 SortOption = Annotated[
-    str | None, typer.Option("--sort", "-s", help="column to sort by (any entry field or availability)")
+    str | None,
+    typer.Option("--sort", "-s", help="column to sort by (any entry field or availability)"),
 ]
 DescOption = Annotated[bool, typer.Option("--desc", help="sort in descending order")]
-LimitOption = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="show at most N entries")]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", "-n", min=1, help="show at most N entries")
+]
 ListFormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="table, json or csv")]
 CatalogOption = Annotated[
     list[Path] | None,
-    typer.Option("--catalog", "-c", help="extra catalog TOML, or a checkpoint / model folder; repeatable"),
+    typer.Option(
+        "--catalog", "-c", help="extra catalog TOML, or a checkpoint / model folder; repeatable"
+    ),
 ]
 
 
@@ -99,12 +119,25 @@ def list_entries(
     catalog: CatalogOption = None,
 ) -> None:
     """List catalog entries, filtered and sorted."""
-    _print_entries(None, modality, max_params, licence, availability, family, sort, desc, limit,
-                   output, catalog)
+    _print_entries(
+        None,
+        modality,
+        max_params,
+        licence,
+        availability,
+        family,
+        sort,
+        desc,
+        limit,
+        output,
+        catalog,
+    )
 
 
 def search_entries(
-    query: Annotated[str, typer.Argument(help="words that must all appear (id, family, data, notes...)")],
+    query: Annotated[
+        str, typer.Argument(help="words that must all appear (id, family, data, notes...)")
+    ],
     modality: ModalityOption = None,
     max_params: MaxParamsOption = None,
     licence: LicenceOption = None,
@@ -116,14 +149,27 @@ def search_entries(
     output: ListFormatOption = ListFormat.table,
     catalog: CatalogOption = None,
 ) -> None:
-    """Entries whose id, family, architecture, data, licence or notes contain every word of QUERY."""
-    _print_entries(query, modality, max_params, licence, availability, family, sort, desc, limit,
-                   output, catalog)
+    "Entries whose id, family, architecture, data, licence or notes contain every word of QUERY."
+    _print_entries(
+        query,
+        modality,
+        max_params,
+        licence,
+        availability,
+        family,
+        sort,
+        desc,
+        limit,
+        output,
+        catalog,
+    )
 
 
 def show_entry(
     id: Annotated[str, typer.Argument(help="catalog id (see `advisor catalog list`)")],
-    output: Annotated[ShowFormat, typer.Option("--format", "-f", help="table or json")] = ShowFormat.table,
+    output: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="table or json")
+    ] = ShowFormat.table,
     catalog: CatalogOption = None,
 ) -> None:
     """Every field of one entry, its availability and where its weights would come from."""
@@ -153,8 +199,9 @@ def show_entry(
     _stdout().print(table)
 
 
-def _print_entries(query, modality, max_params, licence, availability, family, sort, desc, limit,
-                   output, extra) -> None:
+def _print_entries(
+    query, modality, max_params, licence, availability, family, sort, desc, limit, output, extra
+) -> None:
     from catalog import load_catalog
 
     entries = load_catalog(extra or ()).filter(
@@ -184,8 +231,11 @@ def _print_table(rows: list[dict], query: str | None) -> None:
 
     console = _stdout()
     if not rows:
-        console.print("no catalog entries match" + (f" {escape(query)!r}" if query else "")
-                      + "; loosen the filters or run `advisor catalog list`")
+        console.print(
+            "no catalog entries match"
+            + (f" {escape(query)!r}" if query else "")
+            + "; loosen the filters or run `advisor catalog list`"
+        )
         return
     table = Table(title=f"{len(rows)} catalog entries", title_justify="left")
     for title, key, justify in TABLE_COLUMNS:
@@ -195,7 +245,11 @@ def _print_table(rows: list[dict], query: str | None) -> None:
         cells = []
         for _, key, _ in TABLE_COLUMNS:
             value = row[key]
-            text = "" if value is None else escape(f"{value:g}" if isinstance(value, float) else str(value))
+            text = (
+                ""
+                if value is None
+                else escape(f"{value:g}" if isinstance(value, float) else str(value))
+            )
             if key == "availability":
                 text = f"[{AVAILABILITY_STYLE.get(value, 'white')}]{text}[/]"
             cells.append(text)

@@ -37,13 +37,25 @@ def datasets(output: FormatOption = OutputFormat.table) -> None:
     from rich.table import Table
 
     table = Table(title="Built-in datasets", title_justify="left")
-    for column, justify in (("name", "left"), ("modality", "left"), ("examples", "right"),
-                            ("classes", "right"), ("status", "left"), ("description", "left")):
+    for column, justify in (
+        ("name", "left"),
+        ("modality", "left"),
+        ("examples", "right"),
+        ("classes", "right"),
+        ("status", "left"),
+        ("description", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for row in rows:
         status = "[green]installed[/]" if row["available"] else f"[yellow]{row['install']}[/]"
-        table.add_row(row["name"], row["modality"], f"{row['size']:,}", str(row["num_classes"]),
-                      status, row["description"])
+        table.add_row(
+            row["name"],
+            row["modality"],
+            f"{row['size']:,}",
+            str(row["num_classes"]),
+            status,
+            row["description"],
+        )
     _stdout().print(table)
 
 
@@ -101,8 +113,10 @@ def _print_summary(summary: dict, loaded) -> None:
     for row in summary["examples"]:
         examples.add_row(escape(row["label"]), escape(row["example"]))
     console.print(examples)
-    for kind, items, reasons in (("skipped", loaded.skipped, summary["skipped_reasons"]),
-                                 ("dropped", loaded.dropped, summary["dropped_reasons"])):
+    for kind, items, reasons in (
+        ("skipped", loaded.skipped, summary["skipped_reasons"]),
+        ("dropped", loaded.dropped, summary["dropped_reasons"]),
+    ):
         if items:
             listed = ", ".join(f"{n} {escape(r)}" for r, n in reasons.items())
             console.print(f"[yellow]{kind} {len(items):,}[/]: {listed}")

@@ -40,40 +40,115 @@ def register(app: typer.Typer) -> None:
 
 
 def finetune_command(
-    data: Annotated[str, typer.Argument(help="Image folder, .csv/.jsonl (a `split` column with train/val/test "
-                                              "is honoured), .npz features, or a built-in dataset name.")],
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Catalog id of the backbone, e.g. "
-                                              "tf_efficientnet_lite0.in1k (not needed for .npz features).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Run folder (default runs/<model>-<data>).")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Training epochs, head warm-up included (default 5).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the split, initialisation, data order and augmentation.")] = 0,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --output exactly.")] = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing run in --output.")] = False,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Result format on stdout.")] = OutputFormat.table,
-    batch_size: Annotated[int | None, typer.Option(help="Training batch size (default 32).")] = None,
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="Image folder, .csv/.jsonl (a `split` column with train/val/test "
+            "is honoured), .npz features, or a built-in dataset name."
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Catalog id of the backbone, e.g. "
+            "tf_efficientnet_lite0.in1k (not needed for .npz features).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Run folder (default runs/<model>-<data>)."),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Training epochs, head warm-up included (default 5).")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the split, initialisation, data order and augmentation.")
+    ] = 0,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the interrupted run in --output exactly.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing run in --output.")
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Result format on stdout.")
+    ] = OutputFormat.table,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Training batch size (default 32).")
+    ] = None,
     lr: Annotated[float | None, typer.Option(help="Head learning rate (AdamW).")] = None,
-    backbone_lr_mult: Annotated[float | None, typer.Option(help="Backbone LR = lr x this (discriminative rates).")] = None,
-    layer_decay: Annotated[float | None, typer.Option(help="Layer-wise LR decay instead of one backbone multiplier, e.g. 0.75.")] = None,
-    weight_decay: Annotated[float | None, typer.Option(help="AdamW weight decay (default 0.05).")] = None,
-    warmup_epochs: Annotated[float | None, typer.Option(help="LR warm-up after unfreezing, in epochs.")] = None,
-    head_init: Annotated[HeadInit | None, typer.Option(help="probe: fit the head on frozen features first (LP-FT, default); zero.")] = None,
-    head_epochs: Annotated[int | None, typer.Option(help="Epochs training only the head by SGD, backbone frozen (default 0).")] = None,
-    patience: Annotated[int | None, typer.Option(help="Early-stopping patience in epochs (default 3).")] = None,
-    metric: Annotated[Metric | None, typer.Option(help="Validation metric for early stopping and the best checkpoint.")] = None,
-    label_smoothing: Annotated[float | None, typer.Option(help="Label smoothing (default 0.1).")] = None,
-    grad_clip: Annotated[float | None, typer.Option(help="Gradient-norm clip (default 1.0).")] = None,
-    image_size: Annotated[int | None, typer.Option(help="Train/eval image size in pixels (smaller is faster on CPU).")] = None,
-    max_length: Annotated[int | None, typer.Option(help="Text: maximum tokens per example (default 128).")] = None,
-    augment: Annotated[Augment | None, typer.Option(help="Image augmentation: timm defaults, light, or none.")] = None,
-    val: Annotated[float | None, typer.Option("--val", help="Validation fraction (default 0.15).")] = None,
-    test: Annotated[float | None, typer.Option("--test", help="Test fraction (default 0.15).")] = None,
-    freeze_backbone: Annotated[bool, typer.Option("--freeze-backbone", help="Train only a head on frozen features.")] = False,
-    checkpoint_every: Annotated[int | None, typer.Option(help="Also checkpoint every N steps (default: epoch ends).")] = None,
-    num_workers: Annotated[int | None, typer.Option(help="Data-loading worker processes (default 0).")] = None,
-    device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
-    text_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the texts.")] = None,
-    label_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding the labels.")] = None,
-    image_column: Annotated[str | None, typer.Option(help="CSV/JSONL column holding image paths.")] = None,
+    backbone_lr_mult: Annotated[
+        float | None, typer.Option(help="Backbone LR = lr x this (discriminative rates).")
+    ] = None,
+    layer_decay: Annotated[
+        float | None,
+        typer.Option(help="Layer-wise LR decay instead of one backbone multiplier, e.g. 0.75."),
+    ] = None,
+    weight_decay: Annotated[
+        float | None, typer.Option(help="AdamW weight decay (default 0.05).")
+    ] = None,
+    warmup_epochs: Annotated[
+        float | None, typer.Option(help="LR warm-up after unfreezing, in epochs.")
+    ] = None,
+    head_init: Annotated[
+        HeadInit | None,
+        typer.Option(help="probe: fit the head on frozen features first (LP-FT, default); zero."),
+    ] = None,
+    head_epochs: Annotated[
+        int | None,
+        typer.Option(help="Epochs training only the head by SGD, backbone frozen (default 0)."),
+    ] = None,
+    patience: Annotated[
+        int | None, typer.Option(help="Early-stopping patience in epochs (default 3).")
+    ] = None,
+    metric: Annotated[
+        Metric | None,
+        typer.Option(help="Validation metric for early stopping and the best checkpoint."),
+    ] = None,
+    label_smoothing: Annotated[
+        float | None, typer.Option(help="Label smoothing (default 0.1).")
+    ] = None,
+    grad_clip: Annotated[
+        float | None, typer.Option(help="Gradient-norm clip (default 1.0).")
+    ] = None,
+    image_size: Annotated[
+        int | None, typer.Option(help="Train/eval image size in pixels (smaller is faster on CPU).")
+    ] = None,
+    max_length: Annotated[
+        int | None, typer.Option(help="Text: maximum tokens per example (default 128).")
+    ] = None,
+    augment: Annotated[
+        Augment | None, typer.Option(help="Image augmentation: timm defaults, light, or none.")
+    ] = None,
+    val: Annotated[
+        float | None, typer.Option("--val", help="Validation fraction (default 0.15).")
+    ] = None,
+    test: Annotated[
+        float | None, typer.Option("--test", help="Test fraction (default 0.15).")
+    ] = None,
+    freeze_backbone: Annotated[
+        bool, typer.Option("--freeze-backbone", help="Train only a head on frozen features.")
+    ] = False,
+    checkpoint_every: Annotated[
+        int | None, typer.Option(help="Also checkpoint every N steps (default: epoch ends).")
+    ] = None,
+    num_workers: Annotated[
+        int | None, typer.Option(help="Data-loading worker processes (default 0).")
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding the texts.")
+    ] = None,
+    label_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding the labels.")
+    ] = None,
+    image_column: Annotated[
+        str | None, typer.Option(help="CSV/JSONL column holding image paths.")
+    ] = None,
 ) -> None:
     """Fine-tune a backbone on your labelled data; report test accuracy; export the model."""
     import signal
@@ -88,16 +163,33 @@ def finetune_command(
 
     check_output_folder(output)  # before the data are read
     err = Console(stderr=True, highlight=False)
-    labelled = load_data(data, text_column=text_column, label_column=label_column, image_column=image_column)
+    labelled = load_data(
+        data, text_column=text_column, label_column=label_column, image_column=image_column
+    )
     print_skipped(err, labelled)
-    recipe = dict(batch_size=batch_size, lr=lr, backbone_lr_mult=backbone_lr_mult, layer_decay=layer_decay,
-                  weight_decay=weight_decay, warmup_epochs=warmup_epochs, head_epochs=head_epochs,
-                  head_init=head_init.value if head_init else None,
-                  patience=patience, metric=metric.value if metric else None, label_smoothing=label_smoothing,
-                  grad_clip=grad_clip, image_size=image_size, max_length=max_length,
-                  augment=augment.value if augment else None, val=val, test=test,
-                  freeze_backbone=freeze_backbone or None, checkpoint_every=checkpoint_every,
-                  num_workers=num_workers, device=device)
+    recipe = dict(
+        batch_size=batch_size,
+        lr=lr,
+        backbone_lr_mult=backbone_lr_mult,
+        layer_decay=layer_decay,
+        weight_decay=weight_decay,
+        warmup_epochs=warmup_epochs,
+        head_epochs=head_epochs,
+        head_init=head_init.value if head_init else None,
+        patience=patience,
+        metric=metric.value if metric else None,
+        label_smoothing=label_smoothing,
+        grad_clip=grad_clip,
+        image_size=image_size,
+        max_length=max_length,
+        augment=augment.value if augment else None,
+        val=val,
+        test=test,
+        freeze_backbone=freeze_backbone or None,
+        checkpoint_every=checkpoint_every,
+        num_workers=num_workers,
+        device=device,
+    )
     cancel = threading.Event()
     previous = signal.getsignal(signal.SIGINT)
 
@@ -105,17 +197,28 @@ def finetune_command(
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        err.print("[yellow]stopping after this step; the run can be continued with --resume "
-                  "(Ctrl-C again to abort now)[/]")
+        err.print(
+            "[yellow]stopping after this step; the run can be continued with --resume "
+            "(Ctrl-C again to abort now)[/]"
+        )
 
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
         signal.signal(signal.SIGINT, on_interrupt)
     try:
         with StepPrinter(err) as progress:
-            result = advisor.finetune(labelled, model, output=output, epochs=epochs, seed=seed, resume=resume,
-                                      overwrite=overwrite, progress=progress, cancel=cancel,
-                                      **{k: v for k, v in recipe.items() if v is not None})
+            result = advisor.finetune(
+                labelled,
+                model,
+                output=output,
+                epochs=epochs,
+                seed=seed,
+                resume=resume,
+                overwrite=overwrite,
+                progress=progress,
+                cancel=cancel,
+                **{k: v for k, v in recipe.items() if v is not None},
+            )
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
@@ -126,9 +229,12 @@ def finetune_command(
     else:
         typer.echo(render_table(result), nl=False)
     if result.cancelled:
-        err.print(f"cancelled after {result.epochs_run} epoch(s); continue with "
-                  f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`",
-                  style="yellow", markup=False)
+        err.print(
+            f"cancelled after {result.epochs_run} epoch(s); continue with "
+            f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`",
+            style="yellow",
+            markup=False,
+        )
         raise SystemExit(130)  # 128 + SIGINT, as for an interrupt of any other command
 
 
@@ -143,12 +249,33 @@ def render_table(result) -> str:
     summary = result.summary()
     if result.history:
         epochs = Table(title="epochs")
-        for column in ("epoch", "phase", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "lr",
-                       "train_examples_per_s"):
+        for column in (
+            "epoch",
+            "phase",
+            "train_loss",
+            "val_loss",
+            "val_accuracy",
+            "val_macro_f1",
+            "lr",
+            "train_examples_per_s",
+        ):
             epochs.add_column(column.replace("train_examples_per_s", "examples/s"), justify="right")
         for row in result.history:
-            epochs.add_row(*[_fmt(row.get(c)) for c in ("epoch", "phase", "train_loss", "val_loss", "val_accuracy",
-                                                         "val_macro_f1", "lr", "train_examples_per_s")])
+            epochs.add_row(
+                *[
+                    _fmt(row.get(c))
+                    for c in (
+                        "epoch",
+                        "phase",
+                        "train_loss",
+                        "val_loss",
+                        "val_accuracy",
+                        "val_macro_f1",
+                        "lr",
+                        "train_examples_per_s",
+                    )
+                ]
+            )
         console.print(epochs)
     if not result.cancelled:
         classes = Table(title="test accuracy")
@@ -163,11 +290,20 @@ def render_table(result) -> str:
             confusion.add_column("")
             for name in names:
                 confusion.add_column(name, justify="right")
-            for name, row in zip(names, result.confusion):
+            for name, row in zip(names, result.confusion, strict=True):
                 confusion.add_row(name, *[str(v) for v in row])
             console.print(confusion)
-    for key in ("test_accuracy", "test_macro_f1", "best_epoch", "best_val_metric", "epochs_run", "stopped_early",
-                "frozen_backbone", "run_dir", "export_dir"):
+    for key in (
+        "test_accuracy",
+        "test_macro_f1",
+        "best_epoch",
+        "best_val_metric",
+        "epochs_run",
+        "stopped_early",
+        "frozen_backbone",
+        "run_dir",
+        "export_dir",
+    ):
         console.print(f"{key}: {_fmt(summary.get(key))}")
     return buffer.getvalue()
 
@@ -189,11 +325,23 @@ class StepPrinter:
         self.task = None
 
     def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console,
-                                 transient=False)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
         self.progress.__enter__()
         return self
 
@@ -204,9 +352,15 @@ class StepPrinter:
         from advisor import events as ev
 
         if isinstance(event, ev.TrainingPhase):
-            label = {"head": "head warm-up", "probe": "linear-probe head"}.get(event.phase, "fine-tune")
-            self.task = self.progress.add_task(f"epoch {event.epoch}/{event.epochs} {label}",
-                                               total=event.steps, completed=event.step, info="")
+            label = {"head": "head warm-up", "probe": "linear-probe head"}.get(
+                event.phase, "fine-tune"
+            )
+            self.task = self.progress.add_task(
+                f"epoch {event.epoch}/{event.epochs} {label}",
+                total=event.steps,
+                completed=event.step,
+                info="",
+            )
         elif isinstance(event, ev.TrainingStep) and self.task is not None:
             self.progress.update(self.task, completed=event.step, info=f"loss {event.loss:.3f}")
         elif isinstance(event, ev.EpochDone) and self.task is not None:
@@ -215,4 +369,6 @@ class StepPrinter:
             if event.epoch == 0:  # the linear-probe head: one pass, no training loss
                 self.progress.update(self.task, completed=event.steps, info=info)
             else:
-                self.progress.update(self.task, info=f"{info} loss {m.get('val_loss', float('nan')):.3f}")
+                self.progress.update(
+                    self.task, info=f"{info} loss {m.get('val_loss', float('nan')):.3f}"
+                )

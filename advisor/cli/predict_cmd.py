@@ -23,12 +23,20 @@ def register(app: typer.Typer) -> None:
 
 
 def predict_command(
-    path: Annotated[Path, typer.Argument(help="Run folder written by `advisor finetune`, or its model/ folder.")],
-    inputs: Annotated[list[str], typer.Argument(help="Image files/folders, or texts / .txt / .csv files.")],
+    path: Annotated[
+        Path, typer.Argument(help="Run folder written by `advisor finetune`, or its model/ folder.")
+    ],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Image files/folders, or texts / .txt / .csv files.")
+    ],
     top: Annotated[int, typer.Option(help="Also show the top-k labels with probabilities.")] = 1,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     batch_size: Annotated[int, typer.Option(help="Examples per forward pass.")] = 32,
-    device: Annotated[str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")
+    ] = None,
 ) -> None:
     """Label new images or texts with a fine-tuned model."""
     from numbers import Integral
@@ -43,15 +51,23 @@ def predict_command(
     v.BATCH_SIZE.check(batch_size, name="--batch-size")
     predictor = advisor.load_predictor(path, device=device)
     if predictor.input_kind == "features":
-        raise AdvisorError(f"{path} labels precomputed feature rows; call advisor.load_predictor(path).predict(array) "
-                           "from Python instead")
+        raise AdvisorError(
+            f"{path} labels precomputed feature rows; call "
+            "advisor.load_predictor(path).predict(array) from Python instead"
+        )
     items = read_inputs(list(inputs), predictor.input_kind)
     if not items:
         raise AdvisorError("no inputs to label; pass image files/folders or texts")
     ranked = predictor.predict_top(items, k=min(top, len(predictor.labels)), batch_size=batch_size)
-    rows = [{"input": str(item), "label": choices[0][0], "score": round(choices[0][1], 6),
-             "top": [{"label": label, "score": round(score, 6)} for label, score in choices]}
-            for item, choices in zip(items, ranked)]
+    rows = [
+        {
+            "input": str(item),
+            "label": choices[0][0],
+            "score": round(choices[0][1], 6),
+            "top": [{"label": label, "score": round(score, 6)} for label, score in choices],
+        }
+        for item, choices in zip(items, ranked, strict=True)
+    ]
     if output_format is OutputFormat.json:
         from advisor.jsonable import dumps
 

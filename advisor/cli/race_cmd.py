@@ -20,22 +20,40 @@ def register(app: typer.Typer) -> None:
 
 def race_command(
     data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
-    models: Annotated[str | None, typer.Option(
-        "--models", "-m", help="Comma-separated candidate ids to race, best-ranked first "
-        "(default: rank first, then race the close calls).")] = None,
-    top: Annotated[int, typer.Option(
-        "--top", "-k", help="Without --models: race the K leaders when no close call is "
-        "flagged.")] = 3,
-    race_budget: Annotated[str, typer.Option(
-        "--race-budget", help="Training budget of the whole race: optimizer steps (2000) or "
-        "seconds (600s, 10m).")] = "2000",
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models",
+            "-m",
+            help="Comma-separated candidate ids to race, best-ranked first "
+            "(default: rank first, then race the close calls).",
+        ),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            "-k",
+            help="Without --models: race the K leaders when no close call is flagged.",
+        ),
+    ] = 3,
+    race_budget: Annotated[
+        str,
+        typer.Option(
+            "--race-budget",
+            help="Training budget of the whole race: optimizer steps (2000) or "
+            "seconds (600s, 10m).",
+        ),
+    ] = "2000",
     eta: Annotated[int, typer.Option(help="Keep 1/eta of the candidates after each rung.")] = 2,
     min_steps: Annotated[int, typer.Option(help="Fewest steps a candidate trains.")] = 8,
     epochs: Annotated[int, typer.Option(help="Epochs of the fine-tuning protocol.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed for subsampling, splits and training.")] = 0,
     budget: Annotated[int, typer.Option(help="Examples used for fine-tuning.")] = 1000,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Race folder (trials, race.json); default: the cache.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Race folder (trials, race.json); default: the cache."),
+    ] = None,
     output_format: Annotated[RaceFormat, typer.Option("--format", "-f")] = RaceFormat.table,
 ) -> None:
     """Race candidates with successive halving over short real fine-tunes (validation accuracy)."""
@@ -57,9 +75,20 @@ def race_command(
     if models is None:
         err.print("[dim]ranking first, to find the close calls[/]")
         ranking = advisor.rank(labelled, seed=seed)
-    result = race(labelled, models, ranking=ranking, top=top, budget=parsed, eta=eta,
-                  min_steps=min_steps, epochs=epochs, seed=seed, data_budget=budget,
-                  output=output, progress=progress_printer(err))
+    result = race(
+        labelled,
+        models,
+        ranking=ranking,
+        top=top,
+        budget=parsed,
+        eta=eta,
+        min_steps=min_steps,
+        epochs=epochs,
+        seed=seed,
+        data_budget=budget,
+        output=output,
+        progress=progress_printer(err),
+    )
     if output_format is RaceFormat.json:
         typer.echo(result.to_json())
     else:
@@ -75,11 +104,14 @@ def progress_printer(console):
         if isinstance(event, TrialDone):
             o = event.outcome
             how = "cached" if o.cached else f"{o.seconds:.0f} s"
-            console.print(f"[dim]rung {event.rung}: {o.candidate} {o.steps} steps, val acc "
-                          f"{o.val_accuracy:.3f} ({how}) {event.done}/{event.total}[/]")
+            console.print(
+                f"[dim]rung {event.rung}: {o.candidate} {o.steps} steps, val acc "
+                f"{o.val_accuracy:.3f} ({how}) {event.done}/{event.total}[/]"
+            )
         elif isinstance(event, RungDone):
-            console.print(f"[dim]rung {event.result.rung} done: "
-                          f"{', '.join(event.result.promoted)} go on[/]")
+            console.print(
+                f"[dim]rung {event.result.rung} done: {', '.join(event.result.promoted)} go on[/]"
+            )
 
     return show
 
@@ -105,7 +137,9 @@ def render_race(race: dict) -> str:
             cells.append("—" if value is None else f"{100 * value:.1f}")
         table.add_row(candidate, *cells)
     console.print(table)
-    console.print(f"winner: {race['winner']} (validation accuracy %, {race['total_steps']} steps "
-                  f"in all, {race['seconds']:.0f} s, engine {race['engine']})")
+    console.print(
+        f"winner: {race['winner']} (validation accuracy %, {race['total_steps']} steps "
+        f"in all, {race['seconds']:.0f} s, engine {race['engine']})"
+    )
     console.print(f"protocol: {race['protocol']}")
     return buffer.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 
@@ -33,8 +31,9 @@ def open_tui(data: str | None, demo: bool) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("tui")
     def tui(
-        data: Optional[str] = typer.Argument(  # noqa: UP007 - typer needs Optional here
-            None, help="Dataset to open: a built-in name, an image folder, .csv, .jsonl or .npz."),
+        data: str | None = typer.Argument(  # noqa: UP007 - typer needs Optional here
+            None, help="Dataset to open: a built-in name, an image folder, .csv, .jsonl or .npz."
+        ),
         demo: bool = typer.Option(False, "--demo", help="Open on the built-in digits dataset."),
     ) -> None:
         """Open the terminal app: choose data, score candidates, inspect, fine-tune."""

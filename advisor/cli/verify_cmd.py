@@ -20,24 +20,48 @@ def register(app: typer.Typer) -> None:
 
 def verify_command(
     data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
-    top: Annotated[int, typer.Option("--top", "-k", help="Fine-tune the K best-ranked candidates.")] = 3,
-    all_candidates: Annotated[bool, typer.Option("--all", help="Fine-tune every ranked candidate.")] = False,
-    models: Annotated[list[str] | None, typer.Option("--models", "-m", help="Candidate ids or substrings to rank (default: as `advisor rank`).")] = None,
+    top: Annotated[
+        int, typer.Option("--top", "-k", help="Fine-tune the K best-ranked candidates.")
+    ] = 3,
+    all_candidates: Annotated[
+        bool, typer.Option("--all", help="Fine-tune every ranked candidate.")
+    ] = False,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models",
+            "-m",
+            help="Candidate ids or substrings to rank (default: as `advisor rank`).",
+        ),
+    ] = None,
     epochs: Annotated[int, typer.Option(help="Epochs of the fixed fine-tuning protocol.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed for subsampling, splits and training.")] = 0,
-    budget: Annotated[int, typer.Option(help="Examples used for fine-tuning (stratified subsample).")] = 1000,
-    rank_budget: Annotated[int, typer.Option(help="Examples in the probe subsample of the ranking.")] = 1000,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for verify.json, verify.png and the runs (default runs/verify-<data>).")] = None,
-    output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="Output format.")] = VerifyFormat.table,
+    budget: Annotated[
+        int, typer.Option(help="Examples used for fine-tuning (stratified subsample).")
+    ] = 1000,
+    rank_budget: Annotated[
+        int, typer.Option(help="Examples in the probe subsample of the ranking.")
+    ] = 1000,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for verify.json, verify.png and the runs (default runs/verify-<data>).",
+        ),
+    ] = None,
+    output_format: Annotated[
+        VerifyFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = VerifyFormat.table,
 ) -> None:
     """Fine-tune candidates with one fixed protocol and score the ranking against real accuracy."""
     from rich.console import Console
 
     import advisor
+    from advisor import events as ev
     from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_folder
     from advisor.data import load_data
-    from advisor import events as ev
 
     check_output_folder(output)  # before the ranking and the fine-tunes, not after them
     err = Console(stderr=True, highlight=False)
@@ -46,22 +70,39 @@ def verify_command(
 
     def progress(event) -> None:
         if isinstance(event, ev.VerifyStarted):
-            err.print(f"fine-tuning {event.candidate} ({event.position + 1}/{event.candidates})",
-                      style="dim", markup=False)
+            err.print(
+                f"fine-tuning {event.candidate} ({event.position + 1}/{event.candidates})",
+                style="dim",
+                markup=False,
+            )
         elif isinstance(event, ev.EpochDone):
             acc = event.metrics.get("val_accuracy")
-            err.print(f"  epoch {event.epoch}/{event.epochs}"
-                      + (f" val acc {acc:.3f}" if isinstance(acc, float) else ""),
-                      style="dim", markup=False)
+            err.print(
+                f"  epoch {event.epoch}/{event.epochs}"
+                + (f" val acc {acc:.3f}" if isinstance(acc, float) else ""),
+                style="dim",
+                markup=False,
+            )
 
-    report = advisor.verify(data, top=top, all=all_candidates, candidates=_split(models) or None,
-                            epochs=epochs, seed=seed, budget=budget, rank_budget=rank_budget,
-                            output=output, progress=progress)
+    report = advisor.verify(
+        data,
+        top=top,
+        all=all_candidates,
+        candidates=_split(models) or None,
+        epochs=epochs,
+        seed=seed,
+        budget=budget,
+        rank_budget=rank_budget,
+        output=output,
+        progress=progress,
+    )
     if output_format is VerifyFormat.json:
         typer.echo(report.to_json())
     else:
         typer.echo(render_table(report))
-    err.print(f"wrote {report.json_path}" + (f" and {report.plot_path}" if report.plot_path else ""))
+    err.print(
+        f"wrote {report.json_path}" + (f" and {report.plot_path}" if report.plot_path else "")
+    )
 
 
 def render_table(report) -> str:
@@ -78,9 +119,14 @@ def render_table(report) -> str:
     for column in ("rank", "candidate", "final score", "test acc %", "seconds", "cached"):
         runs.add_column(column, justify="left" if column == "candidate" else "right")
     for row in report.candidates:
-        runs.add_row(str(row["rank"]), row["candidate"], _fmt(row.get("final_score")),
-                     _fmt(100 * row["test_accuracy"]), _fmt(row.get("seconds")),
-                     "yes" if row.get("cached") else "no")
+        runs.add_row(
+            str(row["rank"]),
+            row["candidate"],
+            _fmt(row.get("final_score")),
+            _fmt(100 * row["test_accuracy"]),
+            _fmt(row.get("seconds")),
+            "yes" if row.get("cached") else "no",
+        )
     console.print(runs)
     table = Table(title="How well each method predicted the fine-tuned ranking")
     table.add_column("method")
@@ -93,9 +139,12 @@ def render_table(report) -> str:
         console.print(f"failed: {cid}: {reason}", markup=False)
     total = report.ranking_seconds + report.finetune_seconds
     if report.finetune_seconds > 0:
-        console.print(f"ranking {report.ranking_seconds:.1f} s vs fine-tuning "
-                      f"{report.finetune_seconds:.1f} s ({100 * report.ranking_seconds / total:.1f} % "
-                      f"of the total); protocol: {report.protocol}", markup=False)
+        console.print(
+            f"ranking {report.ranking_seconds:.1f} s vs fine-tuning "
+            f"{report.finetune_seconds:.1f} s ({100 * report.ranking_seconds / total:.1f} % "
+            f"of the total); protocol: {report.protocol}",
+            markup=False,
+        )
     return buffer.getvalue()
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -57,5 +57,11 @@ class Engine(Protocol):
 
     name: str
 
-    def race(self, plan: RacePlan, trial: TrialFn, *, cancel=None,
-             progress: Callable[[object], None] | None = None) -> list[RungResult]: ...
+    def race(
+        self,
+        plan: RacePlan,
+        trial: TrialFn,
+        *,
+        cancel=None,
+        progress: Callable[[object], None] | None = None,
+    ) -> list[RungResult]: ...

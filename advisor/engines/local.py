@@ -17,8 +17,14 @@ class LocalEngine:
 
     name = "local"
 
-    def race(self, plan: RacePlan, trial: TrialFn, *, cancel=None,
-             progress: Callable[[object], None] | None = None) -> list[RungResult]:
+    def race(
+        self,
+        plan: RacePlan,
+        trial: TrialFn,
+        *,
+        cancel=None,
+        progress: Callable[[object], None] | None = None,
+    ) -> list[RungResult]:
         notify = progress or (lambda event: None)
         alive = list(plan.candidates)
         results: list[RungResult] = []
@@ -36,12 +42,16 @@ class LocalEngine:
                 notify(TrialDone(outcomes[candidate], rung, i + 1, len(alive)))
             scores = {c: o.val_accuracy for c, o in outcomes.items()}
             promoted = promote(scores, plan.candidates, plan.keep_after(rung))
-            results.append(RungResult(rung, steps, outcomes, promoted,
-                                      seconds=time.perf_counter() - tick))
+            results.append(
+                RungResult(rung, steps, outcomes, promoted, seconds=time.perf_counter() - tick)
+            )
             notify(RungDone(results[-1]))
             if plan.calibration and rung == 0:
-                plan = extend_for_seconds(plan, spent_s=time.perf_counter() - started,
-                                          **_measured_costs(outcomes.values()))
+                plan = extend_for_seconds(
+                    plan,
+                    spent_s=time.perf_counter() - started,
+                    **_measured_costs(outcomes.values()),
+                )
             alive = promoted
             rung += 1
         return results

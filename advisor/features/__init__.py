@@ -1,7 +1,7 @@
 """Feature extraction with an on-disk cache (torch is imported lazily).
 
-    from advisor.features import extract, FeatureCache
-    fs = extract("tf_efficientnet_lite0.in1k", data)     # FeatureSet: features, source_probs
+from advisor.features import extract, FeatureCache
+fs = extract("tf_efficientnet_lite0.in1k", data)     # FeatureSet: features, source_probs
 """
 
 from advisor.features.cache import FeatureCache, cache_key, default_cache_root

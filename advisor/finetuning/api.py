@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor import events
 from advisor import validation as v
 from advisor.errors import AdvisorError, CheckpointError
 from advisor.finetuning import atomic, checkpoint, run_folder
 from advisor.finetuning.config import RESUME_FREE_KEYS, Recipe, resolve_recipe
 from advisor.finetuning.result import FinetuneResult
-from advisor import events
 
 if TYPE_CHECKING:  # pragma: no cover
     import os

@@ -17,7 +17,9 @@ from torch.utils.data import DataLoader, Dataset
 
 def derived_seed(*parts: int) -> int:
     """A well-mixed 63-bit seed from integers (numpy SeedSequence)."""
-    state = np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts]).generate_state(2, np.uint32)
+    state = np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts]).generate_state(
+        2, np.uint32
+    )
     return int(state[0]) << 31 ^ int(state[1])
 
 
@@ -31,7 +33,7 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.nda
     """Shuffled index batches for one epoch. A trailing batch of a single example is
     dropped (batch norm cannot train on it); it gets its turn in other epochs' orders."""
     order = np.random.default_rng(derived_seed(seed, 1, epoch)).permutation(n)
-    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if len(batches) > 1 and len(batches[-1]) < 2:
         batches.pop()
     return batches
@@ -85,7 +87,7 @@ class FeatureExamples(Dataset):
 
 
 def stack_collate(items):
-    inputs, labels = zip(*items)
+    inputs, labels = zip(*items, strict=True)
     return torch.stack(inputs), torch.tensor(labels, dtype=torch.long)
 
 
@@ -97,17 +99,30 @@ class TokenizeCollate:
         self.max_length = max_length
 
     def __call__(self, items):
-        texts, labels = zip(*items)
-        encoded = self.tokenizer(list(texts), padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="pt")
+        texts, labels = zip(*items, strict=True)
+        encoded = self.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
         return dict(encoded), torch.tensor(labels, dtype=torch.long)
 
 
-def make_loader(dataset, batches: list[np.ndarray], epoch: int, collate, num_workers: int) -> DataLoader:
+def make_loader(
+    dataset, batches: list[np.ndarray], epoch: int, collate, num_workers: int
+) -> DataLoader:
     """A loader over precomputed batches; ``epoch=-1`` means evaluation (no augmentation seed)."""
     keyed = [[(epoch, int(i)) for i in batch] for batch in batches]
-    return DataLoader(dataset, batch_sampler=keyed, collate_fn=collate, num_workers=num_workers,
-                      persistent_workers=False, pin_memory=torch.cuda.is_available())
+    return DataLoader(
+        dataset,
+        batch_sampler=keyed,
+        collate_fn=collate,
+        num_workers=num_workers,
+        persistent_workers=False,
+        pin_memory=torch.cuda.is_available(),
+    )
 
 
 def to_device(inputs, device, channels_last: bool = False):

@@ -32,7 +32,9 @@ class Checkpoint:
     state: dict  # JSON scalars: epoch, step, history, early stopping, ...
 
 
-def save(folder: Path, name: str, *, model_state: dict, state: dict, training: dict | None = None) -> Path:
+def save(
+    folder: Path, name: str, *, model_state: dict, state: dict, training: dict | None = None
+) -> Path:
     """Write checkpoint ``folder/name`` atomically (replacing any previous one)."""
     import torch
     from safetensors.torch import save as save_safetensors
@@ -49,8 +51,11 @@ def save(folder: Path, name: str, *, model_state: dict, state: dict, training: d
             files[TRAINING] = buffer.getvalue()
         for file_name, payload in files.items():
             atomic.write_bytes(tmp / file_name, payload)
-        record = dict(state, format_version=FORMAT_VERSION,
-                      files={k: hashlib.sha256(v).hexdigest() for k, v in files.items()})
+        record = dict(
+            state,
+            format_version=FORMAT_VERSION,
+            files={k: hashlib.sha256(v).hexdigest() for k, v in files.items()},
+        )
         atomic.write_json(tmp / STATE, record)
 
     try:
@@ -82,10 +87,14 @@ def load(folder: Path, name: str, *, with_training: bool = True) -> Checkpoint:
         state = json.loads(state_path.read_text(encoding="utf-8"))
         files = state["files"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"checkpoint {final} is corrupt: {STATE} is unreadable ({exc}); {fix}") from exc
+        raise CheckpointError(
+            f"checkpoint {final} is corrupt: {STATE} is unreadable ({exc}); {fix}"
+        ) from exc
     if state.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {final} has format {state.get('format_version')!r}, "
-                              f"this version reads {FORMAT_VERSION}; {fix}")
+        raise CheckpointError(
+            f"checkpoint {final} has format {state.get('format_version')!r}, "
+            f"this version reads {FORMAT_VERSION}; {fix}"
+        )
     payloads = {}
     for file_name, digest in files.items():
         if file_name == TRAINING and not with_training:
@@ -93,17 +102,22 @@ def load(folder: Path, name: str, *, with_training: bool = True) -> Checkpoint:
         try:
             payload = (final / file_name).read_bytes()
         except OSError as exc:
-            raise CheckpointError(f"checkpoint {final} is incomplete: cannot read {file_name} ({exc}); {fix}") from exc
+            raise CheckpointError(
+                f"checkpoint {final} is incomplete: cannot read {file_name} ({exc}); {fix}"
+            ) from exc
         if hashlib.sha256(payload).hexdigest() != digest:
-            raise CheckpointError(f"checkpoint {final} is corrupt: {file_name} does not match its "
-                                  f"checksum in {STATE}; {fix}")
+            raise CheckpointError(
+                f"checkpoint {final} is corrupt: {file_name} does not match its "
+                f"checksum in {STATE}; {fix}"
+            )
         payloads[file_name] = payload
     try:
         model_state = load_safetensors(payloads[WEIGHTS])
         training = None
         if TRAINING in payloads:
-            training = torch_load_tensors(io.BytesIO(payloads[TRAINING]), f"{final / TRAINING}",
-                                          error=CheckpointError)
+            training = torch_load_tensors(
+                io.BytesIO(payloads[TRAINING]), f"{final / TRAINING}", error=CheckpointError
+            )
     except CheckpointError:
         raise
     except Exception as exc:  # a checksum-valid but unreadable file: still the user's to fix
@@ -122,8 +136,13 @@ def capture_rng() -> dict:
     rng = {
         "torch": torch.get_rng_state(),
         "python": random.getstate(),
-        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                  "has_gauss": int(has_gauss), "cached": float(cached)},
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
     }
     if torch.cuda.is_available():
         rng["cuda"] = torch.cuda.get_rng_state_all()
@@ -139,7 +158,9 @@ def restore_rng(rng: dict) -> None:
     torch.set_rng_state(rng["torch"])
     random.setstate(_as_tuple(rng["python"]))
     n = rng["numpy"]
-    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    np.random.set_state(
+        (n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"])
+    )
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"])
 

@@ -16,7 +16,9 @@ import torch.nn.functional as F
 from advisor.finetuning.batches import eval_batches, make_loader, to_device
 
 
-def pooled_features(model, dataset, collate, *, batch_size: int, device, num_workers: int = 0, cancel=None):
+def pooled_features(
+    model, dataset, collate, *, batch_size: int, device, num_workers: int = 0, cancel=None
+):
     """(features [N, D] float32 on CPU, labels [N]) with eval preprocessing, no gradients."""
     model.eval()
     feats, labels = [], []
@@ -30,8 +32,15 @@ def pooled_features(model, dataset, collate, *, batch_size: int, device, num_wor
     return torch.cat(feats), torch.cat(labels)
 
 
-def fit_linear_head(features: torch.Tensor, labels: torch.Tensor, num_classes: int, *, l2: float = 1e-3,
-                    label_smoothing: float = 0.1, max_iter: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
+def fit_linear_head(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    num_classes: int,
+    *,
+    l2: float = 1e-3,
+    label_smoothing: float = 0.1,
+    max_iter: int = 300,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Multinomial logistic regression by L-BFGS, with the fine-tuning loss (label-smoothed
     cross-entropy, which keeps logits bounded) plus l2/2 * |W|^2. Features are centred and
     divided by one global scale (not per dimension: near-constant dimensions would get huge
@@ -43,14 +52,23 @@ def fit_linear_head(features: torch.Tensor, labels: torch.Tensor, num_classes: i
         z = (x - mean) / scale
     weight = torch.zeros(num_classes, z.shape[1], dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([weight, bias], lr=1.0, max_iter=max_iter, tolerance_grad=1e-7,
-                                  tolerance_change=1e-10, history_size=20, line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS(
+        [weight, bias],
+        lr=1.0,
+        max_iter=max_iter,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-10,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+    )
     y = labels.long()
 
     def closure():
         optimizer.zero_grad()
-        loss = (F.cross_entropy(z @ weight.T + bias, y, label_smoothing=label_smoothing)
-                + 0.5 * l2 * (weight * weight).sum())
+        loss = (
+            F.cross_entropy(z @ weight.T + bias, y, label_smoothing=label_smoothing)
+            + 0.5 * l2 * (weight * weight).sum()
+        )
         loss.backward()
         return loss
 
@@ -61,11 +79,28 @@ def fit_linear_head(features: torch.Tensor, labels: torch.Tensor, num_classes: i
     return w.float(), b.float()
 
 
-def init_head_from_probe(model, dataset, collate, *, num_classes: int, batch_size: int, device,
-                         label_smoothing: float = 0.1, num_workers: int = 0, cancel=None) -> bool:
+def init_head_from_probe(
+    model,
+    dataset,
+    collate,
+    *,
+    num_classes: int,
+    batch_size: int,
+    device,
+    label_smoothing: float = 0.1,
+    num_workers: int = 0,
+    cancel=None,
+) -> bool:
     """Fit and install the probe head. False when cancelled before it finished."""
-    features, labels = pooled_features(model, dataset, collate, batch_size=batch_size, device=device,
-                                       num_workers=num_workers, cancel=cancel)
+    features, labels = pooled_features(
+        model,
+        dataset,
+        collate,
+        batch_size=batch_size,
+        device=device,
+        num_workers=num_workers,
+        cancel=cancel,
+    )
     if features is None:
         return False
     weight, bias = fit_linear_head(features, labels, num_classes, label_smoothing=label_smoothing)

@@ -18,13 +18,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from advisor import events
 from advisor.errors import Cancelled
 from advisor.finetuning import checkpoint
-from advisor.finetuning.batches import derived_seed, epoch_batches, eval_batches, make_loader, seed_everything, to_device
+from advisor.finetuning.batches import (
+    derived_seed,
+    epoch_batches,
+    eval_batches,
+    make_loader,
+    seed_everything,
+    to_device,
+)
 from advisor.finetuning.classifier import param_groups
 from advisor.finetuning.config import Recipe
 from advisor.finetuning.metrics import summarize, write_history
-from advisor import events
 
 
 @dataclass
@@ -66,8 +73,13 @@ class TrainSetup:
 
 
 def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
-    groups = param_groups(model, lr=recipe.lr, backbone_lr_mult=recipe.backbone_lr_mult,
-                          layer_decay=recipe.layer_decay, weight_decay=recipe.weight_decay)
+    groups = param_groups(
+        model,
+        lr=recipe.lr,
+        backbone_lr_mult=recipe.backbone_lr_mult,
+        layer_decay=recipe.layer_decay,
+        weight_decay=recipe.weight_decay,
+    )
     fused_ok = next(model.parameters()).device.type == "cuda"
     return torch.optim.AdamW(groups, lr=recipe.lr, betas=(0.9, 0.999), fused=fused_ok or None)
 
@@ -117,8 +129,17 @@ def autocast_context(device: torch.device, recipe: Recipe):
     return torch.autocast(device.type, enabled=False)
 
 
-def evaluate(model, dataset, collate, *, batch_size: int, device, recipe: Recipe, num_workers: int = 0,
-             cancel=None) -> tuple[np.ndarray, np.ndarray, float]:
+def evaluate(
+    model,
+    dataset,
+    collate,
+    *,
+    batch_size: int,
+    device,
+    recipe: Recipe,
+    num_workers: int = 0,
+    cancel=None,
+) -> tuple[np.ndarray, np.ndarray, float]:
     """(logits, labels, mean plain cross-entropy) over a dataset in its order."""
     model.eval()
     channels_last = device.type == "cuda" and recipe.channels_last
@@ -145,8 +166,12 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
     channels_last = device.type == "cuda" and recipe.channels_last
     notify = setup.progress or (lambda event: None)
 
-    if (recipe.head_init == "probe" and setup.probe_set is not None and not state.probe_done
-            and state.global_step == 0):
+    if (
+        recipe.head_init == "probe"
+        and setup.probe_set is not None
+        and not state.probe_done
+        and state.global_step == 0
+    ):
         notify(events.TrainingPhase(0, recipe.epochs, 0, steps_per_epoch, phase="probe"))
         if not _probe_head(setup, state, optimizer):
             return state
@@ -156,12 +181,20 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
         epoch = state.epoch
         phase = phase_of(epoch, recipe)
         set_phase(model, optimizer, phase)
-        notify(events.TrainingPhase(epoch + 1, recipe.epochs, state.step_in_epoch, steps_per_epoch,
-                                    phase=phase))
+        notify(
+            events.TrainingPhase(
+                epoch + 1, recipe.epochs, state.step_in_epoch, steps_per_epoch, phase=phase
+            )
+        )
         train_mode(model, recipe)
         batches = epoch_batches(n_train, recipe.batch_size, setup.seed, epoch)
-        loader = make_loader(setup.train_set, batches[state.step_in_epoch:], epoch, setup.collate,
-                             recipe.num_workers)
+        loader = make_loader(
+            setup.train_set,
+            batches[state.step_in_epoch :],
+            epoch,
+            setup.collate,
+            recipe.num_workers,
+        )
         tick = time.perf_counter()
         for inputs, labels in loader:
             if _cancelled(setup.cancel) or _paused(setup, state):
@@ -180,8 +213,9 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             loss = F.cross_entropy(logits.float(), labels, label_smoothing=recipe.label_smoothing)
             loss.backward()
             if recipe.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None],
-                                               recipe.grad_clip)
+                torch.nn.utils.clip_grad_norm_(
+                    [p for p in model.parameters() if p.grad is not None], recipe.grad_clip
+                )
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
@@ -190,8 +224,16 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             state.epoch_examples += batch_n
             state.step_in_epoch += 1
             state.global_step += 1
-            notify(events.TrainingStep(epoch + 1, recipe.epochs, state.step_in_epoch, len(batches),
-                                       loss=loss.item(), lr=recipe.lr * factor))
+            notify(
+                events.TrainingStep(
+                    epoch + 1,
+                    recipe.epochs,
+                    state.step_in_epoch,
+                    len(batches),
+                    loss=loss.item(),
+                    lr=recipe.lr * factor,
+                )
+            )
             if recipe.checkpoint_every and state.global_step % recipe.checkpoint_every == 0:
                 state.epoch_seconds += time.perf_counter() - tick
                 tick = time.perf_counter()
@@ -205,8 +247,11 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
         except Cancelled:  # during validation, before the epoch's state changed
             _save_last(setup, state, optimizer)
             return state
-        notify(events.EpochDone(epoch + 1, recipe.epochs, steps_per_epoch, steps_per_epoch,
-                                dict(state.history[-1])))
+        notify(
+            events.EpochDone(
+                epoch + 1, recipe.epochs, steps_per_epoch, steps_per_epoch, dict(state.history[-1])
+            )
+        )
         if _cancelled(setup.cancel) and state.epoch < recipe.epochs and not state.stopped_early:
             return state
     state.finished = True
@@ -220,47 +265,92 @@ def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
 
     recipe = setup.recipe
     tick = time.perf_counter()
-    if not init_head_from_probe(setup.model, setup.probe_set, setup.collate, num_classes=setup.num_classes,
-                                batch_size=recipe.eval_batch_size, device=setup.device,
-                                label_smoothing=recipe.label_smoothing, num_workers=recipe.num_workers,
-                                cancel=setup.cancel):
+    if not init_head_from_probe(
+        setup.model,
+        setup.probe_set,
+        setup.collate,
+        num_classes=setup.num_classes,
+        batch_size=recipe.eval_batch_size,
+        device=setup.device,
+        label_smoothing=recipe.label_smoothing,
+        num_workers=recipe.num_workers,
+        cancel=setup.cancel,
+    ):
         return False
     seconds = time.perf_counter() - tick
-    row = _validation_row(setup, phase="probe", epoch=0, train_loss=None, lr=0.0, seconds=seconds,
-                          examples=len(setup.train_set), steps=0)
+    row = _validation_row(
+        setup,
+        phase="probe",
+        epoch=0,
+        train_loss=None,
+        lr=0.0,
+        seconds=seconds,
+        examples=len(setup.train_set),
+        steps=0,
+    )
     state.history.append(row)
     state.best_metric, state.best_epoch = float(row[recipe.metric]), 0
     state.probe_done = True
-    checkpoint.save(setup.ckpt_dir, "best", model_state=setup.model.state_dict(),
-                    state={"epoch": 0, "metric": recipe.metric, "value": state.best_metric})
+    checkpoint.save(
+        setup.ckpt_dir,
+        "best",
+        model_state=setup.model.state_dict(),
+        state={"epoch": 0, "metric": recipe.metric, "value": state.best_metric},
+    )
     _save_last(setup, state, optimizer)
     write_history(setup.run_dir, state.history)
     return True
 
 
-def _validation_row(setup: TrainSetup, *, phase, epoch, train_loss, lr, seconds, examples, steps) -> dict:
+def _validation_row(
+    setup: TrainSetup, *, phase, epoch, train_loss, lr, seconds, examples, steps
+) -> dict:
     recipe = setup.recipe
-    logits, labels, val_loss = evaluate(setup.model, setup.val_set, setup.collate,
-                                        batch_size=recipe.eval_batch_size, device=setup.device,
-                                        recipe=recipe, num_workers=recipe.num_workers,
-                                        cancel=setup.cancel)
+    logits, labels, val_loss = evaluate(
+        setup.model,
+        setup.val_set,
+        setup.collate,
+        batch_size=recipe.eval_batch_size,
+        device=setup.device,
+        recipe=recipe,
+        num_workers=recipe.num_workers,
+        cancel=setup.cancel,
+    )
     summary = summarize(labels, logits.argmax(1), setup.num_classes)
-    return {"epoch": epoch, "phase": phase, "train_loss": train_loss, "val_loss": val_loss,
-            "val_accuracy": summary["accuracy"], "val_macro_f1": summary["macro_f1"], "lr": lr,
-            "train_examples_per_s": examples / max(seconds, 1e-9), "train_seconds": seconds, "steps": steps}
+    return {
+        "epoch": epoch,
+        "phase": phase,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "val_accuracy": summary["accuracy"],
+        "val_macro_f1": summary["macro_f1"],
+        "lr": lr,
+        "train_examples_per_s": examples / max(seconds, 1e-9),
+        "train_seconds": seconds,
+        "steps": steps,
+    }
 
 
-def _finish_epoch(setup: TrainSetup, state: LoopState, optimizer, phase: str, steps_per_epoch: int) -> None:
+def _finish_epoch(
+    setup: TrainSetup, state: LoopState, optimizer, phase: str, steps_per_epoch: int
+) -> None:
     recipe = setup.recipe
     row = _validation_row(
-        setup, phase=phase, epoch=state.epoch + 1,
+        setup,
+        phase=phase,
+        epoch=state.epoch + 1,
         train_loss=state.epoch_loss_sum / max(state.epoch_examples, 1),
-        lr=recipe.lr * lr_factor(max(state.global_step - 1, 0), steps_per_epoch=steps_per_epoch, recipe=recipe),
-        seconds=state.epoch_seconds, examples=state.epoch_examples, steps=state.step_in_epoch)
+        lr=recipe.lr
+        * lr_factor(max(state.global_step - 1, 0), steps_per_epoch=steps_per_epoch, recipe=recipe),
+        seconds=state.epoch_seconds,
+        examples=state.epoch_examples,
+        steps=state.step_in_epoch,
+    )
     state.history.append(row)
     value = row[recipe.metric]
     improved = state.best_metric is None or (
-        value > state.best_metric if recipe.metric_higher_is_better else value < state.best_metric)
+        value > state.best_metric if recipe.metric_higher_is_better else value < state.best_metric
+    )
     if improved:
         state.best_metric, state.best_epoch, state.bad_epochs = float(value), state.epoch + 1, 0
     elif phase == "full":
@@ -272,17 +362,29 @@ def _finish_epoch(setup: TrainSetup, state: LoopState, optimizer, phase: str, st
         state.stopped_early = True
     # best first: if we die between the two writes, `last` still points at the older best.
     if improved:
-        checkpoint.save(setup.ckpt_dir, "best", model_state=setup.model.state_dict(),
-                        state={"epoch": state.best_epoch, "metric": recipe.metric, "value": state.best_metric})
+        checkpoint.save(
+            setup.ckpt_dir,
+            "best",
+            model_state=setup.model.state_dict(),
+            state={"epoch": state.best_epoch, "metric": recipe.metric, "value": state.best_metric},
+        )
     _save_last(setup, state, optimizer)
     write_history(setup.run_dir, state.history)
 
 
 def _save_last(setup: TrainSetup, state: LoopState, optimizer) -> None:
-    training = {"optimizer": optimizer.state_dict(), "scheduler": {"global_step": state.global_step},
-                "rng": checkpoint.capture_rng()}
-    checkpoint.save(setup.ckpt_dir, "last", model_state=setup.model.state_dict(),
-                    state={"loop": asdict(state)}, training=training)
+    training = {
+        "optimizer": optimizer.state_dict(),
+        "scheduler": {"global_step": state.global_step},
+        "rng": checkpoint.capture_rng(),
+    }
+    checkpoint.save(
+        setup.ckpt_dir,
+        "last",
+        model_state=setup.model.state_dict(),
+        state={"loop": asdict(state)},
+        training=training,
+    )
 
 
 def restore(setup: TrainSetup, optimizer) -> LoopState:

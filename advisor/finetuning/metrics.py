@@ -11,14 +11,26 @@ import numpy as np
 from advisor.finetuning import atomic
 from advisor.jsonable import dumps
 
-HISTORY_COLUMNS = ("epoch", "phase", "train_loss", "val_loss", "val_accuracy", "val_macro_f1",
-                   "lr", "train_examples_per_s", "train_seconds", "steps")
+HISTORY_COLUMNS = (
+    "epoch",
+    "phase",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "val_macro_f1",
+    "lr",
+    "train_examples_per_s",
+    "train_seconds",
+    "steps",
+)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
     """Rows: true class; columns: predicted class."""
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)), 1)
+    np.add.at(
+        matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)), 1
+    )
     return matrix
 
 

@@ -27,6 +27,7 @@ class FinetuneResult:
 
     def summary(self) -> dict:
         """JSON-ready headline figures (NaN becomes null)."""
+
         def clean(x):
             return None if isinstance(x, float) and math.isnan(x) else x
 

@@ -23,13 +23,18 @@ def check_classes(data) -> None:
     present = {name: n for name, n in counts.items() if n > 0}
     if len(present) < 2:
         only = next(iter(present), "none")
-        raise DataError(f"data '{data.name}' has a single class ({only}); fine-tuning a classifier needs "
-                        "at least two labelled classes")
+        raise DataError(
+            f"data '{data.name}' has a single class ({only}); fine-tuning a classifier needs "
+            "at least two labelled classes"
+        )
     few = {name: n for name, n in present.items() if n < MIN_PER_CLASS}
     if few:
         listed = ", ".join(f"{name!r} ({n})" for name, n in sorted(few.items())[:5])
-        raise DataError(f"too few examples per class for a train/val/test split: {listed}; each class needs "
-                        f"at least {MIN_PER_CLASS} examples: add examples, drop those classes, or pass your own split")
+        raise DataError(
+            f"too few examples per class for a train/val/test split: {listed}; each class needs "
+            f"at least {MIN_PER_CLASS} examples: add examples, drop those classes, "
+            "or pass your own split"
+        )
 
 
 def make_splits(data, *, val: float, test: float, seed: int):
@@ -60,8 +65,10 @@ def _given_parts(parts: tuple):
     train, val_part, test_part = (load_data(p) for p in parts)
     names = [list(p.class_names) for p in (train, val_part, test_part)]
     if not names[0] == names[1] == names[2]:
-        raise DataError("train, val and test have different class lists; load them with the same labels "
-                        "(or give one file with a split column)")
+        raise DataError(
+            "train, val and test have different class lists; load them with the same labels "
+            "(or give one file with a split column)"
+        )
     _check_parts(train, val_part, test_part)
     return train, train, val_part, test_part
 
@@ -69,14 +76,18 @@ def _given_parts(parts: tuple):
 def _check_parts(train, val_part, test_part) -> None:
     for name, part in (("train", train), ("val", val_part), ("test", test_part)):
         if len(part) == 0:
-            raise DataError(f"the {name} split is empty; give it some examples (or lower/raise --val/--test)")
+            raise DataError(
+                f"the {name} split is empty; give it some examples (or lower/raise --val/--test)"
+            )
     counts = train.class_counts()
     if sum(1 for n in counts.values() if n > 0) < 2:
         raise DataError("the train split has a single class; fine-tuning needs at least two")
     missing = [name for name, n in counts.items() if n == 0]
     if missing:
-        raise DataError(f"classes {missing[:5]} have no training examples; add examples of them to the "
-                        "train split or remove those classes")
+        raise DataError(
+            f"classes {missing[:5]} have no training examples; add examples of them to the "
+            "train split or remove those classes"
+        )
 
 
 def splits_fingerprint(train, val_part, test_part) -> str:

@@ -22,21 +22,44 @@ from advisor.errors import Cancelled, CheckpointError
 RUNGS_FILE = "rungs.json"
 
 
-def train_steps(data, model, *, candidate: str, output: Path, steps: int, epochs: int,
-                seed: int = 0, device: str | None = None, cancel=None, progress=None,
-                recipe: dict | None = None) -> TrialOutcome:
+def train_steps(
+    data,
+    model,
+    *,
+    candidate: str,
+    output: Path,
+    steps: int,
+    epochs: int,
+    seed: int = 0,
+    device: str | None = None,
+    cancel=None,
+    progress=None,
+    recipe: dict | None = None,
+) -> TrialOutcome:
     """Train ``model`` on ``data`` until ``steps`` optimizer steps are done; score on val."""
     output = Path(output)
     known = read_rungs(output)
     if str(steps) in known:
-        return TrialOutcome(**{**known[str(steps)], "seconds": 0.0, "train_seconds": 0.0,
-                               "cached": True})
+        return TrialOutcome(
+            **{**known[str(steps)], "seconds": 0.0, "train_seconds": 0.0, "cached": True}
+        )
     finished = [r for r in known.values() if r["finished"]]
     if finished:  # it stopped early at a lower rung: more steps would change nothing
         return TrialOutcome(**{**finished[0], "seconds": 0.0, "train_seconds": 0.0, "cached": True})
     started = time.perf_counter()
-    outcome = _train(data, model, candidate, output, steps, epochs, seed, device, cancel,
-                     progress, dict(recipe or {}))
+    outcome = _train(
+        data,
+        model,
+        candidate,
+        output,
+        steps,
+        epochs,
+        seed,
+        device,
+        cancel,
+        progress,
+        dict(recipe or {}),
+    )
     outcome = dataclasses.replace(outcome, seconds=time.perf_counter() - started)
     _write_rung(output, steps, outcome)
     return outcome
@@ -51,8 +74,9 @@ def read_rungs(output: Path) -> dict[str, dict]:
     return raw if isinstance(raw, dict) else {}
 
 
-def _train(data, model, candidate, output, steps, epochs, seed, device, cancel, progress,
-           options) -> TrialOutcome:
+def _train(
+    data, model, candidate, output, steps, epochs, seed, device, cancel, progress, options
+) -> TrialOutcome:
     import torch
 
     from advisor.finetuning import api, checkpoint, run_folder
@@ -70,18 +94,31 @@ def _train(data, model, candidate, output, steps, epochs, seed, device, cancel, 
     modality = "features" if frozen else data.modality
     recipe = resolve_recipe(modality, {**options, "epochs": epochs, "device": device})
     full, train, val, test = make_splits(data, val=recipe.val, test=recipe.test, seed=seed)
-    identity = {"model": candidate, "data_fingerprint": full.fingerprint(), "seed": seed,
-                "splits_fingerprint": splits_fingerprint(train, val, test)}
+    identity = {
+        "model": candidate,
+        "data_fingerprint": full.fingerprint(),
+        "seed": seed,
+        "splits_fingerprint": splits_fingerprint(train, val, test),
+    }
     if saved is not None:
         run_folder.check_same_run(saved, identity)
         if _comparable(saved.get("recipe", {})) != _comparable(recipe.to_dict()):
-            raise CheckpointError(f"race trial folder {output} was made with another recipe or "
-                                  "epochs; pass another race output folder")
+            raise CheckpointError(
+                f"race trial folder {output} was made with another recipe or "
+                "epochs; pass another race output folder"
+            )
     built = api._build(backbone, train, val, test, recipe, seed, frozen, None, cancel)
     if saved is None:
-        config = {"kind": run_folder.RUN_MARKER, **identity, "data": full.name,
-                  "modality": data.modality, "class_names": list(full.class_names),
-                  "frozen_backbone": frozen, "recipe": recipe.to_dict(), "race_trial": True}
+        config = {
+            "kind": run_folder.RUN_MARKER,
+            **identity,
+            "data": full.name,
+            "modality": data.modality,
+            "class_names": list(full.class_names),
+            "frozen_backbone": frozen,
+            "recipe": recipe.to_dict(),
+            "race_trial": True,
+        }
         from advisor.finetuning import atomic
 
         run_folder.create(output, overwrite=False)
@@ -89,31 +126,56 @@ def _train(data, model, candidate, output, steps, epochs, seed, device, cancel, 
 
     torch_device = pick_device(recipe.device)
     net = built.model.to(torch_device)
-    setup = TrainSetup(model=net, train_set=built.train_set, val_set=built.val_set,
-                       collate=built.collate, recipe=recipe, device=torch_device, seed=seed,
-                       ckpt_dir=output / "checkpoints", run_dir=output,
-                       num_classes=len(full.class_names), progress=progress, cancel=cancel,
-                       probe_set=built.probe_set, stop_at_step=steps)
+    setup = TrainSetup(
+        model=net,
+        train_set=built.train_set,
+        val_set=built.val_set,
+        collate=built.collate,
+        recipe=recipe,
+        device=torch_device,
+        seed=seed,
+        ckpt_dir=output / "checkpoints",
+        run_dir=output,
+        num_classes=len(full.class_names),
+        progress=progress,
+        cancel=cancel,
+        probe_set=built.probe_set,
+        stop_at_step=steps,
+    )
     optimizer = build_optimizer(net, recipe)
     state = restore(setup, optimizer) if checkpoint.exists(setup.ckpt_dir, "last") else LoopState()
     if state.global_step > steps:
-        raise CheckpointError(f"race trial folder {output} has trained {state.global_step} steps, "
-                              f"past this rung's {steps}; pass another race output folder")
+        raise CheckpointError(
+            f"race trial folder {output} has trained {state.global_step} steps, "
+            f"past this rung's {steps}; pass another race output folder"
+        )
     tick = time.perf_counter()
     state = train_loop(setup, state, optimizer)
     train_seconds = time.perf_counter() - tick
     if cancel is not None and cancel.is_set() and not state.finished and state.global_step < steps:
         raise Cancelled(f"race trial {candidate} cancelled at step {state.global_step}")
-    logits, labels, val_loss = evaluate(net, built.val_set, built.collate,
-                                        batch_size=recipe.eval_batch_size, device=torch_device,
-                                        recipe=recipe, num_workers=recipe.num_workers)
+    logits, labels, val_loss = evaluate(
+        net,
+        built.val_set,
+        built.collate,
+        batch_size=recipe.eval_batch_size,
+        device=torch_device,
+        recipe=recipe,
+        num_workers=recipe.num_workers,
+    )
     accuracy = float((logits.argmax(1) == labels).mean()) if len(labels) else math.nan
     del net, built, optimizer, backbone
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-    return TrialOutcome(candidate=candidate, steps=int(state.global_step), val_accuracy=accuracy,
-                        val_loss=float(val_loss), seconds=0.0, train_seconds=train_seconds,
-                        finished=bool(state.finished))
+    return TrialOutcome(
+        candidate=candidate,
+        steps=int(state.global_step),
+        val_accuracy=accuracy,
+        val_loss=float(val_loss),
+        seconds=0.0,
+        train_seconds=train_seconds,
+        finished=bool(state.finished),
+    )
 
 
 def _comparable(recipe: dict) -> dict:

@@ -53,14 +53,26 @@ _BUDGET = dataclasses.replace(
         "cancel": v.CANCEL,
     }
 )
-def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | None = None, *,
-         ranking: Ranking | None = None, top: int = 3,
-         budget: int | str | RaceBudget = DEFAULT_BUDGET, eta: int = 2, min_steps: int = 8,
-         epochs: int = PROTOCOL.epochs, seed: int = PROTOCOL.seed,
-         data_budget: int | None = PROTOCOL.budget, output: str | os.PathLike | None = None,
-         engine: Engine | None = None, models: Mapping[str, object] | None = None,
-         device: str | None = None, cancel=None,
-         progress: Callable[[object], None] | None = None, **recipe) -> RaceResult:
+def race(
+    data: str | os.PathLike | LabelledData,
+    candidates: Sequence[str] | None = None,
+    *,
+    ranking: Ranking | None = None,
+    top: int = 3,
+    budget: int | str | RaceBudget = DEFAULT_BUDGET,
+    eta: int = 2,
+    min_steps: int = 8,
+    epochs: int = PROTOCOL.epochs,
+    seed: int = PROTOCOL.seed,
+    data_budget: int | None = PROTOCOL.budget,
+    output: str | os.PathLike | None = None,
+    engine: Engine | None = None,
+    models: Mapping[str, object] | None = None,
+    device: str | None = None,
+    cancel=None,
+    progress: Callable[[object], None] | None = None,
+    **recipe,
+) -> RaceResult:
     """Race ``candidates`` (ids, best-ranked first) or the close calls of ``ranking``.
 
     ``budget``: optimizer steps over the whole race (``2000``) or wall seconds (``"600s"``).
@@ -90,18 +102,32 @@ def race(data: str | os.PathLike | LabelledData, candidates: Sequence[str] | Non
 
         model = (models or {}).get(request.candidate, request.candidate)
         model = model() if callable(model) else model
-        return train_steps(train_data, model, candidate=request.candidate,
-                           output=folder / safe_name(request.candidate), steps=request.steps,
-                           epochs=protocol.epochs, seed=protocol.seed, device=device,
-                           cancel=cancel, recipe=protocol.recipe)
+        return train_steps(
+            train_data,
+            model,
+            candidate=request.candidate,
+            output=folder / safe_name(request.candidate),
+            steps=request.steps,
+            epochs=protocol.epochs,
+            seed=protocol.seed,
+            device=device,
+            cancel=cancel,
+            recipe=protocol.recipe,
+        )
 
     started = time.perf_counter()
     rungs = engine.race(plan, trial, cancel=cancel, progress=progress)
-    result = RaceResult(data=labelled.name,
-                        protocol=protocol.describe("validation accuracy at each rung"),
-                        budget=plan.budget.describe(), eta=eta, candidates=list(chosen),
-                        rungs=rungs, engine=engine.name, seconds=time.perf_counter() - started,
-                        output=folder)
+    result = RaceResult(
+        data=labelled.name,
+        protocol=protocol.describe("validation accuracy at each rung"),
+        budget=plan.budget.describe(),
+        eta=eta,
+        candidates=list(chosen),
+        rungs=rungs,
+        engine=engine.name,
+        seconds=time.perf_counter() - started,
+        output=folder,
+    )
     from advisor.atomic import write_text
 
     write_text(folder / RESULT_FILE, result.to_json())
@@ -124,8 +150,10 @@ def _candidates(candidates, ranking, top) -> list[str]:
     if ranking is not None:
         return race_candidates(ranking, top)
     if candidates is None:
-        raise AdvisorError("race needs candidates (catalog ids) or a ranking; run advisor.rank "
-                           "first or pass candidates=['id1', 'id2']")
+        raise AdvisorError(
+            "race needs candidates (catalog ids) or a ranking; run advisor.rank "
+            "first or pass candidates=['id1', 'id2']"
+        )
     if isinstance(candidates, str):
         candidates = [c.strip() for c in candidates.split(",") if c.strip()]
     if not all(isinstance(c, str) for c in candidates):
@@ -136,7 +164,15 @@ def _candidates(candidates, ranking, top) -> list[str]:
 def _default_folder(data, protocol: Protocol, plan) -> Path:
     from advisor.verification.protocol import default_cache_dir
 
-    key = json.dumps([data.fingerprint(), protocol.key(), sorted(plan.candidates),
-                      plan.budget.describe(), plan.eta, plan.min_steps])
+    key = json.dumps(
+        [
+            data.fingerprint(),
+            protocol.key(),
+            sorted(plan.candidates),
+            plan.budget.describe(),
+            plan.eta,
+            plan.min_steps,
+        ]
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return default_cache_dir().parent / "race" / f"{safe_name(data.name)}-{digest}"

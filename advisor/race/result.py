@@ -58,23 +58,39 @@ class RaceResult:
             for rung in self.rungs:
                 outcome = rung.outcomes.get(candidate)
                 row[f"rung {rung.rung} ({rung.steps} steps)"] = (
-                    None if outcome is None else outcome.val_accuracy)
+                    None if outcome is None else outcome.val_accuracy
+                )
             rows.append(row)
         return rows
 
     def to_dict(self) -> dict:
         from advisor.jsonable import to_jsonable
 
-        return to_jsonable({
-            "data": self.data, "protocol": self.protocol, "budget": self.budget, "eta": self.eta,
-            "engine": self.engine, "seconds": self.seconds, "candidates": self.candidates,
-            "winner": self.winner, "order": self.order, "total_steps": self.total_steps,
-            "rungs": [{"rung": r.rung, "steps": r.steps, "seconds": r.seconds,
-                       "promoted": r.promoted,
-                       "outcomes": {c: o.to_dict() for c, o in r.outcomes.items()}}
-                      for r in self.rungs],
-            "notes": self.notes,
-        })
+        return to_jsonable(
+            {
+                "data": self.data,
+                "protocol": self.protocol,
+                "budget": self.budget,
+                "eta": self.eta,
+                "engine": self.engine,
+                "seconds": self.seconds,
+                "candidates": self.candidates,
+                "winner": self.winner,
+                "order": self.order,
+                "total_steps": self.total_steps,
+                "rungs": [
+                    {
+                        "rung": r.rung,
+                        "steps": r.steps,
+                        "seconds": r.seconds,
+                        "promoted": r.promoted,
+                        "outcomes": {c: o.to_dict() for c, o in r.outcomes.items()},
+                    }
+                    for r in self.rungs
+                ],
+                "notes": self.notes,
+            }
+        )
 
     def to_json(self) -> str:
         from advisor.jsonable import dumps

@@ -40,8 +40,10 @@ def parse_budget(value: int | str | RaceBudget) -> RaceBudget:
         return RaceBudget(steps=value)
     match = _BUDGET.match(value) if isinstance(value, str) else None
     if match is None or float(match.group(1)) <= 0:
-        raise v.ParameterError(f"race_budget must be a positive number of optimizer steps (2000) "
-                               f"or seconds (600s, 10m) (got {value!r})")
+        raise v.ParameterError(
+            f"race_budget must be a positive number of optimizer steps (2000) "
+            f"or seconds (600s, 10m) (got {value!r})"
+        )
     amount, unit = float(match.group(1)), match.group(2).lower()
     if unit in ("", "step", "steps"):
         if amount != int(amount):
@@ -81,30 +83,37 @@ class RacePlan:
         return self.rounds - (0 if self.calibration else 1)
 
 
-def plan_race(candidates: Sequence[str], budget: RaceBudget, *, eta: int = 2,
-              min_steps: int = 8) -> RacePlan:
+def plan_race(
+    candidates: Sequence[str], budget: RaceBudget, *, eta: int = 2, min_steps: int = 8
+) -> RacePlan:
     """The rungs for a step budget; for a seconds budget, only the calibration rung."""
     if len(candidates) < 2:
-        raise AdvisorError(f"a race needs at least 2 candidates (got {len(candidates)}); "
-                           "pass more --models or a larger --top")
+        raise AdvisorError(
+            f"a race needs at least 2 candidates (got {len(candidates)}); "
+            "pass more --models or a larger --top"
+        )
     if len(set(candidates)) != len(candidates):
         raise AdvisorError("race candidates must be distinct; drop the repeated ids")
     v.check(v.ETA, eta)
     v.check(v.MIN_STEPS, min_steps)
-    plan = RacePlan(tuple(candidates), budget, eta, min_steps,
-                    calibration=budget.seconds is not None)
+    plan = RacePlan(
+        tuple(candidates), budget, eta, min_steps, calibration=budget.seconds is not None
+    )
     if budget.seconds is not None:
         return RacePlan(**{**plan.__dict__, "rungs": (min_steps,)})
     increments = [budget.steps // (plan.rounds * plan.survivors(k)) for k in range(plan.rounds)]
     if increments[0] < min_steps:
         need = min_steps * plan.rounds * plan.survivors(0)
-        raise AdvisorError(f"race_budget of {budget.steps} steps leaves {increments[0]} steps per "
-                           f"candidate in the first rung; give at least {need} steps")
+        raise AdvisorError(
+            f"race_budget of {budget.steps} steps leaves {increments[0]} steps per "
+            f"candidate in the first rung; give at least {need} steps"
+        )
     return RacePlan(**{**plan.__dict__, "rungs": tuple(_cumulative(increments))})
 
 
-def extend_for_seconds(plan: RacePlan, *, spent_s: float, step_s: float,
-                       overhead_s: float) -> RacePlan:
+def extend_for_seconds(
+    plan: RacePlan, *, spent_s: float, step_s: float, overhead_s: float
+) -> RacePlan:
     """After the calibration rung: the remaining seconds as steps, per successive-halving round.
 
     ``step_s``: measured seconds per optimizer step; ``overhead_s``: per trial and rung
@@ -119,7 +128,8 @@ def extend_for_seconds(plan: RacePlan, *, spent_s: float, step_s: float,
         raise AdvisorError(
             f"race_budget of {plan.budget.describe()} is spent by the calibration rung "
             f"({spent_s:.0f} s for {plan.min_steps} steps each); give more seconds or a budget in "
-            "steps")
+            "steps"
+        )
     rungs = _cumulative([plan.min_steps, *increments])
     return RacePlan(**{**plan.__dict__, "rungs": tuple(rungs)})
 

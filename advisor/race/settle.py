@@ -26,12 +26,19 @@ def settle(ranking: Ranking, result: RaceResult) -> Ranking:
             last[candidate] = (rung.rung, outcome)
     for slot, candidate in zip(slots, [c for c in result.order if c in by_id], strict=True):
         rung, outcome = last[candidate]
-        records[slot] = {**by_id[candidate], "race_rung": rung, "race_steps": outcome.steps,
-                         "race_val_accuracy": outcome.val_accuracy, "decided_by": "race"}
+        records[slot] = {
+            **by_id[candidate],
+            "race_rung": rung,
+            "race_steps": outcome.steps,
+            "race_val_accuracy": outcome.val_accuracy,
+            "decided_by": "race",
+        }
     for position, record in enumerate(records, start=1):
         record["rank"] = position
     moved = ranking.best != records[0]["candidate"]
-    note = (f"race ({result.budget}, {result.total_steps} steps): {result.winner} won"
-            + (f", over the probes' pick {ranking.best}" if moved else ", as the probes said"))
-    return dataclasses.replace(ranking, records=records, notes=[*ranking.notes, note],
-                               race=result.to_dict())
+    note = f"race ({result.budget}, {result.total_steps} steps): {result.winner} won" + (
+        f", over the probes' pick {ranking.best}" if moved else ", as the probes said"
+    )
+    return dataclasses.replace(
+        ranking, records=records, notes=[*ranking.notes, note], race=result.to_dict()
+    )

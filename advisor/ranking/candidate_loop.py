@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from advisor import events
 from advisor.data.image_files import UnreadableImages
 from advisor.errors import AdvisorError, Cancelled, DataError
-from advisor import events
-from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
 from advisor.events import ProgressEvent
+from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
 
 # Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
 RECORD_STATS = (

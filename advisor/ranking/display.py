@@ -36,7 +36,7 @@ def _words(text: str) -> list[str]:
     words, start = [], 0
     for i, char in enumerate(text):
         if char in SEPARATORS:
-            words.append(text[start:i + 1])
+            words.append(text[start : i + 1])
             start = i + 1
     if start < len(text):
         words.append(text[start:])
@@ -65,7 +65,7 @@ def common_affixes(ids: Iterable[str]) -> tuple[str, str]:
     while head + tail > 0:
         prefix = "".join(split[0][:head])
         suffix = "".join(reversed(tails[0][:tail]))
-        middles = [i[len(prefix):len(i) - len(suffix)] for i in unique]
+        middles = [i[len(prefix) : len(i) - len(suffix)] for i in unique]
         if any(len(i) <= len(prefix) + len(suffix) for i in unique):
             tail, head = (tail - 1, head) if tail else (tail, head - 1)
         elif not all(any(c.isalpha() for c in m) for m in middles):
@@ -98,7 +98,7 @@ def short_names(ids: Iterable[str]) -> dict[str, str]:
     """
     unique = list(dict.fromkeys(str(i) for i in ids))
     prefix, suffix = common_affixes(unique)
-    return {i: i[len(prefix):len(i) - len(suffix)] for i in unique}
+    return {i: i[len(prefix) : len(i) - len(suffix)] for i in unique}
 
 
 def elide_names(names: dict[str, str], width: int) -> dict[str, str]:
@@ -111,7 +111,7 @@ def elide_names(names: dict[str, str], width: int) -> dict[str, str]:
         if len(name) <= width:
             return name
         head = width // 2
-        return name[:head] + "…" + name[len(name) - (width - 1 - head):]
+        return name[:head] + "…" + name[len(name) - (width - 1 - head) :]
 
     elided = {key: cut(name) for key, name in names.items()}
     return elided if len(set(elided.values())) == len(set(names.values())) else dict(names)
@@ -133,5 +133,11 @@ def probes_by_weight(probes: Sequence[str], weights: dict[str, float] | None = N
         weights = probe_weights(probes)
     preference = {p: i for i, p in enumerate(PROBE_PREFERENCE)}
     position = {p: i for i, p in enumerate(probes)}
-    return sorted(probes, key=lambda p: (-float(weights.get(p, 0.0)),
-                                         preference.get(p, len(preference)), position[p]))
+    return sorted(
+        probes,
+        key=lambda p: (
+            -float(weights.get(p, 0.0)),
+            preference.get(p, len(preference)),
+            position[p],
+        ),
+    )

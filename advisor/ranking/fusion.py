@@ -51,8 +51,12 @@ DEFAULT_PARAMS = {
     "default_probe_weight": 0.5,
     "proxies": {"nce": "leep", "source_entropy": "leep"},
     "prior_weight": 0.3,
-    "prior_component_weights": {"imagenet_top1": 1.0, "data_scale": 0.5, "log_params": 0.0,
-                                "track_record": 0.0},
+    "prior_component_weights": {
+        "imagenet_top1": 1.0,
+        "data_scale": 0.5,
+        "log_params": 0.0,
+        "track_record": 0.0,
+    },
     "signal_weights": {
         "unk_rate": 2.0,
         "truncation_rate": 1.0,
@@ -180,10 +184,12 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
 def prior_evidence(raw: pd.DataFrame, params: FusionParams) -> tuple[pd.Series, list[str]]:
     """Weighted mean of the robust-z prior components (NaN: no prior evidence), and the
     components used (weighted, and not the same for every candidate)."""
-    z = pd.DataFrame({k: robust_z(raw[k], params.clip) for k in PRIOR_COMPONENTS},
-                     index=raw.index)
-    used = [k for k in PRIOR_COMPONENTS
-            if params.prior_component_weights.get(k, 0.0) > 0 and _distinct(raw[k]) >= 2]
+    z = pd.DataFrame({k: robust_z(raw[k], params.clip) for k in PRIOR_COMPONENTS}, index=raw.index)
+    used = [
+        k
+        for k in PRIOR_COMPONENTS
+        if params.prior_component_weights.get(k, 0.0) > 0 and _distinct(raw[k]) >= 2
+    ]
     weights = np.array([params.prior_component_weights[k] for k in used])
     part, _ = weighted_mean(z[used].to_numpy(float), weights)
     return pd.Series(part, index=raw.index), used
@@ -244,10 +250,15 @@ def fuse_scores(
     if not has_probes:
         a = 1.0 if any_prior else 0.0
         notes.append("no probe scores: ranked by the catalog prior alone")
-    fused = combine(z[weights.index].to_numpy(float), weights.to_numpy(float),
-                    prior_part.to_numpy(float), a, probe_gate=params.probe_gate,
-                    disagree_threshold=params.disagree_threshold,
-                    disagree_prior_weight=params.disagree_prior_weight)
+    fused = combine(
+        z[weights.index].to_numpy(float),
+        weights.to_numpy(float),
+        prior_part.to_numpy(float),
+        a,
+        probe_gate=params.probe_gate,
+        disagree_threshold=params.disagree_threshold,
+        disagree_prior_weight=params.disagree_prior_weight,
+    )
     effective = pd.Series(fused.weights, index=weights.index)
     mass = pd.Series(fused.mass, index=candidates)
     # A candidate with no prior evidence (unknown id) is judged on its probes alone, so it is
@@ -270,11 +281,16 @@ def fuse_scores(
         evidence[:] = True  # a lone catalog candidate: nothing to compare, but rankable
     final = contributions.fillna(0.0).sum(axis=1).where(evidence)
     contributions = contributions.where(evidence, np.nan)
-    method = describe(params, effective[effective > 0], fused.prior_weight, unweighted,
-                      prior_used)
+    method = describe(params, effective[effective > 0], fused.prior_weight, unweighted, prior_used)
     used = {str(p): float(effective.get(p, 0.0)) for p in table.columns}
-    return FusionResult(final=final.rename("final_score"), contributions=contributions,
-                        method=method, notes=notes, agreement=agreement, probe_weights=used)
+    return FusionResult(
+        final=final.rename("final_score"),
+        contributions=contributions,
+        method=method,
+        notes=notes,
+        agreement=agreement,
+        probe_weights=used,
+    )
 
 
 def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: list) -> dict:
@@ -289,7 +305,8 @@ def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: lis
             notes.append(
                 f"unsure: {p} ranks the candidates against the other evidence (rank "
                 f"correlation {rho:+.2f}); its weight was cut from {weights[p]:g} to "
-                f"{weights[p] * gate:.2g}")
+                f"{weights[p] * gate:.2g}"
+            )
     if not both:
         return out
     rho = fused.prior_agreement
@@ -306,7 +323,8 @@ def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: lis
         notes.append(
             f"unsure: the probes and the catalog prior disagree (rank correlation "
             f"{rho:+.2f}); the ranking leans {side} ({weight}). "
-            "Fine-tune the top candidates before trusting the order (advisor verify).")
+            "Fine-tune the top candidates before trusting the order (advisor verify)."
+        )
     return out
 
 
@@ -319,8 +337,11 @@ def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) 
     """Negative contributions for domain mismatch, relative to the best-matched candidate."""
     if signals is None:
         return {}
-    frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame.from_dict(
-        dict(signals), orient="index")
+    frame = (
+        signals
+        if isinstance(signals, pd.DataFrame)
+        else pd.DataFrame.from_dict(dict(signals), orient="index")
+    )
     frame = frame.reindex([c for c in candidates])
     if "size_mismatch" not in frame.columns and "upscale_factor" in frame.columns:
         # Octaves between the model's native input size and the data's image size.
@@ -337,11 +358,18 @@ def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) 
     return out
 
 
-def describe(params: FusionParams, weights: pd.Series, prior_weight: float,
-             unweighted: Sequence[str] = (), prior_used: Sequence[str] = ()) -> str:
+def describe(
+    params: FusionParams,
+    weights: pd.Series,
+    prior_weight: float,
+    unweighted: Sequence[str] = (),
+    prior_used: Sequence[str] = (),
+) -> str:
     used = ", ".join(f"{p} {w:.3g}" for p, w in weights.items()) or "none"
-    text = f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe " \
-           f"weights {used}; prior weight {prior_weight:.3g}"
+    text = (
+        f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe "
+        f"weights {used}; prior weight {prior_weight:.3g}"
+    )
     if prior_used:
         text += f" ({', '.join(prior_used)})"
     if params.probe_gate is not None:

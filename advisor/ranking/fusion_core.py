@@ -78,8 +78,9 @@ def column_rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         rx, ry = rx - rx.mean(axis=0), ry - ry.mean(axis=0)
         denom = np.sqrt((rx * rx).sum(axis=0) * (ry * ry).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(denom > 0, (rx * ry).sum(axis=0) / np.where(denom > 0, denom, 1),
-                            np.nan)
+            return np.where(
+                denom > 0, (rx * ry).sum(axis=0) / np.where(denom > 0, denom, 1), np.nan
+            )
     return np.array([rank_correlation(x[:, j], y[:, j]) for j in range(x.shape[1])])
 
 
@@ -105,9 +106,16 @@ def blend(probe_part: np.ndarray, prior: np.ndarray, prior_weight: float) -> np.
     return np.where(np.isnan(probe_part) & np.isnan(prior), np.nan, out)
 
 
-def combine(z: np.ndarray, weights: np.ndarray, prior: np.ndarray, prior_weight: float, *,
-            probe_gate: float | None = None, disagree_threshold: float | None = None,
-            disagree_prior_weight: float | None = None) -> Combined:
+def combine(
+    z: np.ndarray,
+    weights: np.ndarray,
+    prior: np.ndarray,
+    prior_weight: float,
+    *,
+    probe_gate: float | None = None,
+    disagree_threshold: float | None = None,
+    disagree_prior_weight: float | None = None,
+) -> Combined:
     """Fuse robust z-scores ``z`` [N, P] (weights [P] > 0) with the prior evidence [N]."""
     z = np.asarray(z, float).reshape(len(prior), -1)
     weights = np.asarray(weights, float)
@@ -123,20 +131,34 @@ def combine(z: np.ndarray, weights: np.ndarray, prior: np.ndarray, prior_weight:
         total, mass = filled.sum(axis=1), present.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             rest_mass = mass[:, None] - present[:, :n_probes]
-            rest = np.where(rest_mass > 0, (total[:, None] - filled[:, :n_probes])
-                            / np.where(rest_mass > 0, rest_mass, 1.0), np.nan)
+            rest = np.where(
+                rest_mass > 0,
+                (total[:, None] - filled[:, :n_probes]) / np.where(rest_mass > 0, rest_mass, 1.0),
+                np.nan,
+            )
         agreement = column_rank_correlation(z, rest)
         finite = np.isfinite(agreement)
-        gates[finite] = np.clip((agreement[finite] - (probe_gate - GATE_WIDTH)) / GATE_WIDTH,
-                                0.0, 1.0)
+        gates[finite] = np.clip(
+            (agreement[finite] - (probe_gate - GATE_WIDTH)) / GATE_WIDTH, 0.0, 1.0
+        )
     effective = weights * gates
     probe_part, mass = weighted_mean(z, effective)
     prior_agreement = rank_correlation(probe_part, prior)
     used = float(prior_weight)
-    if (disagree_threshold is not None and disagree_prior_weight is not None
-            and np.isfinite(prior_agreement)):
+    if (
+        disagree_threshold is not None
+        and disagree_prior_weight is not None
+        and np.isfinite(prior_agreement)
+    ):
         step = float(np.clip((disagree_threshold - prior_agreement) / SHIFT_WIDTH, 0.0, 1.0))
         used = prior_weight + (disagree_prior_weight - prior_weight) * step
-    return Combined(final=blend(probe_part, prior, used), probe_part=probe_part,
-                    weights=effective, mass=mass, gates=gates, agreement=agreement,
-                    prior_agreement=prior_agreement, prior_weight=used)
+    return Combined(
+        final=blend(probe_part, prior, used),
+        probe_part=probe_part,
+        weights=effective,
+        mass=mass,
+        gates=gates,
+        agreement=agreement,
+        prior_agreement=prior_agreement,
+        prior_weight=used,
+    )

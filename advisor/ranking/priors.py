@@ -85,9 +85,11 @@ def load_track_record(path: str | None = None) -> dict:
     if not target.exists():
         return {"models": {}, "families": {}, "aliases": {}}
     raw = json.loads(target.read_text())
-    return {"models": {k: float(v["value"]) for k, v in raw.get("models", {}).items()},
-            "families": {k: float(v["value"]) for k, v in raw.get("families", {}).items()},
-            "aliases": dict(raw.get("aliases", {}))}
+    return {
+        "models": {k: float(v["value"]) for k, v in raw.get("models", {}).items()},
+        "families": {k: float(v["value"]) for k, v in raw.get("families", {}).items()},
+        "aliases": dict(raw.get("aliases", {})),
+    }
 
 
 def track_record_of(entry, record: Mapping) -> float:
@@ -111,8 +113,9 @@ def track_record_of(entry, record: Mapping) -> float:
 _UNTRAINED = {"none", "random", "random-init"}
 
 
-def prior_components(entries: Mapping[str, object | None],
-                     track_record: Mapping | None = None) -> pd.DataFrame:
+def prior_components(
+    entries: Mapping[str, object | None], track_record: Mapping | None = None
+) -> pd.DataFrame:
     """Raw prior components per candidate (rows in the order of ``entries``).
 
     ``entries`` maps candidate id to a catalog Entry or None (unknown to the catalog); an

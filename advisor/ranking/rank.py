@@ -219,9 +219,17 @@ def _race(ranking, data, entries, budget, top, seed, device, cancel, emit):
     from advisor.race.settle import settle
 
     models = {cid: entry for cid, entry in entries.items() if entry is not None}
-    result = race(data, ranking=ranking, top=top, budget=budget, seed=seed, models=models,
-                  device=None if device is None else str(device), cancel=cancel,
-                  progress=emit.callback)
+    result = race(
+        data,
+        ranking=ranking,
+        top=top,
+        budget=budget,
+        seed=seed,
+        models=models,
+        device=None if device is None else str(device),
+        cancel=cancel,
+        progress=emit.callback,
+    )
     return settle(ranking, result)
 
 

@@ -87,18 +87,14 @@ def note_lines(ranking: Ranking) -> list[str]:
             f"{suggestion.reason}"
         )
     if len(ranking.records) > 1 and any(r.get("pareto") for r in ranking.records):
-        cost = {"latency_ms": "measured latency"}.get(
-            ranking.pareto_cost, "parameters"
-        )
+        cost = {"latency_ms": "measured latency"}.get(ranking.pareto_cost, "parameters")
         lines.append(f"* on the Pareto front of final score against {cost}")
     return lines
 
 
 def failure_lines(ranking: Ranking) -> list[str]:
     lines = [f"failed: {c}: {reason}" for c, reason in ranking.failures.items()]
-    lines += [
-        f"skipped: {c}: {reason}" for c, reason in ranking.excluded.items()
-    ]
+    lines += [f"skipped: {c}: {reason}" for c, reason in ranking.excluded.items()]
     return lines
 
 
@@ -114,8 +110,11 @@ def settings_line(ranking: Ranking) -> str:
         )
     elif s.get("source"):
         parts.append(f"scores={s['source']}")
-    for key, label in (("budget", "budget"), ("seed", "seed"),
-                       ("subsample_indices_sha256", "subsample")):
+    for key, label in (
+        ("budget", "budget"),
+        ("seed", "seed"),
+        ("subsample_indices_sha256", "subsample"),
+    ):
         if s.get(key) is not None:
             parts.append(f"{label}={s[key]}")
     parts.append(f"probes={','.join(ranking.probes)}")

@@ -120,8 +120,11 @@ def _capped(featureset: Any, cap: int | None, seed: int):
 
     rows = half_sample(labels, np.random.default_rng(seed), fraction=cap / len(labels))
     probs = featureset.source_probs
-    return (np.asarray(featureset.features)[rows], labels[rows],
-            None if probs is None else np.asarray(probs)[rows])
+    return (
+        np.asarray(featureset.features)[rows],
+        labels[rows],
+        None if probs is None else np.asarray(probs)[rows],
+    )
 
 
 def score_set_level(

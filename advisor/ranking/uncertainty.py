@@ -44,9 +44,12 @@ def _subset(featureset, rows: np.ndarray):
     from dataclasses import replace
 
     probs = featureset.source_probs
-    return replace(featureset, features=featureset.features[rows],
-                   source_probs=None if probs is None else probs[rows],
-                   labels=featureset.labels[rows])
+    return replace(
+        featureset,
+        features=featureset.features[rows],
+        source_probs=None if probs is None else probs[rows],
+        labels=featureset.labels[rows],
+    )
 
 
 def bootstrap_ranks(
@@ -72,20 +75,25 @@ def bootstrap_ranks(
     axis of ``advisor.ranking.cost``: parameters from the catalog, else measured latency).
     ``max_dim``: replicates score each candidate's features projected on their top
     ``max_dim`` principal axes (one SVD per candidate, reused by every replicate): several
-    times cheaper for 1000-wide embeddings; None keeps the full width. ``on_resample(done, total)`` is called after each replicate.
+    times cheaper for 1000-wide embeddings; None keeps the full width.
+    ``on_resample(done, total)`` is called after each replicate.
     """
     from advisor.ranking.fusion import fuse_scores
     from advisor.ranking.scoring import compute_probe_scores
 
     candidates = list(featuresets)
     if n_boot < 1 or len(candidates) < 2:
-        raise ValueError(f"n_boot must be >= 1 and there must be >= 2 candidates "
-                         f"(got n_boot={n_boot}, {len(candidates)} candidates)")
+        raise ValueError(
+            f"n_boot must be >= 1 and there must be >= 2 candidates "
+            f"(got n_boot={n_boot}, {len(candidates)} candidates)"
+        )
     labels = np.asarray(next(iter(featuresets.values())).labels)
     for cid, fs in featuresets.items():
         if len(fs.labels) != len(labels) or not np.array_equal(fs.labels, labels):
-            raise ValueError(f"featuresets[{cid!r}] has different labels from the others; "
-                             "every candidate must be scored on the same examples")
+            raise ValueError(
+                f"featuresets[{cid!r}] has different labels from the others; "
+                "every candidate must be scored on the same examples"
+            )
     if point is None:  # the full-sample ranking, exactly as rank() computes it
         full = compute_probe_scores(featuresets, probe_names, seed=seed)
         point = fuse_scores(full, entries, signals).final
@@ -115,19 +123,24 @@ def summarise(candidates, ranks: np.ndarray, p_best: np.ndarray, point=None, cos
     """Intervals and flags from a [replicates x candidates] matrix of ranks."""
     low = np.floor(np.percentile(ranks, 5, axis=0, method="lower")).astype(int)
     high = np.ceil(np.percentile(ranks, 95, axis=0, method="higher")).astype(int)
-    frame = pd.DataFrame({"rank_low": low, "rank_high": high, "p_best": p_best},
-                         index=candidates)
+    frame = pd.DataFrame({"rank_low": low, "rank_high": high, "p_best": p_best}, index=candidates)
     if point is not None:
-        point_rank = (pd.Series(point, dtype=float).reindex(candidates).fillna(-np.inf)
-                      .rank(ascending=False, method="min").astype(int))
+        point_rank = (
+            pd.Series(point, dtype=float)
+            .reindex(candidates)
+            .fillna(-np.inf)
+            .rank(ascending=False, method="min")
+            .astype(int)
+        )
         frame["rank_low"] = np.minimum(frame["rank_low"], point_rank)
         frame["rank_high"] = np.maximum(frame["rank_high"], point_rank)
         leader = str(point_rank.idxmin())
     else:
         median = pd.Series(np.median(ranks, axis=0), index=candidates)
         leader = str(max(candidates, key=lambda c: (frame.at[c, "p_best"], -median[c])))
-    frame["too_close"] = [c != leader and frame.at[c, "rank_low"] <= frame.at[leader, "rank_high"]
-                          for c in candidates]
+    frame["too_close"] = [
+        c != leader and frame.at[c, "rank_low"] <= frame.at[leader, "rank_high"] for c in candidates
+    ]
     frame.attrs["leader"] = leader
     frame.attrs["suggestion"] = _suggestion(frame, leader, costs or {})
     return frame
@@ -141,10 +154,13 @@ def _suggestion(frame: pd.DataFrame, leader: str, costs: Mapping[str, float]) ->
     cheapest = min(pool, key=lambda c: (costs[c], c))
     if cheapest == leader or costs[cheapest] >= costs[leader]:
         return None
-    return {"candidate": cheapest, "instead_of": leader,
-            "reason": f"too close to call with {leader} (P(best) {frame.at[cheapest, 'p_best']:.2f} "
-                      f"vs {frame.at[leader, 'p_best']:.2f}) and cheaper "
-                      f"({costs[cheapest]:.3g} vs {costs[leader]:.3g})"}
+    return {
+        "candidate": cheapest,
+        "instead_of": leader,
+        "reason": f"too close to call with {leader} (P(best) {frame.at[cheapest, 'p_best']:.2f} "
+        f"vs {frame.at[leader, 'p_best']:.2f}) and cheaper "
+        f"({costs[cheapest]:.3g} vs {costs[leader]:.3g})",
+    }
 
 
 def _comparable_costs(entries, featuresets) -> dict[str, float]:

@@ -147,7 +147,8 @@ class AdvisorApp(App):
             return
         self.catalog()  # loaded here too when the candidates step was never opened
         await self.action_goto("scoring")
-        await self.screen.start(session.data, list(session.selected), session.budget)
+        await self.screen.start(session.data, list(session.selected), session.budget,
+                                layers=session.layers)
 
     async def open_finetune(self, candidate: str) -> None:
         self.session.finetune_candidate = candidate

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select
 
 from advisor.errors import user_message
+from advisor.features.layers import LAYER_MODES
 from advisor.tui.components.step_bar import StepBar
 from catalog import availability as entry_availability
 
@@ -42,6 +43,8 @@ class CandidatesScreen(Screen):
         Binding("x", "clear", "Clear"),
         Binding("d", "defaults", "Defaults"),
         Binding("slash", "focus_search", "Filter"),
+        # the status line names the mode and the key; the footer keeps room for "s Score"
+        Binding("l", "cycle_layers", "Layers", show=False),
         Binding("s", "app.start_scoring", "Score selected"),
     ]
 
@@ -159,9 +162,16 @@ class CandidatesScreen(Screen):
         text = f"{len(session.selected)} selected · {shown} of {total} shown"
         if need:
             text += f" · {need} selected need a download (no network here: they will fail)"
+        text += f" · layers: {session.layers} (l: {'/'.join(LAYER_MODES)})"
         if session.data is None:
             text += " · load data first (1)"
         self.query_one("#cand-status", Label).update(text)
+
+    def action_cycle_layers(self) -> None:
+        """The layer mode of the next scoring: the last layer, the layer mean, the best layer."""
+        session = self.app.session
+        session.layers = LAYER_MODES[(LAYER_MODES.index(session.layers) + 1) % len(LAYER_MODES)]
+        self._update_status()
 
     # ---- selection ------------------------------------------------------------------------
 

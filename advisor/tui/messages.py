@@ -136,6 +136,22 @@ class VerifyDone(Message):
         self.report = report
 
 
+class RaceProgress(Message):
+    """A typed race event of ``advisor.race.race`` (TrialStarted, TrialDone, RungDone)."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RaceDone(Message):
+    """``advisor.race.race`` returned its RaceResult."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
 def typed_event(event: Any) -> Any:
     """A library progress event as a typed ``advisor.events`` record.
 

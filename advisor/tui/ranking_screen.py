@@ -3,7 +3,8 @@
 The table shows each candidate's bootstrap rank range and P(best) ("≈" marks a candidate too
 close to call against the leader); ``b`` applies cost budgets to the view; ``v`` fine-tunes
 the top candidates with the verification protocol in a worker and adds the real accuracy
-and the verification measures under the table.
+and the verification measures under the table; ``R`` races the close calls
+(``race_actions.py``) and shows the race order as the final word.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from advisor.tui.export_dialog import ExportDialog, write_ranking
 from advisor.tui.jobs import Job, WorkScreen
 from advisor.tui.messages import VerifyDone, VerifyProgress, WorkCancelled, WorkFailed, typed_event
 from advisor.tui.number_dialog import NumberDialog
+from advisor.tui.race_actions import RACE_TASK, RaceActions
 
 
-class RankingScreen(WorkScreen):
+class RankingScreen(RaceActions, WorkScreen):
     """Sortable ranking; the detail pane follows the cursor; f fine-tunes the highlighted row."""
 
     BINDINGS = [
@@ -48,7 +50,8 @@ class RankingScreen(WorkScreen):
         Binding("x", "cycle_cost", "Cost axis"),
         Binding("b", "budgets", "Budgets"),
         Binding("v", "verify", "Verify"),
-        Binding("escape", "cancel_verify", "Cancel verify"),
+        Binding("R", "race", "Race", key_display="R"),
+        Binding("escape", "cancel_work", "Cancel"),
         Binding("e", "export", "Export"),
         Binding("f", "finetune", "Fine-tune this"),
     ]
@@ -82,11 +85,14 @@ class RankingScreen(WorkScreen):
         ranking = self.app.session.ranking
         if ranking is not None and ranking is not self.ranking:
             self.show_ranking(ranking)
-        elif ranking is None and self.ranking is not None and self.verifying is None:
+        elif (ranking is None and self.ranking is not None and self.verifying is None
+              and not self.racing):
             self.clear_ranking()  # the data changed: the old ranking no longer applies
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        return self.verifying is not None if action == "cancel_verify" else True
+        if action == "cancel_work":
+            return self.verifying is not None or self.racing
+        return True
 
     def clear_ranking(self) -> None:
         self.ranking, self.report, self.budgets, self.over_budget = None, None, {}, {}
@@ -104,7 +110,7 @@ class RankingScreen(WorkScreen):
     def show_ranking(self, ranking) -> None:
         self.ranking = ranking
         self.sort_key, self.descending = "rank", False
-        if self.verifying is None:
+        if self.verifying is None and not self.racing:
             self.report = None
             self.query_one("#verify-status", Static).update("")
             self.query_one("#verify-report", Static).update("")
@@ -143,6 +149,9 @@ class RankingScreen(WorkScreen):
             title += (f"\n[b]consider[/] {escape(names.get(suggestion.candidate, suggestion.candidate))}"
                       f" instead of {escape(names.get(suggestion.instead_of, suggestion.instead_of))}"
                       f": {escape(suggestion.reason)}")
+        if ranking.race:
+            title += ("\n[b]decided by race[/]: the raced candidates are in race order, by "
+                      "validation accuracy at their last rung (race val acc)")
         for note in ranking.notes:
             title += f"\n[yellow]note[/]: {escape(note)}"
         return title  # the fusion method is told in the detail pane
@@ -160,7 +169,8 @@ class RankingScreen(WorkScreen):
         self.query_one("#ranking-table", RankingTable).show(
             sort_records(self.visible_records(), self.sort_key, self.descending),
             list(self.ranking.probes), verified=self.report is not None,
-            sort_key=self.sort_key, descending=self.descending)
+            sort_key=self.sort_key, descending=self.descending,
+            weights=self.ranking.probe_weights)
         self._show_detail()
 
     def _plot(self) -> None:
@@ -181,9 +191,11 @@ class RankingScreen(WorkScreen):
     def _show_detail(self) -> None:
         record = self.highlighted_record()
         if record is not None:
-            self.query_one(DetailPane).show(record, list(self.ranking.probes),
-                                            self.app.entry(record["candidate"]),
-                                            len(self.ranking.records), self.ranking.fusion)
+            ranking = self.ranking
+            self.query_one(DetailPane).show(
+                record, list(ranking.probes), self.app.entry(record["candidate"]),
+                len(ranking.records), ranking.fusion, weights=ranking.probe_weights,
+                race=ranking.race, layers=(ranking.settings or {}).get("layers"))
 
     @on(DataTable.RowHighlighted, "#ranking-table")
     def _highlighted(self) -> None:
@@ -204,8 +216,11 @@ class RankingScreen(WorkScreen):
 
     def sort_keys(self) -> list[str]:
         verified = ["finetuned_accuracy"] if self.report is not None else []
-        probes = probes_by_weight(list(self.ranking.probes))  # the table's column order
-        return ["rank", "final_score", "p_best", *verified, *probes, "params_m", "latency_ms"]
+        raced = ["race_val_accuracy"] if self.ranking.race else []
+        # the table's column order
+        probes = probes_by_weight(list(self.ranking.probes), self.ranking.probe_weights or None)
+        return ["rank", "final_score", *raced, "p_best", *verified, *probes, "params_m",
+                "latency_ms"]
 
     def action_cycle_sort(self) -> None:
         if self.ranking is None:
@@ -263,8 +278,9 @@ class RankingScreen(WorkScreen):
         if self.ranking is None or self.app.session.data is None:
             self.notify("no ranking yet: score candidates first", severity="warning")
             return
-        if self.verifying is not None:
-            self.notify("verification is running; escape cancels it", severity="warning")
+        if self.verifying is not None or self.racing:
+            self.notify("a race or a verification is running; escape cancels it",
+                        severity="warning")
             return
         self.app.push_screen(NumberDialog("[b]Verify the ranking[/]: fine-tune the top candidates "
                                           "with one fixed protocol", VERIFY_FIELDS,
@@ -290,10 +306,12 @@ class RankingScreen(WorkScreen):
         self._verify(self.app.session.data, ranking, options,
                      {c: e for c, e in models.items() if e is not None}, self.job)
 
-    def action_cancel_verify(self) -> None:
-        if self.verifying is not None and self.job is not None:
+    def action_cancel_work(self) -> None:
+        if (self.verifying is not None or self.racing) and self.job is not None:
             self.job.cancel.set()
-            self.query_one("#verify-status", Static).update("verifying: cancelling at the next step …")
+            what = "racing" if self.racing else "verifying"
+            self.query_one("#verify-status", Static).update(
+                f"{what}: cancelling at the next step …")
 
     @work(thread=True, exclusive=True, group="verify", name="verify", exit_on_error=False)
     def _verify(self, data, ranking, options: dict, models: dict, job: Job) -> None:
@@ -334,6 +352,9 @@ class RankingScreen(WorkScreen):
                     else "verification finished", title="Verified", markup=False)
 
     def on_work_cancelled(self, message: WorkCancelled) -> None:
+        if message.task == RACE_TASK:
+            self.race_stopped(cancelled=True)
+            return
         self.verifying = None
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update(
@@ -343,6 +364,9 @@ class RankingScreen(WorkScreen):
                     title="Verification cancelled", severity="warning")
 
     def on_work_failed(self, message: WorkFailed) -> None:
+        if message.task == RACE_TASK:
+            self.race_stopped(cancelled=False, reason=message.reason)
+            return
         self.verifying = None
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update(

@@ -151,19 +151,23 @@ class ScoringScreen(WorkScreen):
 
     # ---- starting and cancelling ----------------------------------------------------------
 
-    async def start(self, data, candidates: list[str], budget: int) -> None:
-        """Show one row per candidate and run advisor.rank in a thread worker."""
+    async def start(self, data, candidates: list[str], budget: int, *,
+                    layers: str = "last") -> None:
+        """Show one row per candidate and run advisor.rank in a thread worker; ``layers``
+        is the layer mode (last, layermean, bestlayer)."""
         if self.running:
             self.notify("scoring is already running; cancel it first (escape)", severity="warning")
             return
-        await self.prepare(candidates, f"{len(candidates)} candidates on {data.name} (budget {budget})")
+        mode = "" if layers == "last" else f", layers {layers}"
+        await self.prepare(candidates,
+                           f"{len(candidates)} candidates on {data.name} (budget {budget}{mode})")
         self.job = self.app.jobs.start("scoring")
         self.started_at, self.finished_at = self.clock(), None
         self.running, self.outcome, self.phase = True, "finished", None
         self.eta.reset()
         self.refresh_bindings()
         self._tick()
-        self._score(data, candidates, budget, self.job, self.app.session.catalog)
+        self._score(data, candidates, budget, self.job, self.app.session.catalog, layers)
 
     async def prepare(self, candidates: list[str], summary: str) -> None:
         """Empty progress rows and live table for a new run."""
@@ -187,7 +191,8 @@ class ScoringScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="scoring", name="score candidates",
           exit_on_error=False)
-    def _score(self, data, candidates: list[str], budget: int, job: Job, catalog) -> None:
+    def _score(self, data, candidates: list[str], budget: int, job: Job, catalog,
+               layers: str = "last") -> None:
         import advisor
 
         def progress(event) -> None:
@@ -196,7 +201,7 @@ class ScoringScreen(WorkScreen):
                 self.post_message(message)
 
         with job:  # Cancelled and errors go to WorkScreen.on_worker_state_changed
-            ranking = advisor.rank(data, candidates=candidates, budget=budget,
+            ranking = advisor.rank(data, candidates=candidates, budget=budget, layers=layers,
                                    progress=progress, cancel=job.cancel, catalog=catalog)
             self.post_message(RankingDone(ranking, cancelled=job.cancel.is_set()))
 
@@ -265,6 +270,7 @@ class ScoringScreen(WorkScreen):
                         title="Scoring", severity="error")
             return
         self.app.set_ranking(message.ranking)
+        self._refill_live_table(message.ranking.probe_weights)
         best = message.ranking.records[0]["candidate"]
         note = " (cancelled: partial ranking)" if message.cancelled else ""
         self.notify(f"best: {best}{note}", title="Ranking ready", markup=False)
@@ -280,11 +286,15 @@ class ScoringScreen(WorkScreen):
 
     # ---- display --------------------------------------------------------------------------
 
-    def _refill_live_table(self) -> None:
+    def _refill_live_table(self, weights: dict[str, float] | None = None) -> None:
+        """``weights``: the finished ranking's probe weights (before: the shipped fit's)."""
         table = self.query_one("#live-ranking", DataTable)
         records = list(self.records.values())
         # Heaviest fused weight first: the provisional order follows the probe that counts most.
-        probes = probes_by_weight(score_columns(records[0], self.probe_names)) if records else []
+        probes = (probes_by_weight(score_columns(records[0], self.probe_names), weights or None)
+                  if records else [])
+        if weights:
+            table.clear(columns=True)  # the fusion's own weights may reorder the columns
         if not table.columns:
             table.add_column("#", key="#")
             table.add_column("candidate", key="candidate")

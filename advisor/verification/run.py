@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor import events
 from advisor import validation as v
 from advisor.atomic import write_json
 from advisor.errors import AdvisorError, Cancelled
+from advisor.events import ProgressEvent
 from advisor.jsonable import dumps, to_jsonable
 from advisor.memory import release_memory
-from advisor import events
-from advisor.events import ProgressEvent
 from advisor.verification.methods import (  # noqa: F401  (score_methods: re-exported)
     accuracy_of,
     measure_methods,

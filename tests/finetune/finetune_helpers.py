@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-TINY_ENTRY = dict(id="test_efficientnet.r160_in1k", modality="image", source="timm", architecture="test_efficientnet")
+TINY_ENTRY = dict(
+    id="test_efficientnet.r160_in1k",
+    modality="image",
+    source="timm",
+    architecture="test_efficientnet",
+)
 # Settings under which the tiny random-init model learns digits within a few epochs.
-TINY_RECIPE = dict(image_size=32, batch_size=16, lr=1e-3, backbone_lr_mult=1.0, augment="light", head_epochs=1)
+TINY_RECIPE = dict(
+    image_size=32, batch_size=16, lr=1e-3, backbone_lr_mult=1.0, augment="light", head_epochs=1
+)
 
 
 def tiny_backbone():
@@ -31,10 +38,17 @@ def relabel(data, keep_classes: list[str]):
     idx = np.flatnonzero(np.isin(data.labels, old))
     sub = data.subset(idx)
     mapping = {o: i for i, o in enumerate(old)}
-    return LabelledData(name=f"{data.name}-{len(keep_classes)}", modality=data.modality,
-                        labels=np.array([mapping[int(x)] for x in sub.labels]), class_names=list(keep_classes),
-                        source=data.source, texts=sub.texts, image_paths=sub.image_paths,
-                        image_arrays=sub.image_arrays, features=sub.features)
+    return LabelledData(
+        name=f"{data.name}-{len(keep_classes)}",
+        modality=data.modality,
+        labels=np.array([mapping[int(x)] for x in sub.labels]),
+        class_names=list(keep_classes),
+        source=data.source,
+        texts=sub.texts,
+        image_paths=sub.image_paths,
+        image_arrays=sub.image_arrays,
+        features=sub.features,
+    )
 
 
 def read_weights(run_dir):

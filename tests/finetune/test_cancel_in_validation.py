@@ -13,8 +13,9 @@ from advisor import events as ev
 from advisor.finetuning import checkpoint
 
 
-def test_cancel_at_the_end_of_an_epoch_skips_validation_and_resumes_exactly(reference_run,
-                                                                           tmp_path):
+def test_cancel_at_the_end_of_an_epoch_skips_validation_and_resumes_exactly(
+    reference_run, tmp_path
+):
     reference, _ = reference_run
     cancel = threading.Event()
     seen = []
@@ -25,12 +26,19 @@ def test_cancel_at_the_end_of_an_epoch_skips_validation_and_resumes_exactly(refe
             cancel.set()
 
     out = tmp_path / "run"
-    first = advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=stop_at_epoch_end,
-                             cancel=cancel, **REFERENCE)
+    first = advisor.finetune(
+        small_digits(),
+        tiny_backbone(),
+        output=out,
+        progress=stop_at_epoch_end,
+        cancel=cancel,
+        **REFERENCE,
+    )
     assert first.cancelled and first.epochs_run == 0
     assert not [e for e in seen if isinstance(e, ev.EpochDone) and e.epoch == 1]  # not validated
     state = checkpoint.load(out / "checkpoints", "last").state["loop"]
     assert state["epoch"] == 0 and state["step_in_epoch"] > 0
-    resumed = advisor.finetune(small_digits(), tiny_backbone(), output=out, resume=True,
-                               **REFERENCE)
+    resumed = advisor.finetune(
+        small_digits(), tiny_backbone(), output=out, resume=True, **REFERENCE
+    )
     assert_same_result(resumed, reference)

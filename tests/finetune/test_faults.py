@@ -15,8 +15,14 @@ from advisor.finetuning.config import resolve_recipe
 
 
 def texts(labels, names):
-    return LabelledData(name="t", modality="text", labels=np.array(labels), class_names=names, source="test",
-                        texts=[f"text number {i}" for i in range(len(labels))])
+    return LabelledData(
+        name="t",
+        modality="text",
+        labels=np.array(labels),
+        class_names=names,
+        source="test",
+        texts=[f"text number {i}" for i in range(len(labels))],
+    )
 
 
 def test_single_class_is_refused(tmp_path):
@@ -41,7 +47,9 @@ def test_existing_run_folder_needs_resume_or_overwrite(reference_run, tmp_path):
     stranger.mkdir()
     (stranger / "notes.txt").write_text("keep me")
     with pytest.raises(CheckpointError, match="not a fine-tuning run folder"):
-        advisor.finetune(small_digits(), tiny_backbone(), output=stranger, overwrite=True, **REFERENCE)
+        advisor.finetune(
+            small_digits(), tiny_backbone(), output=stranger, overwrite=True, **REFERENCE
+        )
     assert (stranger / "notes.txt").read_text() == "keep me"
     with pytest.raises(CheckpointError, match="nothing to resume"):
         advisor.finetune(small_digits(), tiny_backbone(), output=tmp_path / "new", resume=True)
@@ -52,8 +60,14 @@ def test_overwrite_replaces_only_the_run_files(tmp_path):
     options = dict(REFERENCE, epochs=1, head_epochs=0)
     advisor.finetune(small_digits(60), tiny_backbone(), output=out, **options)
     (out / "user-notes.txt").write_text("mine")
-    again = advisor.finetune(small_digits(60), tiny_backbone(), output=out, overwrite=True, seed=3,
-                             **{k: v for k, v in options.items() if k != "seed"})
+    again = advisor.finetune(
+        small_digits(60),
+        tiny_backbone(),
+        output=out,
+        overwrite=True,
+        seed=3,
+        **{k: v for k, v in options.items() if k != "seed"},
+    )
     assert json.loads((out / "config.json").read_text())["seed"] == 3
     assert (out / "user-notes.txt").read_text() == "mine"
     assert again.export_dir.exists()
@@ -97,9 +111,11 @@ def test_the_users_own_split_is_used(tmp_path):
         for part, n in sizes.items():
             folder = root / part / c
             folder.mkdir(parents=True)
-            for i in idx[start:start + n]:
+            for i in idx[start : start + n]:
                 data.image(int(i)).save(folder / f"{i}.png")
             start += n
-    result = advisor.finetune(str(root), tiny_backbone(), output=tmp_path / "run", **dict(REFERENCE, epochs=1))
+    result = advisor.finetune(
+        str(root), tiny_backbone(), output=tmp_path / "run", **dict(REFERENCE, epochs=1)
+    )
     assert result.config["split_sizes"] == {"train": 36, "val": 12, "test": 12}
     assert sum(map(sum, result.confusion)) == 12

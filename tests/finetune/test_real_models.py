@@ -23,13 +23,31 @@ def test_efficientnet_lite0_learns_digits_via_cli(tmp_path, capsys):
         target.mkdir(parents=True, exist_ok=True)
         data.image(i).save(target / f"{i}.png")
     out = tmp_path / "run"
-    main(["finetune", str(folder), "--model", "tf_efficientnet_lite0.in1k", "--output", str(out), "--epochs", "3",
-          "--image-size", "64", "--augment", "light", "--format", "json"])
+    main(
+        [
+            "finetune",
+            str(folder),
+            "--model",
+            "tf_efficientnet_lite0.in1k",
+            "--output",
+            str(out),
+            "--epochs",
+            "3",
+            "--image-size",
+            "64",
+            "--augment",
+            "light",
+            "--format",
+            "json",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["test_accuracy"] > 0.4  # 10 classes: chance is 0.1
     assert summary["frozen_backbone"] is False and summary["epochs_run"] == 3
     config = json.loads((out / "model" / "config.json").read_text())
-    assert config["architecture"] == "tf_efficientnet_lite0" and config["data_config"]["input_size"] == [3, 64, 64]
+    assert config["architecture"] == "tf_efficientnet_lite0" and config["data_config"][
+        "input_size"
+    ] == [3, 64, 64]
     main(["predict", str(out), str(folder / "3"), "--format", "json"])
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == len(list((folder / "3").iterdir()))
@@ -40,8 +58,14 @@ def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
     nouns = load_data("wordnet-nouns")
     data = relabel(nouns, ["noun.animal", "noun.food", "noun.artifact", "noun.person"])
     data = subsample(data, 240, seed=0)[0]
-    result = advisor.finetune(data, "sentence-transformers/all-MiniLM-L6-v2", output=tmp_path / "run", epochs=2,
-                              max_length=48, seed=0)
+    result = advisor.finetune(
+        data,
+        "sentence-transformers/all-MiniLM-L6-v2",
+        output=tmp_path / "run",
+        epochs=2,
+        max_length=48,
+        seed=0,
+    )
     assert result.test_accuracy > 0.6  # 4 classes: chance is 0.25
     # epoch 0 is the linear-probe head (LP-FT); fine-tuning starts from it
     assert [row["phase"] for row in result.history] == ["probe", "full", "full"]
@@ -50,5 +74,7 @@ def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
     predictor = advisor.load_predictor(result.run_dir)
     _, _, test = split(data, val=0.15, test=0.15, seed=0)
     predicted = predictor.predict(test.texts)
-    accuracy = np.mean([p == test.class_names[y] for p, y in zip(predicted, test.labels)])
+    accuracy = np.mean(
+        [p == test.class_names[y] for p, y in zip(predicted, test.labels, strict=True)]
+    )
     assert accuracy == pytest.approx(result.test_accuracy, abs=1e-9)

@@ -13,26 +13,34 @@ import threading
 from pathlib import Path
 
 import pytest
+from finetune_helpers import (
+    REFERENCE,
+    TINY_ENTRY,
+    assert_same_weights,
+    read_weights,
+    small_digits,
+    tiny_backbone,
+)
 
 import advisor
+from advisor import events as ev
 from advisor.errors import CheckpointError
 from advisor.finetuning import checkpoint
-from advisor import events as ev
-
-from finetune_helpers import REFERENCE, TINY_ENTRY, assert_same_weights, read_weights, small_digits, tiny_backbone
 
 COMPARED = ("train_loss", "val_loss", "val_accuracy", "val_macro_f1", "lr", "steps")
 
 
 def assert_same_result(result, reference):
     assert_same_weights(read_weights(result.run_dir), read_weights(reference.run_dir))
-    last = [checkpoint.load(r.run_dir / "checkpoints", "last").model_state for r in (result, reference)]
+    last = [
+        checkpoint.load(r.run_dir / "checkpoints", "last").model_state for r in (result, reference)
+    ]
     assert_same_weights(*last)  # the final weights, not only the best (exported) ones
     assert result.test_accuracy == reference.test_accuracy
     assert result.best_epoch == reference.best_epoch
     assert result.confusion == reference.confusion
     assert len(result.history) == len(reference.history)
-    for ours, theirs in zip(result.history, reference.history):
+    for ours, theirs in zip(result.history, reference.history, strict=True):
         for key in COMPARED:
             assert ours[key] == pytest.approx(theirs[key], abs=1e-6), key
 
@@ -69,8 +77,14 @@ def test_cancel_mid_epoch_then_resume_is_exact(reference_run, tmp_path):
             cancel.set()
 
     out = tmp_path / "run"
-    first = advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=stop_in_second_epoch,
-                             cancel=cancel, **REFERENCE)
+    first = advisor.finetune(
+        small_digits(),
+        tiny_backbone(),
+        output=out,
+        progress=stop_in_second_epoch,
+        cancel=cancel,
+        **REFERENCE,
+    )
     assert first.cancelled and first.export_dir is None and first.epochs_run == 1
     state = checkpoint.load(out / "checkpoints", "last").state["loop"]
     assert (state["epoch"], state["step_in_epoch"]) == (1, 3)
@@ -92,7 +106,9 @@ backbone = load_backbone(Entry(**{entry!r}), pretrained=False, device="cpu")
 def show(event):
     if type(event).__name__ == "TrainingStep":
         print("STEP", event.epoch, event.step, flush=True)
-advisor.finetune(data, backbone, output=sys.argv[1], progress=show, checkpoint_every=4, **{recipe!r})
+advisor.finetune(
+    data, backbone, output=sys.argv[1], progress=show, checkpoint_every=4, **{recipe!r}
+)
 print("FINISHED", flush=True)
 """
 
@@ -102,8 +118,13 @@ def test_sigkill_mid_epoch_then_resume_is_exact(reference_run, tmp_path):
     reference, _ = reference_run
     out = tmp_path / "run"
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    child = subprocess.Popen([sys.executable, "-c", CHILD.format(entry=TINY_ENTRY, recipe=REFERENCE), str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(entry=TINY_ENTRY, recipe=REFERENCE), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     killed_at = None
     try:
         for line in child.stdout:
@@ -125,7 +146,9 @@ def test_sigkill_mid_epoch_then_resume_is_exact(reference_run, tmp_path):
     assert_same_result(resumed, reference)
 
 
-def test_full_disk_keeps_previous_checkpoint_and_resume_recovers(reference_run, tmp_path, monkeypatch):
+def test_full_disk_keeps_previous_checkpoint_and_resume_recovers(
+    reference_run, tmp_path, monkeypatch
+):
     reference, _ = reference_run
     from advisor.finetuning import atomic
 
@@ -144,7 +167,9 @@ def test_full_disk_keeps_previous_checkpoint_and_resume_recovers(reference_run, 
     monkeypatch.setattr(atomic.os, "fsync", fsync_disk_full)
     out = tmp_path / "run"
     with pytest.raises(CheckpointError, match="disk is full"):
-        advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=arm_after_first_epoch, **REFERENCE)
+        advisor.finetune(
+            small_digits(), tiny_backbone(), output=out, progress=arm_after_first_epoch, **REFERENCE
+        )
     monkeypatch.setattr(atomic.os, "fsync", real_fsync)
     leftovers = [p for p in out.rglob("*") if ".tmp" in p.name or ".old" in p.name]
     assert leftovers == []
@@ -162,7 +187,9 @@ def test_corrupt_checkpoint_on_resume_is_a_clear_error(tmp_path):
         if isinstance(event, ev.TrainingStep) and event.step == 2:
             cancel.set()
 
-    advisor.finetune(small_digits(), tiny_backbone(), output=out, progress=stop, cancel=cancel, **REFERENCE)
+    advisor.finetune(
+        small_digits(), tiny_backbone(), output=out, progress=stop, cancel=cancel, **REFERENCE
+    )
     weights = out / "checkpoints" / "last" / "model.safetensors"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -177,9 +204,13 @@ def test_corrupt_checkpoint_on_resume_is_a_clear_error(tmp_path):
 def test_resume_refuses_a_different_recipe_or_seed(reference_run):
     reference, _ = reference_run
     with pytest.raises(CheckpointError, match="lr="):
-        advisor.finetune(small_digits(), tiny_backbone(), output=reference.run_dir, resume=True, lr=0.5)
+        advisor.finetune(
+            small_digits(), tiny_backbone(), output=reference.run_dir, resume=True, lr=0.5
+        )
     with pytest.raises(CheckpointError, match="seed"):
-        advisor.finetune(small_digits(), tiny_backbone(), output=reference.run_dir, resume=True, seed=1)
+        advisor.finetune(
+            small_digits(), tiny_backbone(), output=reference.run_dir, resume=True, seed=1
+        )
 
 
 def test_checkpoint_swap_recovers_after_a_crash_between_renames(tmp_path):

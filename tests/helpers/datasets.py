@@ -102,8 +102,10 @@ def make_image_folder(
             raise ValueError(f"class {name!r} not in {source}: {data.class_names}")
         members = np.flatnonzero(data.labels == data.class_names.index(name))
         if n_per_class > len(members):
-            raise ValueError(f"{source} has {len(members)} images of class {name!r}; "
-                             f"use source='fashion-mnist' for up to 7000 per class")
+            raise ValueError(
+                f"{source} has {len(members)} images of class {name!r}; "
+                f"use source='fashion-mnist' for up to 7000 per class"
+            )
         picks = rng.choice(members, size=n_per_class, replace=False)
         folder = root / _folder_name(name)
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,8 +116,15 @@ def make_image_folder(
     return root
 
 
-def write_image_files(folder: str | Path, count: int, *, source: str = "digits", size: int = 32,
-                      ext: str = ".png", seed: int = 0) -> list[Path]:
+def write_image_files(
+    folder: str | Path,
+    count: int,
+    *,
+    source: str = "digits",
+    size: int = 32,
+    ext: str = ".png",
+    seed: int = 0,
+) -> list[Path]:
     """``count`` real images in one folder (no class structure), for path-table tests."""
     from PIL import Image
 
@@ -149,13 +158,18 @@ def _text_source(source: str) -> dict[str, list[str]]:
         raise ValueError(f"source must be tweets, wordnet, embedded or auto, got {source!r}")
     data = load_data(name)
     by_class: dict[str, list[str]] = {c: [] for c in data.class_names}
-    for text, label in zip(data.texts, data.labels):
+    for text, label in zip(data.texts, data.labels, strict=True):
         by_class[data.class_names[label]].append(text)
     return by_class
 
 
-def text_examples(n_per_class: int = 10, classes: tuple[str, ...] | None = None, *,
-                  source: str = "auto", seed: int = 0) -> list[tuple[str, str]]:
+def text_examples(
+    n_per_class: int = 10,
+    classes: tuple[str, ...] | None = None,
+    *,
+    source: str = "auto",
+    seed: int = 0,
+) -> list[tuple[str, str]]:
     """[(text, label)] with ``n_per_class`` real texts per class, shuffled."""
     by_class = _text_source(source)
     classes = tuple(classes) if classes else tuple(list(by_class)[:3])
@@ -210,10 +224,12 @@ def make_features_npz(
     (or "digit-k" strings)."""
     data = _image_source("digits")
     rng = np.random.default_rng(seed)
-    picks = np.concatenate([
-        rng.choice(np.flatnonzero(data.labels == c), n_per_class, replace=False)
-        for c in range(num_classes)
-    ])
+    picks = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(data.labels == c), n_per_class, replace=False)
+            for c in range(num_classes)
+        ]
+    )
     picks = rng.permutation(picks)
     features = data.image_arrays[picks].reshape(len(picks), -1).astype(np.float32) / 255.0
     labels = data.labels[picks]
@@ -229,18 +245,29 @@ def make_features_npz(
 def small_digits(n_per_class: int = 10, seed: int = 0) -> LabelledData:
     """A stratified subset of the digits built-in (uint8 arrays, 10 classes)."""
     data = _image_source("digits")
-    subset, _ = subsample(data, budget=n_per_class * data.num_classes,
-                          min_per_class=n_per_class, seed=seed)
+    subset, _ = subsample(
+        data, budget=n_per_class * data.num_classes, min_per_class=n_per_class, seed=seed
+    )
     return subset
 
 
-def small_texts(n_per_class: int = 10, classes: tuple[str, ...] | None = None, *,
-                source: str = "auto", seed: int = 0) -> LabelledData:
+def small_texts(
+    n_per_class: int = 10,
+    classes: tuple[str, ...] | None = None,
+    *,
+    source: str = "auto",
+    seed: int = 0,
+) -> LabelledData:
     """An in-memory text dataset of real texts (see text_examples)."""
     from advisor.data.labels import encode_labels
 
     rows = text_examples(n_per_class, classes, source=source, seed=seed)
     codes, names = encode_labels([label for _, label in rows])
-    return LabelledData(name=f"{source}-texts", modality="text", labels=codes,
-                        class_names=names, source=f"tests.helpers ({source})",
-                        texts=[text for text, _ in rows])
+    return LabelledData(
+        name=f"{source}-texts",
+        modality="text",
+        labels=codes,
+        class_names=names,
+        source=f"tests.helpers ({source})",
+        texts=[text for text, _ in rows],
+    )

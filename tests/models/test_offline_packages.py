@@ -179,8 +179,16 @@ def test_a_fine_tuned_mobilenet_exports_and_reloads(tmp_path):
     from advisor.data import load_data, split, subsample
 
     data, _ = subsample(load_data("digits"), budget=60, seed=0)
-    result = advisor.finetune(data, model=MOBILENET, output=tmp_path / "run", epochs=1, seed=0,
-                              image_size=32, val=0.2, test=0.4)
+    result = advisor.finetune(
+        data,
+        model=MOBILENET,
+        output=tmp_path / "run",
+        epochs=1,
+        seed=0,
+        image_size=32,
+        val=0.2,
+        test=0.4,
+    )
     predictor = advisor.load_predictor(result.run_dir)
     _, _, test = split(data, val=0.2, test=0.4, seed=0)
     predicted = predictor.predict([test.image(i) for i in range(len(test))])

@@ -12,7 +12,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def vector_dir() -> Path | None:
     """The published reference test vectors (../shared/testvectors), or None."""
-    for candidate in (REPO_ROOT.parent / "shared" / "testvectors", REPO_ROOT / "shared" / "testvectors"):
+    for candidate in (
+        REPO_ROOT.parent / "shared" / "testvectors",
+        REPO_ROOT / "shared" / "testvectors",
+    ):
         if (candidate / "probes-v1.npz").is_file() and (candidate / "expected-v1.json").is_file():
             return candidate
     return None

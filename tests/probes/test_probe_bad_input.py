@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from probe_helpers import separable_data, source_probs_for
 
 import probes
-from probe_helpers import separable_data, source_probs_for
 
 X, Y = separable_data(n=60, d=6, c=3)
 P = source_probs_for(Y)
-FEATURE_PROBES = [n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs]
+FEATURE_PROBES = [
+    n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs
+]
 
 
 def call(name, x=X, y=Y, p=P):
@@ -19,7 +21,9 @@ def call(name, x=X, y=Y, p=P):
 
 @pytest.mark.parametrize("name", FEATURE_PROBES)
 def test_mismatched_lengths(name):
-    with pytest.raises(ValueError, match=r"labels has 59 rows but features has 60; pass one label per row"):
+    with pytest.raises(
+        ValueError, match=r"labels has 59 rows but features has 60; pass one label per row"
+    ):
         call(name, y=Y[:59])
 
 
@@ -28,13 +32,19 @@ def test_mismatched_lengths(name):
 def test_nan_or_inf_in_features(name, bad):
     x = X.copy()
     x[4, 2] = bad
-    with pytest.raises(ValueError, match=r"features has 1 NaN or infinite value\(s\) \(first in row 4\); drop or impute"):
+    with pytest.raises(
+        ValueError,
+        match=r"features has 1 NaN or infinite value\(s\) \(first in row 4\); drop or impute",
+    ):
         call(name, x=x)
 
 
 @pytest.mark.parametrize("name", FEATURE_PROBES + ["leep", "nce"])
 def test_single_class(name):
-    with pytest.raises(ValueError, match=r"labels has a single class \(0\); transferability needs at least 2 classes"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels has a single class \(0\); transferability needs at least 2 classes",
+    ):
         call(name, y=np.zeros(60, dtype=int))
 
 
@@ -42,12 +52,17 @@ def test_single_class(name):
 def test_class_with_one_example(name):
     y = Y.copy()
     y[0] = 7
-    with pytest.raises(ValueError, match=r"labels has class\(es\) 7 with fewer than 2 examples; add examples or drop"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels has class\(es\) 7 with fewer than 2 examples; add examples or drop",
+    ):
         call(name, y=y)
 
 
 def test_fewer_rows_than_classes():
-    with pytest.raises(ValueError, match=r"labels has 3 rows for 3 classes; every class needs at least 2"):
+    with pytest.raises(
+        ValueError, match=r"labels has 3 rows for 3 classes; every class needs at least 2"
+    ):
         probes.logme(X[:3], [0, 1, 2])
 
 
@@ -60,18 +75,24 @@ def test_empty_arrays(name):
 @pytest.mark.parametrize("name", ["leep", "source_entropy", "source_coverage"])
 def test_probabilities_must_sum_to_one(name):
     bad = P * 1.5
-    with pytest.raises(ValueError, match=r"source_probs rows must sum to 1 but row 0 sums to 1.5; pass softmax"):
+    with pytest.raises(
+        ValueError, match=r"source_probs rows must sum to 1 but row 0 sums to 1.5; pass softmax"
+    ):
         call(name, p=bad)
 
 
 @pytest.mark.parametrize("name", ["leep", "nce", "source_entropy"])
 def test_logits_are_recognised(name):
-    with pytest.raises(ValueError, match=r"source_probs has negative entries, so these look like logits"):
+    with pytest.raises(
+        ValueError, match=r"source_probs has negative entries, so these look like logits"
+    ):
         call(name, p=np.log(P))
 
 
 def test_missing_source_head_is_explained():
-    with pytest.raises(ValueError, match=r"probe 'leep' needs source_probs .*this candidate has none"):
+    with pytest.raises(
+        ValueError, match=r"probe 'leep' needs source_probs .*this candidate has none"
+    ):
         probes.REGISTRY["leep"].compute(features=X, labels=Y)
 
 
@@ -91,7 +112,9 @@ def test_other_bad_shapes_and_values():
         probes.hscore(X, Y + 0.5)
     with pytest.raises(ValueError, match=r"features is constant"):
         probes.logme(np.ones((60, 4)), Y)
-    with pytest.raises(ValueError, match=r"labels must be 1-D class labels but has shape \(60, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"labels must be 1-D class labels but has shape \(60, 2\)"
+    ):
         probes.knn(X, np.stack([Y, Y], axis=1))
     with pytest.raises(ValueError, match=r"labels mixes label types"):
         probes.knn(X, np.array([1, "a"] * 30, dtype=object))
@@ -103,12 +126,16 @@ def test_other_bad_shapes_and_values():
         probes.REGISTRY["leep"].compute(labels=np.linspace(0, 1, 60) + 0.01, source_probs=P)
     with pytest.raises(ValueError, match=r"source_labels has 59 rows but labels has 60"):
         probes.nce(np.zeros(59, dtype=int), Y)
-    with pytest.raises(ValueError, match=r"labels has 10 rows but features has 60; pass one target row"):
+    with pytest.raises(
+        ValueError, match=r"labels has 10 rows but features has 60; pass one target row"
+    ):
         probes.logme(X, np.zeros((10, 2)), regression=True)
 
 
 def test_set_level_needs_a_list_of_candidates():
     with pytest.raises(ValueError, match=r"features has 1 candidate\(s\); .*pass at least 2"):
         probes.ncti([X], Y)
-    with pytest.raises(ValueError, match=r"features must be a list with one \[N, D\] array per candidate"):
+    with pytest.raises(
+        ValueError, match=r"features must be a list with one \[N, D\] array per candidate"
+    ):
         probes.etran(X, Y)

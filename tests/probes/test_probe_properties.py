@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from probe_helpers import separable_data, source_probs_for
 
 import probes
-from probe_helpers import separable_data, source_probs_for
 
 CANDIDATE = [name for name, spec in probes.REGISTRY.items() if spec.level == "candidate"]
 # probes whose randomness (CV folds, GMM init) follows the row order through the seed
@@ -30,9 +30,11 @@ def dataset(seed, n=120, d=12, c=3):
 @given(seed=st.integers(0, 10_000), shift=st.integers(1, 50))
 def test_label_renaming_does_not_change_scores(seed, shift):
     x, y, p = dataset(seed)
-    renamed = np.array([f"class-{(v * 7 + shift)}" for v in y])   # strings, non-contiguous order
+    renamed = np.array([f"class-{(v * 7 + shift)}" for v in y])  # strings, non-contiguous order
     for name in FAST:
-        assert score(name, x, renamed, p) == pytest.approx(score(name, x, y, p), rel=1e-8, abs=1e-10), name
+        assert score(name, x, renamed, p) == pytest.approx(
+            score(name, x, y, p), rel=1e-8, abs=1e-10
+        ), name
 
 
 @settings(max_examples=6, deadline=None)
@@ -44,12 +46,16 @@ def test_sample_order_does_not_change_scores(seed):
         if name in ORDER_DEPENDENT:
             continue
         assert score(name, x[order], y[order], p[order]) == pytest.approx(
-            score(name, x, y, p), rel=1e-8, abs=1e-10), name
+            score(name, x, y, p), rel=1e-8, abs=1e-10
+        ), name
 
 
 # source_coverage reads only the class count from the labels, so shuffling cannot move it
-LABELLED = [name for name in CANDIDATE
-            if "labels" in probes.REGISTRY[name].needs and name != "source_coverage"]
+LABELLED = [
+    name
+    for name in CANDIDATE
+    if "labels" in probes.REGISTRY[name].needs and name != "source_coverage"
+]
 
 
 @pytest.mark.parametrize("name", LABELLED)
@@ -87,9 +93,18 @@ def test_seeded_probes_are_deterministic(name):
 def test_float32_and_float64_agree(name):
     x, y, p = dataset(11)
     assert score(name, x.astype(np.float32), y, p.astype(np.float32)) == pytest.approx(
-        score(name, x.astype(np.float32).astype(np.float64), y, p.astype(np.float32).astype(np.float64)),
-        rel=1e-12, abs=1e-12)
-    assert score(name, x.astype(np.float32), y, p) == pytest.approx(score(name, x, y, p), rel=1e-3, abs=1e-4)
+        score(
+            name,
+            x.astype(np.float32).astype(np.float64),
+            y,
+            p.astype(np.float32).astype(np.float64),
+        ),
+        rel=1e-12,
+        abs=1e-12,
+    )
+    assert score(name, x.astype(np.float32), y, p) == pytest.approx(
+        score(name, x, y, p), rel=1e-3, abs=1e-4
+    )
 
 
 def test_logme_multilabel_and_regression():
@@ -101,7 +116,8 @@ def test_logme_multilabel_and_regression():
     assert good > bad
     multi_hot = (targets > 0).astype(int)
     assert probes.REGISTRY["logme"].compute(features=x, labels=multi_hot) == pytest.approx(
-        probes.logme(x, multi_hot, regression=True))
+        probes.logme(x, multi_hot, regression=True)
+    )
     assert probes.infer_task(multi_hot) == "multilabel"
     assert probes.infer_task(targets) == "regression"
 
@@ -114,14 +130,18 @@ def test_transrate_class_weighting_options():
     balanced = np.arange(150) % 3
     xb = x[np.argsort(y, kind="stable")]
     assert probes.transrate(xb, np.sort(balanced), class_weighting="proportional") == pytest.approx(
-        probes.transrate(xb, np.sort(balanced)), rel=1e-12)   # equal class sizes: same weights
+        probes.transrate(xb, np.sort(balanced)), rel=1e-12
+    )  # equal class sizes: same weights
     assert uniform != proportional or np.all(np.bincount(y) == np.bincount(y)[0])
 
 
 def test_transrate_rms_normalisation_removes_the_scale_dependence():
     x, y = separable_data(n=150, c=3)
-    assert probes.transrate(x * 1e-3, y) < 0.5 * probes.transrate(x, y)   # small activations look worse
+    assert probes.transrate(x * 1e-3, y) < 0.5 * probes.transrate(
+        x, y
+    )  # small activations look worse
     assert probes.transrate(x * 1e-3, y, normalize="rms") == pytest.approx(
-        probes.transrate(x, y, normalize="rms"), rel=1e-9)
+        probes.transrate(x, y, normalize="rms"), rel=1e-9
+    )
     with pytest.raises(ValueError, match="normalize must be None or 'rms'"):
         probes.transrate(x, y, normalize="l2")

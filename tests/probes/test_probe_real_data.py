@@ -15,7 +15,7 @@ def digits():
     rng = np.random.default_rng(0)
     keep = rng.choice(len(data.target), size=600, replace=False)
     pixels = data.data[keep].astype(np.float32) / 16.0
-    labels = np.array([f"digit-{v}" for v in data.target[keep]])    # string labels, as users have
+    labels = np.array([f"digit-{v}" for v in data.target[keep]])  # string labels, as users have
     # a weaker "backbone": the same pixels with most of the signal drowned in noise
     degraded = 0.3 * pixels + rng.standard_normal(pixels.shape).astype(np.float32)
     return pixels, degraded, labels, data.target[keep]
@@ -30,12 +30,16 @@ def source_head(targets, strength, seed):
     return probs / probs.sum(1, keepdims=True)
 
 
-@pytest.mark.parametrize("name", [n for n, s in probes.REGISTRY.items()
-                                  if s.level == "candidate" and "features" in s.needs])
+@pytest.mark.parametrize(
+    "name",
+    [n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs],
+)
 def test_real_pixels_outscore_degraded_pixels(digits, name):
     pixels, degraded, labels, _ = digits
     spec = probes.REGISTRY[name]
-    assert spec.compute(features=pixels, labels=labels) > spec.compute(features=degraded, labels=labels)
+    assert spec.compute(features=pixels, labels=labels) > spec.compute(
+        features=degraded, labels=labels
+    )
 
 
 @pytest.mark.parametrize("name", ["leep", "nce", "source_entropy"])
@@ -52,11 +56,12 @@ def test_set_level_probes_rank_real_pixels_first(digits, name):
     pixels, degraded, labels, _ = digits
     noise = np.random.default_rng(5).standard_normal(pixels.shape)
     scores = probes.REGISTRY[name].compute_set(
-        [dict(features=f, labels=labels) for f in (degraded, pixels, noise)])
+        [dict(features=f, labels=labels) for f in (degraded, pixels, noise)]
+    )
     assert int(np.argmax(scores)) == 1
 
 
 def test_accuracy_probes_are_plausible_on_digits(digits):
     pixels, _, labels, _ = digits
-    assert probes.knn(pixels, labels) > 0.9           # digits are easy for 5-NN on pixels
+    assert probes.knn(pixels, labels) > 0.9  # digits are easy for 5-NN on pixels
     assert probes.linear_probe(pixels, labels) > 0.9

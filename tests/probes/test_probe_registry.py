@@ -8,13 +8,28 @@ import sys
 
 import numpy as np
 import pytest
+from probe_helpers import separable_data, source_probs_for
 
 import probes
 from probes.registry import INPUTS, TASKS
-from probe_helpers import separable_data, source_probs_for
 
-ISSUE_NAMES = ["logme", "leep", "nleep", "nce", "hscore", "regularized_hscore", "transrate", "sfda",
-               "gbc", "parc", "knn", "linear_probe", "source_entropy", "ncti", "etran"]
+ISSUE_NAMES = [
+    "logme",
+    "leep",
+    "nleep",
+    "nce",
+    "hscore",
+    "regularized_hscore",
+    "transrate",
+    "sfda",
+    "gbc",
+    "parc",
+    "knn",
+    "linear_probe",
+    "source_entropy",
+    "ncti",
+    "etran",
+]
 
 
 def test_every_issue_probe_is_registered_and_exported():
@@ -32,12 +47,12 @@ def test_spec_fields_are_well_formed(name):
     assert spec.level in ("candidate", "set")
     assert spec.cost.startswith("O(") and spec.citation and spec.summary
     params = inspect.signature(spec.func).parameters
-    for need in spec.needs:     # the uniform call passes each need by name
+    for need in spec.needs:  # the uniform call passes each need by name
         assert need in params, (name, need)
     for option in spec.options:
         assert option in params, (name, option)
     with pytest.raises(TypeError):
-        spec.options["x"] = 1   # read-only
+        spec.options["x"] = 1  # read-only
 
 
 def test_fn_binds_the_advisor_options():
@@ -52,7 +67,9 @@ def test_compute_derives_source_labels_from_probabilities():
     x, y = separable_data(n=90, c=3)
     p = source_probs_for(y)
     assert probes.REGISTRY["nce"].compute(labels=y, source_probs=p) == probes.nce(p.argmax(1), y)
-    assert probes.REGISTRY["leep"].compute(features=x, labels=y, source_probs=p) == probes.leep(p, y)
+    assert probes.REGISTRY["leep"].compute(features=x, labels=y, source_probs=p) == probes.leep(
+        p, y
+    )
 
 
 def test_available_and_default_probes():
@@ -67,8 +84,16 @@ def test_available_and_default_probes():
     assert defaults == [n for n in probes.REGISTRY if probes.REGISTRY[n].default]
     # nleep joined the defaults: ~1.5 s at the default budget of 1000 real features, and the
     # only probe that adds to ImageNet top-1 on the published Keras table (docs/trust.md).
-    assert {"logme", "regularized_hscore", "knn", "linear_probe", "leep", "nce", "source_entropy",
-            "nleep"} == set(defaults)
+    assert {
+        "logme",
+        "regularized_hscore",
+        "knn",
+        "linear_probe",
+        "leep",
+        "nce",
+        "source_entropy",
+        "nleep",
+    } == set(defaults)
     with pytest.raises(ValueError, match="task must be one of"):
         probes.available_probes("segmentation")
 
@@ -78,8 +103,13 @@ def test_compute_set_returns_one_score_per_candidate(name):
     x, y = separable_data(n=120, d=10, c=3, seed=2)
     noise = np.random.default_rng(0).standard_normal(x.shape)
     spec = probes.REGISTRY[name]
-    scores = spec.compute_set([dict(features=x, labels=y), dict(features=noise, labels=y),
-                               dict(features=x + noise, labels=y)])
+    scores = spec.compute_set(
+        [
+            dict(features=x, labels=y),
+            dict(features=noise, labels=y),
+            dict(features=x + noise, labels=y),
+        ]
+    )
     assert len(scores) == 3 and all(np.isfinite(scores))
     assert scores[0] > scores[1]
     with pytest.raises(ValueError, match="is set-level; call compute_set"):
@@ -89,11 +119,18 @@ def test_compute_set_returns_one_score_per_candidate(name):
 def test_candidate_compute_set_maps_over_candidates():
     x, y = separable_data(n=60, c=3)
     spec = probes.REGISTRY["logme"]
-    assert spec.compute_set([dict(features=x, labels=y)] * 2) == [spec.compute(features=x, labels=y)] * 2
+    assert (
+        spec.compute_set([dict(features=x, labels=y)] * 2)
+        == [spec.compute(features=x, labels=y)] * 2
+    )
 
 
 def test_probes_imports_no_torch_textual_or_advisor():
-    code = ("import sys, probes; bad = [m for m in ('torch', 'textual', 'advisor', 'catalog', 'timm', "
-            "'transformers') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys, probes; bad = [m for m in ('torch', 'textual', 'advisor', 'catalog', 'timm', "
+        "'transformers') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr

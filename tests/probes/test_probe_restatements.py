@@ -17,7 +17,7 @@ def _data(seed, n, d, c, rank=None):
     y = np.concatenate([np.arange(c), np.arange(c), rng.integers(0, c, n - 2 * c)])
     rng.shuffle(y)
     x = rng.standard_normal((c, d))[y] * 1.5 + rng.standard_normal((n, d)) + rng.standard_normal(d)
-    if rank is not None:          # rank-deficient features (duplicated directions)
+    if rank is not None:  # rank-deficient features (duplicated directions)
         x = x[:, :rank] @ rng.standard_normal((rank, d))
     return x, y
 
@@ -26,14 +26,14 @@ def logme_loop(f, y):
     """Per-class loop of the thuml fixed point, with the full (D-dimensional) log-determinant."""
     n, d = f.shape
     u, s, vh = np.linalg.svd(f, full_matrices=False)
-    sigma = s ** 2
+    sigma = s**2
     keep = sigma > sigma.max() * max(n, d) * np.finfo(float).eps
     u, sigma = u[:, keep], sigma[keep]
     evidences = []
     for c in range(int(y.max()) + 1):
         t_ = (y == c).astype(float)
         x2 = (u.T @ t_) ** 2
-        res_x2 = (t_ ** 2).sum() - x2.sum()
+        res_x2 = (t_**2).sum() - x2.sum()
         alpha, beta = 1.0, 1.0
         for _ in range(11):
             t = alpha / beta
@@ -44,8 +44,17 @@ def logme_loop(f, y):
             if abs(alpha / beta - t) / t <= 1e-3:
                 break
         logdet = np.log(alpha + beta * sigma).sum() + (d - len(sigma)) * np.log(alpha)
-        evidences.append((d / 2 * np.log(alpha) + n / 2 * np.log(beta) - 0.5 * logdet
-                          - beta / 2 * res2 - alpha / 2 * m2 - n / 2 * np.log(2 * np.pi)) / n)
+        evidences.append(
+            (
+                d / 2 * np.log(alpha)
+                + n / 2 * np.log(beta)
+                - 0.5 * logdet
+                - beta / 2 * res2
+                - alpha / 2 * m2
+                - n / 2 * np.log(2 * np.pi)
+            )
+            / n
+        )
     return float(np.mean(evidences))
 
 
@@ -54,7 +63,9 @@ def hscore_pinv(f, y):
     g = np.zeros_like(f)
     for c in np.unique(y):
         g[y == c] = f[y == c].mean(axis=0)
-    return float(np.trace(np.linalg.pinv(cov_f, rcond=1e-10, hermitian=True) @ np.cov(g, rowvar=False)))
+    return float(
+        np.trace(np.linalg.pinv(cov_f, rcond=1e-10, hermitian=True) @ np.cov(g, rowvar=False))
+    )
 
 
 def regularized_hscore_sklearn(f, y):
@@ -63,7 +74,9 @@ def regularized_hscore_sklearn(f, y):
     g = np.zeros_like(f)
     for c in np.unique(y):
         g[y == c] = f[y == c].mean(axis=0)
-    return float(np.trace(np.linalg.pinv(lw.covariance_) @ ((1 - lw.shrinkage_) * np.cov(g, rowvar=False))))
+    return float(
+        np.trace(np.linalg.pinv(lw.covariance_) @ ((1 - lw.shrinkage_) * np.cov(g, rowvar=False)))
+    )
 
 
 shapes = st.sampled_from([(80, 10, 3), (60, 90, 4), (150, 40, 6), (40, 200, 2), (120, 30, 5)])
@@ -92,7 +105,9 @@ def test_hscore_matches_pinv_formula(seed, shape):
 def test_regularized_hscore_matches_sklearn_ledoit_wolf(seed, shape):
     n, d, c = shape
     x, y = _data(seed, n, d, c)
-    assert probes.regularized_hscore(x, y) == pytest.approx(regularized_hscore_sklearn(x, y), rel=1e-7)
+    assert probes.regularized_hscore(x, y) == pytest.approx(
+        regularized_hscore_sklearn(x, y), rel=1e-7
+    )
 
 
 @settings(max_examples=8, deadline=None)
@@ -106,7 +121,8 @@ def test_reduced_hscore_equals_hscore_of_pca_scores(seed, shape):
     scores = PCA(n_components=k, svd_solver="full").fit_transform(x)
     assert probes.hscore(x, y, max_dim=k) == pytest.approx(hscore_pinv(scores, y), rel=1e-6)
     assert probes.regularized_hscore(x, y, max_dim=k) == pytest.approx(
-        regularized_hscore_sklearn(scores, y), rel=1e-6)
+        regularized_hscore_sklearn(scores, y), rel=1e-6
+    )
 
 
 def knn_brute_force(x, y, k, metric):
@@ -121,15 +137,24 @@ def knn_brute_force(x, y, k, metric):
     for i in range(len(y)):
         nearest = np.argsort(-sim[i], kind="stable")[:k]
         classes = np.unique(y[nearest])
-        votes = [(np.sum(y[nearest] == c), np.sum(sim[i, nearest][y[nearest] == c] - sim[i, nearest].min()))
-                 for c in classes]
+        votes = [
+            (
+                np.sum(y[nearest] == c),
+                np.sum(sim[i, nearest][y[nearest] == c] - sim[i, nearest].min()),
+            )
+            for c in classes
+        ]
         correct += classes[max(range(len(classes)), key=lambda j: votes[j])] == y[i]
     return correct / len(y)
 
 
 @settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 100_000), n=st.sampled_from([30, 1100, 2100]), k=st.sampled_from([1, 3, 5]),
-       metric=st.sampled_from(["cosine", "euclidean"]))
+@given(
+    seed=st.integers(0, 100_000),
+    n=st.sampled_from([30, 1100, 2100]),
+    k=st.sampled_from([1, 3, 5]),
+    metric=st.sampled_from(["cosine", "euclidean"]),
+)
 def test_knn_blocked_symmetric_search_matches_brute_force(seed, n, k, metric):
-    x, y = _data(seed, n, 6, 4)   # n > 1024 exercises the off-diagonal blocks and their transposes
+    x, y = _data(seed, n, 6, 4)  # n > 1024 exercises the off-diagonal blocks and their transposes
     assert probes.knn(x, y, k=k, metric=metric) == pytest.approx(knn_brute_force(x, y, k, metric))

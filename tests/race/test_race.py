@@ -15,12 +15,15 @@ from .conftest import RECIPE, tiny
 
 def test_a_trial_paused_at_a_rung_and_resumed_equals_one_run(digits, tmp_path):
     build = tiny("test_efficientnet")
-    whole = train_steps(digits, build(), candidate="m", output=tmp_path / "whole", steps=10,
-                        epochs=2, recipe=RECIPE)
-    first = train_steps(digits, build(), candidate="m", output=tmp_path / "parts", steps=4,
-                        epochs=2, recipe=RECIPE)
-    resumed = train_steps(digits, build(), candidate="m", output=tmp_path / "parts", steps=10,
-                          epochs=2, recipe=RECIPE)
+    whole = train_steps(
+        digits, build(), candidate="m", output=tmp_path / "whole", steps=10, epochs=2, recipe=RECIPE
+    )
+    first = train_steps(
+        digits, build(), candidate="m", output=tmp_path / "parts", steps=4, epochs=2, recipe=RECIPE
+    )
+    resumed = train_steps(
+        digits, build(), candidate="m", output=tmp_path / "parts", steps=10, epochs=2, recipe=RECIPE
+    )
     assert first.steps == 4 and resumed.steps == whole.steps == 10
     assert resumed.val_loss == pytest.approx(whole.val_loss, abs=1e-6)
     assert resumed.val_accuracy == whole.val_accuracy
@@ -29,30 +32,56 @@ def test_a_trial_paused_at_a_rung_and_resumed_equals_one_run(digits, tmp_path):
 
 def test_a_trial_past_its_schedule_finishes_and_stays_finished(digits, tmp_path):
     # 105 training examples at batch 16: 7 steps an epoch, 14 in 2 epochs
-    out = train_steps(digits, tiny("test_resnet")(), candidate="m", output=tmp_path, steps=50,
-                      epochs=2, recipe=RECIPE)
+    out = train_steps(
+        digits,
+        tiny("test_resnet")(),
+        candidate="m",
+        output=tmp_path,
+        steps=50,
+        epochs=2,
+        recipe=RECIPE,
+    )
     assert out.finished and out.steps == 14
-    again = train_steps(digits, None, candidate="m", output=tmp_path, steps=80, epochs=2,
-                        recipe=RECIPE)
+    again = train_steps(
+        digits, None, candidate="m", output=tmp_path, steps=80, epochs=2, recipe=RECIPE
+    )
     assert again.cached and again.val_accuracy == out.val_accuracy
 
 
 def test_a_race_eliminates_by_validation_accuracy_and_reruns_from_cache(digits, models, tmp_path):
     events = []
-    result = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3, models=models,
-                           output=tmp_path, progress=events.append, **RECIPE)
+    result = race_api.race(
+        digits,
+        list(models),
+        budget=60,
+        min_steps=4,
+        epochs=3,
+        models=models,
+        output=tmp_path,
+        progress=events.append,
+        **RECIPE,
+    )
     first, last = result.rungs[0], result.rungs[-1]
     assert len(first.outcomes) == 3 and len(last.outcomes) == 2
-    ranked = sorted(first.outcomes, key=lambda c: (-first.outcomes[c].val_accuracy,
-                                                   list(models).index(c)))
+    ranked = sorted(
+        first.outcomes, key=lambda c: (-first.outcomes[c].val_accuracy, list(models).index(c))
+    )
     assert set(last.outcomes) == set(ranked[:2])
     assert result.winner == last.promoted[0]
     assert result.order[0] == result.winner and sorted(result.order) == sorted(models)
     assert [type(e).__name__ for e in events].count("RungDone") == 2
     assert (tmp_path / "race.json").exists()
 
-    again = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3,
-                          models=models, output=tmp_path, **RECIPE)
+    again = race_api.race(
+        digits,
+        list(models),
+        budget=60,
+        min_steps=4,
+        epochs=3,
+        models=models,
+        output=tmp_path,
+        **RECIPE,
+    )
     assert again.order == result.order
     assert all(o.cached for rung in again.rungs for o in rung.outcomes.values())
 
@@ -65,12 +94,30 @@ def test_a_cancelled_race_stops_and_resumes_where_it_was(digits, models, tmp_pat
             cancel.set()
 
     with pytest.raises(Cancelled):
-        race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3, models=models,
-                      output=tmp_path, cancel=cancel, progress=stop_after_first_trial, **RECIPE)
+        race_api.race(
+            digits,
+            list(models),
+            budget=60,
+            min_steps=4,
+            epochs=3,
+            models=models,
+            output=tmp_path,
+            cancel=cancel,
+            progress=stop_after_first_trial,
+            **RECIPE,
+        )
     trained = [p for p in tmp_path.iterdir() if read_rungs(p)]
     assert len(trained) == 1
-    result = race_api.race(digits, list(models), budget=60, min_steps=4, epochs=3,
-                           models=models, output=tmp_path, **RECIPE)
+    result = race_api.race(
+        digits,
+        list(models),
+        budget=60,
+        min_steps=4,
+        epochs=3,
+        models=models,
+        output=tmp_path,
+        **RECIPE,
+    )
     cached = [c for c, o in result.rungs[0].outcomes.items() if o.cached]
     assert cached == [trained[0].name]
 
@@ -87,8 +134,8 @@ def test_race_arguments_are_checked_before_any_training(digits, tmp_path):
 
 def test_the_race_verdict_reorders_the_ranking_it_raced(digits, models, tmp_path):
     import advisor
-    from advisor.ranking import Ranking
     from advisor.race.settle import settle
+    from advisor.ranking import Ranking
 
     ids = list(models)
     # a real fused ranking (scores computed elsewhere) that puts the candidates in reverse
@@ -96,8 +143,17 @@ def test_the_race_verdict_reorders_the_ranking_it_raced(digits, models, tmp_path
     import pandas as pd
 
     ranking = advisor.fuse(pd.DataFrame(scores))
-    result = race_api.race(digits, ranking=ranking, top=3, budget=60, min_steps=4, epochs=3,
-                           models=models, output=tmp_path, **RECIPE)
+    result = race_api.race(
+        digits,
+        ranking=ranking,
+        top=3,
+        budget=60,
+        min_steps=4,
+        epochs=3,
+        models=models,
+        output=tmp_path,
+        **RECIPE,
+    )
     settled = settle(ranking, result)
     assert settled.candidates == result.order
     assert [r["rank"] for r in settled.records] == [1, 2, 3]

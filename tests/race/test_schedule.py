@@ -26,7 +26,8 @@ def test_a_step_plan_spends_at_most_its_budget(n, eta, budget):
     assert spent <= budget
     assert list(plan.rungs) == sorted(set(plan.rungs))  # strictly growing, cumulative
     assert [plan.survivors(k) for k in range(len(plan.rungs))] == sorted(
-        (plan.survivors(k) for k in range(len(plan.rungs))), reverse=True)
+        (plan.survivors(k) for k in range(len(plan.rungs))), reverse=True
+    )
     assert plan.keep_after(plan.last_rung) == 1
     assert plan.survivors(plan.last_rung) <= eta
 
@@ -42,11 +43,16 @@ def test_a_seconds_budget_calibrates_first_then_plans_rounds():
         extend_for_seconds(plan, spent_s=599.0, step_s=0.5, overhead_s=5.0)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2000", RaceBudget(steps=2000)), (2000, RaceBudget(steps=2000)),
-    ("150 steps", RaceBudget(steps=150)), ("600s", RaceBudget(seconds=600.0)),
-    ("1.5m", RaceBudget(seconds=90.0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2000", RaceBudget(steps=2000)),
+        (2000, RaceBudget(steps=2000)),
+        ("150 steps", RaceBudget(steps=150)),
+        ("600s", RaceBudget(seconds=600.0)),
+        ("1.5m", RaceBudget(seconds=90.0)),
+    ],
+)
 def test_budgets_parse(text, expected):
     assert parse_budget(text) == expected
 
@@ -66,8 +72,12 @@ def test_plans_refuse_what_cannot_be_raced():
         plan_race(["a", "b", "c"], RaceBudget(steps=20), min_steps=8)
 
 
-@given(st.dictionaries(st.sampled_from(NAMES), st.one_of(st.floats(0, 1), st.just(float('nan'))), min_size=1),
-       st.integers(1, 12))
+@given(
+    st.dictionaries(
+        st.sampled_from(NAMES), st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=1
+    ),
+    st.integers(1, 12),
+)
 def test_promotion_keeps_the_best_and_breaks_ties_by_probe_order(scores, keep):
     kept = promote(scores, NAMES, keep)
     assert len(kept) == min(keep, len(scores))

@@ -20,8 +20,15 @@ def featureset(seed: int = 0) -> FeatureSet:
     rng = np.random.default_rng(seed)
     labels = np.repeat(np.arange(3), 20)
     features = rng.normal(size=(60, 8)).astype(np.float32) + labels[:, None]
-    return FeatureSet(features=features, source_probs=None, labels=labels, candidate="c",
-                      seconds=0.0, cached=False, stats={})
+    return FeatureSet(
+        features=features,
+        source_probs=None,
+        labels=labels,
+        candidate="c",
+        seconds=0.0,
+        cached=False,
+        stats={},
+    )
 
 
 def test_a_cancel_during_one_probe_stops_before_the_next():
@@ -51,5 +58,6 @@ def test_a_cancel_during_one_probe_stops_before_the_next():
     scores = scoring.score_candidate(featureset(), specs).scores
     assert set(scores) == {s.name for s in specs}
     with pytest.raises(Cancelled):
-        scoring.compute_probe_scores({"a": featureset(0), "b": featureset(1)},
-                                     [s.name for s in specs], cancel=cancel)
+        scoring.compute_probe_scores(
+            {"a": featureset(0), "b": featureset(1)}, [s.name for s in specs], cancel=cancel
+        )

@@ -20,16 +20,20 @@ from advisor.ranking.result import Ranking
 WORD = st.text(alphabet="abcdefgh0123", min_size=1, max_size=4)
 SEP = st.sampled_from(sorted(SEPARATORS))
 MODEL_ID = st.builds(
-    lambda words, seps: "".join(w + s for w, s in zip(words, seps[:len(words) - 1],
-                                                      strict=False)) + words[-1],
-    st.lists(WORD, min_size=1, max_size=5), st.lists(SEP, min_size=4, max_size=4))
+    lambda words, seps: (
+        "".join(w + s for w, s in zip(words, seps[: len(words) - 1], strict=False)) + words[-1]
+    ),
+    st.lists(WORD, min_size=1, max_size=5),
+    st.lists(SEP, min_size=4, max_size=4),
+)
 ID_LISTS = st.lists(MODEL_ID, min_size=1, max_size=6)
 
 
 def shared_family(prefix: str, suffix: str):
     """Ids that share a prefix and a suffix, the shape of a real candidate list."""
     return st.lists(WORD, min_size=2, max_size=6, unique=True).map(
-        lambda middles: [f"{prefix}{m}x{suffix}" for m in middles])
+        lambda middles: [f"{prefix}{m}x{suffix}" for m in middles]
+    )
 
 
 def test_efficientnet_lites_read_as_their_variant():
@@ -39,11 +43,15 @@ def test_efficientnet_lites_read_as_their_variant():
 
 def test_words_are_never_cut_and_bare_numbers_keep_their_name():
     assert short_names(["resnet18.a1_in1k", "resnet50.a1_in1k"]) == {
-        "resnet18.a1_in1k": "resnet18", "resnet50.a1_in1k": "resnet50"}
+        "resnet18.a1_in1k": "resnet18",
+        "resnet50.a1_in1k": "resnet50",
+    }
     assert short_names(["model_1", "model_2"]) == {"model_1": "model_1", "model_2": "model_2"}
     # One id is another plus a word: neither may vanish.
-    assert short_names(["vit_small", "vit_small_in21k"]) == {"vit_small": "small",
-                                                             "vit_small_in21k": "small_in21k"}
+    assert short_names(["vit_small", "vit_small_in21k"]) == {
+        "vit_small": "small",
+        "vit_small_in21k": "small_in21k",
+    }
 
 
 @given(ID_LISTS)
@@ -80,12 +88,17 @@ def test_a_single_id_is_shown_whole(model_id):
 @given(shared_family("timm/tf_efficientnet_", ".in1k"))
 def test_a_shared_family_prefix_and_tag_are_dropped(ids):
     names = short_names(ids)
-    assert all(not short.startswith("tf_") and not short.endswith("in1k")
-               for short in names.values())
+    assert all(
+        not short.startswith("tf_") and not short.endswith("in1k") for short in names.values()
+    )
 
 
-PROBES = st.lists(st.sampled_from(["nleep", "knn", "logme", "leep", "gbc", "parc", "mine"]),
-                  min_size=1, max_size=7, unique=True)
+PROBES = st.lists(
+    st.sampled_from(["nleep", "knn", "logme", "leep", "gbc", "parc", "mine"]),
+    min_size=1,
+    max_size=7,
+    unique=True,
+)
 
 
 @given(PROBES, st.data())
@@ -97,8 +110,16 @@ def test_probes_by_weight_is_a_permutation_heaviest_first(probes, data):
 
 
 def test_default_order_follows_the_shipped_fusion_weights():
-    probes = ["logme", "leep", "nce", "nleep", "regularized_hscore", "knn", "linear_probe",
-              "source_entropy"]
+    probes = [
+        "logme",
+        "leep",
+        "nce",
+        "nleep",
+        "regularized_hscore",
+        "knn",
+        "linear_probe",
+        "source_entropy",
+    ]
     weights, _ = load_params().for_probes(probes)
     assert probe_weights(probes) == {p: float(weights[p]) for p in probes}
     ordered = probes_by_weight(probes)

@@ -52,15 +52,21 @@ def test_text_defaults_without_a_source_head_use_their_own_subset():
 
 def test_a_proxy_takes_its_relatives_weight_from_the_matching_subset():
     params = FusionParams(
-        default_probe_weight=0.25, prior_weight=0.7, proxies={"nce": "leep"},
-        subsets={"leep": {"probe_weights": {"leep": 1.0}, "prior_weight": 0.9},
-                 "logme": {"probe_weights": {"logme": 1.0}, "prior_weight": 0.8},
-                 "leep+logme": {"probe_weights": {"leep": 0.5, "logme": 1.0},
-                                "prior_weight": 0.4}})
+        default_probe_weight=0.25,
+        prior_weight=0.7,
+        proxies={"nce": "leep"},
+        subsets={
+            "leep": {"probe_weights": {"leep": 1.0}, "prior_weight": 0.9},
+            "logme": {"probe_weights": {"logme": 1.0}, "prior_weight": 0.8},
+            "leep+logme": {"probe_weights": {"leep": 0.5, "logme": 1.0}, "prior_weight": 0.4},
+        },
+    )
     assert params.for_probes(["nce", "logme"]) == ({"nce": 0.5, "logme": 1.0}, 0.4)
     assert params.for_probes(["nce"]) == ({"nce": 1.0}, 0.9)
     assert params.for_probes(["nce", "leep", "knn"]) == (
-        {"nce": 1.0, "leep": 1.0, "knn": 0.25}, 0.9)
+        {"nce": 1.0, "leep": 1.0, "knn": 0.25},
+        0.9,
+    )
     # No published probe or proxy computed: every probe at the default, the global prior weight.
     assert params.for_probes(["knn", "linear_probe"]) == ({"knn": 0.25, "linear_probe": 0.25}, 0.7)
     # Without the proxy, NCE is just another unfitted probe.
@@ -87,8 +93,10 @@ def test_nleep_scores_a_stratified_subsample_above_its_cap():
     got = scoring.score_candidate(fs, [REGISTRY["nleep"], REGISTRY["logme"]], seed=3)
     rows = half_sample(y, np.random.default_rng(3), fraction=cap / len(y))
     assert abs(len(rows) - cap) <= 10 and set(np.unique(y[rows])) == set(np.unique(y))
-    assert got.scores["nleep"] == pytest.approx(REGISTRY["nleep"].compute(
-        features=x[rows], labels=y[rows], seed=3, task="multiclass"), rel=1e-9)
+    assert got.scores["nleep"] == pytest.approx(
+        REGISTRY["nleep"].compute(features=x[rows], labels=y[rows], seed=3, task="multiclass"),
+        rel=1e-9,
+    )
     assert got.scores["nleep"] != pytest.approx(nleep(x, y, seed=3), rel=1e-6)
     assert got.scores["logme"] == pytest.approx(logme(x.astype(float), y), rel=1e-9)
 
@@ -116,4 +124,5 @@ def test_recorded_folds_reproduce_and_their_track_records_never_saw_the_held_out
             assert own(params.track_record) != pytest.approx(own(full), abs=1e-6)
             final = fuse_scores(target.scores, target.entries, params=params).final
             assert ranking_measures(final, target.accuracy)["weighted_tau"] == pytest.approx(
-                recorded[name]["per_method"]["fused"][target.name]["weighted_tau"], abs=1e-5)
+                recorded[name]["per_method"]["fused"][target.name]["weighted_tau"], abs=1e-5
+            )

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 import advisor
-from advisor.errors import AdvisorError, Cancelled
 from advisor import events as ev
+from advisor.errors import AdvisorError, Cancelled
 from catalog import Entry
 from tests.helpers.datasets import make_features_npz
 

@@ -28,8 +28,15 @@ def _contradicted_ranking() -> Ranking:
         {"logme": good, "knn": good + 0.01 * np.sin(np.arange(n)), "leep": good[::-1]}, index=ids
     )
     entries = {
-        c: Entry(id=c, modality="image", source="timm", architecture="resnet50",
-                 params_m=10.0, imagenet_top1=80.0 - i, pretraining_data="in1k")
+        c: Entry(
+            id=c,
+            modality="image",
+            source="timm",
+            architecture="resnet50",
+            params_m=10.0,
+            imagenet_top1=80.0 - i,
+            pretraining_data="in1k",
+        )
         for i, c in enumerate(ids)
     }
     params = replace(
@@ -59,8 +66,14 @@ def test_the_effective_weights_survive_the_json_round_trip():
 
 
 def test_a_ranking_saved_without_weights_still_loads_and_orders_its_probes():
-    saved = json.loads(advisor.fuse([{"candidate": "a", "logme": 1.0, "knn": 0.2},
-                                     {"candidate": "b", "logme": 2.0, "knn": 0.1}]).to_json())
+    saved = json.loads(
+        advisor.fuse(
+            [
+                {"candidate": "a", "logme": 1.0, "knn": 0.2},
+                {"candidate": "b", "logme": 2.0, "knn": 0.1},
+            ]
+        ).to_json()
+    )
     del saved["probe_weights"]
     old = Ranking.from_json(json.dumps(saved))
     assert old.probe_weights == {}

@@ -13,13 +13,23 @@ from advisor.errors import AdvisorError
 from advisor.ranking.fusion import FusionParams, fuse_scores, load_params, robust_z
 from catalog import Entry
 
-PARAMS = FusionParams(probe_weights={"logme": 1.0, "leep": 1.0, "knn": 1.0}, prior_weight=0.3,
-                      prior_component_weights={"imagenet_top1": 1.0, "data_scale": 0.5})
+PARAMS = FusionParams(
+    probe_weights={"logme": 1.0, "leep": 1.0, "knn": 1.0},
+    prior_weight=0.3,
+    prior_component_weights={"imagenet_top1": 1.0, "data_scale": 0.5},
+)
 
 
 def entry(cid, top1=None, data="in1k", params_m=10.0):
-    return Entry(id=cid, modality="image", source="timm", architecture=cid, params_m=params_m,
-                 imagenet_top1=top1, pretraining_data=data)
+    return Entry(
+        id=cid,
+        modality="image",
+        source="timm",
+        architecture=cid,
+        params_m=params_m,
+        imagenet_top1=top1,
+        pretraining_data=data,
+    )
 
 
 def no_entries(frame):
@@ -29,12 +39,15 @@ def no_entries(frame):
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 # Scores on a 1e-3 grid: an affine map cannot round two distinct ones into a tie (1e-289
 # and 1e-83 both become exactly 1.0 after "+ 1"), which would be float collapse, not fusion.
-gridded = st.integers(-10**6, 10**6).map(lambda k: k / 1000)
+gridded = st.integers(-(10**6), 10**6).map(lambda k: k / 1000)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(gridded, gridded), min_size=3, max_size=8, unique_by=lambda t: t[0]),
-       st.floats(0.01, 100), st.floats(-50, 50))
+@given(
+    st.lists(st.tuples(gridded, gridded), min_size=3, max_size=8, unique_by=lambda t: t[0]),
+    st.floats(0.01, 100),
+    st.floats(-50, 50),
+)
 def test_invariant_to_affine_rescaling_of_a_probe(rows, scale, shift):
     frame = pd.DataFrame(rows, columns=["logme", "leep"], index=[f"m{i}" for i in range(len(rows))])
     before = fuse_scores(frame, no_entries(frame), params=PARAMS).final
@@ -56,12 +69,16 @@ def test_dominating_candidate_never_ranks_below(rows):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(finite, min_size=3, max_size=8, unique=True), st.integers(0, 7), st.floats(0.1, 1e3))
+@given(
+    st.lists(finite, min_size=3, max_size=8, unique=True), st.integers(0, 7), st.floats(0.1, 1e3)
+)
 def test_raising_one_probe_score_never_lowers_that_candidates_score(values, which, bump):
     """Own score is monotone. (Its rank can still drop: a larger spread rescales the column,
     which can shrink the others' deficits; see docs/trust.md.)"""
-    frame = pd.DataFrame({"logme": values, "leep": np.linspace(0, 1, len(values))},
-                         index=[f"m{i}" for i in range(len(values))])
+    frame = pd.DataFrame(
+        {"logme": values, "leep": np.linspace(0, 1, len(values))},
+        index=[f"m{i}" for i in range(len(values))],
+    )
     target = frame.index[which % len(values)]
     before = fuse_scores(frame, no_entries(frame), params=PARAMS).final[target]
     frame.loc[target, "logme"] += bump
@@ -70,8 +87,10 @@ def test_raising_one_probe_score_never_lowers_that_candidates_score(values, whic
 
 
 def test_nan_column_and_nan_cells_are_ignored():
-    frame = pd.DataFrame({"logme": [1.0, 2.0, 3.0], "leep": [np.nan] * 3,
-                          "knn": [0.5, np.nan, 0.9]}, index=["a", "b", "c"])
+    frame = pd.DataFrame(
+        {"logme": [1.0, 2.0, 3.0], "leep": [np.nan] * 3, "knn": [0.5, np.nan, 0.9]},
+        index=["a", "b", "c"],
+    )
     result = fuse_scores(frame, no_entries(frame), params=PARAMS)
     assert result.final.notna().all()
     assert list(result.final.sort_values(ascending=False).index) == ["c", "b", "a"]
@@ -83,7 +102,11 @@ def test_nan_column_and_nan_cells_are_ignored():
 
 def test_prior_breaks_a_tie_between_probes():
     frame = pd.DataFrame({"logme": [1.0, 1.0, 0.0]}, index=["small", "big", "weak"])
-    entries = {"small": entry("small", 70.0), "big": entry("big", 82.0), "weak": entry("weak", 75.0)}
+    entries = {
+        "small": entry("small", 70.0),
+        "big": entry("big", 82.0),
+        "weak": entry("weak", 75.0),
+    }
     final = fuse_scores(frame, entries, params=PARAMS).final
     assert final["big"] > final["small"]
     # Without the prior the two tie exactly.
@@ -108,20 +131,29 @@ def test_unknown_candidate_is_fused_on_probes_only():
 
 
 def test_contributions_sum_to_final():
-    frame = pd.DataFrame({"logme": [1.0, 2.0, 4.0], "leep": [-3.0, -1.0, -2.0]},
-                         index=["a", "b", "c"])
-    entries = {c: entry(c, t) for c, t in zip("abc", (70.0, 75.0, 80.0))}
+    frame = pd.DataFrame(
+        {"logme": [1.0, 2.0, 4.0], "leep": [-3.0, -1.0, -2.0]}, index=["a", "b", "c"]
+    )
+    entries = {c: entry(c, t) for c, t in zip("abc", (70.0, 75.0, 80.0), strict=True)}
     result = fuse_scores(frame, entries, params=PARAMS)
     np.testing.assert_allclose(result.contributions.sum(axis=1), result.final)
 
 
 def test_signals_penalise_unknown_tokens_only_when_they_differ():
     frame = pd.DataFrame({"logme": [1.0, 1.0]}, index=["a", "b"])
-    same = fuse_scores(frame, no_entries(frame), {"a": {"unk_rate": 0.2}, "b": {"unk_rate": 0.2}},
-                       params=load_params())
+    same = fuse_scores(
+        frame,
+        no_entries(frame),
+        {"a": {"unk_rate": 0.2}, "b": {"unk_rate": 0.2}},
+        params=load_params(),
+    )
     assert same.final["a"] == pytest.approx(same.final["b"])
-    worse = fuse_scores(frame, no_entries(frame), {"a": {"unk_rate": 0.0}, "b": {"unk_rate": 0.3}},
-                        params=load_params())
+    worse = fuse_scores(
+        frame,
+        no_entries(frame),
+        {"a": {"unk_rate": 0.0}, "b": {"unk_rate": 0.3}},
+        params=load_params(),
+    )
     assert worse.final["a"] > worse.final["b"]
 
 
@@ -166,8 +198,10 @@ def test_public_fuse_takes_records_and_a_candidate_mapping():
     import advisor
     from catalog import load_catalog
 
-    rows = [{"candidate": "row-a", "logme": 1.0, "leep": -1.0},
-            {"candidate": "row-b", "logme": 1.0, "leep": -1.0}]
+    rows = [
+        {"candidate": "row-a", "logme": 1.0, "leep": -1.0},
+        {"candidate": "row-b", "logme": 1.0, "leep": -1.0},
+    ]
     lite0, lite2 = "tf_efficientnet_lite0.in1k", "tf_efficientnet_lite2.in1k"
     ranking = advisor.fuse(rows, candidates={"row-a": lite0, "row-b": lite2})
     # Identical probe scores: the catalog prior (Lite2 has the higher ImageNet top-1) decides.
@@ -181,8 +215,10 @@ def test_public_fuse_takes_records_and_a_candidate_mapping():
 def _agreeing_table(n=8):
     """Two probes and the ImageNet prior agree on the order m0 > m1 > ...; ``bad`` reverses it."""
     good = np.linspace(1.0, 0.0, n)
-    frame = pd.DataFrame({"logme": good, "knn": good + 0.01 * np.sin(np.arange(n)),
-                          "leep": good[::-1]}, index=[f"m{i}" for i in range(n)])
+    frame = pd.DataFrame(
+        {"logme": good, "knn": good + 0.01 * np.sin(np.arange(n)), "leep": good[::-1]},
+        index=[f"m{i}" for i in range(n)],
+    )
     entries = {c: entry(c, 80.0 - i) for i, c in enumerate(frame.index)}
     return frame, entries
 
@@ -206,14 +242,21 @@ def test_a_probe_that_contradicts_the_rest_loses_its_vote_and_says_so():
 def test_probes_against_the_prior_shift_the_weight_and_the_notes_say_which_side_won():
     frame, entries = _agreeing_table()
     frame = frame[["logme", "knn"]].iloc[::-1].set_axis(frame.index)  # both probes reversed
-    shifted = replace(PARAMS, probe_weights={"logme": 1.0, "knn": 1.0}, prior_weight=0.2,
-                      disagree_threshold=0.0, disagree_prior_weight=1.0)
+    shifted = replace(
+        PARAMS,
+        probe_weights={"logme": 1.0, "knn": 1.0},
+        prior_weight=0.2,
+        disagree_threshold=0.0,
+        disagree_prior_weight=1.0,
+    )
     result = fuse_scores(frame, entries, params=shifted)
     assert result.agreement["prior_agreement"] < -0.9
     assert result.agreement["prior_weight"] == 1.0
     assert result.final.idxmax() == "m0"  # the prior's pick
-    assert any("disagree" in n and "leans more on the catalog prior (prior weight 0.2 -> 1.00)"
-               in n for n in result.notes)
+    assert any(
+        "disagree" in n and "leans more on the catalog prior (prior weight 0.2 -> 1.00)" in n
+        for n in result.notes
+    )
     # Without the shift the same disagreement is still reported, leaning on the probes.
     kept = fuse_scores(frame, entries, params=replace(shifted, disagree_threshold=None))
     assert kept.final.idxmax() == "m7"
@@ -233,12 +276,16 @@ def test_track_record_ranks_families_and_gives_no_credit_without_one():
         "b": replace(entry("b", 75.0), family="nice"),
         "c": replace(entry("c", 75.0), family="unseen"),
         "rand": replace(entry("rand", 75.0, data="none"), family="good"),
-        "cut": replace(entry("cut", None), family="good")}
+        "cut": replace(entry("cut", None), family="good"),
+    }
     raw = prior_components(entries, record)["track_record"]
     assert raw["a"] == 0.70 and raw["b"] == 0.99  # through the alias
     assert raw[["c", "rand", "cut"]].isna().all()  # unknown family, random, truncated
-    params = replace(PARAMS, prior_component_weights={"imagenet_top1": 1.0, "track_record": 1.0},
-                     track_record=record)
+    params = replace(
+        PARAMS,
+        prior_component_weights={"imagenet_top1": 1.0, "track_record": 1.0},
+        track_record=record,
+    )
     frame = pd.DataFrame({"logme": [1.0, 1.0, 1.0]}, index=["a", "b", "c"])
     final = fuse_scores(frame, {k: entries[k] for k in "abc"}, params=params).final
     assert final["b"] > final["a"]
@@ -254,11 +301,16 @@ def test_track_records_never_include_the_held_out_target_or_table():
 
     def target(name, accs, family="resnet"):
         acc = pd.Series(accs)
-        return SimpleNamespace(name=name, accuracy=acc, entries={
-            k: replace(entry(k, 70.0), family=family) for k in acc.index})
+        return SimpleNamespace(
+            name=name,
+            accuracy=acc,
+            entries={k: replace(entry(k, 70.0), family=family) for k in acc.index},
+        )
 
-    tables = {"keras_zoo": [target("t1", {"x": 0.5, "y": 1.0}), target("t2", {"x": 0.9, "y": 0.9})],
-              "parc": [target("t3", {"z": 0.8, "w": 1.0}, family="vgg")]}
+    tables = {
+        "keras_zoo": [target("t1", {"x": 0.5, "y": 1.0}), target("t2", {"x": 0.9, "y": 0.9})],
+        "parc": [target("t3", {"z": 0.8, "w": 1.0}, family="vgg")],
+    }
     rows = tr.relative_rows(tables)
     full = tr.records(rows)
     assert full["models"]["x"] == pytest.approx((0.5 + 1.0) / 2)
@@ -281,10 +333,16 @@ def test_the_fitter_scores_exactly_what_fuse_scores_ranks():
     preps = ff.prepare(tables, base)
     rows = tr.relative_rows(tables)
     tracks = ff.fold_tracks(preps, rows, base.clip)
-    theta = ff.Theta({"nleep": 1.0, "linear_probe": 0.5, "leep": 0.5, "logme": 0.0},
-                     prior_weight=0.3, track_weight=1.0, probe_gate=0.25, shift=(0.0, 0.75))
+    theta = ff.Theta(
+        {"nleep": 1.0, "linear_probe": 0.5, "leep": 0.5, "logme": 0.0},
+        prior_weight=0.3,
+        track_weight=1.0,
+        probe_gate=0.25,
+        shift=(0.0, 0.75),
+    )
     for prep, track in zip(preps, tracks, strict=True):
         record = tr.records(rows, exclude={("keras_zoo", prep.target.name)})
-        product = ranking_measures(ff.fuse_target(prep.target, theta, base, record),
-                                   prep.target.accuracy)["weighted_tau"]
+        product = ranking_measures(
+            ff.fuse_target(prep.target, theta, base, record), prep.target.accuracy
+        )["weighted_tau"]
         assert ff.target_tau(prep, theta, track) == pytest.approx(product, abs=1e-12)

@@ -11,8 +11,11 @@ from benchmarks import fusion_variants as fv  # noqa: E402
 
 
 def test_reliability_is_the_same_groups_mean_tau_else_every_groups():
-    taus = [{"logme": 0.8, "prior": 0.1}, {"logme": 0.6, "prior": 0.3},
-            {"logme": 0.0, "prior": 0.9, "linear_probe": 0.7}]
+    taus = [
+        {"logme": 0.8, "prior": 0.1},
+        {"logme": 0.6, "prior": 0.3},
+        {"logme": 0.0, "prior": 0.9, "linear_probe": 0.7},
+    ]
     groups = ["segmentation", "segmentation", "image"]
     seg = fv.reliabilities(taus, groups, "segmentation")
     assert seg["logme"] == pytest.approx(0.7) and seg["prior"] == pytest.approx(0.2)
@@ -42,3 +45,8 @@ def test_pairwise_ranker_learns_which_feature_orders_the_targets():
         accs.append(x[:, fv.FEATURES.index("logme")] + 0.01 * rng.normal(size=8))
     beta = fv.fit_pairwise(xs, accs)
     assert beta[fv.FEATURES.index("logme")] > 5 * abs(beta[fv.FEATURES.index("gbc")])
+
+
+def test_ensemble_ranks_put_a_candidate_without_a_score_last():
+    ranks = fv._ranks(np.array([0.2, np.nan, 5.0, 0.2]))
+    assert list(ranks) == [2.5, 1.0, 4.0, 2.5]

@@ -45,7 +45,8 @@ def test_published_replay_reproduces_the_recorded_fused_numbers():
         final = fuse_scores(target.scores, target.entries, params=params).final
         rows.append(ranking_measures(final, target.accuracy))
         assert rows[-1]["weighted_tau"] == pytest.approx(
-            recorded["per_method"]["fused"][target.name]["weighted_tau"], abs=1e-5)
+            recorded["per_method"]["fused"][target.name]["weighted_tau"], abs=1e-5
+        )
     mean_tau = mean_measures(rows)["weighted_tau"]
     assert math.isfinite(mean_tau)
     assert mean_tau == pytest.approx(recorded["mean"]["fused"]["weighted_tau"], abs=1e-5)
@@ -63,16 +64,23 @@ def test_single_probe_rows_match_scipy_directly():
 
 
 def _advisor(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "advisor.cli.main", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_fuse_cli_ranks_a_csv_as_json(tmp_path):
     csv = tmp_path / "scores.csv"
-    csv.write_text("candidate,logme,leep\n"
-                   "tf_efficientnet_lite0.in1k,1.2,-0.8\n"
-                   "tf_efficientnet_lite2.in1k,1.5,-0.6\n"
-                   "my-own-model,0.3,-1.5\n")
+    csv.write_text(
+        "candidate,logme,leep\n"
+        "tf_efficientnet_lite0.in1k,1.2,-0.8\n"
+        "tf_efficientnet_lite2.in1k,1.5,-0.6\n"
+        "my-own-model,0.3,-1.5\n"
+    )
     done = _advisor("fuse", str(csv), "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -23,8 +23,16 @@ def tiny_ranking():
 @pytest.mark.slow
 def test_verify_fine_tunes_scores_and_caches(tmp_path):
     ranking = tiny_ranking()
-    kwargs = dict(ranking=ranking, top=2, epochs=1, budget=60, output=tmp_path / "out",
-                  cache_dir=tmp_path / "cache", image_size=32, batch_size=16)
+    kwargs = dict(
+        ranking=ranking,
+        top=2,
+        epochs=1,
+        budget=60,
+        output=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        image_size=32,
+        batch_size=16,
+    )
     report = advisor.verify("digits", **kwargs)
     assert [r["candidate"] for r in report.candidates] == ranking.candidates
     for row in report.candidates:
@@ -41,7 +49,8 @@ def test_verify_fine_tunes_scores_and_caches(tmp_path):
     again = advisor.verify("digits", **kwargs)  # same protocol: served from the cache
     assert all(r["cached"] for r in again.candidates)
     assert [r["test_accuracy"] for r in again.candidates] == [
-        r["test_accuracy"] for r in report.candidates]
+        r["test_accuracy"] for r in report.candidates
+    ]
 
 
 def test_verify_rejects_a_top_below_two():
@@ -52,10 +61,13 @@ def test_verify_rejects_a_top_below_two():
 def test_prior_that_ties_every_candidate_is_kept_as_a_tie():
     """Text encoders on the same corpus share every catalog fact: the prior row stays, as a
     tie whose regret is the expectation over the tied picks."""
-    from advisor.verification.run import method_scores
     from advisor.verification.metrics import ranking_measures
+    from advisor.verification.run import method_scores
 
-    minilm, mpnet = "sentence-transformers/all-MiniLM-L6-v2", "sentence-transformers/all-mpnet-base-v2"
+    minilm, mpnet = (
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "sentence-transformers/all-mpnet-base-v2",
+    )
     scores = pd.DataFrame({"logme": [1.0, 2.0]}, index=[minilm, mpnet])
     entries = dict.fromkeys(scores.index)
     ranking = build_ranking(scores, entries, fuse_scores(scores, entries))
@@ -73,6 +85,13 @@ def test_verify_says_why_when_fewer_than_two_fine_tunes_finish(tmp_path):
         raise RuntimeError("this backbone cannot be built")
 
     with pytest.raises(AdvisorError, match=r"only 0 of 2 fine-tunes finished.*cannot be built"):
-        advisor.verify("digits", ranking=tiny_ranking(), top=2, epochs=1, budget=60,
-                       output=tmp_path / "out", cache_dir=tmp_path / "cache",
-                       models={LITE0: broken, LITE1: broken})
+        advisor.verify(
+            "digits",
+            ranking=tiny_ranking(),
+            top=2,
+            epochs=1,
+            budget=60,
+            output=tmp_path / "out",
+            cache_dir=tmp_path / "cache",
+            models={LITE0: broken, LITE1: broken},
+        )

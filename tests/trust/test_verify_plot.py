@@ -4,7 +4,6 @@ import os
 import stat
 
 import pandas as pd
-
 import pytest
 
 

@@ -194,6 +194,14 @@ async def verify_dialog(pilot):
     await steady(pilot)
 
 
+async def race_dialog(pilot):
+    await with_digits(pilot)
+    pilot.app.set_ranking(fixed_ranking())
+    await pilot.press("4", "R")
+    await pilot.pause(0.2)
+    await steady(pilot)
+
+
 async def export_dialog(pilot):
     pilot.app.set_ranking(fixed_ranking())
     await pilot.press("4", "e", "end", "ctrl+u", *"ranking.txt", "enter")
@@ -266,6 +274,11 @@ def test_ranking_screen_verified(snap_compare, size):
 @SIZES
 def test_verify_dialog(snap_compare, size):
     assert snap_compare(snapshot_app(), terminal_size=size, run_before=verify_dialog)
+
+
+@SIZES
+def test_race_dialog(snap_compare, size):
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=race_dialog)
 
 
 @SIZES

@@ -14,17 +14,22 @@ from textual.widgets import DataTable
 from advisor.ranking.display import elide_names, probes_by_weight, short_names
 
 # Columns kept first when the table is too narrow for all of them (probes follow, by weight).
-PRIORITY = ("rank", "candidate", "final_score", "p_best", "rank_range", "finetuned_accuracy")
+PRIORITY = ("rank", "candidate", "final_score", "race_val_accuracy", "p_best", "rank_range",
+            "finetuned_accuracy")
 LATER = ("params_m", "latency_ms", "availability")
-NUMERIC = {"final_score", "p_best", "finetuned_accuracy", "params_m", "latency_ms"}
+NUMERIC = {"final_score", "race_val_accuracy", "p_best", "finetuned_accuracy", "params_m",
+           "latency_ms"}
 ASCENDING, DESCENDING = "▲", "▼"
 NAME_MIN = 16  # the candidate column is never cut below this many characters
 
 
-def ranking_columns(probes: list[str], verified: bool = False) -> list[tuple[str, str]]:
-    """(record key, column title) in display order; probes as given."""
-    return ([("rank", "#"), ("candidate", "candidate"), ("final_score", "final"),
-             ("rank_range", "rank range"), ("p_best", "P(best)")]
+def ranking_columns(probes: list[str], verified: bool = False,
+                    raced: bool = False) -> list[tuple[str, str]]:
+    """(record key, column title) in display order; probes as given. ``raced``: the race's
+    validation accuracy (its last rung), the final word on the raced candidates' order."""
+    return ([("rank", "#"), ("candidate", "candidate"), ("final_score", "final")]
+            + ([("race_val_accuracy", "race val acc")] if raced else [])
+            + [("rank_range", "rank range"), ("p_best", "P(best)")]
             + ([("finetuned_accuracy", "fine-tuned acc")] if verified else [])
             + [(p, p) for p in probes]
             + [("params_m", "params (M)"), ("latency_ms", "ms/example"),
@@ -105,10 +110,12 @@ class RankingTable(DataTable):
         self.names: dict[str, str] = {}
 
     def show(self, records: list[dict], probes: Sequence[str], *, verified: bool = False,
-             sort_key: str | None = "rank", descending: bool = False) -> None:
-        """Show ``records`` in the given order; ``probes`` are reordered by fused weight."""
-        self._state = (list(records), probes_by_weight(list(probes)), verified, sort_key,
-                       descending)
+             sort_key: str | None = "rank", descending: bool = False,
+             weights: dict[str, float] | None = None) -> None:
+        """Show ``records`` in the given order; ``probes`` are reordered by fused weight:
+        ``weights`` (the ranking's own, ``Ranking.probe_weights``), else the shipped fit."""
+        self._state = (list(records), probes_by_weight(list(probes), weights or None), verified,
+                       sort_key, descending)
         self._fitted = None
         self._lay_out()
 
@@ -125,7 +132,8 @@ class RankingTable(DataTable):
 
     def _cells(self) -> tuple[list[tuple[str, str]], list[list[str]]]:
         records, probes, verified, _, _ = self._state
-        columns = ranking_columns(probes, verified)
+        raced = any(r.get("decided_by") == "race" for r in records)
+        columns = ranking_columns(probes, verified, raced)
         self.names = short_names(str(r["candidate"]) for r in records)
         if self._available() > 0:  # ids with nothing in common: the name takes a third at most
             self.names = elide_names(self.names, max(NAME_MIN, self._available() // 3))
