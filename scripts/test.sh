@@ -11,4 +11,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 bash "$root/scripts/setup_env.sh" all
 cd "$root"
-"${ADVISOR_VENV:-$root/.venv}/bin/python" -m pytest "$@"
+venv="${ADVISOR_VENV:-$root/.venv}"
+# Lint and format first: a style slip fails in seconds, not after the whole suite.
+"$venv/bin/ruff" check .
+"$venv/bin/ruff" format --check .
+"$venv/bin/python" -m pytest "$@"
