@@ -47,14 +47,22 @@ class AdvisorApp(App):
     }
     COMMANDS = App.COMMANDS | {AdvisorCommands}
     BINDINGS = [
-        *(Binding(str(n), f"goto('{mode}')", title, show=False)
-          for n, (mode, title) in enumerate(STEPS, start=1)),
+        *(
+            Binding(str(n), f"goto('{mode}')", title, show=False)
+            for n, (mode, title) in enumerate(STEPS, start=1)
+        ),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, data: str | None = None, *, demo: bool = False,
-                 catalog_files: Sequence[str | Path] = (), catalog=None) -> None:
+    def __init__(
+        self,
+        data: str | None = None,
+        *,
+        demo: bool = False,
+        catalog_files: Sequence[str | Path] = (),
+        catalog=None,
+    ) -> None:
         """``catalog_files`` add user TOML files to the built-in catalog; ``catalog`` (a
         ``catalog.Catalog``) replaces it altogether."""
         super().__init__()
@@ -77,8 +85,12 @@ class AdvisorApp(App):
 
                 self.session.catalog = load_catalog(self.catalog_files)
             except Exception as exc:
-                self.notify(user_message(exc), title="Cannot read the catalog",
-                            severity="error", markup=False)
+                self.notify(
+                    user_message(exc),
+                    title="Cannot read the catalog",
+                    severity="error",
+                    markup=False,
+                )
         return self.session.catalog
 
     def entry(self, candidate: str):
@@ -147,8 +159,9 @@ class AdvisorApp(App):
             return
         self.catalog()  # loaded here too when the candidates step was never opened
         await self.action_goto("scoring")
-        await self.screen.start(session.data, list(session.selected), session.budget,
-                                layers=session.layers)
+        await self.screen.start(
+            session.data, list(session.selected), session.budget, layers=session.layers
+        )
 
     async def open_finetune(self, candidate: str) -> None:
         self.session.finetune_candidate = candidate

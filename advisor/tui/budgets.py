@@ -20,11 +20,14 @@ def records_within(records: list[dict], budgets: dict) -> tuple[list[dict], dict
 
     from advisor.ranking.cost import COST_COLUMNS, within_budget
 
-    costs = pd.DataFrame([{key: record.get(key) for key in COST_COLUMNS} for record in records],
-                         index=[str(record["candidate"]) for record in records],
-                         columns=list(COST_COLUMNS)).astype(float)
-    kept, excluded = within_budget(costs, max_params_m=budgets.get("max_params"),
-                                   max_latency_ms=budgets.get("max_latency"))
+    costs = pd.DataFrame(
+        [{key: record.get(key) for key in COST_COLUMNS} for record in records],
+        index=[str(record["candidate"]) for record in records],
+        columns=list(COST_COLUMNS),
+    ).astype(float)
+    kept, excluded = within_budget(
+        costs, max_params_m=budgets.get("max_params"), max_latency_ms=budgets.get("max_latency")
+    )
     keep = set(kept)
     return [r for r in records if str(r["candidate"]) in keep], excluded
 

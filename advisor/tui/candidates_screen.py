@@ -16,11 +16,17 @@ from advisor.tui.components.step_bar import StepBar
 from catalog import availability as entry_availability
 
 AVAILABILITIES = ("offline", "local", "cached", "download", "missing")
-READY = ("offline", "local", "cached")   # usable with no network: the default selection
+READY = ("offline", "local", "cached")  # usable with no network: the default selection
 COLUMNS = (
-    ("pick", "✓"), ("id", "candidate"), ("availability", "availability"), ("params", "params M"),
-    ("gmacs", "GMACs"), ("top1", "IN top-1"), ("pretraining", "pretrained on"),
-    ("licence", "licence"), ("modality", "modality"),
+    ("pick", "✓"),
+    ("id", "candidate"),
+    ("availability", "availability"),
+    ("params", "params M"),
+    ("gmacs", "GMACs"),
+    ("top1", "IN top-1"),
+    ("pretraining", "pretrained on"),
+    ("licence", "licence"),
+    ("modality", "modality"),
 )
 
 
@@ -30,8 +36,11 @@ def _number(value, digits: int = 1) -> str:
 
 def default_selection(entries, availability: dict[str, str], modality: str | None) -> list[str]:
     """The candidates usable right now (offline package, local file or cached) for the data."""
-    return [e.id for e in entries
-            if (modality is None or e.modality == modality) and availability.get(e.id) in READY]
+    return [
+        e.id
+        for e in entries
+        if (modality is None or e.modality == modality) and availability.get(e.id) in READY
+    ]
 
 
 class CandidatesScreen(Screen):
@@ -56,12 +65,14 @@ class CandidatesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StepBar("candidates")
         with Horizontal(id="cand-filters"):
-            yield Select([("image", "image"), ("text", "text")], prompt="any modality",
-                         id="filter-modality")
+            yield Select(
+                [("image", "image"), ("text", "text")], prompt="any modality", id="filter-modality"
+            )
             yield Input(placeholder="max params (M)", type="number", id="filter-params")
             yield Select([], prompt="any licence", id="filter-licence")
-            yield Select([(a, a) for a in AVAILABILITIES], prompt="availability",
-                         id="filter-availability")
+            yield Select(
+                [(a, a) for a in AVAILABILITIES], prompt="availability", id="filter-availability"
+            )
             yield Input(placeholder="search id / family  (/)", id="filter-query")
         yield DataTable(id="cand-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="cand-status")
@@ -95,7 +106,8 @@ class CandidatesScreen(Screen):
             if modality in ("image", "text"):
                 select.value = modality
             if not session.selected or any(
-                    session.catalog.get(cid).modality != modality for cid in session.selected):
+                session.catalog.get(cid).modality != modality for cid in session.selected
+            ):
                 session.selected = default_selection(session.catalog, self._availability, modality)
         self.refill()
 
@@ -114,9 +126,13 @@ class CandidatesScreen(Screen):
         if max_params is not None and max_params <= 0:
             max_params = None  # a half-typed number; the filter waits for a positive one
         query = self.query_one("#filter-query", Input).value.strip() or None
-        return {"modality": chosen("#filter-modality"), "max_params_m": max_params,
-                "licence": chosen("#filter-licence"), "availability": chosen("#filter-availability"),
-                "query": query}
+        return {
+            "modality": chosen("#filter-modality"),
+            "max_params_m": max_params,
+            "licence": chosen("#filter-licence"),
+            "availability": chosen("#filter-availability"),
+            "query": query,
+        }
 
     def shown_entries(self):
         catalog = self.app.session.catalog
@@ -137,12 +153,20 @@ class CandidatesScreen(Screen):
         selected = set(self.app.session.selected)
         for entry in self.shown_entries():
             availability = self._availability.get(entry.id, "?")
-            style = "green" if availability in READY else ("red" if "error" in availability else "dim")
+            style = (
+                "green" if availability in READY else ("red" if "error" in availability else "dim")
+            )
             table.add_row(
                 Text("✓" if entry.id in selected else " ", style="b green"),
-                entry.id, Text(availability, style=style), _number(entry.params_m),
-                _number(entry.gmacs, 2), _number(entry.imagenet_top1), entry.pretraining_data,
-                entry.licence, entry.modality, key=entry.id,
+                entry.id,
+                Text(availability, style=style),
+                _number(entry.params_m),
+                _number(entry.gmacs, 2),
+                _number(entry.imagenet_top1),
+                entry.pretraining_data,
+                entry.licence,
+                entry.modality,
+                key=entry.id,
             )
         if cursor_key is not None and cursor_key in table.rows:
             table.move_cursor(row=table.get_row_index(cursor_key))
@@ -181,7 +205,9 @@ class CandidatesScreen(Screen):
         table = self.query_one("#cand-table", DataTable)
         chosen = set(self.app.session.selected)
         for row_key in table.rows:
-            table.update_cell(row_key, "pick", Text("✓" if row_key.value in chosen else " ", style="b green"))
+            table.update_cell(
+                row_key, "pick", Text("✓" if row_key.value in chosen else " ", style="b green")
+            )
         self._update_status()
 
     def action_toggle(self) -> None:

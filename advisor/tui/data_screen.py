@@ -124,8 +124,10 @@ class DataScreen(WorkScreen):
                 yield FormInput(str(self.app.session.budget), type="integer", id="budget-input")
                 yield Label("", id="budget-error", classes="inline-error", markup=False)
             with Vertical(id="data-summary"):
-                yield Static("No data yet: pick a built-in dataset (enter) or type a path (/).",
-                             id="summary-text")
+                yield Static(
+                    "No data yet: pick a built-in dataset (enter) or type a path (/).",
+                    id="summary-text",
+                )
                 yield ClassBalance(id="class-balance")
                 yield Label("Examples", classes="section-title")
                 yield VerticalScroll(Static("", id="samples"), id="samples-box")
@@ -136,8 +138,11 @@ class DataScreen(WorkScreen):
         try:
             self._builtins = builtin_datasets()
         except Exception as exc:  # advisor.data missing or broken: typed paths still work
-            self.notify(f"built-in datasets unavailable: {user_message(exc)}", severity="warning",
-                        markup=False)
+            self.notify(
+                f"built-in datasets unavailable: {user_message(exc)}",
+                severity="warning",
+                markup=False,
+            )
         for name, description in self._builtins.items():
             text = f"[b]{name}[/]  [dim]{escape(description)}[/]" if description else name
             if not builtin_installed(name):
@@ -221,21 +226,30 @@ class DataScreen(WorkScreen):
     def on_data_loaded(self, message: DataLoaded) -> None:
         data = message.data
         if data.num_classes < 2:
-            problem = (f"{message.spec} has a single class ({', '.join(data.class_names)}); "
-                       "ranking needs labelled data with at least two classes")
-            self.query_one("#summary-text", Static).update(f"[b red]Cannot use this data:[/] {escape(problem)}")
+            problem = (
+                f"{message.spec} has a single class ({', '.join(data.class_names)}); "
+                "ranking needs labelled data with at least two classes"
+            )
+            self.query_one("#summary-text", Static).update(
+                f"[b red]Cannot use this data:[/] {escape(problem)}"
+            )
             self.notify(problem, title="One class", severity="error", markup=False)
             return
         self.app.set_data(data, message.spec)
         self.show_summary(data)
-        self.notify(f"{data.name}: {len(data)} examples, {data.num_classes} classes — press n for candidates",
-                    title="Data loaded", markup=False)
+        self.notify(
+            f"{data.name}: {len(data)} examples, {data.num_classes} classes"
+            " — press n for candidates",
+            title="Data loaded",
+            markup=False,
+        )
 
     def on_work_failed(self, message: WorkFailed) -> None:
         kept = self.app.session.data
         still = f"\n[dim](still using {escape(kept.name)})[/]" if kept is not None else ""
         self.query_one("#summary-text", Static).update(
-            f"[b red]Cannot {message.task}:[/] {escape(message.reason)}{still}")
+            f"[b red]Cannot {message.task}:[/] {escape(message.reason)}{still}"
+        )
         self.query_one("#path-error", Label).update(message.reason)
         self.notify(message.reason, title=f"Cannot {message.task}", severity="error", markup=False)
 

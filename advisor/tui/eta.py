@@ -32,8 +32,11 @@ class Eta:
         seconds = now - self._last_time
         if seconds > 0:
             sample = (done - self.done) / seconds
-            self.rate = sample if self.rate is None else (
-                self.alpha * sample + (1 - self.alpha) * self.rate)
+            self.rate = (
+                sample
+                if self.rate is None
+                else (self.alpha * sample + (1 - self.alpha) * self.rate)
+            )
         self.done, self._last_time = done, now
 
     def remaining(self, now: float) -> float | None:

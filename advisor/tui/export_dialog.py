@@ -55,7 +55,9 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Label("[b]Export the ranking[/]  (.json, .csv or .md; enter writes, escape cancels)")
+            yield Label(
+                "[b]Export the ranking[/]  (.json, .csv or .md; enter writes, escape cancels)"
+            )
             yield PathInput(self.default, suggester=PathSuggester(), id="export-path")
             yield Label("", id="export-error", classes="inline-error", markup=False)
 

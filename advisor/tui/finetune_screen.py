@@ -30,7 +30,7 @@ STEP_REDRAW = 10
 
 
 def early_stop_status(history: list[dict], patience: int, metric: str = "val_accuracy") -> str:
-    """"best epoch 3 (val_accuracy 0.91) · no gain for 1/3 epochs" from the epoch history."""
+    """ "best epoch 3 (val_accuracy 0.91) · no gain for 1/3 epochs" from the epoch history."""
     scored = [(row.get("epoch"), row[metric]) for row in history if row.get(metric) is not None]
     if not scored:
         return "early stopping: waiting for the first validation"
@@ -58,14 +58,18 @@ def summary_markup(result) -> str:
     """Final report: test accuracy, per-class accuracy, where the model was saved."""
     run_dir = escape(str(result.run_dir))
     if getattr(result, "cancelled", False):
-        return "\n".join([
-            "[yellow b]Cancelled[/]: training stopped and a resumable checkpoint was kept; "
-            "press r to resume.",
-            f"best epoch so far {result.best_epoch} (val {_num(result.best_val_metric)})",
-            f"[b]run folder[/] {run_dir}",
-        ])
-    lines = [f"[b]test accuracy {_num(result.test_accuracy)}[/] · macro F1 {_num(result.test_macro_f1)}"
-             f" · best epoch {result.best_epoch} (val {_num(result.best_val_metric)})"]
+        return "\n".join(
+            [
+                "[yellow b]Cancelled[/]: training stopped and a resumable checkpoint was kept; "
+                "press r to resume.",
+                f"best epoch so far {result.best_epoch} (val {_num(result.best_val_metric)})",
+                f"[b]run folder[/] {run_dir}",
+            ]
+        )
+    lines = [
+        f"[b]test accuracy {_num(result.test_accuracy)}[/] · macro F1 {_num(result.test_macro_f1)}"
+        f" · best epoch {result.best_epoch} (val {_num(result.best_val_metric)})"
+    ]
     if getattr(result, "stopped_early", False):
         lines[0] += " · stopped early"
     if getattr(result, "frozen_backbone", False):
@@ -108,8 +112,11 @@ class FinetuneScreen(WorkScreen):
         with Horizontal(id="ft-body"):
             with VerticalScroll(id="ft-left"):
                 yield FinetuneForm(id="ft-form")
-                yield Label("tab enters the form · escape leaves a field · ctrl+s starts · "
-                            "escape cancels a run · r resumes", classes="hint")
+                yield Label(
+                    "tab enters the form · escape leaves a field · ctrl+s starts · "
+                    "escape cancels a run · r resumes",
+                    classes="hint",
+                )
             with Vertical(id="ft-right"):
                 yield Static("Pick a candidate in the ranking (4) and press f.", id="ft-status")
                 with Horizontal(classes="bar-row"):
@@ -117,7 +124,9 @@ class FinetuneScreen(WorkScreen):
                     yield ProgressBar(id="ft-epoch-bar", show_eta=False)
                 with Horizontal(classes="bar-row"):
                     yield Label("this epoch", classes="bar-label")
-                    yield ProgressBar(id="ft-step-bar", show_eta=False)  # ETA text is timing noise in snapshots
+                    yield ProgressBar(
+                        id="ft-step-bar", show_eta=False
+                    )  # ETA text is timing noise in snapshots
                 yield Label("", id="ft-early")
                 with Horizontal(id="ft-curves"):
                     yield CurvePlot("loss", id="ft-loss")
@@ -137,15 +146,18 @@ class FinetuneScreen(WorkScreen):
             # The data changed since: the old choice no longer applies.
             self.candidate, self.last_options = None, None
             self.query_one("#ft-status", Static).update(
-                "Pick a candidate in the ranking (4) and press f.")
+                "Pick a candidate in the ranking (4) and press f."
+            )
         if session.finetune_candidate and session.finetune_candidate != self.candidate:
             self.candidate = session.finetune_candidate
             entry = self.app.entry(self.candidate)
             self.query_one(FinetuneForm).set_candidate(
-                self.candidate, session.data.name, getattr(entry, "modality", None))
+                self.candidate, session.data.name, getattr(entry, "modality", None)
+            )
             self.query_one("#ft-status", Static).update(
                 f"Ready to fine-tune [b]{escape(self.candidate)}[/]: tab into the options, "
-                "then ctrl+s.")
+                "then ctrl+s."
+            )
         self.set_focus(None)  # keys go to the screen until the user tabs into the form
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -162,8 +174,10 @@ class FinetuneScreen(WorkScreen):
         data, entry = self.app.session.data, self.app.entry(self.candidate)
         modality = getattr(entry, "modality", None)
         if modality is not None and modality != data.modality:
-            return (f"{self.candidate} is a {modality} model but {data.name} is {data.modality} "
-                    f"data; rank candidates for this data (2, 3) and pick one of those")
+            return (
+                f"{self.candidate} is a {modality} model but {data.name} is {data.modality} "
+                f"data; rank candidates for this data (2, 3) and pick one of those"
+            )
         return None
 
     def action_start(self, resume: bool = False) -> None:
@@ -176,14 +190,17 @@ class FinetuneScreen(WorkScreen):
             return
         problem = self.mismatch()
         if problem:
-            self.notify(problem, title="Model and data do not match", severity="error",
-                        markup=False)
+            self.notify(
+                problem, title="Model and data do not match", severity="error", markup=False
+            )
             return
         form = self.query_one(FinetuneForm)
         options, problems = form.values()
         form.show_problems(problems)
         if problems:
-            self.notify("; ".join(problems.values()), title="Check the form", severity="error", markup=False)
+            self.notify(
+                "; ".join(problems.values()), title="Check the form", severity="error", markup=False
+            )
             return
         if resume:
             options["overwrite"] = False
@@ -194,8 +211,12 @@ class FinetuneScreen(WorkScreen):
                 return
             if state in ("other", "file"):
                 what = "a file" if state == "file" else "a folder holding other files"
-                self.notify(f"{options['output']} is {what}; type another output folder",
-                            title="Cannot start", severity="error", markup=False)
+                self.notify(
+                    f"{options['output']} is {what}; type another output folder",
+                    title="Cannot start",
+                    severity="error",
+                    markup=False,
+                )
                 return
         self._launch(options, resume)
 
@@ -250,8 +271,15 @@ class FinetuneScreen(WorkScreen):
 
         output = options.pop("output")
         with job:  # errors and Cancelled go to WorkScreen.on_worker_state_changed
-            result = advisor.finetune(data, model=model, output=output, resume=resume,
-                                      progress=progress, cancel=job.cancel, **options)
+            result = advisor.finetune(
+                data,
+                model=model,
+                output=output,
+                resume=resume,
+                progress=progress,
+                cancel=job.cancel,
+                **options,
+            )
             self.post_message(FinetuneDone(result))
 
     # ---- messages from the worker ---------------------------------------------------------
@@ -272,19 +300,23 @@ class FinetuneScreen(WorkScreen):
         event = message.event
         if isinstance(event, ev.TrainingPhase):
             self.query_one("#ft-status", Static).update(
-                f"Fine-tuning [b]{escape(str(self.candidate))}[/] · {escape(event.phase)}")
+                f"Fine-tuning [b]{escape(str(self.candidate))}[/] · {escape(event.phase)}"
+            )
             return
         if event.steps:
-            self.query_one("#ft-step-bar", ProgressBar).update(total=event.steps,
-                                                               progress=event.step)
+            self.query_one("#ft-step-bar", ProgressBar).update(
+                total=event.steps, progress=event.step
+            )
         if math.isfinite(event.loss):
-            self.step_losses.append((event.epoch - 1 + event.step / max(event.steps, 1),
-                                     event.loss))
+            self.step_losses.append(
+                (event.epoch - 1 + event.step / max(event.steps, 1), event.loss)
+            )
             if len(self.step_losses) % STEP_REDRAW == 0:
                 self._draw_curves()
             self.query_one("#ft-status", Static).update(
                 f"Fine-tuning [b]{escape(str(self.candidate))}[/] · epoch {event.epoch}/"
-                f"{event.epochs} · step {event.step}/{event.steps} · loss {event.loss:.4f}")
+                f"{event.epochs} · step {event.step}/{event.steps} · loss {event.loss:.4f}"
+            )
 
     def on_epoch_finished(self, message: EpochFinished) -> None:
         self._run_reported()
@@ -315,17 +347,22 @@ class FinetuneScreen(WorkScreen):
             self.query_one("#ft-step-bar", ProgressBar).update(total=1, progress=1)
         state = "cancelled" if result.cancelled else "finished"
         self.query_one("#ft-status", Static).update(
-            f"Fine-tuning [b]{escape(str(self.candidate))}[/] {state}.")
+            f"Fine-tuning [b]{escape(str(self.candidate))}[/] {state}."
+        )
         if result.cancelled:
             self.notify("cancelled; r resumes from the checkpoint", title="Fine-tuning cancelled")
         else:
-            self.notify(f"test accuracy {result.test_accuracy:.3f}; saved to {result.export_dir}",
-                        title="Fine-tuning finished", markup=False)
+            self.notify(
+                f"test accuracy {result.test_accuracy:.3f}; saved to {result.export_dir}",
+                title="Fine-tuning finished",
+                markup=False,
+            )
 
     def on_work_cancelled(self, message: WorkCancelled) -> None:
         self._stopped()
         self.query_one("#ft-status", Static).update(
-            "Fine-tuning cancelled before the first checkpoint; ctrl+s starts again.")
+            "Fine-tuning cancelled before the first checkpoint; ctrl+s starts again."
+        )
         self.notify("cancelled before the first checkpoint", title="Fine-tuning cancelled")
 
     def on_work_failed(self, message: WorkFailed) -> None:
@@ -333,7 +370,8 @@ class FinetuneScreen(WorkScreen):
         resumable = not self._fresh_display and self.history
         self.query_one("#ft-status", Static).update(
             f"[b red]Fine-tuning failed:[/] {escape(message.reason)}"
-            + (" · press r to resume from the last checkpoint" if resumable else ""))
+            + (" · press r to resume from the last checkpoint" if resumable else "")
+        )
         self.notify(message.reason, title=f"Cannot {message.task}", severity="error", markup=False)
 
     def _draw_curves(self) -> None:

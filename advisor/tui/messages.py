@@ -166,8 +166,11 @@ def typed_event(event: Any) -> Any:
     where = {k: int(event.get(k) or 0) for k in ("epoch", "epochs", "step", "steps")}
     metrics = dict(event.get("metrics") or {})
     if kind == "step":
-        return ev.TrainingStep(**where, loss=float(metrics.get("loss", float("nan"))),
-                               lr=float(metrics.get("lr", float("nan"))))
+        return ev.TrainingStep(
+            **where,
+            loss=float(metrics.get("loss", float("nan"))),
+            lr=float(metrics.get("lr", float("nan"))),
+        )
     if kind == "phase" and "epochs" in event:
         return ev.TrainingPhase(**where, phase=str(event.get("phase") or ""))
     if kind == "epoch":

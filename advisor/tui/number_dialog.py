@@ -28,7 +28,9 @@ def parse_numbers(values: dict[str, str], fields: Sequence[Field]) -> tuple[dict
         try:
             value = int(text) if kind == "int" else float(text)
         except ValueError:
-            problems[name] = f"{label} must be {'a whole number' if kind == 'int' else 'a number'}, got {text!r}"
+            problems[name] = (
+                f"{label} must be {'a whole number' if kind == 'int' else 'a number'}, got {text!r}"
+            )
             continue
         if not value > 0 or value == float("inf"):
             problems[name] = f"{label} must be a positive number, got {text}"
@@ -43,8 +45,13 @@ class NumberDialog(ModalScreen[dict | None]):
     # priority: one escape closes the dialog even while its field has focus (docs/tui.md)
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True)]
 
-    def __init__(self, title: str, fields: Sequence[Field], values: dict | None = None,
-                 check: Callable[[dict], dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        values: dict | None = None,
+        check: Callable[[dict], dict[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = tuple(fields)
@@ -57,8 +64,12 @@ class NumberDialog(ModalScreen[dict | None]):
             for name, label, _, placeholder in self.fields:
                 yield Label(label, classes="field-label")
                 value = self.values.get(name)
-                yield Input("" if value is None else f"{value:g}", placeholder=placeholder or "",
-                            id=f"nd-{name}", classes="nd-field")
+                yield Input(
+                    "" if value is None else f"{value:g}",
+                    placeholder=placeholder or "",
+                    id=f"nd-{name}",
+                    classes="nd-field",
+                )
             yield Label("enter applies · escape cancels", classes="hint")
             yield Label("", id="nd-error", classes="inline-error", markup=False)
 

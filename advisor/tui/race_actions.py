@@ -46,13 +46,19 @@ class RaceActions:
             self.notify("no ranking yet: score candidates first", severity="warning")
             return
         if self.racing or self.verifying is not None:
-            self.notify("a race or a verification is running; escape cancels it",
-                        severity="warning")
+            self.notify(
+                "a race or a verification is running; escape cancels it", severity="warning"
+            )
             return
-        self.app.push_screen(NumberDialog(
-            "[b]Race the close calls[/]: short real fine-tunes, successive halving",
-            RACE_FIELDS,
-            self.race_options, check_race_options), self.start_race)
+        self.app.push_screen(
+            NumberDialog(
+                "[b]Race the close calls[/]: short real fine-tunes, successive halving",
+                RACE_FIELDS,
+                self.race_options,
+                check_race_options,
+            ),
+            self.start_race,
+        )
 
     def start_race(self, options: dict | None) -> None:
         from advisor.race.api import race_candidates
@@ -61,13 +67,16 @@ class RaceActions:
             return
         records = self.visible_records()
         if len(records) < 2:
-            self.notify("fewer than 2 candidates within the budgets; widen them (b)",
-                        severity="warning")
+            self.notify(
+                "fewer than 2 candidates within the budgets; widen them (b)", severity="warning"
+            )
             return
         self.race_options = dict(options)
         options = {**RACE_DEFAULTS, **options}
-        ranking = dataclasses.replace(self.ranking, records=[
-            {k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records])
+        ranking = dataclasses.replace(
+            self.ranking,
+            records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
+        )
         chosen = race_candidates(ranking, min(int(options["top"]), len(records)))
         models = {c: self.app.entry(c) for c in chosen}
         self.race_names = short_names(chosen)
@@ -77,22 +86,33 @@ class RaceActions:
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update(
             f"racing {len(chosen)} candidates ({escape(str(race_budget(options)))}): starting"
-            " · escape cancels")
-        self._race(self.app.session.data, ranking, options,
-                   {c: e for c, e in models.items() if e is not None}, self.job,
-                   dict(self.race_recipe))
+            " · escape cancels"
+        )
+        self._race(
+            self.app.session.data,
+            ranking,
+            options,
+            {c: e for c, e in models.items() if e is not None},
+            self.job,
+            dict(self.race_recipe),
+        )
 
     @work(thread=True, exclusive=True, group="race", name=RACE_TASK, exit_on_error=False)
     def _race(self, data, ranking, options: dict, models: dict, job: Job, recipe: dict) -> None:
         from advisor.race import race
 
         with job:  # errors and Cancelled go to WorkScreen.on_worker_state_changed
-            result = race(data, ranking=ranking, budget=race_budget(options),
-                          top=min(int(options["top"]), len(ranking.records)),
-                          data_budget=int(options["examples"]), models=models,
-                          cancel=job.cancel,
-                          progress=lambda event: self.post_message(RaceProgress(event)),
-                          **recipe)
+            result = race(
+                data,
+                ranking=ranking,
+                budget=race_budget(options),
+                top=min(int(options["top"]), len(ranking.records)),
+                data_budget=int(options["examples"]),
+                models=models,
+                cancel=job.cancel,
+                progress=lambda event: self.post_message(RaceProgress(event)),
+                **recipe,
+            )
             self.post_message(RaceDone(result))
 
     def on_race_progress(self, message: RaceProgress) -> None:
@@ -100,8 +120,7 @@ class RaceActions:
 
         event = message.event
         if isinstance(event, ev.TrialDone):
-            self.race_accuracies[(event.rung, event.outcome.candidate)] = (
-                event.outcome.val_accuracy)
+            self.race_accuracies[(event.rung, event.outcome.candidate)] = event.outcome.val_accuracy
         text = progress_text(event, self.race_accuracies, self.race_names)
         if text is not None and self.racing:
             self.query_one("#verify-status", Static).update(text)
@@ -120,7 +139,8 @@ class RaceActions:
         self.sort_key, self.descending = "rank", False
         self._rebuild()
         self.query_one("#verify-status", Static).update(
-            outcome_text(message.result, self.race_names))
+            outcome_text(message.result, self.race_names)
+        )
         self.notify(f"{message.result.winner} won the race", title="Race decided", markup=False)
 
     def race_stopped(self, cancelled: bool, reason: str = "") -> None:
@@ -129,10 +149,15 @@ class RaceActions:
         self.refresh_bindings()
         status = self.query_one("#verify-status", Static)
         if cancelled:
-            status.update("[yellow]race cancelled[/]: finished trials are cached, so R again "
-                          "with the same options reuses them and trains only the rest")
-            self.notify("finished trials are cached; R again resumes the race",
-                        title="Race cancelled", severity="warning")
+            status.update(
+                "[yellow]race cancelled[/]: finished trials are cached, so R again "
+                "with the same options reuses them and trains only the rest"
+            )
+            self.notify(
+                "finished trials are cached; R again resumes the race",
+                title="Race cancelled",
+                severity="warning",
+            )
         else:
             status.update(f"[red]race stopped[/]: {escape(reason)}")
             self.notify(reason, title="Cannot race", severity="error", markup=False)

@@ -85,8 +85,12 @@ class RankingScreen(RaceActions, WorkScreen):
         ranking = self.app.session.ranking
         if ranking is not None and ranking is not self.ranking:
             self.show_ranking(ranking)
-        elif (ranking is None and self.ranking is not None and self.verifying is None
-              and not self.racing):
+        elif (
+            ranking is None
+            and self.ranking is not None
+            and self.verifying is None
+            and not self.racing
+        ):
             self.clear_ranking()  # the data changed: the old ranking no longer applies
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -100,7 +104,8 @@ class RankingScreen(RaceActions, WorkScreen):
         data = self.app.session.data
         on = f" on {data.name}" if data is not None else ""
         self.query_one("#ranking-title", Label).update(
-            f"No ranking{escape(on)} yet: score some candidates (3).")
+            f"No ranking{escape(on)} yet: score some candidates (3)."
+        )
         for selector in ("#verify-status", "#verify-report"):
             self.query_one(selector, Static).update("")
         self.query_one("#pareto", ParetoPlot).show([], self.cost_axis, None, {})
@@ -133,25 +138,33 @@ class RankingScreen(RaceActions, WorkScreen):
         if settings.get("budget"):
             title += f" · budget {settings['budget']}"
         if ranking.failures:
-            title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(", ".join(ranking.failures))
+            title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(
+                ", ".join(ranking.failures)
+            )
         skipped = ranking.excluded
         if skipped:
             title += f" · {len(skipped)} skipped by the ranking's budgets"
         if self.budgets:
             title += f"\n[b]budgets[/] {escape(budget_text(self.budgets))}"
             if self.over_budget:
-                title += " · hidden: " + escape("; ".join(f"{c} ({why})" for c, why in self.over_budget.items()))
+                title += " · hidden: " + escape(
+                    "; ".join(f"{c} ({why})" for c, why in self.over_budget.items())
+                )
         if any(r.get("too_close") for r in ranking.records):
             title += "\n[yellow]≈ too close to call[/]: the rank ranges overlap the leader's"
         suggestion = ranking.suggestion
         if suggestion:
             names = short_names(ranking.candidates)  # as the table shows them
-            title += (f"\n[b]consider[/] {escape(names.get(suggestion.candidate, suggestion.candidate))}"
-                      f" instead of {escape(names.get(suggestion.instead_of, suggestion.instead_of))}"
-                      f": {escape(suggestion.reason)}")
+            title += (
+                f"\n[b]consider[/] {escape(names.get(suggestion.candidate, suggestion.candidate))}"
+                f" instead of {escape(names.get(suggestion.instead_of, suggestion.instead_of))}"
+                f": {escape(suggestion.reason)}"
+            )
         if ranking.race:
-            title += ("\n[b]decided by race[/]: the raced candidates are in race order, by "
-                      "validation accuracy at their last rung (race val acc)")
+            title += (
+                "\n[b]decided by race[/]: the raced candidates are in race order, by "
+                "validation accuracy at their last rung (race val acc)"
+            )
         for note in ranking.notes:
             title += f"\n[yellow]note[/]: {escape(note)}"
         return title  # the fusion method is told in the detail pane
@@ -168,9 +181,12 @@ class RankingScreen(RaceActions, WorkScreen):
         # The table keeps the cursor on the same candidate and fits its columns to the width.
         self.query_one("#ranking-table", RankingTable).show(
             sort_records(self.visible_records(), self.sort_key, self.descending),
-            list(self.ranking.probes), verified=self.report is not None,
-            sort_key=self.sort_key, descending=self.descending,
-            weights=self.ranking.probe_weights)
+            list(self.ranking.probes),
+            verified=self.report is not None,
+            sort_key=self.sort_key,
+            descending=self.descending,
+            weights=self.ranking.probe_weights,
+        )
         self._show_detail()
 
     def _plot(self) -> None:
@@ -179,7 +195,8 @@ class RankingScreen(RaceActions, WorkScreen):
         points = cost_points(records, self.cost_axis, self.app.entry)
         ranks = {str(r["candidate"]): r.get("rank") for r in records}
         self.query_one("#pareto", ParetoPlot).show(
-            points, self.cost_axis, record["candidate"] if record else None, ranks)
+            points, self.cost_axis, record["candidate"] if record else None, ranks
+        )
 
     def highlighted_record(self) -> dict | None:
         table = self.query_one("#ranking-table", DataTable)
@@ -193,9 +210,15 @@ class RankingScreen(RaceActions, WorkScreen):
         if record is not None:
             ranking = self.ranking
             self.query_one(DetailPane).show(
-                record, list(ranking.probes), self.app.entry(record["candidate"]),
-                len(ranking.records), ranking.fusion, weights=ranking.probe_weights,
-                race=ranking.race, layers=(ranking.settings or {}).get("layers"))
+                record,
+                list(ranking.probes),
+                self.app.entry(record["candidate"]),
+                len(ranking.records),
+                ranking.fusion,
+                weights=ranking.probe_weights,
+                race=ranking.race,
+                layers=(ranking.settings or {}).get("layers"),
+            )
 
     @on(DataTable.RowHighlighted, "#ranking-table")
     def _highlighted(self) -> None:
@@ -208,8 +231,10 @@ class RankingScreen(RaceActions, WorkScreen):
         if key == self.sort_key:
             self.descending = not self.descending
         else:
-            self.sort_key, self.descending = key, key not in ("rank", "candidate", "params_m",
-                                                               "latency_ms", "rank_range")
+            self.sort_key, self.descending = (
+                key,
+                key not in ("rank", "candidate", "params_m", "latency_ms", "rank_range"),
+            )
         self._resort()
 
     # ---- actions --------------------------------------------------------------------------
@@ -219,14 +244,24 @@ class RankingScreen(RaceActions, WorkScreen):
         raced = ["race_val_accuracy"] if self.ranking.race else []
         # the table's column order
         probes = probes_by_weight(list(self.ranking.probes), self.ranking.probe_weights or None)
-        return ["rank", "final_score", *raced, "p_best", *verified, *probes, "params_m",
-                "latency_ms"]
+        return [
+            "rank",
+            "final_score",
+            *raced,
+            "p_best",
+            *verified,
+            *probes,
+            "params_m",
+            "latency_ms",
+        ]
 
     def action_cycle_sort(self) -> None:
         if self.ranking is None:
             return
         keys = self.sort_keys()
-        self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else "rank"
+        self.sort_key = (
+            keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else "rank"
+        )
         # Scores read best-first; rank, size and cost read smallest-first.
         self.descending = self.sort_key not in ("rank", "params_m", "latency_ms")
         self._resort()
@@ -266,11 +301,19 @@ class RankingScreen(RaceActions, WorkScreen):
             _, self.over_budget = records_within(self.ranking.records, budgets)
             self._rebuild()
             shown = len(self.ranking.records) - len(self.over_budget)
-            self.notify(f"{shown} of {len(self.ranking.records)} candidates within the budgets"
-                        if budgets else "budgets cleared", timeout=3)
+            self.notify(
+                f"{shown} of {len(self.ranking.records)} candidates within the budgets"
+                if budgets
+                else "budgets cleared",
+                timeout=3,
+            )
 
-        self.app.push_screen(NumberDialog("[b]Cost budgets[/]  (empty = no limit)", BUDGET_FIELDS,
-                                          self.budgets, check), apply)
+        self.app.push_screen(
+            NumberDialog(
+                "[b]Cost budgets[/]  (empty = no limit)", BUDGET_FIELDS, self.budgets, check
+            ),
+            apply,
+        )
 
     # ---- verification ---------------------------------------------------------------------
 
@@ -279,39 +322,55 @@ class RankingScreen(RaceActions, WorkScreen):
             self.notify("no ranking yet: score candidates first", severity="warning")
             return
         if self.verifying is not None or self.racing:
-            self.notify("a race or a verification is running; escape cancels it",
-                        severity="warning")
+            self.notify(
+                "a race or a verification is running; escape cancels it", severity="warning"
+            )
             return
-        self.app.push_screen(NumberDialog("[b]Verify the ranking[/]: fine-tune the top candidates "
-                                          "with one fixed protocol", VERIFY_FIELDS,
-                                          self.verify_options, check_verify_options),
-                             self.start_verify)
+        self.app.push_screen(
+            NumberDialog(
+                "[b]Verify the ranking[/]: fine-tune the top candidates with one fixed protocol",
+                VERIFY_FIELDS,
+                self.verify_options,
+                check_verify_options,
+            ),
+            self.start_verify,
+        )
 
     def start_verify(self, options: dict | None) -> None:
         if options is None:
             return
         records = self.visible_records()
         if len(records) < 2:
-            self.notify("fewer than 2 candidates within the budgets; widen them (b)", severity="warning")
+            self.notify(
+                "fewer than 2 candidates within the budgets; widen them (b)", severity="warning"
+            )
             return
         options = {**VERIFY_DEFAULTS, **options}
         self.verify_options = dict(options)
-        ranking = dataclasses.replace(self.ranking, records=[
-            {k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records])
+        ranking = dataclasses.replace(
+            self.ranking,
+            records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
+        )
         models = {str(r["candidate"]): self.app.entry(str(r["candidate"])) for r in records}
         self.job = self.app.jobs.start("verification")
         self.verifying = ""
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update("verifying: starting · escape cancels")
-        self._verify(self.app.session.data, ranking, options,
-                     {c: e for c, e in models.items() if e is not None}, self.job)
+        self._verify(
+            self.app.session.data,
+            ranking,
+            options,
+            {c: e for c, e in models.items() if e is not None},
+            self.job,
+        )
 
     def action_cancel_work(self) -> None:
         if (self.verifying is not None or self.racing) and self.job is not None:
             self.job.cancel.set()
             what = "racing" if self.racing else "verifying"
             self.query_one("#verify-status", Static).update(
-                f"{what}: cancelling at the next step …")
+                f"{what}: cancelling at the next step …"
+            )
 
     @work(thread=True, exclusive=True, group="verify", name="verify", exit_on_error=False)
     def _verify(self, data, ranking, options: dict, models: dict, job: Job) -> None:
@@ -321,10 +380,16 @@ class RankingScreen(RaceActions, WorkScreen):
             self.post_message(VerifyProgress(typed_event(event)))
 
         with job:  # errors and Cancelled go to WorkScreen.on_worker_state_changed
-            report = advisor.verify(data, ranking=ranking,
-                                    top=min(options["top"], len(ranking.records)),
-                                    epochs=options["epochs"], budget=options["budget"],
-                                    models=models, progress=progress, cancel=job.cancel)
+            report = advisor.verify(
+                data,
+                ranking=ranking,
+                top=min(options["top"], len(ranking.records)),
+                epochs=options["epochs"],
+                budget=options["budget"],
+                models=models,
+                progress=progress,
+                cancel=job.cancel,
+            )
             self.post_message(VerifyDone(report))
 
     def on_verify_progress(self, message: VerifyProgress) -> None:
@@ -334,8 +399,9 @@ class RankingScreen(RaceActions, WorkScreen):
         if isinstance(event, ev.VerifyStarted):
             self.verifying = event.candidate
         data = self.app.session.data
-        text = progress_text(event, self.verifying, self.verify_options,
-                             len(data) if data is not None else None)
+        text = progress_text(
+            event, self.verifying, self.verify_options, len(data) if data is not None else None
+        )
         if text is not None:
             self.query_one("#verify-status", Static).update(text)
 
@@ -348,8 +414,13 @@ class RankingScreen(RaceActions, WorkScreen):
         self.query_one("#verify-report", Static).update(report_table(message.report))
         self._rebuild()
         advisor_tau = message.report.measures.get("advisor", {}).get("weighted_tau")
-        self.notify(f"advisor weighted tau {advisor_tau:.2f}" if advisor_tau is not None
-                    else "verification finished", title="Verified", markup=False)
+        self.notify(
+            f"advisor weighted tau {advisor_tau:.2f}"
+            if advisor_tau is not None
+            else "verification finished",
+            title="Verified",
+            markup=False,
+        )
 
     def on_work_cancelled(self, message: WorkCancelled) -> None:
         if message.task == RACE_TASK:
@@ -359,9 +430,13 @@ class RankingScreen(RaceActions, WorkScreen):
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update(
             "[yellow]verification cancelled[/]: finished fine-tunes are cached, so v again "
-            "picks up where it stopped")
-        self.notify("finished fine-tunes are cached; v again picks up where it stopped",
-                    title="Verification cancelled", severity="warning")
+            "picks up where it stopped"
+        )
+        self.notify(
+            "finished fine-tunes are cached; v again picks up where it stopped",
+            title="Verification cancelled",
+            severity="warning",
+        )
 
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.task == RACE_TASK:
@@ -370,7 +445,8 @@ class RankingScreen(RaceActions, WorkScreen):
         self.verifying = None
         self.refresh_bindings()
         self.query_one("#verify-status", Static).update(
-            f"[red]verification stopped[/]: {escape(message.reason)}")
+            f"[red]verification stopped[/]: {escape(message.reason)}"
+        )
         self.notify(message.reason, title="Cannot verify", severity="error", markup=False)
 
     def action_export(self) -> None:
@@ -384,8 +460,9 @@ class RankingScreen(RaceActions, WorkScreen):
             try:
                 written = write_ranking(self.ranking, path)
             except Exception as exc:
-                self.notify(user_message(exc), title="Export failed", severity="error",
-                            markup=False)
+                self.notify(
+                    user_message(exc), title="Export failed", severity="error", markup=False
+                )
             else:
                 self.notify(f"wrote {written}", title="Exported", markup=False)
 

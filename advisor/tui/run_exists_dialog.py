@@ -17,7 +17,7 @@ from textual.widgets import Label
 
 
 def output_folder_state(path_text: str) -> str:
-    """"new" (missing or empty), "run" (a fine-tuning run folder) or "other" (other files)."""
+    """ "new" (missing or empty), "run" (a fine-tuning run folder) or "other" (other files)."""
     from advisor.finetuning.run_folder import CONFIG
 
     path = Path(os.path.expanduser(path_text))
@@ -43,9 +43,12 @@ class RunExistsDialog(ModalScreen[str | None]):
         with Vertical(classes="number-box"):
             yield Label("[b]This output folder already holds a fine-tuning run[/]")
             yield Label(self.folder, markup=False)
-            yield Label("r resumes it from its last checkpoint · o starts it over (its "
-                        "checkpoints, metrics and model are replaced) · escape goes back to "
-                        "change the folder", classes="hint")
+            yield Label(
+                "r resumes it from its last checkpoint · o starts it over (its "
+                "checkpoints, metrics and model are replaced) · escape goes back to "
+                "change the folder",
+                classes="hint",
+            )
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -44,9 +44,14 @@ def score_columns(record: dict, probe_names: list[str] | None = None) -> list[st
         return [name for name in probe_names if name in record]
     skip = {"candidate", "rank", "params_m", "availability", "cached", "final_score"}
     bookkeeping = ("_rank", "_seconds", "_rate", "_size", "_ratio")
-    return [k for k, v in record.items()
-            if k not in skip and not k.endswith(bookkeeping) and isinstance(v, (int, float))
-            and not isinstance(v, bool)]
+    return [
+        k
+        for k, v in record.items()
+        if k not in skip
+        and not k.endswith(bookkeeping)
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
+    ]
 
 
 def default_probes() -> list[str] | None:
@@ -68,8 +73,9 @@ def event_to_message(event):
     if isinstance(event, ev.CandidateFailed):
         return CandidateFailed(event.candidate, event.reason or "unknown error")
     if isinstance(event, ev.Extracting):
-        return CandidateProgress(event.candidate, "extract", int(event.done or 0),
-                                 int(event.total or 0), event.cached)
+        return CandidateProgress(
+            event.candidate, "extract", int(event.done or 0), int(event.total or 0), event.cached
+        )
     if isinstance(event, ev.CandidateStarted):
         return CandidateProgress(event.candidate, "candidate_start", 0, 0, False)
     if isinstance(event, ev.Probing):
@@ -81,8 +87,7 @@ def event_to_message(event):
     return None
 
 
-PHASE_TEXT = {"fusing": "fusing the probe scores",
-              "bootstrapping": "bootstrapping rank ranges"}
+PHASE_TEXT = {"fusing": "fusing the probe scores", "bootstrapping": "bootstrapping rank ranges"}
 
 
 class CandidateRow(Horizontal):
@@ -151,16 +156,18 @@ class ScoringScreen(WorkScreen):
 
     # ---- starting and cancelling ----------------------------------------------------------
 
-    async def start(self, data, candidates: list[str], budget: int, *,
-                    layers: str = "last") -> None:
+    async def start(
+        self, data, candidates: list[str], budget: int, *, layers: str = "last"
+    ) -> None:
         """Show one row per candidate and run advisor.rank in a thread worker; ``layers``
         is the layer mode (last, layermean, bestlayer)."""
         if self.running:
             self.notify("scoring is already running; cancel it first (escape)", severity="warning")
             return
         mode = "" if layers == "last" else f", layers {layers}"
-        await self.prepare(candidates,
-                           f"{len(candidates)} candidates on {data.name} (budget {budget}{mode})")
+        await self.prepare(
+            candidates, f"{len(candidates)} candidates on {data.name} (budget {budget}{mode})"
+        )
         self.job = self.app.jobs.start("scoring")
         self.started_at, self.finished_at = self.clock(), None
         self.running, self.outcome, self.phase = True, "finished", None
@@ -189,10 +196,12 @@ class ScoringScreen(WorkScreen):
             self.job.cancel.set()
             self.notify("cancelling after the current batch …", title="Scoring")
 
-    @work(thread=True, exclusive=True, group="scoring", name="score candidates",
-          exit_on_error=False)
-    def _score(self, data, candidates: list[str], budget: int, job: Job, catalog,
-               layers: str = "last") -> None:
+    @work(
+        thread=True, exclusive=True, group="scoring", name="score candidates", exit_on_error=False
+    )
+    def _score(
+        self, data, candidates: list[str], budget: int, job: Job, catalog, layers: str = "last"
+    ) -> None:
         import advisor
 
         def progress(event) -> None:
@@ -201,8 +210,15 @@ class ScoringScreen(WorkScreen):
                 self.post_message(message)
 
         with job:  # Cancelled and errors go to WorkScreen.on_worker_state_changed
-            ranking = advisor.rank(data, candidates=candidates, budget=budget, layers=layers,
-                                   progress=progress, cancel=job.cancel, catalog=catalog)
+            ranking = advisor.rank(
+                data,
+                candidates=candidates,
+                budget=budget,
+                layers=layers,
+                progress=progress,
+                cancel=job.cancel,
+                catalog=catalog,
+            )
             self.post_message(RankingDone(ranking, cancelled=job.cancel.is_set()))
 
     # ---- messages from the worker ---------------------------------------------------------
@@ -221,7 +237,9 @@ class ScoringScreen(WorkScreen):
             row.set_state(STAGE_START, "loading weights")
         elif message.stage == "extract":
             share = message.done / message.total if message.total else 0.0
-            label = "reading cache" if message.cached else f"extracting {message.done}/{message.total}"
+            label = (
+                "reading cache" if message.cached else f"extracting {message.done}/{message.total}"
+            )
             row.set_state(STAGE_START + EXTRACT_SPAN * share, label)
         elif message.stage == "probe":
             row.set_state(PROBE_AT, "probing")
@@ -230,7 +248,9 @@ class ScoringScreen(WorkScreen):
         row = self._row(message.candidate)
         seconds = message.record.get("extract_seconds")
         if row is not None:
-            detail = "cached features" if message.cached else f"{format_seconds(seconds)} extracting"
+            detail = (
+                "cached features" if message.cached else f"{format_seconds(seconds)} extracting"
+            )
             row.set_state(100, f"done · {detail}", finished=True)
         self.records[message.candidate] = message.record
         self._refill_live_table()
@@ -246,8 +266,9 @@ class ScoringScreen(WorkScreen):
         if row is not None:
             row.set_state(100, f"failed: {message.reason}", finished=True)
             row.add_class("failed")
-        self.notify(message.reason, title=f"{message.candidate} failed", severity="error",
-                    markup=False)
+        self.notify(
+            message.reason, title=f"{message.candidate} failed", severity="error", markup=False
+        )
 
     def _stopped(self, outcome: str) -> None:
         self.running, self.outcome = False, outcome
@@ -266,8 +287,11 @@ class ScoringScreen(WorkScreen):
             if row is not None and not row.has_class("failed"):
                 row.set_state(100, f"failed: {why}", finished=True)
         if not message.ranking.records:
-            self.notify("no candidate could be scored; see the reasons above",
-                        title="Scoring", severity="error")
+            self.notify(
+                "no candidate could be scored; see the reasons above",
+                title="Scoring",
+                severity="error",
+            )
             return
         self.app.set_ranking(message.ranking)
         self._refill_live_table(message.ranking.probe_weights)
@@ -291,8 +315,11 @@ class ScoringScreen(WorkScreen):
         table = self.query_one("#live-ranking", DataTable)
         records = list(self.records.values())
         # Heaviest fused weight first: the provisional order follows the probe that counts most.
-        probes = (probes_by_weight(score_columns(records[0], self.probe_names), weights or None)
-                  if records else [])
+        probes = (
+            probes_by_weight(score_columns(records[0], self.probe_names), weights or None)
+            if records
+            else []
+        )
         if weights:
             table.clear(columns=True)  # the fusion's own weights may reorder the columns
         if not table.columns:

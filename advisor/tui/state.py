@@ -10,16 +10,16 @@ DEFAULT_BUDGET = 500
 
 @dataclass
 class Session:
-    data: Any = None                 # advisor.data.LabelledData once loaded
-    data_spec: str | None = None     # what the user typed or picked
-    budget: int = DEFAULT_BUDGET     # examples fed to the probes
-    layers: str = "last"             # advisor.rank(layers=...): last, layermean or bestlayer
-    catalog: Any = None              # catalog.Catalog (loaded once)
-    selected: list[str] = field(default_factory=list)   # candidate ids, in catalog order
-    ranking: Any = None              # advisor.Ranking of the last finished scoring
+    data: Any = None  # advisor.data.LabelledData once loaded
+    data_spec: str | None = None  # what the user typed or picked
+    budget: int = DEFAULT_BUDGET  # examples fed to the probes
+    layers: str = "last"  # advisor.rank(layers=...): last, layermean or bestlayer
+    catalog: Any = None  # catalog.Catalog (loaded once)
+    selected: list[str] = field(default_factory=list)  # candidate ids, in catalog order
+    ranking: Any = None  # advisor.Ranking of the last finished scoring
     finetune_candidate: str | None = None
     finetune_result: Any = None
-    verify_report: Any = None        # advisor.verify's report on the ranking, once run
+    verify_report: Any = None  # advisor.verify's report on the ranking, once run
 
     @property
     def modality(self) -> str | None:

@@ -19,14 +19,22 @@ OUT = Path(__file__).with_name("data") / "finetune-digits.json"
 
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from tiny_model import TINY_ID, write_tiny_catalog
+
     import advisor
     from catalog import load_catalog
-    from tiny_model import TINY_ID, write_tiny_catalog
 
     with tempfile.TemporaryDirectory() as tmp:
         catalog = load_catalog([write_tiny_catalog(Path(tmp))])
-        result = advisor.finetune("digits", model=catalog.get(TINY_ID), output=Path(tmp) / "run",
-                                  epochs=3, image_size=32, batch_size=64, seed=0)
+        result = advisor.finetune(
+            "digits",
+            model=catalog.get(TINY_ID),
+            output=Path(tmp) / "run",
+            epochs=3,
+            image_size=32,
+            batch_size=64,
+            seed=0,
+        )
     saved = dataclasses.asdict(result)
     # Paths as a user would see them after the default `advisor finetune` (not the temp dir).
     saved["run_dir"] = f"runs/{TINY_ID}-digits"

@@ -13,15 +13,24 @@ import tempfile
 from pathlib import Path
 
 OUT = Path(__file__).with_name("data") / "ranking-digits.json"
-CANDIDATES = ["tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k", "tf_efficientnet_lite2.in1k"]
+CANDIDATES = [
+    "tf_efficientnet_lite0.in1k",
+    "tf_efficientnet_lite1.in1k",
+    "tf_efficientnet_lite2.in1k",
+]
 
 
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import advisor
 
-    ranking = advisor.rank("digits", candidates=CANDIDATES, budget=200, seed=0,
-                           progress=lambda e: print(type(e).__name__, getattr(e, "candidate", ""), flush=True))
+    ranking = advisor.rank(
+        "digits",
+        candidates=CANDIDATES,
+        budget=200,
+        seed=0,
+        progress=lambda e: print(type(e).__name__, getattr(e, "candidate", ""), flush=True),
+    )
     fd, temp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
         handle.write(ranking.to_json() + "\n")

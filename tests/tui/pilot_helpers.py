@@ -40,7 +40,11 @@ def text_of(app, selector: str) -> str:
     """The text of one widget of the current screen (a Rich renderable is printed plainly)."""
     widget = app.screen.query_one(selector)
     content = getattr(widget, "content", None)
-    if content is not None and not isinstance(content, str) and hasattr(content, "__rich_console__"):
+    if (
+        content is not None
+        and not isinstance(content, str)
+        and hasattr(content, "__rich_console__")
+    ):
         from rich.console import Console
 
         console = Console(width=200, record=True, file=io.StringIO())
@@ -69,8 +73,11 @@ class WorkerGate:
             if threading.current_thread() is not threading.main_thread():
                 gate.posted.append(message)
             delivered = original(screen, message)
-            if (gate._armed and threading.current_thread() is not threading.main_thread()
-                    and gate.when(message)):
+            if (
+                gate._armed
+                and threading.current_thread() is not threading.main_thread()
+                and gate.when(message)
+            ):
                 gate._armed = False
                 gate.reached.set()
                 gate._release.wait(timeout=300)

@@ -1,7 +1,7 @@
 """Print Textual snapshot SVGs as plain text, to review a snapshot without a browser.
 
-    python tests/tui/svg_text.py tests/tui/__snapshots__/test_snapshots/*.svg
-    python tests/tui/svg_text.py --render ranking_screen 80x24   # a scenario, not saved
+python tests/tui/svg_text.py tests/tui/__snapshots__/test_snapshots/*.svg
+python tests/tui/svg_text.py --render ranking_screen 80x24   # a scenario, not saved
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 CELL_WIDTH = 12.2  # px per terminal column in Rich's SVG export
-TEXT = re.compile(r'<text class="terminal-[\w-]*r\d+" x="([\d.]+)" y="[\d.]+" '
-                  r'textLength="[\d.]+" '
-                  r'clip-path="url\(#terminal-[\w-]*line-(\d+)\)">([^<]*)</text>')
+TEXT = re.compile(
+    r'<text class="terminal-[\w-]*r\d+" x="([\d.]+)" y="[\d.]+" '
+    r'textLength="[\d.]+" '
+    r'clip-path="url\(#terminal-[\w-]*line-(\d+)\)">([^<]*)</text>'
+)
 
 
 def svg_lines(svg: str) -> list[str]:
@@ -40,14 +42,16 @@ def render(scenario: str, size: str) -> str:
 
     import advisor.ranking.display as display
     import advisor.tui.components.detail_pane as detail_pane
-
     import advisor.tui.data_screen as data_screen
 
     display.probe_weights = detail_pane.probe_weights = test_snapshots.fixture_weights_of
     data_screen.builtin_installed = lambda name: True
     width, height = (int(n) for n in size.split("x"))
-    return take_svg_screenshot(app=test_snapshots.snapshot_app(), terminal_size=(width, height),
-                               run_before=getattr(test_snapshots, scenario))
+    return take_svg_screenshot(
+        app=test_snapshots.snapshot_app(),
+        terminal_size=(width, height),
+        run_before=getattr(test_snapshots, scenario),
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -32,8 +32,11 @@ JOIN_SECONDS = 120  # only bounds a broken run; a stopped worker ends within a b
 
 
 def first_extraction(message) -> bool:
-    return isinstance(message, CandidateProgress) and message.stage == "extract" and bool(
-        message.total)
+    return (
+        isinstance(message, CandidateProgress)
+        and message.stage == "extract"
+        and bool(message.total)
+    )
 
 
 async def start_scoring(app, tiny) -> None:
@@ -54,8 +57,11 @@ def test_quit_mid_scoring_cancels_the_worker(tiny_catalog, tmp_path, monkeypatch
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
             await start_scoring(app, tiny_catalog)
-            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
-                             what="the first extraction")
+            await wait_until(
+                pilot,
+                lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                what="the first extraction",
+            )
             assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
             jobs.extend(app.jobs.running())
             await pilot.press("q")
@@ -81,8 +87,11 @@ def test_cancelled_scoring_says_cancelled_not_finished(tiny_catalog, tmp_path, m
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
             await start_scoring(app, tiny_catalog)
-            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
-                             what="the first extraction")
+            await wait_until(
+                pilot,
+                lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                what="the first extraction",
+            )
             assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
             assert "escape cancels" in text_of(app, "#scoring-header")
             await pilot.press("escape")
@@ -110,13 +119,19 @@ def test_quit_mid_finetune_cancels_training(tiny_catalog, tmp_path, monkeypatch)
         async with app.run_test(size=SIZE) as pilot:
             app.set_data(load_data("digits").subset(np.arange(300)), "digits")
             await app.open_finetune(tiny_catalog.tiny_id)
-            for selector, value in {"#ft-epochs": "5", "#ft-batch_size": "16",
-                                    "#ft-image_size": "32",
-                                    "#ft-output": str(tmp_path / "run")}.items():
+            for selector, value in {
+                "#ft-epochs": "5",
+                "#ft-batch_size": "16",
+                "#ft-image_size": "32",
+                "#ft-output": str(tmp_path / "run"),
+            }.items():
                 app.screen.query_one(selector).value = value
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
-                             what="the first training step")
+            await wait_until(
+                pilot,
+                lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                what="the first training step",
+            )
             assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
             jobs.extend(app.jobs.running())
             await pilot.press("q")
@@ -183,13 +198,23 @@ def test_advisor_tui_process_ends_soon_after_q_mid_scoring(tmp_path):
     import time
 
     cache = tmp_path / "cache"
-    env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "TERM": "xterm-256color",
-           "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "ADVISOR_CACHE_DIR": str(cache),
+        "TERM": "xterm-256color",
+        "OMP_NUM_THREADS": "1",
+    }
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    child = subprocess.Popen([sys.executable, "-m", "advisor", "tui", "digits"], stdin=slave,
-                             stdout=slave, stderr=slave, env=env, cwd=tmp_path,
-                             start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "tui", "digits"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     os.close(slave)
     try:
         read_until(master, ["examples: 1797"], 300)  # the data step, digits loaded

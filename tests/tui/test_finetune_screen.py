@@ -24,8 +24,12 @@ async def open_form(app, tiny, output, epochs: int) -> object:
     app.set_data(data, "digits")
     await app.open_finetune(tiny.tiny_id)
     screen = app.screen
-    values = {"#ft-epochs": str(epochs), "#ft-batch_size": "32", "#ft-image_size": "32",
-              "#ft-output": str(output)}
+    values = {
+        "#ft-epochs": str(epochs),
+        "#ft-batch_size": "32",
+        "#ft-image_size": "32",
+        "#ft-output": str(output),
+    }
     for selector, value in values.items():
         screen.query_one(selector).value = value
     return screen
@@ -96,7 +100,9 @@ def test_failure_midway_is_reported_and_the_app_keeps_running(tiny_catalog, tmp_
 
 
 @pytest.mark.slow
-def test_existing_run_folder_offers_resume_or_overwrite_and_keeps_the_screen(tiny_catalog, tmp_path):
+def test_existing_run_folder_offers_resume_or_overwrite_and_keeps_the_screen(
+    tiny_catalog, tmp_path
+):
     from advisor.tui.run_exists_dialog import RunExistsDialog
 
     async def go():
@@ -169,8 +175,14 @@ def test_loss_curve_updates_every_few_steps_within_an_epoch(tiny_catalog, tmp_pa
 
     monkeypatch.setattr(CurvePlot, "show", spy)
     # Hold training right after a redraw, while the first epoch is still running.
-    gate = WorkerGate(lambda m: isinstance(m, FinetuneStep) and m.event.kind == "step"
-                      and m.event.epoch == 1 and m.event.step == STEP_REDRAW + 1)
+    gate = WorkerGate(
+        lambda m: (
+            isinstance(m, FinetuneStep)
+            and m.event.kind == "step"
+            and m.event.epoch == 1
+            and m.event.step == STEP_REDRAW + 1
+        )
+    )
     gate.install(monkeypatch, FinetuneScreen)
 
     async def go():

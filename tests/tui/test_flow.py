@@ -70,10 +70,14 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         scored = app.of_type(CandidateScored)
         assert [m.candidate for m in scored] == [TINY_ID]
         assert 0.0 <= scored[0].record["knn"] <= 1.0
-        extract_steps = [m for m in app.of_type(CandidateProgress) if m.stage == "extract" and m.total]
+        extract_steps = [
+            m for m in app.of_type(CandidateProgress) if m.stage == "extract" and m.total
+        ]
         assert extract_steps and extract_steps[-1].done == extract_steps[-1].total == 100
         failed = app.of_type(CandidateFailed)
-        assert [m.candidate for m in failed] == [BROKEN_ID] and "broken.safetensors" in failed[0].reason
+        assert [m.candidate for m in failed] == [BROKEN_ID] and "broken.safetensors" in failed[
+            0
+        ].reason
         assert any(n.title == f"{BROKEN_ID} failed" for n in app._notifications)
 
         # 4 Ranking: the table, the detail pane, sorting and export.
@@ -100,14 +104,28 @@ async def drive_whole_flow(tiny_catalog, tmp_path) -> None:
         assert not isinstance(app.screen.focused, Input)
         await pilot.press("tab")
         assert app.screen.focused.id == "ft-epochs"
-        await pilot.press("end", "ctrl+u", "1", "tab", "tab", "end", "ctrl+u", *"64",
-                          "tab", "end", "ctrl+u", *"32")
+        await pilot.press(
+            "end",
+            "ctrl+u",
+            "1",
+            "tab",
+            "tab",
+            "end",
+            "ctrl+u",
+            *"64",
+            "tab",
+            "end",
+            "ctrl+u",
+            *"32",
+        )
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.of_type(FinetuneDone), 400, "fine-tuning")
         await pilot.pause(0.2)
         result = app.of_type(FinetuneDone)[0].result
         assert not result.cancelled and 0.0 <= result.test_accuracy <= 1.0
-        assert result.config["recipe"]["epochs"] == 1 and result.config["recipe"]["image_size"] == 32
+        assert (
+            result.config["recipe"]["epochs"] == 1 and result.config["recipe"]["image_size"] == 32
+        )
         assert result.config["recipe"]["batch_size"] == 64
         assert app.of_type(EpochFinished)[0].metrics["val_accuracy"] >= 0.0
         assert any(m.event.kind == "step" for m in app.of_type(FinetuneStep))
@@ -130,8 +148,9 @@ def test_scoring_header_shows_bootstrap_progress(tiny_catalog, tmp_path, monkeyp
     from tests.tui.pilot_helpers import WorkerGate
 
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
-    gate = WorkerGate(lambda m: isinstance(m, RankingPhase) and m.phase == "bootstrapping"
-                      and m.done == 2)
+    gate = WorkerGate(
+        lambda m: isinstance(m, RankingPhase) and m.phase == "bootstrapping" and m.done == 2
+    )
     gate.install(monkeypatch, ScoringScreen)
 
     async def go():

@@ -29,9 +29,11 @@ def test_pareto_front_keeps_only_undominated_points():
 
 
 def test_cost_points_fall_back_to_catalog_and_skip_missing():
-    records = [{"candidate": "a", "final_score": 0.2, "params_m": 5.0},
-               {"candidate": "b", "final_score": float("nan"), "params_m": 1.0},
-               {"candidate": "c", "final_score": 0.4}]
+    records = [
+        {"candidate": "a", "final_score": 0.2, "params_m": 5.0},
+        {"candidate": "b", "final_score": float("nan"), "params_m": 1.0},
+        {"candidate": "c", "final_score": 0.4},
+    ]
 
     class E:  # catalog facts for c only
         cpu_latency_ms = 12.0
@@ -70,7 +72,9 @@ def test_path_suggester_completes_names_and_marks_folders(tmp_path):
 
 
 def test_parse_options_reads_numbers_and_names_bad_fields():
-    options, problems = parse_options({"epochs": "3", "lr": "1e-4", "batch_size": "", "patience": "x"})
+    options, problems = parse_options(
+        {"epochs": "3", "lr": "1e-4", "batch_size": "", "patience": "x"}
+    )
     assert options == {"epochs": 3, "lr": 1e-4}
     assert list(problems) == ["patience"] and "whole number" in problems["patience"]
     _, problems = parse_options({"image_size": "8"})
@@ -81,8 +85,12 @@ def test_parse_options_reads_numbers_and_names_bad_fields():
 
 
 def test_early_stop_status_counts_epochs_without_gain():
-    history = [{"epoch": 1, "val_accuracy": 0.5}, {"epoch": 2, "val_accuracy": 0.7},
-               {"epoch": 3, "val_accuracy": 0.6}, {"epoch": 4, "val_accuracy": 0.65}]
+    history = [
+        {"epoch": 1, "val_accuracy": 0.5},
+        {"epoch": 2, "val_accuracy": 0.7},
+        {"epoch": 3, "val_accuracy": 0.6},
+        {"epoch": 4, "val_accuracy": 0.65},
+    ]
     text = early_stop_status(history, patience=2)
     assert "best epoch 2" in text and "2/2" in text and "early stop" in text
     assert "1/3" in early_stop_status(history[:3], patience=3)
@@ -92,8 +100,18 @@ def test_early_stop_status_counts_epochs_without_gain():
 
 
 def test_split_metrics_separates_losses_from_accuracies():
-    losses, scores = split_metrics([{"epoch": 1, "train_loss": 2.0, "val_loss": 1.5,
-                                     "val_accuracy": 0.4, "lr": 0.001, "early_stop": False}])
+    losses, scores = split_metrics(
+        [
+            {
+                "epoch": 1,
+                "train_loss": 2.0,
+                "val_loss": 1.5,
+                "val_accuracy": 0.4,
+                "lr": 0.001,
+                "early_stop": False,
+            }
+        ]
+    )
     assert losses == {"train_loss": [(1, 2.0)], "val_loss": [(1, 1.5)]}
     assert scores == {"val_accuracy": [(1, 0.4)]}
 
@@ -111,7 +129,10 @@ def test_rank_progress_events_become_typed_messages():
     assert isinstance(failed, CandidateFailed) and failed.reason == "no weights"
     boot = event_to_message(ev.BootstrapProgress(7, 30))
     assert isinstance(boot, RankingPhase) and (boot.phase, boot.done, boot.total) == (
-        "bootstrapping", 7, 30)
+        "bootstrapping",
+        7,
+        30,
+    )
     assert event_to_message(ev.PhaseStarted("fusing")).phase == "fusing"
     assert event_to_message(ev.TrainingStep(1, 1, 1, 1)) is None  # not a ranking event
 
@@ -143,16 +164,27 @@ def test_verify_progress_names_epochs_and_examples():
 
 
 def test_score_columns_prefers_known_probes_and_skips_bookkeeping():
-    record = {"candidate": "m", "logme": 1.0, "knn": 0.8, "extract_seconds": 3.0, "cached": False,
-              "unk_rate": 0.1, "logme_rank": 1}
+    record = {
+        "candidate": "m",
+        "logme": 1.0,
+        "knn": 0.8,
+        "extract_seconds": 3.0,
+        "cached": False,
+        "unk_rate": 0.1,
+        "logme_rank": 1,
+    }
     assert score_columns(record) == ["logme", "knn"]
     assert score_columns(record, ["knn", "leep"]) == ["knn"]
     assert format_seconds(75.4) == "1:15" and format_seconds(None) == "—"
 
 
 def test_sort_records_puts_missing_values_last_both_ways():
-    records = [{"candidate": "a", "knn": 0.2}, {"candidate": "b", "knn": None},
-               {"candidate": "c", "knn": 0.9}, {"candidate": "d", "knn": float("nan")}]
+    records = [
+        {"candidate": "a", "knn": 0.2},
+        {"candidate": "b", "knn": None},
+        {"candidate": "c", "knn": 0.9},
+        {"candidate": "d", "knn": float("nan")},
+    ]
     assert [r["candidate"] for r in sort_records(records, "knn", True)] == ["c", "a", "b", "d"]
     assert [r["candidate"] for r in sort_records(records, "knn", False)] == ["a", "c", "b", "d"]
 
@@ -165,8 +197,17 @@ def test_bars_fold_small_classes_into_one_bar():
 
 
 def test_detail_markup_shows_scores_ranks_and_why():
-    record = {"candidate": "m[x]", "rank": 2, "final_score": 0.5, "logme": 1.25, "logme_rank": 3,
-              "rank_low": 1, "rank_high": 3, "p_best": 0.25, "why": ["strong LogME", "small"]}
+    record = {
+        "candidate": "m[x]",
+        "rank": 2,
+        "final_score": 0.5,
+        "logme": 1.25,
+        "logme_rank": 3,
+        "rank_low": 1,
+        "rank_high": 3,
+        "p_best": 0.25,
+        "why": ["strong LogME", "small"],
+    }
     text = detail_markup(record, ["logme"], None, total=4)
     assert "rank [b]2[/] of 4" in text and "1–3" in text and "P(best) 0.25" in text
     assert "1.25" in text and "• strong LogME" in text
@@ -177,11 +218,14 @@ def test_detail_markup_shows_scores_ranks_and_why():
 def test_write_ranking_picks_format_from_suffix_and_writes_atomically(tmp_path):
     from advisor.ranking.result import Ranking
 
-    ranking = Ranking(records=[{"candidate": "a", "rank": 1, "final_score": 1.0, "knn": 0.9}],
-                      probes=["knn"])
+    ranking = Ranking(
+        records=[{"candidate": "a", "rank": 1, "final_score": 1.0, "knn": 0.9}], probes=["knn"]
+    )
     written = write_ranking(ranking, str(tmp_path / "r.json"))
     assert json.loads(written.read_text())["ranking"][0]["candidate"] == "a"
-    assert "candidate" in write_ranking(ranking, str(tmp_path / "r.csv")).read_text().splitlines()[0]
+    assert (
+        "candidate" in write_ranking(ranking, str(tmp_path / "r.csv")).read_text().splitlines()[0]
+    )
     assert "|" in write_ranking(ranking, str(tmp_path / "r.md")).read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.json", "r.md"]  # no temp left
     assert "suffix" in export_problem(str(tmp_path / "r.txt"))

@@ -26,8 +26,10 @@ TEXT_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 def text_csv(tmp_path):
     path = tmp_path / "reviews.csv"
-    rows = [f"a {'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'}"
-            for i in range(40)]
+    rows = [
+        f"a {'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'}"
+        for i in range(40)
+    ]
     path.write_text("text,label\n" + "\n".join(rows) + "\n")
     return load_data(str(path))
 

@@ -37,6 +37,7 @@ SIZES = pytest.mark.parametrize("size", [WIDE, NARROW], ids=["140x42", "80x24"])
 
 def drive(size, scenario, check) -> None:
     """Run ``scenario`` on a fresh app at ``size``, then ``check(app)`` (may be async)."""
+
     async def main():
         app = snapshot_app()
         async with app.run_test(size=size) as pilot:
@@ -44,14 +45,19 @@ def drive(size, scenario, check) -> None:
             result = check(app)
             if asyncio.iscoroutine(result):
                 await result
+
     asyncio.run(main())
 
 
 def inside(widget, container) -> bool:
     """The widget's whole region lies within the container's (nothing cut at the edges)."""
     outer, inner = container.content_region, widget.region
-    return (inner.x >= outer.x and inner.right <= outer.right
-            and inner.y >= outer.y and inner.bottom <= outer.bottom)
+    return (
+        inner.x >= outer.x
+        and inner.right <= outer.right
+        and inner.y >= outer.y
+        and inner.bottom <= outer.bottom
+    )
 
 
 def drawn(widget) -> str:
@@ -62,14 +68,22 @@ def drawn(widget) -> str:
 
 # ---- pure layout rules ----------------------------------------------------------------------
 
+
 def test_fit_columns_keeps_a_prefix_of_the_priority_and_never_less_than_rank_name_score():
-    widths = {"rank": 1, "candidate": 5, "final_score": 6, "rank_range": 10, "p_best": 7,
-              "nleep": 6, "knn": 5, "params_m": 10}
-    order = ["rank", "candidate", "final_score", "p_best", "rank_range", "nleep", "knn",
-             "params_m"]
+    widths = {
+        "rank": 1,
+        "candidate": 5,
+        "final_score": 6,
+        "rank_range": 10,
+        "p_best": 7,
+        "nleep": 6,
+        "knn": 5,
+        "params_m": 10,
+    }
+    order = ["rank", "candidate", "final_score", "p_best", "rank_range", "nleep", "knn", "params_m"]
     for available in range(0, 90):
         shown = fit_columns(widths, available, ["nleep", "knn"])
-        assert shown == set(order[:len(shown)]) and len(shown) >= 3
+        assert shown == set(order[: len(shown)]) and len(shown) >= 3
         if len(shown) > 3:
             assert sum(widths[k] + 2 for k in shown) <= available
     # The sorted column comes right after rank, name and score.
@@ -83,9 +97,16 @@ def test_sorted_header_carries_its_direction():
 
 
 def test_fit_table_drops_whole_columns_instead_of_cutting_cells():
-    table = FitTable("t", [FitColumn("method", 0), FitColumn("Kendall τ", 5, "right"),
-                           FitColumn("τw", 1, "right"), FitColumn("picks", 2)],
-                     rows=[["regularized_hscore", "0.816", "0.769", "lite2"]])
+    table = FitTable(
+        "t",
+        [
+            FitColumn("method", 0),
+            FitColumn("Kendall τ", 5, "right"),
+            FitColumn("τw", 1, "right"),
+            FitColumn("picks", 2),
+        ],
+        rows=[["regularized_hscore", "0.816", "0.769", "lite2"]],
+    )
     for width in (20, 32, 40, 80):
         console = Console(width=width, record=True)
         console.print(table)
@@ -103,6 +124,7 @@ def test_step_bar_fits_a_narrow_terminal():
 
 
 # ---- the screens ----------------------------------------------------------------------------
+
 
 @SIZES
 def test_ranking_title_wraps_the_whole_suggestion(size):
@@ -125,8 +147,10 @@ def test_ranking_table_uses_short_names_weight_order_and_a_sort_arrow(size):
         table = app.screen.query_one("#ranking-table")
         shown = table.shown_columns()
         assert shown[:3] == ["rank", "candidate", "final_score"]
-        assert sum(c.get_render_width(table) for c in table.columns.values()) \
+        assert (
+            sum(c.get_render_width(table) for c in table.columns.values())
             <= table.scrollable_content_region.width
+        )
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert names == ["lite2", "lite1", "lite0"]
         probes = [c for c in shown if c in fixed_ranking().probes]
@@ -185,8 +209,13 @@ def test_dialog_titles_wrap_inside_their_box(size):
 
 def test_narrow_filters_stay_usable():
     def check(app):
-        for selector in ("#filter-modality", "#filter-params", "#filter-licence",
-                         "#filter-availability", "#filter-query"):
+        for selector in (
+            "#filter-modality",
+            "#filter-params",
+            "#filter-licence",
+            "#filter-availability",
+            "#filter-query",
+        ):
             widget = app.screen.query_one(selector)
             assert widget.size.width >= 16, selector
             assert inside(widget, app.screen)
@@ -236,15 +265,19 @@ def test_run_exists_dialog_is_centred_and_whole(size):
 
 
 def test_unrelated_long_ids_are_elided_in_a_narrow_table():
-    long_ids = ["vit_small_patch16_224.augreg_in21k_ft_in1k", "resnet50.a1_in1k",
-                "convnext_tiny.fb_in22k_ft_in1k"]
+    long_ids = [
+        "vit_small_patch16_224.augreg_in21k_ft_in1k",
+        "resnet50.a1_in1k",
+        "convnext_tiny.fb_in22k_ft_in1k",
+    ]
 
     async def scenario(pilot):
         import dataclasses
 
         ranking = fixed_ranking()
-        records = [{**r, "candidate": new} for r, new in zip(ranking.records, long_ids,
-                                                              strict=True)]
+        records = [
+            {**r, "candidate": new} for r, new in zip(ranking.records, long_ids, strict=True)
+        ]
         pilot.app.set_ranking(dataclasses.replace(ranking, records=records))
         await pilot.press("4")
         await pilot.pause(0.3)

@@ -16,6 +16,7 @@ import pytest
 
 from advisor.data import load_data
 from advisor.events import TrialDone, TrialStarted
+from advisor.ranking.display import probes_by_weight
 from advisor.tui.messages import (
     RaceDone,
     RaceProgress,
@@ -72,8 +73,15 @@ def small_digits():
 def rank_tiny(app, tiny_catalog, data, **options):
     import advisor
 
-    return advisor.rank(data, candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
-                        catalog=app.catalog(), budget=100, seed=0, bootstrap=False, **options)
+    return advisor.rank(
+        data,
+        candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
+        catalog=app.catalog(),
+        budget=100,
+        seed=0,
+        bootstrap=False,
+        **options,
+    )
 
 
 async def open_race_dialog(app, pilot, *, steps="40", top="2", examples="150") -> None:
@@ -85,8 +93,7 @@ async def open_race_dialog(app, pilot, *, steps="40", top="2", examples="150") -
 
 
 @pytest.mark.slow
-def test_a_race_from_the_ranking_screen_becomes_the_final_word(tiny_catalog, tmp_path,
-                                                               monkeypatch):
+def test_a_race_from_the_ranking_screen_becomes_the_final_word(tiny_catalog, tmp_path, monkeypatch):
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(RankingScreen, "race_recipe", RECIPE)
     data = small_digits()
@@ -100,14 +107,18 @@ def test_a_race_from_the_ranking_screen_becomes_the_final_word(tiny_catalog, tmp
             await app.action_goto("ranking")
             await open_race_dialog(app, pilot)
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.of_type(RaceDone) or app.of_type(WorkFailed),
-                             600, "the race")
+            await wait_until(
+                pilot, lambda: app.of_type(RaceDone) or app.of_type(WorkFailed), 600, "the race"
+            )
             assert not app.of_type(WorkFailed), app.of_type(WorkFailed)[0].reason
             await pilot.pause(0.2)
             result = app.of_type(RaceDone)[0].result
             events = [m.event for m in app.of_type(RaceProgress)]
-            first_rung = [e.candidate for e in events
-                          if isinstance(e, TrialStarted) and e.rung == result.rungs[0].rung]
+            first_rung = [
+                e.candidate
+                for e in events
+                if isinstance(e, TrialStarted) and e.rung == result.rungs[0].rung
+            ]
             assert sorted(first_rung) == sorted(r["candidate"] for r in ranking.records)
 
             screen = app.screen
@@ -119,7 +130,8 @@ def test_a_race_from_the_ranking_screen_becomes_the_final_word(tiny_catalog, tmp
                 for candidate, outcome in rung.outcomes.items():
                     last[candidate] = outcome.val_accuracy
             assert column_values(table, "race_val_accuracy") == [
-                f"{last[c]:.3f}" for c in result.order]
+                f"{last[c]:.3f}" for c in result.order
+            ]
             assert "decided by race" in text_of(app, "#ranking-title")
             assert "decided by race" in text_of(app, "#verify-status")
 
@@ -128,15 +140,17 @@ def test_a_race_from_the_ranking_screen_becomes_the_final_word(tiny_catalog, tmp
             assert "decided by race" in detail
             for rung in result.rungs:
                 outcome = rung.outcomes[highlighted]
-                assert (f"rung {rung.rung} · {outcome.steps} steps · "
-                        f"{100 * outcome.val_accuracy:.1f} %") in detail
+                assert (
+                    f"rung {rung.rung} · {outcome.steps} steps · {100 * outcome.val_accuracy:.1f} %"
+                ) in detail
 
     asyncio.run(go())
 
 
 @pytest.mark.slow
 def test_escape_cancels_the_race_and_racing_again_reuses_finished_trials(
-        tiny_catalog, tmp_path, monkeypatch):
+    tiny_catalog, tmp_path, monkeypatch
+):
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(RankingScreen, "race_recipe", RECIPE)
     data = small_digits()
@@ -153,8 +167,12 @@ def test_escape_cancels_the_race_and_racing_again_reuses_finished_trials(
             await app.action_goto("ranking")
             await open_race_dialog(app, pilot)
             await pilot.press("enter")
-            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
-                             600, "the first trial")
+            await wait_until(
+                pilot,
+                lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                600,
+                "the first trial",
+            )
             assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
             await pilot.pause(0.1)
             done = gate.of_type(RaceProgress)[-1].event
@@ -163,8 +181,14 @@ def test_escape_cancels_the_race_and_racing_again_reuses_finished_trials(
             assert f"{100 * done.outcome.val_accuracy:.1f}%" in status
             await pilot.press("escape")
             gate.release()
-            await wait_until(pilot, lambda: app.of_type(WorkCancelled) or app.of_type(WorkFailed)
-                             or app.of_type(RaceDone), 600, "the cancellation")
+            await wait_until(
+                pilot,
+                lambda: (
+                    app.of_type(WorkCancelled) or app.of_type(WorkFailed) or app.of_type(RaceDone)
+                ),
+                600,
+                "the cancellation",
+            )
             assert app.of_type(WorkCancelled) and not app.of_type(RaceDone)
             status = text_of(app, "#verify-status")
             assert "race cancelled" in status and "reuses them" in status
@@ -173,17 +197,28 @@ def test_escape_cancels_the_race_and_racing_again_reuses_finished_trials(
             seen = len(app.seen)
             await pilot.press("R")  # the dialog keeps the last options
             await pilot.pause(0.1)
-            values = {s: app.screen.query_one(s).value
-                      for s in ("#nd-steps", "#nd-top", "#nd-examples")}
+            values = {
+                s: app.screen.query_one(s).value for s in ("#nd-steps", "#nd-top", "#nd-examples")
+            }
             assert values == {"#nd-steps": "40", "#nd-top": "2", "#nd-examples": "150"}
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.of_type(RaceDone) or app.of_type(WorkFailed),
-                             600, "the resumed race")
+            await wait_until(
+                pilot,
+                lambda: app.of_type(RaceDone) or app.of_type(WorkFailed),
+                600,
+                "the resumed race",
+            )
             assert not app.of_type(WorkFailed), app.of_type(WorkFailed)[0].reason
-            again = [m.event for m in app.seen[seen:] if isinstance(m, RaceProgress)
-                     and isinstance(m.event, TrialDone)]
-            reused = next(e for e in again if e.outcome.candidate == done.outcome.candidate
-                          and e.rung == done.rung)
+            again = [
+                m.event
+                for m in app.seen[seen:]
+                if isinstance(m, RaceProgress) and isinstance(m.event, TrialDone)
+            ]
+            reused = next(
+                e
+                for e in again
+                if e.outcome.candidate == done.outcome.candidate and e.rung == done.rung
+            )
             assert reused.outcome.cached
             assert reused.outcome.val_accuracy == done.outcome.val_accuracy
             await pilot.pause(0.2)
@@ -196,7 +231,8 @@ def test_escape_cancels_the_race_and_racing_again_reuses_finished_trials(
 
 @pytest.mark.slow
 def test_the_layer_mode_chosen_before_scoring_names_the_layer_for_frozen_features(
-        tiny_catalog, tmp_path, monkeypatch):
+    tiny_catalog, tmp_path, monkeypatch
+):
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     data = small_digits()
 
@@ -214,8 +250,9 @@ def test_the_layer_mode_chosen_before_scoring_names_the_layer_for_frozen_feature
             await pilot.pause(0.1)
             assert "layers: bestlayer" in text_of(app, "#cand-status")
             await pilot.press("s")
-            await wait_until(pilot, lambda: app.of_type(RankingDone) or app.of_type(WorkFailed),
-                             600, "scoring")
+            await wait_until(
+                pilot, lambda: app.of_type(RankingDone) or app.of_type(WorkFailed), 600, "scoring"
+            )
             assert not app.of_type(WorkFailed), app.of_type(WorkFailed)[0].reason
             await wait_until(pilot, lambda: app.current_mode == "ranking", 30, "the ranking")
             await pilot.pause(0.2)
@@ -225,11 +262,20 @@ def test_the_layer_mode_chosen_before_scoring_names_the_layer_for_frozen_feature
             assert record["best_layer"] and len(record["layer_scores"]) > 1
             detail = text_of(app, "#detail-text")
             assert f"use layer {record['best_layer']} for frozen features" in detail
+            # the scoring step's live table, once done, orders probes by the ranking's weights
+            await pilot.press("3")
+            await pilot.pause(0.2)
+            live = app.screen.query_one("#live-ranking")
+            shown = [str(c.key.value) for c in live.columns.values()]
+            probes = [k for k in shown if k in ranking.probes]
+            assert probes == probes_by_weight(probes, ranking.probe_weights or None)
             judge = record["best_layer_probe"]
             for layer, scores in record["layer_scores"].items():
                 value = scores.get(judge)
-                assert any(line.split()[:1] == [layer] and f"{value:.4g}" in line
-                           for line in detail.splitlines()), (layer, detail)
+                assert any(
+                    line.split()[:1] == [layer] and f"{value:.4g}" in line
+                    for line in detail.splitlines()
+                ), (layer, detail)
 
     asyncio.run(go())
 
@@ -240,7 +286,8 @@ def test_the_race_budget_is_steps_or_seconds_and_the_dialog_says_which():
     from tests.tui.test_snapshots import fixed_ranking, snapshot_app
 
     assert race_budget({"steps": 40}) == 40
-    assert parse_budget(race_budget({"seconds": 600.0})).describe() == parse_budget("600s").describe()
+    seconds = race_budget({"seconds": 600.0})
+    assert parse_budget(seconds).describe() == parse_budget("600s").describe()
     assert "not both" in check_race_options({"steps": 40, "seconds": 600.0})["seconds"]
     assert "at least 2" in check_race_options({"steps": 40, "top": 1})["top"]
 

@@ -63,8 +63,9 @@ def test_budgets_hide_candidates_over_them_and_clearing_brings_them_back():
 
 
 @pytest.mark.slow
-def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(tiny_catalog, tmp_path,
-                                                                     monkeypatch):
+def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(
+    tiny_catalog, tmp_path, monkeypatch
+):
     import advisor
 
     monkeypatch.chdir(tmp_path)  # runs/verify-... lands here
@@ -75,8 +76,14 @@ def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(tiny_catalo
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
             catalog = app.catalog()
-            ranking = advisor.rank(data, candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
-                                   catalog=catalog, budget=100, seed=0, bootstrap=False)
+            ranking = advisor.rank(
+                data,
+                candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
+                catalog=catalog,
+                budget=100,
+                seed=0,
+                bootstrap=False,
+            )
             assert isinstance(ranking, Ranking) and len(ranking.records) == 2
             app.set_data(data, "digits")
             app.set_ranking(ranking)
@@ -87,26 +94,43 @@ def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(tiny_catalo
                 app.screen.query_one(selector).value = value
             app.screen.query_one("#nd-budget").focus()
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.of_type(VerifyDone) or app.of_type(WorkFailed),
-                             600, "verification")
+            await wait_until(
+                pilot,
+                lambda: app.of_type(VerifyDone) or app.of_type(WorkFailed),
+                600,
+                "verification",
+            )
             assert not app.of_type(WorkFailed), app.of_type(WorkFailed)[0].reason
             await pilot.pause(0.2)
             report = app.of_type(VerifyDone)[0].report
-            starts = [m.event.candidate for m in app.of_type(VerifyProgress)
-                      if isinstance(m.event, VerifyStarted)]
+            starts = [
+                m.event.candidate
+                for m in app.of_type(VerifyProgress)
+                if isinstance(m.event, VerifyStarted)
+            ]
             assert starts == [r["candidate"] for r in ranking.records]
             assert app.session.verify_report is report
             assert sorted(r["candidate"] for r in report.candidates) == sorted(starts)
 
             screen = app.screen
             table = screen.query_one("#ranking-table")
-            shown = dict(zip([str(key.value) for key in table.rows],  # rows are keyed by id
-                             column_values(table, "finetuned_accuracy"), strict=True))
+            shown = dict(
+                zip(
+                    [str(key.value) for key in table.rows],  # rows are keyed by id
+                    column_values(table, "finetuned_accuracy"),
+                    strict=True,
+                )
+            )
             for row in report.candidates:
                 assert shown[row["candidate"]] == f"{row['test_accuracy']:.3f}"
-            assert "advisor" in text_of(app, "#verify-report") and "τw" in text_of(app, "#verify-report")
+            assert "advisor" in text_of(app, "#verify-report") and "τw" in text_of(
+                app, "#verify-report"
+            )
             assert "verified 2 candidates" in text_of(app, "#verify-status")
-            assert report.json_path.resolve().is_relative_to(tmp_path.resolve()) and report.json_path.exists()
+            assert (
+                report.json_path.resolve().is_relative_to(tmp_path.resolve())
+                and report.json_path.exists()
+            )
             detail = text_of(app, "#detail-text")
             assert "fine-tuned test accuracy" in detail
 
@@ -115,7 +139,8 @@ def test_verify_fine_tunes_the_top_candidates_and_shows_the_measures(tiny_catalo
 
 @pytest.mark.slow
 def test_verify_shows_its_size_cancels_with_its_own_words_and_keeps_the_options(
-        tiny_catalog, tmp_path, monkeypatch):
+    tiny_catalog, tmp_path, monkeypatch
+):
     import advisor
 
     monkeypatch.chdir(tmp_path)
@@ -128,8 +153,14 @@ def test_verify_shows_its_size_cancels_with_its_own_words_and_keeps_the_options(
     async def go():
         app = RecordingApp(catalog_files=[tiny_catalog.path])
         async with app.run_test(size=SIZE) as pilot:
-            ranking = advisor.rank(data, candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
-                                   catalog=app.catalog(), budget=100, seed=0, bootstrap=False)
+            ranking = advisor.rank(
+                data,
+                candidates=[tiny_catalog.tiny_id, tiny_catalog.twin_id],
+                catalog=app.catalog(),
+                budget=100,
+                seed=0,
+                bootstrap=False,
+            )
             app.set_data(data, "digits")
             app.set_ranking(ranking)
             await app.action_goto("ranking")
@@ -137,23 +168,31 @@ def test_verify_shows_its_size_cancels_with_its_own_words_and_keeps_the_options(
             for selector, value in (("#nd-top", "2"), ("#nd-epochs", "2"), ("#nd-budget", "200")):
                 app.screen.query_one(selector).value = value
             await pilot.press("enter")
-            await wait_until(pilot, lambda: gate.reached.is_set() or app.of_type(WorkFailed),
-                             what="the first verify step")
+            await wait_until(
+                pilot,
+                lambda: gate.reached.is_set() or app.of_type(WorkFailed),
+                what="the first verify step",
+            )
             assert gate.reached.is_set(), app.of_type(WorkFailed)[0].reason
             await pilot.pause(0.1)
             status = text_of(app, "#verify-status")
             assert "epoch 1/2" in status and "200 examples" in status
             await pilot.press("escape")
             gate.release()
-            await wait_until(pilot, lambda: app.of_type(WorkCancelled) or app.of_type(WorkFailed),
-                             what="the cancellation")
+            await wait_until(
+                pilot,
+                lambda: app.of_type(WorkCancelled) or app.of_type(WorkFailed),
+                what="the cancellation",
+            )
             assert not app.of_type(WorkFailed) and not app.of_type(VerifyDone)
             assert "verification cancelled" in text_of(app, "#verify-status")
             titles = [n.title for n in app._notifications]
             assert "Verification cancelled" in titles and "Cannot verify" not in titles
             await pilot.press("v")  # the dialog shows the options of the last run
             await pilot.pause(0.1)
-            values = {s: app.screen.query_one(s).value for s in ("#nd-top", "#nd-epochs", "#nd-budget")}
+            values = {
+                s: app.screen.query_one(s).value for s in ("#nd-top", "#nd-epochs", "#nd-budget")
+            }
             assert values == {"#nd-top": "2", "#nd-epochs": "2", "#nd-budget": "200"}
 
     asyncio.run(go())

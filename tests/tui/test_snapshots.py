@@ -50,7 +50,6 @@ def fixture_weights(monkeypatch):
     """Pinned probe weights and dataset availability (see FIXTURE_WEIGHTS)."""
     import advisor.ranking.display as display
     import advisor.tui.components.detail_pane as detail_pane
-
     import advisor.tui.data_screen as data_screen
 
     for module in (display, detail_pane):
@@ -68,9 +67,12 @@ def fixed_ranking() -> Ranking:
     return Ranking.from_json((DATA / "ranking-digits.json").read_text())
 
 
-SUGGESTION = {"candidate": "tf_efficientnet_lite0.in1k", "instead_of": "tf_efficientnet_lite2.in1k",
-              "reason": "its rank range overlaps the leader's and it has 4.7M parameters instead "
-                        "of 6.1M, and it measured 30 % faster per example on this machine"}
+SUGGESTION = {
+    "candidate": "tf_efficientnet_lite0.in1k",
+    "instead_of": "tf_efficientnet_lite2.in1k",
+    "reason": "its rank range overlaps the leader's and it has 4.7M parameters instead "
+    "of 6.1M, and it measured 30 % faster per example on this machine",
+}
 
 
 def ranking_with_suggestion() -> Ranking:
@@ -105,6 +107,7 @@ async def wait_for_data(pilot) -> None:
 
 # ---- scenarios: each drives the app to one state (also used by svg_text.py --render) -------
 
+
 async def data_screen(pilot):
     await pilot.press("enter")  # digits, the first built-in
     await wait_for_data(pilot)
@@ -137,12 +140,18 @@ async def scoring_screen_mid_run(pilot):
     screen.probe_names = list(ranking.probes)
     screen.started_at, screen.running = 1000.0, True
     screen.on_candidate_progress(CandidateProgress(ids[0], "candidate_start", 0, 0, False))
-    screen.on_candidate_scored(CandidateScored(ids[0], {k: first.get(k) for k in
-                               ["candidate", *ranking.probes, "extract_seconds"]}, False))
+    screen.on_candidate_scored(
+        CandidateScored(
+            ids[0],
+            {k: first.get(k) for k in ["candidate", *ranking.probes, "extract_seconds"]},
+            False,
+        )
+    )
     screen.on_candidate_progress(CandidateProgress(ids[1], "candidate_start", 0, 0, False))
     screen.on_candidate_progress(CandidateProgress(ids[1], "extract", 96, 200, False))
-    screen.on_candidate_failed(CandidateFailed(ids[3], "weights are not cached and there is no "
-                                                       "network"))
+    screen.on_candidate_failed(
+        CandidateFailed(ids[3], "weights are not cached and there is no network")
+    )
     app.clear_notifications()
     screen._tick()
     await pilot.pause(0.2)
@@ -164,11 +173,19 @@ def fixed_verify_report(ranking):
 
     saved = json.loads((DATA / "verify-digits.json").read_text())
     ranks = {r["candidate"]: r for r in ranking.records}
-    rows = [{**row, "rank": ranks[row["candidate"]]["rank"], "cached": True}
-            for row in saved["candidates"]]
-    return VerifyReport(data="digits", data_fingerprint="fixture", protocol=saved["protocol"],
-                        candidates=rows, measures=score_methods(ranking, rows),
-                        ranking_seconds=0.0, finetune_seconds=sum(r["seconds"] for r in rows))
+    rows = [
+        {**row, "rank": ranks[row["candidate"]]["rank"], "cached": True}
+        for row in saved["candidates"]
+    ]
+    return VerifyReport(
+        data="digits",
+        data_fingerprint="fixture",
+        protocol=saved["protocol"],
+        candidates=rows,
+        measures=score_methods(ranking, rows),
+        ranking_seconds=0.0,
+        finetune_seconds=sum(r["seconds"] for r in rows),
+    )
 
 
 async def ranking_screen_verified(pilot):
@@ -212,8 +229,9 @@ async def export_dialog(pilot):
 def fixed_finetune_result() -> tuple[list[dict], FinetuneResult]:
     """A real 3-epoch run saved by make_finetune_fixture.py (paths made relative)."""
     saved = json.loads((DATA / "finetune-digits.json").read_text())
-    result = FinetuneResult(**{**saved, "run_dir": Path(saved["run_dir"]),
-                               "export_dir": Path(saved["export_dir"])})
+    result = FinetuneResult(
+        **{**saved, "run_dir": Path(saved["run_dir"]), "export_dir": Path(saved["export_dir"])}
+    )
     return saved["history"], result
 
 
@@ -240,6 +258,7 @@ async def help_screen(pilot):
 
 # ---- the snapshot tests -------------------------------------------------------------------
 
+
 @SIZES
 def test_data_screen(snap_compare, size):
     assert snap_compare(snapshot_app(), terminal_size=size, run_before=data_screen)
@@ -247,8 +266,9 @@ def test_data_screen(snap_compare, size):
 
 @SIZES
 def test_data_screen_inline_path_error(snap_compare, size):
-    assert snap_compare(snapshot_app(), terminal_size=size,
-                        run_before=data_screen_inline_path_error)
+    assert snap_compare(
+        snapshot_app(), terminal_size=size, run_before=data_screen_inline_path_error
+    )
 
 
 @SIZES

@@ -22,8 +22,10 @@ def write_tiny_catalog(folder: Path) -> Path:
     for seed, name in ((0, "tiny"), (1, "twin")):
         torch.manual_seed(seed)
         model = timm.create_model("test_efficientnet", pretrained=False, num_classes=0)
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()},
-                  str(folder / f"{name}.safetensors"))
+        save_file(
+            {k: v.contiguous() for k, v in model.state_dict().items()},
+            str(folder / f"{name}.safetensors"),
+        )
     (folder / "broken.safetensors").write_bytes(b"this is not a safetensors file")
     path = folder / "tiny.toml"
     path.write_text(f"""

@@ -32,10 +32,17 @@ def recipe_defaults() -> dict:
 
         recipe = Recipe()
         return {name: getattr(recipe, name, None) for name, *_ in FIELDS} | {
-            "freeze_backbone": recipe.freeze_backbone}
+            "freeze_backbone": recipe.freeze_backbone
+        }
     except Exception:  # the recipe module moved: fall back to the documented defaults
-        return {"epochs": 5, "lr": None, "batch_size": None, "image_size": None, "patience": 3,
-                "freeze_backbone": False}
+        return {
+            "epochs": 5,
+            "lr": None,
+            "batch_size": None,
+            "image_size": None,
+            "patience": 3,
+            "freeze_backbone": False,
+        }
 
 
 def default_output(candidate: str, data_name: str) -> str:
@@ -73,8 +80,12 @@ class FinetuneForm(Vertical):
         for name, label, _, placeholder in FIELDS:
             yield Label(label, classes="field-label", id=f"ft-{name}-label")
             default = self.defaults.get(name)
-            yield FormInput("" if default is None else str(default),
-                            placeholder=placeholder or "", id=f"ft-{name}", classes="ft-field")
+            yield FormInput(
+                "" if default is None else str(default),
+                placeholder=placeholder or "",
+                id=f"ft-{name}",
+                classes="ft-field",
+            )
         with Horizontal(classes="switch-row"):
             yield Switch(bool(self.defaults.get("freeze_backbone")), id="ft-freeze")
             yield Label("frozen backbone (fast)")
@@ -94,8 +105,11 @@ class FinetuneForm(Vertical):
                 widget.display = modality in (None, "image")
 
     def shown_fields(self) -> list[str]:
-        return [name for name, *_ in FIELDS
-                if name not in IMAGE_ONLY or self.modality in (None, "image")]
+        return [
+            name
+            for name, *_ in FIELDS
+            if name not in IMAGE_ONLY or self.modality in (None, "image")
+        ]
 
     def values(self) -> tuple[dict, dict[str, str]]:
         texts = {name: self.query_one(f"#ft-{name}", Input).value for name in self.shown_fields()}

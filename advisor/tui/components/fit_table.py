@@ -29,8 +29,10 @@ class FitTable:
     styles: list[str | None] = field(default_factory=list)
 
     def _needs(self) -> list[int]:
-        return [max([cell_len(c.title)] + [cell_len(row[i]) for row in self.rows]) + 2
-                for i, c in enumerate(self.columns)]
+        return [
+            max([cell_len(c.title)] + [cell_len(row[i]) for row in self.rows]) + 2
+            for i, c in enumerate(self.columns)
+        ]
 
     def fitting(self, width: int) -> list[int]:
         """Indices of the columns drawn at ``width`` cells, in display order."""
@@ -52,9 +54,15 @@ class FitTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         shown = self.fitting(options.max_width)
         hidden = len(self.columns) - len(shown)
-        table = Table(title=self.title, title_justify="left", expand=False, box=None,
-                      padding=(0, 1), caption_justify="left",
-                      caption=f"{hidden} more column(s) in a wider terminal" if hidden else None)
+        table = Table(
+            title=self.title,
+            title_justify="left",
+            expand=False,
+            box=None,
+            padding=(0, 1),
+            caption_justify="left",
+            caption=f"{hidden} more column(s) in a wider terminal" if hidden else None,
+        )
         for i in shown:
             column = self.columns[i]
             table.add_column(column.title, justify=column.justify, no_wrap=True)

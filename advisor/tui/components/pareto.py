@@ -28,8 +28,9 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return [int(i) for i in front_of(score, cost)]
 
 
-def cost_points(records: list[dict], axis: str,
-                entry_lookup=None) -> list[tuple[str, float, float]]:
+def cost_points(
+    records: list[dict], axis: str, entry_lookup=None
+) -> list[tuple[str, float, float]]:
     """(candidate, cost, score) for records that have both a cost on ``axis`` and a score."""
     points = []
     for record in records:
@@ -47,14 +48,14 @@ LABEL_LIMIT = 16  # characters of a point's label; the detail pane has the full 
 
 
 def point_labels(names: list[str], ranks: dict[str, int] | None = None) -> dict[str, str]:
-    """"#1 lite2": the rank and the short display name of each point's candidate."""
+    """ "#1 lite2": the rank and the short display name of each point's candidate."""
     short = short_names(names)
     labels = {}
     for name in names:
         label = short[name]
         if ranks and ranks.get(name) is not None:
             label = f"#{ranks[name]} {label}"
-        labels[name] = label if len(label) <= LABEL_LIMIT else label[:LABEL_LIMIT - 1] + "…"
+        labels[name] = label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1] + "…"
     return labels
 
 
@@ -74,8 +75,13 @@ class ParetoPlot(PlotextPlot):
         super().__init__(**kwargs)
         self._shown: tuple = ([], "params_m", None, None)
 
-    def show(self, points: list[tuple[str, float, float]], axis: str, highlight: str | None = None,
-             ranks: dict[str, int] | None = None) -> None:
+    def show(
+        self,
+        points: list[tuple[str, float, float]],
+        axis: str,
+        highlight: str | None = None,
+        ranks: dict[str, int] | None = None,
+    ) -> None:
         self._shown = (list(points), axis, highlight, dict(ranks or {}))
         self.refresh()
 
@@ -103,8 +109,9 @@ class ParetoPlot(PlotextPlot):
         plt.ylim(y_low, y_high)
         front = pareto_front(list(zip(xs, ys, strict=True)))
         if len(front) > 1:
-            plt.plot([xs[i] for i in front], [ys[i] for i in front], marker="braille",
-                     color="green")
+            plt.plot(
+                [xs[i] for i in front], [ys[i] for i in front], marker="braille", color="green"
+            )
         rest = [i for i in range(len(points)) if i not in front]
         plt.scatter([xs[i] for i in rest], [ys[i] for i in rest], marker="●", color="blue")
         plt.scatter([xs[i] for i in front], [ys[i] for i in front], marker="●", color="green")

@@ -39,7 +39,7 @@ class PathSuggester(Suggester):
                     completed += os.sep
                 # Keep the user's "~" rather than showing the expanded home folder.
                 if value.startswith("~"):
-                    completed = "~" + completed[len(os.path.expanduser("~")):]
+                    completed = "~" + completed[len(os.path.expanduser("~")) :]
                 return completed
         return None
 
@@ -52,15 +52,19 @@ def _completes(path: Path) -> bool:
         return False
 
 
-def check_data_path(value: str, builtin_names: tuple[str, ...] = (),
-                    typing: bool = False) -> str | None:
+def check_data_path(
+    value: str, builtin_names: tuple[str, ...] = (), typing: bool = False
+) -> str | None:
     """Why ``value`` cannot be loaded, or None when it looks loadable.
 
     ``typing``: the value is still being typed, so a prefix of an existing name is fine."""
     value = value.strip()
     if not value:
-        return None if typing else (
-            "type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name")
+        return (
+            None
+            if typing
+            else ("type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name")
+        )
     if value in builtin_names or (typing and any(n.startswith(value) for n in builtin_names)):
         return None
     path = Path(os.path.expanduser(value))

@@ -38,7 +38,9 @@ def race_budget(options: dict) -> int | str:
     return int(options["steps"])
 
 
-def progress_text(event, accuracies: dict[tuple[int, str], float], names: dict[str, str]) -> str | None:
+def progress_text(
+    event, accuracies: dict[tuple[int, str], float], names: dict[str, str]
+) -> str | None:
     """One status line for a typed race event (None: nothing to show).
 
     ``accuracies`` holds the validation accuracy of each finished trial, by (rung, candidate),
@@ -46,19 +48,27 @@ def progress_text(event, accuracies: dict[tuple[int, str], float], names: dict[s
     from advisor import events as ev
 
     if isinstance(event, ev.TrialStarted):
-        rung, where = event.rung, (f"rung {event.rung}: candidate {event.done + 1}/{event.total}"
-                                   f" · [b]{escape(names.get(event.candidate, event.candidate))}[/]"
-                                   f" · to {event.steps} steps")
+        rung, where = (
+            event.rung,
+            (
+                f"rung {event.rung}: candidate {event.done + 1}/{event.total}"
+                f" · [b]{escape(names.get(event.candidate, event.candidate))}[/]"
+                f" · to {event.steps} steps"
+            ),
+        )
     elif isinstance(event, ev.TrialDone):
         rung, where = event.rung, f"rung {event.rung}: {event.done}/{event.total} trials done"
     elif isinstance(event, ev.RungDone):
         promoted = ", ".join(names.get(c, c) for c in event.result.promoted)
-        rung, where = event.result.rung, (f"rung {event.result.rung} done: "
-                                          f"{escape(promoted)} go on")
+        rung, where = (
+            event.result.rung,
+            (f"rung {event.result.rung} done: {escape(promoted)} go on"),
+        )
     else:
         return None
-    done = [f"{escape(names.get(c, c))} {_percent(a)}" for (r, c), a in accuracies.items()
-            if r == rung]
+    done = [
+        f"{escape(names.get(c, c))} {_percent(a)}" for (r, c), a in accuracies.items() if r == rung
+    ]
     tail = f" · val acc {', '.join(done)}" if done else ""
     return f"racing: {where}{tail} · escape cancels"
 
@@ -66,9 +76,11 @@ def progress_text(event, accuracies: dict[tuple[int, str], float], names: dict[s
 def outcome_text(result, names: dict[str, str]) -> str:
     """The status line once the race is done: winner, steps, time, where it is cached."""
     winner = names.get(result.winner, result.winner)
-    return (f"[b]decided by race[/] (budget {escape(result.budget)}: {result.total_steps} steps "
-            f"trained in {result.seconds:.0f} s): [b]{escape(winner)}[/] won; the table shows "
-            "the race order and each raced candidate's validation accuracy at its last rung")
+    return (
+        f"[b]decided by race[/] (budget {escape(result.budget)}: {result.total_steps} steps "
+        f"trained in {result.seconds:.0f} s): [b]{escape(winner)}[/] won; the table shows "
+        "the race order and each raced candidate's validation accuracy at its last rung"
+    )
 
 
 def _percent(value) -> str:

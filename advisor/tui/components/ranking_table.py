@@ -14,26 +14,45 @@ from textual.widgets import DataTable
 from advisor.ranking.display import elide_names, probes_by_weight, short_names
 
 # Columns kept first when the table is too narrow for all of them (probes follow, by weight).
-PRIORITY = ("rank", "candidate", "final_score", "race_val_accuracy", "p_best", "rank_range",
-            "finetuned_accuracy")
+PRIORITY = (
+    "rank",
+    "candidate",
+    "final_score",
+    "race_val_accuracy",
+    "p_best",
+    "rank_range",
+    "finetuned_accuracy",
+)
 LATER = ("params_m", "latency_ms", "availability")
-NUMERIC = {"final_score", "race_val_accuracy", "p_best", "finetuned_accuracy", "params_m",
-           "latency_ms"}
+NUMERIC = {
+    "final_score",
+    "race_val_accuracy",
+    "p_best",
+    "finetuned_accuracy",
+    "params_m",
+    "latency_ms",
+}
 ASCENDING, DESCENDING = "▲", "▼"
 NAME_MIN = 16  # the candidate column is never cut below this many characters
 
 
-def ranking_columns(probes: list[str], verified: bool = False,
-                    raced: bool = False) -> list[tuple[str, str]]:
+def ranking_columns(
+    probes: list[str], verified: bool = False, raced: bool = False
+) -> list[tuple[str, str]]:
     """(record key, column title) in display order; probes as given. ``raced``: the race's
     validation accuracy (its last rung), the final word on the raced candidates' order."""
-    return ([("rank", "#"), ("candidate", "candidate"), ("final_score", "final")]
-            + ([("race_val_accuracy", "race val acc")] if raced else [])
-            + [("rank_range", "rank range"), ("p_best", "P(best)")]
-            + ([("finetuned_accuracy", "fine-tuned acc")] if verified else [])
-            + [(p, p) for p in probes]
-            + [("params_m", "params (M)"), ("latency_ms", "ms/example"),
-               ("availability", "availability")])
+    return (
+        [("rank", "#"), ("candidate", "candidate"), ("final_score", "final")]
+        + ([("race_val_accuracy", "race val acc")] if raced else [])
+        + [("rank_range", "rank range"), ("p_best", "P(best)")]
+        + ([("finetuned_accuracy", "fine-tuned acc")] if verified else [])
+        + [(p, p) for p in probes]
+        + [
+            ("params_m", "params (M)"),
+            ("latency_ms", "ms/example"),
+            ("availability", "availability"),
+        ]
+    )
 
 
 def cell(record: dict, key: str) -> str:
@@ -54,6 +73,7 @@ def cell(record: dict, key: str) -> str:
 
 def sort_records(records: list[dict], key: str, descending: bool) -> list[dict]:
     """Missing values always last, whatever the direction."""
+
     def absent(r: dict) -> bool:
         value = r.get(key)
         return value is None or (isinstance(value, float) and math.isnan(value))
@@ -74,8 +94,13 @@ def header(title: str, key: str, sort_key: str | None, descending: bool) -> str:
     return f"{title} {DESCENDING if descending else ASCENDING}"
 
 
-def fit_columns(widths: dict[str, int], available: int, probes: Sequence[str],
-                sort_key: str | None = None, padding: int = 1) -> set[str]:
+def fit_columns(
+    widths: dict[str, int],
+    available: int,
+    probes: Sequence[str],
+    sort_key: str | None = None,
+    padding: int = 1,
+) -> set[str]:
     """The columns to show in ``available`` cells: the longest run of rank, name, score,
     uncertainty, then the probes by weight (``probes`` in that order), then cost, that fits;
     never fewer than rank, name and score, and the sorted column right after them.
@@ -109,13 +134,25 @@ class RankingTable(DataTable):
         self._fitted: tuple[int, frozenset[str]] | None = None
         self.names: dict[str, str] = {}
 
-    def show(self, records: list[dict], probes: Sequence[str], *, verified: bool = False,
-             sort_key: str | None = "rank", descending: bool = False,
-             weights: dict[str, float] | None = None) -> None:
+    def show(
+        self,
+        records: list[dict],
+        probes: Sequence[str],
+        *,
+        verified: bool = False,
+        sort_key: str | None = "rank",
+        descending: bool = False,
+        weights: dict[str, float] | None = None,
+    ) -> None:
         """Show ``records`` in the given order; ``probes`` are reordered by fused weight:
         ``weights`` (the ranking's own, ``Ranking.probe_weights``), else the shipped fit."""
-        self._state = (list(records), probes_by_weight(list(probes), weights or None), verified,
-                       sort_key, descending)
+        self._state = (
+            list(records),
+            probes_by_weight(list(probes), weights or None),
+            verified,
+            sort_key,
+            descending,
+        )
         self._fitted = None
         self._lay_out()
 
@@ -149,9 +186,13 @@ class RankingTable(DataTable):
         available = self._available()
         if available <= 0:  # not laid out yet: show everything, fit on the first resize
             return frozenset(key for key, _ in columns)
-        widths = {key: max([cell_len(header(title, key, sort_key, descending))]
-                           + [cell_len(row[i]) for row in rows])
-                  for i, (key, title) in enumerate(columns)}
+        widths = {
+            key: max(
+                [cell_len(header(title, key, sort_key, descending))]
+                + [cell_len(row[i]) for row in rows]
+            )
+            for i, (key, title) in enumerate(columns)
+        }
         return frozenset(fit_columns(widths, available, probes, sort_key, self.cell_padding))
 
     def _lay_out(self) -> None:
@@ -172,8 +213,13 @@ class RankingTable(DataTable):
                 if key not in keep:
                     continue
                 bold = key == "candidate" and record.get("rank") == 1
-                cells.append(Text(text, style="b" if bold else "",
-                                  justify="right" if key in NUMERIC else "left"))
+                cells.append(
+                    Text(
+                        text,
+                        style="b" if bold else "",
+                        justify="right" if key in NUMERIC else "left",
+                    )
+                )
             self.add_row(*cells, key=str(record["candidate"]))
         if cursor is not None and cursor in self.rows:
             self.move_cursor(row=self.get_row_index(cursor))

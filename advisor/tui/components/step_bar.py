@@ -33,8 +33,10 @@ def step_markup(current: str, width: int | None = None) -> str:
     if Text.from_markup(steps).cell_len <= width:
         return steps
     # Only the current step keeps its title; the others are their number keys.
-    return " › ".join(f"[reverse b] {n} {title} [/]" if mode == current else f"[dim]{n}[/]"
-                      for n, (mode, title) in enumerate(STEPS, start=1))
+    return " › ".join(
+        f"[reverse b] {n} {title} [/]" if mode == current else f"[dim]{n}[/]"
+        for n, (mode, title) in enumerate(STEPS, start=1)
+    )
 
 
 class StepBar(Static):

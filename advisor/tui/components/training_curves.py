@@ -36,9 +36,14 @@ class CurvePlot(PlotextPlot):
         plt.clear_figure()
         plt.title(self.title_text)
         plt.xlabel("epoch")
-        for color, (name, points) in zip(COLORS, series.items()):
+        for color, (name, points) in zip(COLORS, series.items(), strict=False):
             points = [(x, y) for x, y in points if x is not None]
             if points:
-                plt.plot([p[0] for p in points], [p[1] for p in points], label=name,
-                         marker="braille", color=color)
+                plt.plot(
+                    [p[0] for p in points],
+                    [p[1] for p in points],
+                    label=name,
+                    marker="braille",
+                    color=color,
+                )
         self.refresh()
