@@ -244,38 +244,18 @@ def render_table(result) -> str:
     from rich.console import Console
     from rich.table import Table
 
+    from advisor.finetuning.metrics import HISTORY_COLUMNS
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, highlight=False, force_terminal=False)
     summary = result.summary()
     if result.history:
         epochs = Table(title="epochs")
-        for column in (
-            "epoch",
-            "phase",
-            "train_loss",
-            "val_loss",
-            "val_accuracy",
-            "val_macro_f1",
-            "lr",
-            "train_examples_per_s",
-        ):
+        shown = HISTORY_COLUMNS[: HISTORY_COLUMNS.index("train_examples_per_s") + 1]
+        for column in shown:
             epochs.add_column(column.replace("train_examples_per_s", "examples/s"), justify="right")
         for row in result.history:
-            epochs.add_row(
-                *[
-                    _fmt(row.get(c))
-                    for c in (
-                        "epoch",
-                        "phase",
-                        "train_loss",
-                        "val_loss",
-                        "val_accuracy",
-                        "val_macro_f1",
-                        "lr",
-                        "train_examples_per_s",
-                    )
-                ]
-            )
+            epochs.add_row(*[_fmt(row.get(c)) for c in shown])
         console.print(epochs)
     if not result.cancelled:
         classes = Table(title="test accuracy")

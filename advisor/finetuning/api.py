@@ -65,7 +65,7 @@ def finetune(
     """
     started = time.perf_counter()
     from advisor.data import load_data
-    from advisor.finetuning.splits import make_splits, splits_fingerprint
+    from advisor.finetuning.splits import make_splits
 
     first = load_data(data[0]) if isinstance(data, tuple) and data else load_data(data)
     model_id = _model_id(model, first)
@@ -94,12 +94,7 @@ def finetune(
     full, train, val, test = make_splits(
         data if isinstance(data, tuple) else first, val=recipe.val, test=recipe.test, seed=seed
     )
-    identity = {
-        "model": model_id,
-        "data_fingerprint": full.fingerprint(),
-        "seed": seed,
-        "splits_fingerprint": splits_fingerprint(train, val, test),
-    }
+    identity = run_folder.run_identity(model_id, full, train, val, test, seed)
     if saved is not None:
         run_folder.check_same_run(saved, identity)
 

@@ -112,6 +112,18 @@ def read_config(path: Path) -> dict:
     return config
 
 
+def run_identity(model_id: str, full, train, val, test, seed: int) -> dict:
+    """What makes two runs the same experiment: model, data, seed and the split."""
+    from advisor.finetuning.splits import splits_fingerprint
+
+    return {
+        "model": model_id,
+        "data_fingerprint": full.fingerprint(),
+        "seed": seed,
+        "splits_fingerprint": splits_fingerprint(train, val, test),
+    }
+
+
 def check_same_run(saved: dict, current: dict) -> None:
     """A resume must continue the same experiment, or its result would not be the same."""
     for key, what in (

@@ -84,7 +84,7 @@ def _train(
     from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.loop import LoopState, TrainSetup, build_optimizer, evaluate, restore
     from advisor.finetuning.loop import train as train_loop
-    from advisor.finetuning.splits import make_splits, splits_fingerprint
+    from advisor.finetuning.splits import make_splits
     from advisor.models import pick_device
 
     resume = (output / run_folder.CONFIG).exists()
@@ -94,12 +94,7 @@ def _train(
     modality = "features" if frozen else data.modality
     recipe = resolve_recipe(modality, {**options, "epochs": epochs, "device": device})
     full, train, val, test = make_splits(data, val=recipe.val, test=recipe.test, seed=seed)
-    identity = {
-        "model": candidate,
-        "data_fingerprint": full.fingerprint(),
-        "seed": seed,
-        "splits_fingerprint": splits_fingerprint(train, val, test),
-    }
+    identity = run_folder.run_identity(candidate, full, train, val, test, seed)
     if saved is not None:
         run_folder.check_same_run(saved, identity)
         if _comparable(saved.get("recipe", {})) != _comparable(recipe.to_dict()):
