@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select
 
 from advisor.errors import user_message
 from advisor.features.layers import LAYER_MODES
+from advisor.tui.components.form_input import FormInput
 from advisor.tui.components.step_bar import StepBar
 from catalog import availability as entry_availability
 
@@ -68,12 +69,12 @@ class CandidatesScreen(Screen):
             yield Select(
                 [("image", "image"), ("text", "text")], prompt="any modality", id="filter-modality"
             )
-            yield Input(placeholder="max params (M)", type="number", id="filter-params")
+            yield FormInput(placeholder="max params (M)", type="number", id="filter-params")
             yield Select([], prompt="any licence", id="filter-licence")
             yield Select(
                 [(a, a) for a in AVAILABILITIES], prompt="availability", id="filter-availability"
             )
-            yield Input(placeholder="search id / family  (/)", id="filter-query")
+            yield FormInput(placeholder="search id / family  (/)", id="filter-query")
         yield DataTable(id="cand-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="cand-status")
         yield Footer()

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from advisor.errors import user_message
 from advisor.tui.components.class_balance import ClassBalance
-from advisor.tui.components.finetune_form import FormInput
+from advisor.tui.components.form_input import FormInput
 from advisor.tui.components.path_input import (
     DataPathValidator,
     PathInput,

@@ -164,3 +164,25 @@ def test_escape_leaves_the_data_steps_boxes():
             assert app.current_mode == "candidates"
 
     asyncio.run(go())
+
+
+def test_escape_leaves_the_candidate_filter_so_the_screen_keys_work():
+    """Typed in tmux: `/ lite escape a` selected nothing and typed "a" into the filter."""
+
+    async def go():
+        app = snapshot_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.set_data(load_data("digits"), "digits")
+            await app.action_goto("candidates")
+            await pilot.pause(0.2)
+            await pilot.press("x", "slash", "l", "i", "t", "e")
+            await pilot.pause(0.2)
+            await pilot.press("escape")
+            await pilot.pause(0.1)
+            assert app.screen.focused is None
+            await pilot.press("a")  # the screen's "select shown", not a letter in the filter
+            await pilot.pause(0.2)
+            assert app.screen.query_one("#filter-query", Input).value == "lite"
+            assert app.session.selected and all("lite" in c for c in app.session.selected)
+
+    asyncio.run(go())

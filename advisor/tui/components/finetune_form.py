@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Switch
 
+from advisor.tui.components.form_input import FormInput
 from advisor.tui.number_dialog import parse_numbers
 
 # Options that only apply to one kind of data (hidden in the form for the others).
@@ -56,15 +56,6 @@ def parse_options(values: dict[str, str]) -> tuple[dict, dict[str, str]]:
     if options.get("image_size") is not None and options["image_size"] < 16:
         problems["image_size"] = "image size must be at least 16 pixels"
     return options, problems
-
-
-class FormInput(Input):
-    """A form field: escape leaves it (the rule of docs/tui.md), so the screen's keys work."""
-
-    BINDINGS = [Binding("escape", "leave", "Leave field")]
-
-    def action_leave(self) -> None:
-        self.screen.set_focus(None)
 
 
 class FinetuneForm(Vertical):
