@@ -134,6 +134,7 @@ class ScoringScreen(WorkScreen):
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.records: dict[str, dict] = {}
+        self.failed = 0  # candidates failed in this run; only the first gets a toast
         self.running = False
         self.outcome = "finished"  # or "cancelled" / "failed", once the run has ended
         self.phase: RankingPhase | None = None  # set after the last candidate
@@ -184,6 +185,7 @@ class ScoringScreen(WorkScreen):
         await rows.mount_all(CandidateRow(c, self.names[c]) for c in candidates)
         self.query_one("#live-ranking", DataTable).clear(columns=True)
         self.records = {}
+        self.failed = 0
         self.probe_names = default_probes()
         self.summary = summary
 
@@ -266,12 +268,20 @@ class ScoringScreen(WorkScreen):
         if row is not None:
             row.set_state(100, f"failed: {message.reason}", finished=True)
             row.add_class("failed")
-        self.notify(
-            message.reason, title=f"{message.candidate} failed", severity="error", markup=False
-        )
+        self.failed += 1
+        if self.failed == 1:  # each row says why; one toast per failure would bury the screen
+            self.notify(
+                message.reason, title=f"{message.candidate} failed", severity="error", markup=False
+            )
 
     def _stopped(self, outcome: str) -> None:
         self.running, self.outcome = False, outcome
+        if self.failed > 1:
+            self.notify(
+                f"{self.failed} candidates failed; each row says why",
+                title="Scoring",
+                severity="warning",
+            )
         self.finished_at = self.clock()
         self.refresh_bindings()
         if outcome != "finished":

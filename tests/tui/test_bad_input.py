@@ -152,3 +152,29 @@ def test_the_data_step_says_what_loading_dropped(tmp_path):
             assert "dropped 1 row" in summary and "line 7" in summary
 
     run(go())
+
+
+def test_many_failed_candidates_give_one_toast_and_a_count(tmp_path, monkeypatch):
+    """Selecting every shown model offline: each hub-only one fails in seconds; the rows say
+    why, and the screen is not buried under one error toast per candidate."""
+    from advisor.data import load_data
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    hub_only = ["torchvision/resnet34", "torchvision/densenet121", "torchvision/mnasnet1_0"]
+
+    async def go():
+        app = AdvisorApp()
+        async with app.run_test(size=SIZE) as pilot:
+            app.set_data(load_data("digits"), "digits")
+            app.session.budget = 100
+            app.session.selected = list(hub_only)
+            await app.action_start_scoring()
+            await settle(pilot, lambda: not app.screen.running)
+            titles = [n.title for n in app._notifications]
+            assert sum(t.endswith(" failed") for t in titles) == 1
+            counts = [n.message for n in app._notifications if n.title == "Scoring"]
+            assert any("3 candidates failed" in m for m in counts)
+            assert len(app.screen.query(".failed")) == 3  # every row shows its own failure
+
+    run(go())
