@@ -132,43 +132,21 @@ def finetune(
 def _run(
     built, recipe, config, run_dir, class_names, backbone, seed, progress, cancel, resume, started
 ):
-    import torch
 
-    from advisor.finetuning.loop import (
-        LoopState,
-        TrainSetup,
-        build_optimizer,
-        evaluate,
-        restore,
-        train,
-    )
-    from advisor.models import pick_device
+    from advisor.finetuning.loop import LoopState, build_optimizer, evaluate, restore, train
+    from advisor.finetuning.training_setup import training_setup
 
-    device = pick_device(recipe.device)
-    model = built.model.to(device)
-    if (
-        device.type == "cuda"
-        and recipe.channels_last
-        and config["modality"] == "image"
-        and not built.frozen_backbone
-    ):
-        model = model.to(memory_format=torch.channels_last)
-    ckpt_dir = run_dir / "checkpoints"
-    setup = TrainSetup(
-        model=model,
-        train_set=built.train_set,
-        val_set=built.val_set,
-        collate=built.collate,
-        recipe=recipe,
-        device=device,
-        seed=seed,
-        ckpt_dir=ckpt_dir,
-        run_dir=run_dir,
+    setup = training_setup(
+        built,
+        recipe,
+        run_dir,
         num_classes=len(class_names),
+        modality=config["modality"],
+        seed=seed,
         progress=progress,
         cancel=cancel,
-        probe_set=built.probe_set,
     )
+    model, device, ckpt_dir = setup.model, setup.device, setup.ckpt_dir
     optimizer = build_optimizer(model, recipe)
     if resume and checkpoint.exists(ckpt_dir, "last"):
         state = restore(setup, optimizer)

@@ -82,10 +82,9 @@ def _train(
     from advisor.finetuning import api, checkpoint, run_folder
     from advisor.finetuning.build import finetunable
     from advisor.finetuning.config import resolve_recipe
-    from advisor.finetuning.loop import LoopState, TrainSetup, build_optimizer, evaluate, restore
+    from advisor.finetuning.loop import LoopState, build_optimizer, evaluate, restore
     from advisor.finetuning.loop import train as train_loop
     from advisor.finetuning.splits import make_splits
-    from advisor.models import pick_device
 
     resume = (output / run_folder.CONFIG).exists()
     saved = run_folder.prepare(output, resume=resume, overwrite=False)
@@ -119,24 +118,20 @@ def _train(
         run_folder.create(output, overwrite=False)
         atomic.write_json(output / run_folder.CONFIG, config)
 
-    torch_device = pick_device(recipe.device)
-    net = built.model.to(torch_device)
-    setup = TrainSetup(
-        model=net,
-        train_set=built.train_set,
-        val_set=built.val_set,
-        collate=built.collate,
-        recipe=recipe,
-        device=torch_device,
-        seed=seed,
-        ckpt_dir=output / "checkpoints",
-        run_dir=output,
+    from advisor.finetuning.training_setup import training_setup
+
+    setup = training_setup(
+        built,
+        recipe,
+        output,
         num_classes=len(full.class_names),
+        modality=data.modality,
+        seed=seed,
         progress=progress,
         cancel=cancel,
-        probe_set=built.probe_set,
         stop_at_step=steps,
     )
+    net, torch_device = setup.model, setup.device
     optimizer = build_optimizer(net, recipe)
     state = restore(setup, optimizer) if checkpoint.exists(setup.ckpt_dir, "last") else LoopState()
     if state.global_step > steps:

@@ -1,0 +1,51 @@
+"""Putting a built classifier on its device and describing the training run to the loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def training_setup(
+    built,
+    recipe,
+    run_dir: Path,
+    *,
+    num_classes: int,
+    modality: str,
+    seed: int,
+    progress=None,
+    cancel=None,
+    stop_at_step: int | None = None,
+):
+    """The model on its device (channels-last for CUDA image training) and the loop's set-up:
+    the one place ``finetune`` and a race trial prepare a training run."""
+    import torch
+
+    from advisor.finetuning.loop import TrainSetup
+    from advisor.models import pick_device
+
+    device = pick_device(recipe.device)
+    model = built.model.to(device)
+    if (
+        device.type == "cuda"
+        and recipe.channels_last
+        and modality == "image"
+        and not built.frozen_backbone
+    ):
+        model = model.to(memory_format=torch.channels_last)
+    return TrainSetup(
+        model=model,
+        train_set=built.train_set,
+        val_set=built.val_set,
+        collate=built.collate,
+        recipe=recipe,
+        device=device,
+        seed=seed,
+        ckpt_dir=Path(run_dir) / "checkpoints",
+        run_dir=Path(run_dir),
+        num_classes=num_classes,
+        progress=progress,
+        cancel=cancel,
+        probe_set=built.probe_set,
+        stop_at_step=stop_at_step,
+    )
