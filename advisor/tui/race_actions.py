@@ -9,8 +9,6 @@ again after escape trains only what had not finished (docs/race.md).
 
 from __future__ import annotations
 
-import dataclasses
-
 from rich.markup import escape
 from textual import work
 from textual.widgets import Static
@@ -42,13 +40,7 @@ class RaceActions:
     race_accuracies: dict
 
     def action_race(self) -> None:
-        if self.ranking is None or self.app.session.data is None:
-            self.notify("no ranking yet: score candidates first", severity="warning")
-            return
-        if self.racing or self.verifying is not None:
-            self.notify(
-                "a race or a verification is running; escape cancels it", severity="warning"
-            )
+        if not self.can_start_fine_tunes():
             return
         self.app.push_screen(
             NumberDialog(
@@ -65,18 +57,12 @@ class RaceActions:
 
         if options is None:
             return
-        records = self.visible_records()
-        if len(records) < 2:
-            self.notify(
-                "fewer than 2 candidates within the budgets; widen them (b)", severity="warning"
-            )
+        ranking = self.visible_ranking()
+        if ranking is None:
             return
+        records = ranking.records
         self.race_options = dict(options)
         options = {**RACE_DEFAULTS, **options}
-        ranking = dataclasses.replace(
-            self.ranking,
-            records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
-        )
         chosen = race_candidates(ranking, min(int(options["top"]), len(records)))
         models = {c: self.app.entry(c) for c in chosen}
         self.race_names = short_names(chosen)

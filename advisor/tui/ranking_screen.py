@@ -317,14 +317,33 @@ class RankingScreen(RaceActions, WorkScreen):
 
     # ---- verification ---------------------------------------------------------------------
 
-    def action_verify(self) -> None:
+    def can_start_fine_tunes(self) -> bool:
+        """A ranking to work from and no verification or race running (else say why)."""
         if self.ranking is None or self.app.session.data is None:
             self.notify("no ranking yet: score candidates first", severity="warning")
-            return
+            return False
         if self.verifying is not None or self.racing:
             self.notify(
                 "a race or a verification is running; escape cancels it", severity="warning"
             )
+            return False
+        return True
+
+    def visible_ranking(self):
+        """The ranking within the budgets, without fine-tuned accuracies (None if < 2 left)."""
+        records = self.visible_records()
+        if len(records) < 2:
+            self.notify(
+                "fewer than 2 candidates within the budgets; widen them (b)", severity="warning"
+            )
+            return None
+        return dataclasses.replace(
+            self.ranking,
+            records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
+        )
+
+    def action_verify(self) -> None:
+        if not self.can_start_fine_tunes():
             return
         self.app.push_screen(
             NumberDialog(
@@ -339,18 +358,12 @@ class RankingScreen(RaceActions, WorkScreen):
     def start_verify(self, options: dict | None) -> None:
         if options is None:
             return
-        records = self.visible_records()
-        if len(records) < 2:
-            self.notify(
-                "fewer than 2 candidates within the budgets; widen them (b)", severity="warning"
-            )
+        ranking = self.visible_ranking()
+        if ranking is None:
             return
+        records = ranking.records
         options = {**VERIFY_DEFAULTS, **options}
         self.verify_options = dict(options)
-        ranking = dataclasses.replace(
-            self.ranking,
-            records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
-        )
         models = {str(r["candidate"]): self.app.entry(str(r["candidate"])) for r in records}
         self.job = self.app.jobs.start("verification")
         self.verifying = ""
