@@ -7,7 +7,8 @@ Each event is a frozen dataclass, so a consumer dispatches on its type (``isinst
 - ranking: ``CandidateStarted``, ``Extracting``, ``Probing``, ``CandidateDone``,
   ``CandidateFailed`` (``position``: candidates finished before this one, ``candidates``:
   how many there are); then ``PhaseStarted`` ("fusing", "bootstrapping") and
-  ``BootstrapProgress`` for the work after the last candidate.
+  ``BootstrapProgress`` for the work after the last candidate; with ``budget="auto"``,
+  ``AnytimeRound`` after each round (the candidate events repeat for every round).
 - fine-tuning: ``TrainingPhase``, ``TrainingStep``, ``EpochDone``, ``TrainingDone``.
 - race: ``TrialStarted``, ``TrialDone`` around each trial of a rung, ``RungDone`` after it.
 - verification: ``VerifyStarted``, ``VerifyFinished`` around each candidate's fine-tune
@@ -103,6 +104,24 @@ class BootstrapProgress(ProgressEvent):
     total: int
 
 
+@dataclass(frozen=True)
+class AnytimeRound(ProgressEvent):
+    """A round of an anytime ranking (``budget="auto"``) was re-ranked: ``round`` (1-based)
+    of at most ``rounds``, on ``examples`` examples; ``candidates_left`` go on to the next
+    round, ``dropped`` stopped at this one; ``leader`` and its ``p_best`` (NaN: no
+    bootstrap); ``stop``: why the rounds end here ("" when they go on)."""
+
+    kind: ClassVar[str] = "anytime_round"
+    round: int
+    rounds: int
+    examples: int
+    candidates_left: int
+    leader: str
+    p_best: float = float("nan")
+    dropped: tuple[str, ...] = ()
+    stop: str = ""
+
+
 # --- fine-tuning -------------------------------------------------------------------------
 
 
@@ -173,6 +192,7 @@ RANK_EVENTS = (
     CandidateFailed,
     PhaseStarted,
     BootstrapProgress,
+    AnytimeRound,
 )
 TRAINING_EVENTS = (TrainingPhase, TrainingStep, EpochDone, TrainingDone)
 VERIFY_EVENTS = (VerifyStarted, VerifyFinished)
@@ -205,6 +225,7 @@ class RungDone:
 RACE_EVENTS = (TrialStarted, TrialDone, RungDone)
 
 __all__ = [
+    "AnytimeRound",
     "BootstrapProgress",
     "CandidateDone",
     "CandidateEvent",

@@ -251,6 +251,27 @@ BUDGET = Param(
     "pass a whole number of examples such as 1000 (a probe needs at least 2)",
 )
 OPTIONAL_BUDGET = BUDGET.or_none("to use every example")
+
+
+def is_auto_budget(value: Any) -> bool:
+    """'auto', or 'auto:N' with a whole N >= 2 (the most examples; advisor.ranking.anytime)."""
+    if not isinstance(value, str):
+        return False
+    head, colon, cap = value.strip().lower().partition(":")
+    return head == "auto" and (not colon or (cap.strip().isdigit() and int(cap) >= 2))
+
+
+# advisor.rank's budget: a fixed subsample, "auto" (anytime rounds, docs/ranking.md) or None.
+RANK_BUDGET = Param(
+    "budget",
+    (
+        BUDGET.constraints[0],
+        _Predicate(is_auto_budget, "'auto' or 'auto:N' (at most N examples)"),
+        NONE,
+    ),
+    f"{BUDGET.fix}, 'auto' to extract in rounds until the ranking is clear, or None to use "
+    "every example",
+)
 SEED = Param("seed", (Interval(Integral, 0, None, closed="left"),), "pass a whole number such as 0")
 MIN_PER_CLASS = Param(
     "min_per_class",
@@ -325,6 +346,16 @@ CANCEL = Param(
 CACHE_DIR = Param("cache_dir", (PATH, NONE), "pass a folder path, or None for the default")
 OUTPUT = Param("output", (PATH, NONE), "pass a path, or None for the default")
 FLAG = Param("flag", (BOOLEAN,), "pass True or False")
+ENGINE = Param(
+    "engine",
+    (
+        StrOptions(("local", "ray")),
+        HasMethods(("score", "trials", "race"), "an Engine object (advisor.engines)"),
+        NONE,
+    ),
+    "pass 'local' (this process), 'ray' (a Ray cluster: pip install 'transfer-advisor[ray]') "
+    "or None for local",
+)
 
 
 def _is_device(value: Any) -> bool:

@@ -25,7 +25,9 @@ CASES = (
 )
 
 
-def engine_rate(model_id, data, image_size, batch_size, device) -> tuple[float, int]:
+def engine_rate(
+    model_id, data, image_size, batch_size, device, num_workers: int = 0
+) -> tuple[float, int]:
     """Training examples/s of one engine epoch with the backbone unfrozen."""
     import advisor
 
@@ -38,6 +40,7 @@ def engine_rate(model_id, data, image_size, batch_size, device) -> tuple[float, 
         batch_size=batch_size,
         seed=0,
         device=device,
+        num_workers=num_workers,
     )
     if image_size:
         options["image_size"] = image_size

@@ -16,9 +16,11 @@ from .knn import knn
 from .leep import leep, nce
 from .linear_probe import linear_probe
 from .logme import logme
+from .multilabel import linear_map
 from .ncti import ncti, ncti_components
 from .nleep import nleep
 from .parc import parc
+from .regression import knn_regression, ridge
 from .registry import REGISTRY, ProbeSpec, available_probes, default_probes, infer_task
 from .sfda import sfda
 from .transrate import transrate
@@ -42,6 +44,9 @@ __all__ = [
     "parc",
     "knn",
     "linear_probe",
+    "knn_regression",
+    "ridge",
+    "linear_map",
     "source_entropy",
     "source_coverage",
     "ncti",

@@ -6,6 +6,7 @@ import numpy as np
 
 from probes.errors import ProbeInputError
 
+from ._sampling import stratified_subsample
 from ._validation import features_and_labels
 
 
@@ -40,7 +41,7 @@ def parc(
         raise ProbeInputError(f"label_rdm must be 'exact' or 'numpy_corrcoef', got {label_rdm!r}")
     x, y, n_classes = features_and_labels(features, labels)
     if max_samples is not None and x.shape[0] > max_samples:
-        keep = _stratified_subsample(y, n_classes, max_samples, seed)
+        keep = stratified_subsample(y, n_classes, max_samples, seed)
         x, y = x[keep], y[keep]
     if n_dims is not None:
         x = _reference_pca(x, n_dims)
@@ -75,15 +76,3 @@ def _reference_pca(x: np.ndarray, n_dims: int) -> np.ndarray:
     return PCA(
         n_components=k, svd_solver="randomized", random_state=1919, iterated_power=1
     ).fit_transform(x)
-
-
-def _stratified_subsample(y: np.ndarray, n_classes: int, budget: int, seed: int) -> np.ndarray:
-    """Indices of a seeded subsample keeping each class's share (at least 2 per class)."""
-    rng = np.random.default_rng(seed)
-    counts = np.bincount(y, minlength=n_classes)
-    quota = np.maximum(2, np.floor(counts * budget / y.shape[0]).astype(int))
-    picked = [
-        rng.choice(np.flatnonzero(y == c), size=min(quota[c], counts[c]), replace=False)
-        for c in range(n_classes)
-    ]
-    return np.sort(np.concatenate(picked))

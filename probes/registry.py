@@ -28,9 +28,11 @@ from .knn import knn
 from .leep import leep, nce
 from .linear_probe import linear_probe
 from .logme import logme
+from .multilabel import linear_map
 from .ncti import ncti
 from .nleep import nleep
 from .parc import parc
+from .regression import knn_regression, ridge
 from .sfda import sfda
 from .transrate import transrate
 
@@ -179,6 +181,8 @@ def default_probes(task: str = "multiclass", has_source_probs: bool = True) -> l
 
 _F, _L, _P, _S = "features", "labels", "source_probs", "source_labels"
 _MC = ("multiclass",)
+_RG = ("regression",)
+_ML = ("multilabel",)
 _SPECS = [
     ProbeSpec(
         "logme",
@@ -318,6 +322,42 @@ _SPECS = [
         "Do Better ImageNet Models Transfer Better?, CVPR 2019)",
         True,
         "5-fold logistic-regression accuracy on frozen features",
+    ),
+    ProbeSpec(
+        "knn_regression",
+        knn_regression,
+        (_F, _L),
+        _RG,
+        "candidate",
+        "O(N^2·D)",
+        "leave-one-out k-nearest-neighbour regression (the regression form of the knn "
+        "baseline; cf. TransformerRanker, Garbas et al. 2024)",
+        True,
+        "leave-one-out 5-NN cosine regression R^2",
+    ),
+    ProbeSpec(
+        "ridge",
+        ridge,
+        (_F, _L),
+        _RG,
+        "candidate",
+        "O(folds·N·D·min(N,D))",
+        "cross-validated ridge regression on frozen features (linear evaluation protocol, "
+        "Kornblith et al., CVPR 2019)",
+        True,
+        "5-fold ridge-regression R^2 on standardised frozen features",
+    ),
+    ProbeSpec(
+        "linear_map",
+        linear_map,
+        (_F, _L),
+        _ML,
+        "candidate",
+        "O(folds·iter·N·D·K), K labels",
+        "one-vs-rest linear probe (linear evaluation protocol, Kornblith et al., CVPR 2019), "
+        "scored by mean average precision",
+        True,
+        "5-fold one-vs-rest logistic regression, mean average precision",
     ),
     ProbeSpec(
         "source_entropy",

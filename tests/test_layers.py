@@ -26,7 +26,7 @@ def test_import_linter_contracts_hold():
         pytest.skip("import-linter is not installed; install the 'dev' extra")
     result = subprocess.run([lint], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken" in result.stdout
+    assert "Contracts: 4 kept, 0 broken" in result.stdout
 
 
 def test_probes_import_no_torch_or_textual():
@@ -49,7 +49,36 @@ def test_cli_help_does_not_import_torch():
     )
     loaded = _modules_after(code)
     assert "typer" in loaded
-    assert not loaded & {"torch", "timm", "transformers", "textual"}
+    assert not loaded & {"torch", "timm", "transformers", "textual", "ray"}
+
+
+def test_import_advisor_and_its_engines_never_import_ray():
+    """ray is an optional extra: only `engine="ray"` loads it (advisor.engines.ray_*)."""
+    loaded = _modules_after(
+        "import advisor\nimport advisor.engines\nfrom advisor.engines.select import get_engine\n"
+        "get_engine('local')\nimport advisor.cli.engine_options"
+    )
+    assert "advisor" in loaded
+    assert "ray" not in loaded
+
+
+def test_datasets_and_pyarrow_are_imported_only_by_the_loader_that_needs_them(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("text,label\n" + "".join(f"text {i},{i % 2}\n" for i in range(6)))
+    code = (
+        "import advisor\n"
+        "from advisor.data import load_data\n"
+        "from advisor.cli.main import main\n"
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['rank', '--help'])\n    except SystemExit:\n        pass\n"
+        f"load_data({str(table)!r}, task='auto')\n"
+        "load_data('wordnet-pairs') if __import__('os').path.exists("
+        "'/usr/share/wordnet/data.noun') else None\n"
+    )
+    loaded = _modules_after(code)
+    assert "advisor" in loaded
+    assert not loaded & {"datasets", "pyarrow", "pandas", "torch"}
 
 
 def test_every_subcommand_is_registered():

@@ -8,6 +8,19 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.data_options import (
+    DataArgument,
+    HfDatasetOption,
+    ImageColumnOption,
+    LabelColumnOption,
+    LabelSeparatorOption,
+    SplitOption,
+    TaskChoice,
+    TaskOption,
+    TextColumnOption,
+    TextPairColumnOption,
+    load_cli_data,
+)
 from advisor.jsonable import dumps
 
 
@@ -36,43 +49,61 @@ def datasets(output: FormatOption = OutputFormat.table) -> None:
         return
     from rich.table import Table
 
+    console = _stdout()
+    wide = console.width >= 120  # a narrow terminal gets the columns that fit, unbroken
     table = Table(title="Built-in datasets", title_justify="left")
     for column, justify in (
         ("name", "left"),
-        ("modality", "left"),
+        ("kind", "left"),
         ("examples", "right"),
-        ("classes", "right"),
+        ("outputs", "right"),
         ("status", "left"),
-        ("description", "left"),
+        *((("description", "left"),) if wide else ()),
     ):
-        table.add_column(column, justify=justify, overflow="fold")
+        fixed = column in ("name", "kind", "examples", "outputs")
+        table.add_column(column, justify=justify, overflow="fold", no_wrap=fixed)
     for row in rows:
         status = "[green]installed[/]" if row["available"] else f"[yellow]{row['install']}[/]"
+        task = "" if row["task"] == "classification" else f" {row['task']}"
+        outputs = {"regression": " target", "multilabel": " labels"}.get(row["task"], " classes")
         table.add_row(
             row["name"],
-            row["modality"],
+            row["modality"] + task + (" pairs" if row["pairs"] else ""),
             f"{row['size']:,}",
-            str(row["num_classes"]),
+            f"{row['num_classes']}{outputs}",
             status,
-            row["description"],
+            *((row["description"],) if wide else ()),
         )
-    _stdout().print(table)
+    console.print(table)
 
 
 def inspect_data(
-    data: Annotated[
-        str, typer.Argument(help="built-in name, image folder, .csv/.tsv/.jsonl, or .npz")
-    ],
-    text_column: Annotated[str | None, typer.Option(help="column holding the texts")] = None,
-    label_column: Annotated[str | None, typer.Option(help="column holding the labels")] = None,
-    image_column: Annotated[str | None, typer.Option(help="column holding image paths")] = None,
+    data: DataArgument = None,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    image_column: ImageColumnOption = None,
+    text_pair_column: TextPairColumnOption = None,
+    task: TaskOption = TaskChoice.auto,
+    label_separator: LabelSeparatorOption = "|",
+    hf_dataset: HfDatasetOption = None,
+    split: SplitOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Load DATA as the ranking would and summarise it: classes, balance, examples, skipped."""
-    from advisor.data import load_data
+    """Load DATA as the ranking would and summarise it: task, classes or targets, balance,
+    examples, skipped."""
+    from rich.console import Console
 
-    loaded = load_data(
-        data, text_column=text_column, label_column=label_column, image_column=image_column
+    loaded = load_cli_data(
+        data,
+        Console(stderr=True, highlight=False),
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+        hf_dataset=hf_dataset,
+        split=split,
     )
     summary = loaded.summary()
     summary["fingerprint"] = loaded.fingerprint()
@@ -90,9 +121,19 @@ def _print_summary(summary: dict, loaded) -> None:
 
     console = _stdout()
     ratio = summary["imbalance_ratio"]
+    task = summary["task"]
+    pairs = ", text pairs" if summary["pairs"] else ""
+    if task == "regression":
+        size = f"{len(summary['target_names'])} regression target(s), "
+    elif task == "multilabel":
+        size = f"{summary['num_classes']} labels, "
+        size += f"{summary['targets']['labels_per_row']:.2f} labels per example, "
+    else:
+        size = f"{summary['num_classes']} classes, "
     console.print(
-        f"[bold]{escape(summary['name'])}[/] ({summary['modality']}, {escape(summary['source'])})\n"
-        f"{summary['n']:,} examples, {summary['num_classes']} classes, "
+        f"[bold]{escape(summary['name'])}[/] ({summary['modality']}, {task}{pairs}, "
+        f"{escape(summary['source'])})\n"
+        f"{summary['n']:,} examples, {size}"
         + (f"imbalance {ratio:.1f}x (largest / smallest class)" if ratio else "")
         + (f", {summary['shape']}" if summary["shape"] else "")
         + f"\nfingerprint {summary['fingerprint'][:16]}"
@@ -100,8 +141,18 @@ def _print_summary(summary: dict, loaded) -> None:
     if summary["splits"]:
         parts = ", ".join(f"{part} {n:,}" for part, n in summary["splits"].items())
         console.print(f"your own split: {parts}")
-    counts = Table(show_header=True, title="Classes", title_justify="left")
-    counts.add_column("class")
+    if task == "regression":
+        targets = Table(show_header=True, title="Targets", title_justify="left")
+        for column in ("target", "mean", "std", "min", "max"):
+            targets.add_column(column, justify="left" if column == "target" else "right")
+        for name, stats in summary["targets"].items():
+            targets.add_row(
+                escape(name), *(f"{stats[k]:.4g}" for k in ("mean", "std", "min", "max"))
+            )
+        console.print(targets)
+    title = {"regression": "Target bins", "multilabel": "Labels"}.get(task, "Classes")
+    counts = Table(show_header=True, title=title, title_justify="left")
+    counts.add_column("class" if task == "classification" else title.lower()[:-1])
     counts.add_column("examples", justify="right")
     counts.add_column("share", justify="right")
     for name, count in summary["class_counts"].items():

@@ -12,16 +12,35 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.data_options import (
+    HfDatasetOption,
+    ImageColumnOption,
+    LabelColumnOption,
+    LabelSeparatorOption,
+    SplitOption,
+    TaskChoice,
+    TaskOption,
+    TextColumnOption,
+    TextPairColumnOption,
+    load_cli_data,
+)
+
 
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
 
 
-class Metric(str, Enum):
+class Metric(str, Enum):  # early stopping: the task's own metric unless one is named
     val_accuracy = "val_accuracy"
     val_macro_f1 = "val_macro_f1"
     val_loss = "val_loss"
+    val_r2 = "val_r2"
+    val_spearman = "val_spearman"
+    val_mae = "val_mae"
+    val_map = "val_map"
+    val_micro_f1 = "val_micro_f1"
+    val_subset_accuracy = "val_subset_accuracy"
 
 
 class HeadInit(str, Enum):
@@ -41,12 +60,14 @@ def register(app: typer.Typer) -> None:
 
 def finetune_command(
     data: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            help="Image folder, .csv/.jsonl (a `split` column with train/val/test "
-            "is honoured), .npz features, or a built-in dataset name."
+            help="Image folder, .csv/.jsonl/.parquet (a `split` column with train/val/test "
+            "is honoured), .npz features, a save_to_disk folder, hf://NAME, or a built-in "
+            "dataset name.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -140,15 +161,14 @@ def finetune_command(
     device: Annotated[
         str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")
     ] = None,
-    text_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding the texts.")
-    ] = None,
-    label_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding the labels.")
-    ] = None,
-    image_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding image paths.")
-    ] = None,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    image_column: ImageColumnOption = None,
+    text_pair_column: TextPairColumnOption = None,
+    task: TaskOption = TaskChoice.auto,
+    label_separator: LabelSeparatorOption = "|",
+    hf_dataset: HfDatasetOption = None,
+    split: SplitOption = None,
 ) -> None:
     """Fine-tune a backbone on your labelled data; report test accuracy; export the model."""
     import signal
@@ -157,16 +177,22 @@ def finetune_command(
     from rich.console import Console
 
     import advisor
-    from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_folder
-    from advisor.data import load_data
 
     check_output_folder(output)  # before the data are read
     err = Console(stderr=True, highlight=False)
-    labelled = load_data(
-        data, text_column=text_column, label_column=label_column, image_column=image_column
+    labelled = load_cli_data(
+        data,
+        err,
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+        hf_dataset=hf_dataset,
+        split=split,
     )
-    print_skipped(err, labelled)
     recipe = dict(
         batch_size=batch_size,
         lr=lr,
@@ -231,7 +257,8 @@ def finetune_command(
     if result.cancelled:
         err.print(
             f"cancelled after {result.epochs_run} epoch(s); continue with "
-            f"`advisor finetune {data} --model {model} --output {result.run_dir} --resume`",
+            f"`advisor finetune {data or 'hf://' + str(hf_dataset)} --model {model} "
+            f"--output {result.run_dir} --resume`",
             style="yellow",
             markup=False,
         )
@@ -244,20 +271,25 @@ def render_table(result) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from advisor.finetuning.metrics import HISTORY_COLUMNS
+    from advisor.finetuning.metrics import history_columns
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, highlight=False, force_terminal=False)
     summary = result.summary()
     if result.history:
         epochs = Table(title="epochs")
-        shown = HISTORY_COLUMNS[: HISTORY_COLUMNS.index("train_examples_per_s") + 1]
+        columns = history_columns(result.history)  # the task's own validation metrics
+        shown = columns[: columns.index("train_examples_per_s") + 1]
         for column in shown:
             epochs.add_column(column.replace("train_examples_per_s", "examples/s"), justify="right")
         for row in result.history:
             epochs.add_row(*[_fmt(row.get(c)) for c in shown])
         console.print(epochs)
-    if not result.cancelled:
+    task = getattr(result, "task", "classification")
+    if not result.cancelled and task != "classification":  # the task's own test figures
+        for key, value in result.test_metrics.items():
+            console.print(f"{key}: {_fmt(value)}")
+    elif not result.cancelled:
         classes = Table(title="test accuracy")
         classes.add_column("class")
         classes.add_column("accuracy", justify="right")
@@ -274,8 +306,7 @@ def render_table(result) -> str:
                 confusion.add_row(name, *[str(v) for v in row])
             console.print(confusion)
     for key in (
-        "test_accuracy",
-        "test_macro_f1",
+        *(("test_accuracy", "test_macro_f1") if task == "classification" else ()),
         "best_epoch",
         "best_val_metric",
         "epochs_run",
@@ -345,7 +376,11 @@ class StepPrinter:
             self.progress.update(self.task, completed=event.step, info=f"loss {event.loss:.3f}")
         elif isinstance(event, ev.EpochDone) and self.task is not None:
             m = event.metrics
-            info = f"val acc {m.get('val_accuracy', float('nan')):.3f}"
+            name = next(
+                (k for k in ("val_accuracy", "val_r2", "val_map") if k in m), "val_accuracy"
+            )
+            label = {"val_accuracy": "val acc", "val_r2": "val R²", "val_map": "val mAP"}[name]
+            info = f"{label} {m.get(name, float('nan')):.3f}"
             if event.epoch == 0:  # the linear-probe head: one pass, no training loss
                 self.progress.update(self.task, completed=event.steps, info=info)
             else:

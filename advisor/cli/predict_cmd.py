@@ -58,6 +58,11 @@ def predict_command(
     items = read_inputs(list(inputs), predictor.input_kind)
     if not items:
         raise AdvisorError("no inputs to label; pass image files/folders or texts")
+    if predictor.config.get("pairs"):
+        items = _pairs(items)
+    if predictor.task != "classification":
+        _task_output(predictor, items, batch_size, output_format)
+        return
     ranked = predictor.predict_top(items, k=min(top, len(predictor.labels)), batch_size=batch_size)
     rows = [
         {
@@ -92,6 +97,74 @@ def predict_command(
     buffer = io.StringIO()
     Console(file=buffer, width=120, force_terminal=False).print(table)
     typer.echo(buffer.getvalue(), nl=False)
+
+
+def _pairs(items: list) -> list[tuple[str, str]]:
+    """A text-pair model's inputs: each "first<TAB>second" becomes the pair (first, second)."""
+    from advisor.errors import AdvisorError
+
+    pairs = []
+    for item in items:
+        parts = str(item).split("\t")
+        if len(parts) != 2 or not all(p.strip() for p in parts):
+            raise AdvisorError(
+                f"this model reads text pairs, but input {_short(str(item))!r} is not one; pass "
+                "each pair as 'first text<TAB>second text'"
+            )
+        pairs.append((parts[0], parts[1]))
+    return pairs
+
+
+def _task_output(predictor, items: list, batch_size: int, output_format) -> None:
+    """Regression values or multilabel label sets, as JSON rows or a table."""
+    if predictor.task == "regression":
+        values = predictor.predict_values(items, batch_size=batch_size)
+        rows = [
+            {"input": _shown(item), **dict(zip(predictor.labels, map(float, row), strict=True))}
+            for item, row in zip(items, values, strict=True)
+        ]
+        columns = list(predictor.labels)
+    else:
+        probs = predictor.predict_proba(items, batch_size=batch_size)
+        sets = predictor.predict(items, batch_size=batch_size)
+        rows = [
+            {
+                "input": _shown(item),
+                "labels": chosen,
+                "scores": {
+                    n: round(float(p), 6) for n, p in zip(predictor.labels, row, strict=True)
+                },
+            }
+            for item, chosen, row in zip(items, sets, probs, strict=True)
+        ]
+        columns = ["labels"]
+    if output_format is OutputFormat.json:
+        from advisor.jsonable import dumps
+
+        typer.echo(dumps(rows, ensure_ascii=False))
+        return
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("input", overflow="fold")
+    for column in columns:
+        table.add_column(column, justify="right" if predictor.task == "regression" else "left")
+    for row in rows:
+        if predictor.task == "regression":
+            cells = [f"{row[c]:.4g}" for c in columns]
+        else:
+            cells = [" | ".join(row["labels"]) or "(none)"]
+        table.add_row(_short(row["input"]), *cells)
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, force_terminal=False).print(table)
+    typer.echo(buffer.getvalue(), nl=False)
+
+
+def _shown(item) -> str:
+    return " || ".join(item) if isinstance(item, tuple) else str(item)
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -8,6 +8,21 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.data_options import (
+    DataArgument,
+    HfDatasetOption,
+    ImageColumnOption,
+    LabelColumnOption,
+    LabelSeparatorOption,
+    SplitOption,
+    TaskChoice,
+    TaskOption,
+    TextColumnOption,
+    TextPairColumnOption,
+    load_cli_data,
+)
+from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+
 
 class RaceFormat(str, Enum):
     table = "table"
@@ -19,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def race_command(
-    data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
+    data: DataArgument = None,
     models: Annotated[
         str | None,
         typer.Option(
@@ -55,26 +70,47 @@ def race_command(
         typer.Option("--output", "-o", help="Race folder (trials, race.json); default: the cache."),
     ] = None,
     output_format: Annotated[RaceFormat, typer.Option("--format", "-f")] = RaceFormat.table,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    image_column: ImageColumnOption = None,
+    text_pair_column: TextPairColumnOption = None,
+    task: TaskOption = TaskChoice.auto,
+    label_separator: LabelSeparatorOption = "|",
+    hf_dataset: HfDatasetOption = None,
+    split: SplitOption = None,
+    engine: EngineOption = EngineChoice.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Race candidates with successive halving over short real fine-tunes (validation accuracy)."""
     from rich.console import Console
 
     import advisor
-    from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_folder
-    from advisor.data import load_data
     from advisor.race import race
     from advisor.race.schedule import parse_budget
 
     err = Console(stderr=True, highlight=False)
     check_output_folder(output)
     parsed = parse_budget(race_budget)  # a bad budget fails before any work
-    labelled = load_data(data)
-    print_skipped(err, labelled)
+    from advisor.cli.engine_options import engine_from_options
+
+    runner = engine_from_options(engine, ray_address)  # so does a missing ray extra
+    labelled = load_cli_data(
+        data,
+        err,
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+        hf_dataset=hf_dataset,
+        split=split,
+    )
     ranking = None
     if models is None:
         err.print("[dim]ranking first, to find the close calls[/]")
-        ranking = advisor.rank(labelled, seed=seed)
+        ranking = advisor.rank(labelled, seed=seed, engine=runner)
     result = race(
         labelled,
         models,
@@ -88,6 +124,7 @@ def race_command(
         data_budget=budget,
         output=output,
         progress=progress_printer(err),
+        engine=runner,
     )
     if output_format is RaceFormat.json:
         typer.echo(result.to_json())

@@ -12,6 +12,21 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.data_options import (
+    DataArgument,
+    HfDatasetOption,
+    ImageColumnOption,
+    LabelColumnOption,
+    LabelSeparatorOption,
+    SplitOption,
+    TaskChoice,
+    TaskOption,
+    TextColumnOption,
+    TextPairColumnOption,
+    load_cli_data,
+)
+from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+
 
 class OutputFormat(str, Enum):
     table = "table"
@@ -31,13 +46,7 @@ def register(app: typer.Typer) -> None:
 
 
 def rank_command(
-    data: Annotated[
-        str,
-        typer.Argument(
-            help="Image folder, .csv/.jsonl, .npz features, or a "
-            "built-in name (see `advisor datasets`)."
-        ),
-    ],
+    data: DataArgument = None,
     models: Annotated[
         list[str] | None,
         typer.Option(
@@ -56,8 +65,13 @@ def rank_command(
         ),
     ] = None,
     budget: Annotated[
-        int, typer.Option(help="Examples in the seeded, stratified probe subsample.")
-    ] = 1000,
+        str,
+        typer.Option(
+            help="Examples in the seeded, stratified probe subsample, or 'auto': embed in "
+            "rounds (200, 400, 800...; at most the data size or 4000, or N with 'auto:N') "
+            'until the ranking is clear (docs/ranking.md "Anytime ranking").',
+        ),
+    ] = "1000",
     seed: Annotated[int, typer.Option(help="Seed for the subsample, probes and bootstrap.")] = 0,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
@@ -76,15 +90,14 @@ def rank_command(
         list[Path] | None,
         typer.Option("--catalog", help="Extra catalog TOML file(s) with your own models."),
     ] = None,
-    text_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding the texts.")
-    ] = None,
-    label_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding the labels.")
-    ] = None,
-    image_column: Annotated[
-        str | None, typer.Option(help="CSV/JSONL column holding image paths.")
-    ] = None,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    image_column: ImageColumnOption = None,
+    text_pair_column: TextPairColumnOption = None,
+    task: TaskOption = TaskChoice.auto,
+    label_separator: LabelSeparatorOption = "|",
+    hf_dataset: HfDatasetOption = None,
+    split: SplitOption = None,
     max_params: Annotated[
         float | None,
         typer.Option("--max-params", help="Skip models with more parameters than this (millions)."),
@@ -132,24 +145,51 @@ def rank_command(
     race_top: Annotated[
         int, typer.Option(help="Race this many leaders when no close call is flagged.")
     ] = 3,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write a report to share: report.html (one self-contained file) or "
+            "report.md (PNGs beside it), with learning curves and strategy advice "
+            "(docs/strategy.md).",
+        ),
+    ] = None,
+    engine: EngineOption = EngineChoice.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Rank pretrained backbones for your labelled data with transferability probes."""
     from rich.console import Console
 
     import advisor
-    from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_file, check_output_folder
-    from advisor.data import load_data
 
     check_output_file(output)  # before any work: a typo must not cost a whole extraction
+    if report is not None:
+        from advisor.report import report_format
+
+        report_format(report)
+        check_output_file(report, "--report")
+    rank_budget = _budget(budget)
     if race:
         from advisor.race.schedule import parse_budget
 
         parse_budget(race_budget)  # a bad budget must fail before the extraction, not after
     check_output_folder(cache_dir, "--cache-dir")
+    from advisor.cli.engine_options import engine_from_options
+
+    runner = engine_from_options(engine, ray_address)  # a missing extra fails before any work
     err = Console(stderr=True, highlight=False)
-    labelled = load_data(
-        data, text_column=text_column, label_column=label_column, image_column=image_column
+    labelled = load_cli_data(
+        data,
+        err,
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+        hf_dataset=hf_dataset,
+        split=split,
     )
     catalog = None
     if catalog_files:  # read before the data are embedded: a bad file must not cost a run
@@ -157,13 +197,12 @@ def rank_command(
 
         catalog = load_catalog_arg(list(catalog_files))
     err.print(_data_summary(labelled), style="dim", markup=False)  # names may hold "[...]"
-    print_skipped(err, labelled)
     with _ProgressPrinter(err) as progress:
         ranking = advisor.rank(
             labelled,
             candidates=_split(models) or None,
             probes=_split(probes) or None,
-            budget=budget,
+            budget=rank_budget,
             cache_dir=cache_dir,
             seed=seed,
             progress=progress,
@@ -177,9 +216,15 @@ def rank_command(
             race=race,
             race_budget=int(race_budget) if race_budget.isdigit() else race_budget,
             race_top=race_top,
+            engine=runner,
         )
     show_notes(ranking, output_format.value, output, err)
     emit(render(ranking, output_format.value, color=output is None), output, err)
+    if report is not None:
+        from advisor.report import write_report
+
+        err.print("writing the report (learning curves from the cached features)", style="dim")
+        err.print(f"wrote {write_report(report, ranking, data=labelled, cache_dir=cache_dir)}")
     if ranking.race is not None and output_format.value == "table":
         from advisor.cli.race_cmd import render_race
 
@@ -251,6 +296,7 @@ def emit(text: str, output: Path | None, err) -> None:
 # What the progress line says when a phase after the candidates begins.
 PHASES = {
     "fusing": "fusing the evidence into the ranking",
+    "set-level": "set-level probe across the candidates",
     "bootstrapping": "bootstrapping rank ranges and P(best)",
 }
 
@@ -316,9 +362,17 @@ class _ProgressPrinter:
             self._line(what + (f" ({event.detail})" if event.detail else ""))
             if self.bar is not None and event.phase == "bootstrapping":
                 self.task = self.bar.add_task("resamples", total=None)
-        elif isinstance(event, ev.BootstrapProgress) and self.task is not None:
-            self.bar.update(self.task, completed=event.done, total=event.total)
-            self.bar.refresh()
+        elif isinstance(event, ev.BootstrapProgress):
+            if self.task is not None:
+                self.bar.update(self.task, completed=event.done, total=event.total)
+                self.bar.refresh()
+            elif event.done == event.total or event.done % 10 == 0:  # a log: every tenth
+                self._line(f"      resamples: {event.done} of {event.total}")
+        elif isinstance(event, ev.AnytimeRound):
+            from advisor.ranking.anytime_report import round_line
+
+            self._end_bar()
+            self._line(round_line(event), style="bold")
         elif isinstance(event, ev.RACE_EVENTS):
             self._end_bar()
             if self.race_line is None:
@@ -339,10 +393,32 @@ class _ProgressPrinter:
 
 def _data_summary(labelled) -> str:
     counts = labelled.class_counts()
+    task = getattr(labelled, "task", "classification")
+    pairs = ", text pairs" if getattr(labelled, "text_pairs", None) is not None else ""
+    if task == "regression":
+        names = ", ".join(labelled.target_names)
+        return (
+            f"data: {labelled.name} ({labelled.modality}, regression{pairs}), {len(labelled)} "
+            f"examples, {len(labelled.target_names)} target(s): {names}"
+        )
+    if task == "multilabel":
+        rarest = min(counts, key=counts.get)
+        return (
+            f"data: {labelled.name} ({labelled.modality}, multilabel{pairs}), {len(labelled)} "
+            f"examples, {len(counts)} labels, rarest label {rarest} ({counts[rarest]})"
+        )
     return (
         f"data: {labelled.name} ({labelled.modality}), {len(labelled)} examples, "
         f"{len(counts)} classes, smallest class {min(counts.values())}"
     )
+
+
+def _budget(text: str) -> int | str:
+    """--budget as advisor.rank takes it: a whole number, or "auto" / "auto:N"."""
+    from advisor.validation import RANK_BUDGET
+
+    value = int(text) if text.strip().lstrip("-").isdigit() else text.strip()
+    return RANK_BUDGET.check(value, name="--budget")
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -8,6 +8,21 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.data_options import (
+    DataArgument,
+    HfDatasetOption,
+    ImageColumnOption,
+    LabelColumnOption,
+    LabelSeparatorOption,
+    SplitOption,
+    TaskChoice,
+    TaskOption,
+    TextColumnOption,
+    TextPairColumnOption,
+    load_cli_data,
+)
+from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+
 
 class VerifyFormat(str, Enum):
     table = "table"
@@ -19,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def verify_command(
-    data: Annotated[str, typer.Argument(help="Labelled data (as for `advisor rank`).")],
+    data: DataArgument = None,
     top: Annotated[
         int, typer.Option("--top", "-k", help="Fine-tune the K best-ranked candidates.")
     ] = 3,
@@ -53,20 +68,49 @@ def verify_command(
     output_format: Annotated[
         VerifyFormat, typer.Option("--format", "-f", help="Output format.")
     ] = VerifyFormat.table,
+    strategies: Annotated[
+        bool,
+        typer.Option(
+            "--strategies",
+            help="Run each adaptation strategy (frozen, LP-FT, full, partial) on the top "
+            "candidate and report the advice's predictions against measured accuracy.",
+        ),
+    ] = False,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    image_column: ImageColumnOption = None,
+    text_pair_column: TextPairColumnOption = None,
+    task: TaskOption = TaskChoice.auto,
+    label_separator: LabelSeparatorOption = "|",
+    hf_dataset: HfDatasetOption = None,
+    split: SplitOption = None,
+    engine: EngineOption = EngineChoice.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Fine-tune candidates with one fixed protocol and score the ranking against real accuracy."""
     from rich.console import Console
 
     import advisor
     from advisor import events as ev
-    from advisor.cli.data_notes import print_skipped
     from advisor.cli.outputs import check_output_folder
-    from advisor.data import load_data
 
     check_output_folder(output)  # before the ranking and the fine-tunes, not after them
+    from advisor.cli.engine_options import engine_from_options
+
+    runner = engine_from_options(engine, ray_address)  # a missing extra fails before any work
     err = Console(stderr=True, highlight=False)
-    data = load_data(data)
-    print_skipped(err, data)
+    data = load_cli_data(
+        data,
+        err,
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+        hf_dataset=hf_dataset,
+        split=split,
+    )
 
     def progress(event) -> None:
         if isinstance(event, ev.VerifyStarted):
@@ -76,14 +120,34 @@ def verify_command(
                 markup=False,
             )
         elif isinstance(event, ev.EpochDone):
-            acc = event.metrics.get("val_accuracy")
+            shown = next(
+                (k for k in ("val_accuracy", "val_r2", "val_map") if k in event.metrics), ""
+            )
+            acc = event.metrics.get(shown)
+            label = {"val_accuracy": "val acc", "val_r2": "val R²", "val_map": "val mAP"}.get(shown)
             err.print(
                 f"  epoch {event.epoch}/{event.epochs}"
-                + (f" val acc {acc:.3f}" if isinstance(acc, float) else ""),
+                + (f" {label} {acc:.3f}" if isinstance(acc, float) else ""),
                 style="dim",
                 markup=False,
             )
 
+    if strategies:  # docs/strategy.md
+        from advisor.cli.strategy_table import run_strategies
+
+        run_strategies(
+            data,
+            models=_split(models) or None,
+            epochs=epochs,
+            seed=seed,
+            budget=budget,
+            rank_budget=rank_budget,
+            output=output,
+            as_json=output_format is VerifyFormat.json,
+            progress=progress,
+            err=err,
+        )
+        return
     report = advisor.verify(
         data,
         top=top,
@@ -95,6 +159,7 @@ def verify_command(
         rank_budget=rank_budget,
         output=output,
         progress=progress,
+        engine=runner,
     )
     if output_format is VerifyFormat.json:
         typer.echo(report.to_json())
@@ -116,14 +181,16 @@ def render_table(report) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=140, highlight=False)
     runs = Table(title=f"Fine-tuned on {report.data}")
-    for column in ("rank", "candidate", "final score", "test acc %", "seconds", "cached"):
+    name = next((r.get("score_name") for r in report.candidates), None) or "accuracy"
+    score_column = {"accuracy": "test acc %", "r2": "test R² %", "map": "test mAP %"}[name]
+    for column in ("rank", "candidate", "final score", score_column, "seconds", "cached"):
         runs.add_column(column, justify="left" if column == "candidate" else "right")
     for row in report.candidates:
         runs.add_row(
             str(row["rank"]),
             row["candidate"],
             _fmt(row.get("final_score")),
-            _fmt(100 * row["test_accuracy"]),
+            _fmt(100 * row.get("test_score", row["test_accuracy"])),
             _fmt(row.get("seconds")),
             "yes" if row.get("cached") else "no",
         )

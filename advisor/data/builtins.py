@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.data import builtin_images, builtin_texts
+from advisor.data import builtin_images, builtin_tasks, builtin_texts
 from advisor.data.labelled import LabelledData
 from advisor.errors import DataError
 
@@ -17,10 +17,12 @@ class BuiltinDataset:
     modality: str  # "image" | "text"
     description: str
     size: int  # examples after de-duplication
-    num_classes: int
+    num_classes: int  # classes; labels (multilabel); targets (regression)
     install: str  # how to get it when absent ("" when always present)
     _locate: Callable[[], Path | str | None]
     _load: Callable[[], LabelledData]
+    task: str = "classification"  # one of advisor.data.tasks.TASKS
+    pairs: bool = False  # text pairs (texts + text_pairs)
 
     def location(self) -> str | None:
         """Where the files are, or None when the dataset is not installed."""
@@ -38,6 +40,8 @@ class BuiltinDataset:
         return {
             "name": self.name,
             "modality": self.modality,
+            "task": self.task,
+            "pairs": self.pairs,
             "description": self.description,
             "size": self.size,
             "num_classes": self.num_classes,
@@ -96,6 +100,39 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
             builtin_texts.WORDNET_INSTALL,
             builtin_texts.wordnet_noun_file,
             builtin_texts.load_wordnet_nouns_data,
+        ),
+        BuiltinDataset(
+            "digits-regression",
+            "image",
+            "The digits with the slant of each handwritten stroke as a continuous target",
+            1797,
+            1,
+            "pip install scikit-learn",
+            _sklearn_digits,
+            builtin_tasks.load_digits_regression_data,
+            task="regression",
+        ),
+        BuiltinDataset(
+            "wordnet-multilabel",
+            "text",
+            "WordNet noun lemmas labelled with every lexicographer class of their senses",
+            2999,
+            24,
+            builtin_texts.WORDNET_INSTALL,
+            builtin_texts.wordnet_noun_file,
+            builtin_tasks.load_wordnet_multilabel_data,
+            task="multilabel",
+        ),
+        BuiltinDataset(
+            "wordnet-pairs",
+            "text",
+            "WordNet gloss pairs: a gloss with its hypernym's gloss, or with a same-class gloss",
+            2999,
+            2,
+            builtin_texts.WORDNET_INSTALL,
+            builtin_texts.wordnet_noun_file,
+            builtin_tasks.load_wordnet_pairs_data,
+            pairs=True,
         ),
     )
 }

@@ -1,5 +1,6 @@
 """Precomputed features: a .npz with ``features`` [N, D] and ``labels`` [N] (optional
-``class_names`` [C] when labels are already 0..C-1). Loaded with allow_pickle=False."""
+``class_names`` [C] when labels are already 0..C-1), or ``targets`` [N] / [N, K] for
+regression and multilabel (optional ``target_names`` [K]). Loaded with allow_pickle=False."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import numpy as np
 
 from advisor.data.labelled import LabelledData
 from advisor.data.labels import encode_labels, require_two_classes
+from advisor.data.tasks import detect_task
 from advisor.errors import DataError
 
 
-def load_features_npz(path: Path) -> LabelledData:
+def load_features_npz(path: Path, *, task: str = "auto") -> LabelledData:
     if not zipfile.is_zipfile(path):  # np.load would otherwise try to unpickle it
         raise DataError(
             f"{path} is not a readable .npz archive; re-create it with "
@@ -22,6 +24,8 @@ def load_features_npz(path: Path) -> LabelledData:
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = set(archive.files)
+            if "targets" in keys:
+                return _targets_npz(path, archive, task)
             missing = [k for k in ("features", "labels") if k not in keys]
             if missing:
                 raise DataError(
@@ -74,6 +78,17 @@ def load_features_npz(path: Path) -> LabelledData:
             "remove or impute those rows"
         )
 
+    if task == "auto" and raw_labels.dtype.kind == "f":
+        task, reason = detect_task(raw_labels.tolist())
+    else:
+        reason = f"task {task} (given)" if task != "auto" else "detected classification"
+    if task == "regression":
+        return _features_data(path, features, raw_labels, None, "regression", reason)
+    if task == "multilabel":
+        raise DataError(
+            f"multilabel features need a multi-hot `targets` array [N, K] in {path}; save it "
+            "with numpy.savez(path, features=X, targets=Y, target_names=names)"
+        )
     codes, class_names = encode_labels(raw_labels.tolist(), what=f"the labels in {path.name}")
     if names is not None:
         class_names = _named_classes(names, codes, class_names, path)
@@ -85,6 +100,63 @@ def load_features_npz(path: Path) -> LabelledData:
         class_names=class_names,
         source=str(path),
         features=np.ascontiguousarray(features, dtype=np.float32),
+        task_reason=reason,
+    )
+
+
+def _targets_npz(path: Path, archive, task: str) -> LabelledData:
+    """features + targets (+ target_names): regression, or multilabel when targets are 0/1."""
+    if "features" not in archive.files:
+        raise DataError(
+            f"{path} has targets but no 'features' array; save it with "
+            "numpy.savez(path, features=X, targets=Y)"
+        )
+    features, targets = archive["features"], archive["targets"]
+    names = archive["target_names"].tolist() if "target_names" in archive.files else None
+    if task == "classification":
+        raise DataError(
+            f"{path} holds targets (regression or multilabel), not class labels; pass task "
+            "'auto', 'regression' or 'multilabel', or save labels=y for classes"
+        )
+    if task == "auto":
+        binary = targets.ndim == 2 and targets.shape[1] > 1 and np.isin(targets, (0, 1)).all()
+        task = "multilabel" if binary else "regression"
+        reason = f"detected {task}: `targets` in {path.name} " + (
+            "are 0/1 columns" if binary else "are numbers"
+        )
+    else:
+        reason = f"task {task} (given)"
+    if features.ndim != 2 or not np.issubdtype(features.dtype, np.number):
+        raise DataError(
+            f"features in {path} must be a numeric 2-D array [N, D], got shape "
+            f"{features.shape}; reshape to one row per example"
+        )
+    if len(targets) != len(features):
+        raise DataError(
+            f"targets has {len(targets)} rows but features has {len(features)} in {path}; "
+            "pass one row of targets per feature row"
+        )
+    return _features_data(path, features, targets, names, task, reason)
+
+
+def _features_data(path, features, targets, names, task, reason) -> LabelledData:
+    if not np.isfinite(features).all():
+        bad = int((~np.isfinite(features)).any(axis=1).sum())
+        raise DataError(
+            f"features in {path} contain NaN or infinite values in {bad} rows; "
+            "remove or impute those rows"
+        )
+    return LabelledData(
+        name=path.stem,
+        modality="features",
+        labels=None,
+        class_names=[],
+        source=str(path),
+        features=np.ascontiguousarray(features, dtype=np.float32),
+        task=task,
+        targets=targets,
+        target_names=names,
+        task_reason=reason,
     )
 
 

@@ -34,13 +34,46 @@ def is_image_name(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
+def image_value(raw, base: Path) -> str | bytes | None:
+    """A table cell holding an image -> a resolved file path or encoded bytes (None: blank).
+
+    Cells may hold a path, encoded bytes, a PIL image (encoded here as PNG, lossless) or a
+    ``datasets`` Image cell ({"bytes": ..., "path": ...}).
+    """
+    if isinstance(raw, dict):
+        raw = raw.get("bytes") or raw.get("path")
+    if raw is None:
+        return None
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return bytes(raw) or None
+    if hasattr(raw, "save") and hasattr(raw, "mode"):  # a PIL image
+        buffer = io.BytesIO()
+        raw.save(buffer, format="PNG")
+        return buffer.getvalue()
+    text = str(raw).strip()
+    if not text or text.lower() == "nan":
+        return None
+    file = Path(text).expanduser()
+    return str((file if file.is_absolute() else base / file).resolve())
+
+
+def is_image_value(raw) -> bool:
+    """True for a cell that holds an image itself, or a path with an image extension."""
+    if isinstance(raw, dict):
+        return bool(raw.get("bytes")) or is_image_name(str(raw.get("path") or ""))
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return bool(raw)
+    if hasattr(raw, "save") and hasattr(raw, "mode"):
+        return True
+    return is_image_name(str(raw or ""))
+
+
 def is_hidden(path: Path) -> bool:
     return path.name.startswith(".") or path.name in {"Thumbs.db", "desktop.ini"}
 
 
 def check_image_file(path: str | Path) -> tuple[str | None, str | None]:
     """Return (sha256 hex of the bytes, None) or (None, reason the file cannot be used)."""
-    from PIL import Image
 
     try:
         data = Path(path).read_bytes()
@@ -48,6 +81,13 @@ def check_image_file(path: str | Path) -> tuple[str | None, str | None]:
         return None, "file not found"
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror or exc}"
+    return check_image_bytes(data)
+
+
+def check_image_bytes(data: bytes) -> tuple[str | None, str | None]:
+    """check_image_file for an encoded image held in memory (a ``datasets`` Image column)."""
+    from PIL import Image
+
     if not data:
         return None, "cannot be decoded: empty file"
     try:

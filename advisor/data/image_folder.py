@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from advisor.data.image_files import check_image_file, is_hidden, is_image_name
+from advisor.data.image_files import (
+    check_image_bytes,
+    check_image_file,
+    is_hidden,
+    is_image_name,
+)
 from advisor.data.labelled import LabelledData
 from advisor.data.labels import (
     drop_duplicates,
@@ -111,7 +116,7 @@ def _scan_class_folders(
 
 
 def build_image_data(
-    paths: Sequence[str],
+    paths: Sequence[str | bytes],
     raw_labels: Sequence,
     names: Sequence[str],
     *,
@@ -120,9 +125,15 @@ def build_image_data(
     skipped: list[tuple[str, str]] | None = None,
     splits: Sequence[str] | None = None,
     what: str | None = None,
+    fields: Callable[[list[int]], dict] | None = None,
 ) -> LabelledData:
     """Check each file once (hash + header), drop unreadable files and duplicates, encode labels
-    (``what`` names them in messages)."""
+    (``what`` names them in messages).
+
+    ``paths`` may hold encoded images (bytes) instead of file paths; then every image is
+    held as bytes (``LabelledData.image_bytes``). ``fields(kept)``, given the kept
+    positions in ``paths``, returns the label fields for a task other than classification
+    (``raw_labels`` are then only the keys of the duplicate check)."""
     skipped = list(skipped or [])
     good_paths: list[str] = []
     good_labels: list = []
@@ -130,13 +141,15 @@ def build_image_data(
     hashes: list[str] = []
     unreadable: list[tuple[str, str]] = []
     good_splits: list[str] = []
+    good_positions: list[int] = []
     parts = splits if splits is not None else [None] * len(paths)
-    for path, label, shown, part, (digest, problem) in zip(
-        paths, raw_labels, names, parts, _check_all(paths), strict=True
+    for position, (path, label, shown, part, (digest, problem)) in enumerate(
+        zip(paths, raw_labels, names, parts, _check_all(paths), strict=True)
     ):
         if problem:
             unreadable.append((shown, problem))
             continue
+        good_positions.append(position)
         good_splits.append(part)
         good_paths.append(path)
         good_labels.append(label)
@@ -154,29 +167,46 @@ def build_image_data(
             "classes); give each image one class"
         )
     what = what or f"the class folder names in {source}"
-    codes, class_names = encode_labels([good_labels[i] for i in keep], what=what)
-    require_two_classes(class_names, source)
-    kept_paths = [good_paths[i] for i in keep]
+    if fields is not None:
+        label_fields = fields([good_positions[i] for i in keep])
+    else:
+        codes, class_names = encode_labels([good_labels[i] for i in keep], what=what)
+        require_two_classes(class_names, source)
+        label_fields = {"labels": codes, "class_names": class_names}
+    kept = [good_paths[i] for i in keep]
+    if any(isinstance(p, bytes) for p in kept):
+        payload = {"image_bytes": [_as_bytes(p) for p in kept]}
+    else:
+        payload = {
+            "image_paths": kept,
+            "_file_hashes": {p: hashes[i] for p, i in zip(kept, keep, strict=True)},
+        }
     return LabelledData(
         name=name,
         modality="image",
-        labels=codes,
-        class_names=class_names,
         source=source,
-        image_paths=kept_paths,
         splits=None if splits is None else [good_splits[i] for i in keep],
         skipped=skipped,
         dropped=dropped,
-        _file_hashes={p: hashes[i] for p, i in zip(kept_paths, keep, strict=True)},
+        **label_fields,
+        **payload,
     )
+
+
+def _as_bytes(item: str | bytes) -> bytes:
+    return item if isinstance(item, bytes) else Path(item).read_bytes()
+
+
+def _check_one(item: str | bytes) -> tuple[str | None, str | None]:
+    return check_image_bytes(item) if isinstance(item, bytes) else check_image_file(item)
 
 
 def _check_all(paths: Sequence[str]) -> Iterator[tuple[str | None, str | None]]:
     """check_image_file over all paths, in order; threads hide file-system latency
     (network drives, cold caches) while hashing and PIL release the GIL on large reads."""
     if len(paths) < 64:
-        yield from map(check_image_file, paths)
+        yield from map(_check_one, paths)
         return
     workers = min(8, (os.cpu_count() or 1) + 2)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="advisor-check") as pool:
-        yield from pool.map(check_image_file, paths)
+        yield from pool.map(_check_one, paths)

@@ -3,11 +3,18 @@
 Images given as files stay on disk and are decoded one at a time by ``image(i)``, so memory
 stays bounded however large the folder is. Built-in image sets (digits, fashion-mnist) are
 small uint8 arrays held in memory.
+
+Every task (advisor.data.tasks.TASKS) keeps an integer ``labels`` array: the classes for
+classification, a stratum for regression (a quantile bin of the first target) and multilabel
+(the row's rarest label), so subsampling, splits and the fingerprint work for all of them;
+the values themselves are in ``targets``. Text pairs keep their second text in
+``text_pairs``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import struct
 from collections import Counter
@@ -17,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from advisor.data.image_files import ImageDecodeError, decode_failure
+from advisor.data.tasks import TASKS, multilabel_strata, regression_strata
 from advisor.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,26 +42,45 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 class LabelledData:
     name: str
     modality: str  # "image" | "text" | "features"
-    labels: np.ndarray  # int64 [N], contiguous 0..C-1
-    class_names: list[str]  # index -> original label
+    # int64 [N], contiguous 0..C-1: the classes, or for regression/multilabel the strata
+    # (None there: computed from targets).
+    labels: np.ndarray | None
+    class_names: list[str]  # index -> original label (or stratum name)
     source: str  # path or built-in name, for the record
     texts: list[str] | None = None
     image_paths: list[str] | None = None  # decoded lazily by image(i)
     image_arrays: np.ndarray | None = None  # uint8 [N,H,W] or [N,H,W,3]
+    image_bytes: list[bytes] | None = None  # encoded images (datasets, DataFrames), decoded lazily
     features: np.ndarray | None = None  # [N,D] precomputed
     skipped: list[tuple[str, str]] = ()  # (item, reason): unreadable or invalid inputs
     dropped: list[tuple[str, str]] = ()  # (item, reason): duplicates removed on purpose
     # The user's own split, one of "train" | "val" | "test" per example (a `split` column, or
     # train/val/test top-level folders); None when the data has no split of its own.
     splits: list[str] | None = None
+    task: str = "classification"  # one of advisor.data.tasks.TASKS
+    # regression: float64 [N, K] (K target columns); multilabel: uint8 multi-hot [N, K];
+    # None for classification.
+    targets: np.ndarray | None = None
+    target_names: list[str] | None = None  # regression columns / multilabel label names
+    text_pairs: list[str] | None = None  # the second text of each pair (text data only)
+    task_reason: str = ""  # why this task: detected from the labels, or given
     # sha256 of each image file, shared between a dataset and its subsets so a file is
     # hashed at most once per process.
     _file_hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    # A subset of checked data: column-wide rules (a varying target, every label used)
+    # held for the whole set and need not hold for a small sample of it.
+    _derived: bool = field(default=False, repr=False)
     _fingerprint: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
             raise DataError(f"modality is {self.modality!r}; use one of {', '.join(MODALITIES)}")
+        if self.task not in TASKS:
+            raise DataError(
+                f"task must be one of {', '.join(TASKS)} (got {self.task!r}); load the data "
+                "with task='auto' to detect it"
+            )
+        self._check_targets()
         labels = np.asarray(self.labels)
         if labels.ndim != 1 or not (labels.size == 0 or np.issubdtype(labels.dtype, np.integer)):
             raise DataError(
@@ -89,6 +116,59 @@ class LabelledData:
                     + (f", unknown {unknown}" if unknown else "")
                     + ")"
                 )
+        self._check_pairs()
+
+    def _check_targets(self) -> None:
+        from advisor.data.task_checks import check_multilabel, check_regression
+
+        if self.task == "classification":
+            if self.targets is not None:
+                raise DataError(
+                    "targets were given for classification data; pass task='regression' or "
+                    "task='multilabel' with them, or leave targets out"
+                )
+            if self.labels is None:
+                raise DataError("classification data needs labels; pass one class per example")
+            return
+        check = check_regression if self.task == "regression" else check_multilabel
+        self.targets, self.target_names = check(
+            self.targets, self.target_names, whole=not self._derived
+        )
+        if self.labels is None:
+            if self.task == "regression":
+                self.labels, self.class_names = regression_strata(
+                    self.targets, self.target_names[0]
+                )
+            else:
+                self.labels = multilabel_strata(self.targets)
+                self.class_names = list(self.target_names)
+        if len(self.labels) != len(self.targets):
+            raise DataError(
+                f"labels has {len(self.labels)} rows but targets has {len(self.targets)}; "
+                "pass one row of targets per example"
+            )
+
+    def _check_pairs(self) -> None:
+        if self.text_pairs is None:
+            return
+        if self.modality != "text":
+            raise DataError(
+                f"text_pairs were given for {self.modality} data; pairs are texts: pass "
+                "texts and text_pairs together"
+            )
+        self.text_pairs = [str(t) for t in self.text_pairs]
+        if len(self.text_pairs) != len(self.labels):
+            raise DataError(
+                f"text_pairs has {len(self.text_pairs)} texts for {len(self.labels)} examples; "
+                "pass one second text per example"
+            )
+        empty = [i for i, t in enumerate(self.text_pairs) if not t.strip()]
+        if empty:
+            shown = ", ".join(map(str, empty[:5]))
+            raise DataError(
+                f"{len(empty)} of {len(self.text_pairs)} pairs have an empty second text "
+                f"(rows {shown}); fill them or remove those rows"
+            )
 
     def _payload_name(self) -> str:
         if self.modality == "text":
@@ -96,7 +176,7 @@ class LabelledData:
         elif self.modality == "features":
             candidates = ["features"]
         else:
-            candidates = ["image_paths", "image_arrays"]
+            candidates = ["image_paths", "image_arrays", "image_bytes"]
         present = [c for c in candidates if getattr(self, c) is not None]
         if len(present) != 1:
             wanted = " or ".join(candidates)
@@ -112,7 +192,12 @@ class LabelledData:
         return len(self.class_names)
 
     def class_counts(self) -> dict[str, int]:
-        """Examples per class, for every class (0 for a class absent from a subset)."""
+        """Examples per class, for every class (0 for a class absent from a subset).
+
+        Multilabel: examples holding each label; regression: examples per target bin."""
+        if self.task == "multilabel":
+            counts = self.targets.sum(axis=0)
+            return {name: int(counts[i]) for i, name in enumerate(self.target_names)}
         counts = np.bincount(self.labels, minlength=self.num_classes)
         return {name: int(counts[i]) for i, name in enumerate(self.class_names)}
 
@@ -127,9 +212,12 @@ class LabelledData:
             )
         if self.image_arrays is not None:
             return Image.fromarray(np.ascontiguousarray(self.image_arrays[i])).convert("RGB")
-        path = self.image_paths[i]
+        if self.image_bytes is not None:
+            path, opened = f"{self.name} row {i}", io.BytesIO(self.image_bytes[i])
+        else:
+            path = opened = self.image_paths[i]
         try:
-            with Image.open(path) as img:
+            with Image.open(opened) as img:
                 # Camera photos store their rotation in EXIF; apply it as viewers do.
                 return ImageOps.exif_transpose(img).convert("RGB")
         except FileNotFoundError as exc:
@@ -160,11 +248,18 @@ class LabelledData:
             texts=None if self.texts is None else [self.texts[i] for i in idx],
             image_paths=None if self.image_paths is None else [self.image_paths[i] for i in idx],
             image_arrays=None if self.image_arrays is None else self.image_arrays[idx],
+            image_bytes=None if self.image_bytes is None else [self.image_bytes[i] for i in idx],
             features=None if self.features is None else self.features[idx],
             skipped=list(self.skipped),
             dropped=list(self.dropped),
             splits=None if self.splits is None else [self.splits[i] for i in idx],
+            task=self.task,
+            targets=None if self.targets is None else self.targets[idx],
+            target_names=None if self.target_names is None else list(self.target_names),
+            text_pairs=None if self.text_pairs is None else [self.text_pairs[i] for i in idx],
+            task_reason=self.task_reason,
             _file_hashes=self._file_hashes,
+            _derived=True,
         )
 
     # ------------------------------------------------------------- fingerprint
@@ -189,6 +284,18 @@ class LabelledData:
             for array in (self.image_arrays, self.features):
                 if array is not None:
                     _update_array(h, array)
+            for data in self.image_bytes or ():
+                h.update(hashlib.sha256(data).digest())
+            # Only when present, so classification fingerprints (and caches) stay as they were.
+            if self.task != "classification":
+                _update_str(h, f"task:{self.task}")
+                for name in self.target_names:
+                    _update_str(h, name)
+                _update_array(h, self.targets)
+            if self.text_pairs is not None:
+                _update_str(h, "pairs")
+                for text in self.text_pairs:
+                    _update_str(h, text)
             self._fingerprint = h.hexdigest()
         return self._fingerprint
 
@@ -217,6 +324,11 @@ class LabelledData:
             "name": self.name,
             "source": self.source,
             "modality": self.modality,
+            "task": self.task,
+            "task_reason": self.task_reason,
+            "target_names": None if self.target_names is None else list(self.target_names),
+            "targets": self._target_summary(),
+            "pairs": self.text_pairs is not None,
             "n": len(self),
             "num_classes": self.num_classes,
             "class_counts": counts,
@@ -234,6 +346,40 @@ class LabelledData:
             else {part: self.splits.count(part) for part in SPLIT_PARTS},
         }
 
+    def _target_summary(self) -> dict | None:
+        if self.task == "regression":
+            y = self.targets
+            return (
+                {
+                    name: {
+                        "mean": float(y[:, c].mean()),
+                        "std": float(y[:, c].std()),
+                        "min": float(y[:, c].min()),
+                        "max": float(y[:, c].max()),
+                    }
+                    for c, name in enumerate(self.target_names)
+                }
+                if len(y)
+                else {}
+            )
+        if self.task == "multilabel":
+            per_row = self.targets.sum(axis=1)
+            return {
+                "labels_per_row": float(per_row.mean()) if len(per_row) else 0.0,
+                "max_labels_per_row": int(per_row.max()) if len(per_row) else 0,
+            }
+        return None
+
+    def label_text(self, i: int) -> str:
+        """Example ``i``'s label as the user wrote it: a class, a label set, or the targets."""
+        if self.task == "multilabel":
+            return "|".join(n for n, v in zip(self.target_names, self.targets[i], strict=True) if v)
+        if self.task == "regression":
+            return ", ".join(
+                f"{n}={v:.4g}" for n, v in zip(self.target_names, self.targets[i], strict=True)
+            )
+        return self.class_names[self.labels[i]]
+
     def _examples(self, k: int) -> list[dict[str, str]]:
         # One example from each class first, so the summary shows the label variety.
         picks: list[int] = []
@@ -247,14 +393,18 @@ class LabelledData:
         for i in picks:
             if self.texts is not None:
                 text = self.texts[i]
+                if self.text_pairs is not None:
+                    text = f"{text} || {self.text_pairs[i]}"
                 shown = text if len(text) <= 100 else text[:97] + "..."
             elif self.image_paths is not None:
                 shown = os.path.basename(self.image_paths[i])
+            elif self.image_bytes is not None:
+                shown = f"image #{i} ({len(self.image_bytes[i]):,} bytes)"
             elif self.image_arrays is not None:
                 shown = f"array #{i} {'x'.join(map(str, self.image_arrays.shape[1:]))} uint8"
             else:
                 shown = f"row #{i}"
-            out.append({"label": self.class_names[self.labels[i]], "example": shown})
+            out.append({"label": self.label_text(i), "example": shown})
         return out
 
     def _shape(self) -> str | None:

@@ -50,9 +50,9 @@ def refuse_regression_target(unique: set, n: int, what: str = "labels") -> None:
     shown = ", ".join(f"{x:g}" for x in (numbers[0], numbers[len(numbers) // 2], numbers[-1]))
     raise DataError(
         f"{what} look like a regression target, not classes: {distinct} distinct numbers "
-        f"among {n} examples (e.g. {shown}); regression support is coming — for now bin "
-        "the values into classes (e.g. low/medium/high, or pandas.qcut(values, 4)), or "
-        "point --label-column at a column of class names"
+        f"among {n} examples (e.g. {shown}); pass --task regression (task='regression') "
+        "to predict the values, or bin the values into classes (e.g. low/medium/high, or "
+        "pandas.qcut(values, 4)), or point --label-column at a column of class names"
     )
 
 

@@ -7,19 +7,16 @@ Relative image paths resolve against the table's own folder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from advisor.data.image_files import is_image_name
+from advisor.data.image_files import image_value, is_image_value
 from advisor.data.image_folder import build_image_data
 from advisor.data.labelled import LabelledData
-from advisor.data.labels import (
-    drop_duplicates,
-    encode_labels,
-    normalise_split,
-    require_mostly_readable,
-    require_two_classes,
-)
+from advisor.data.labels import drop_duplicates, normalise_split, require_mostly_readable
 from advisor.data.table_reader import Table, read_table
+from advisor.data.task_labels import TaskLabels, prepare_labels, refuse_empty_sets
+from advisor.data.tasks import DEFAULT_SEPARATOR, _listed
 from advisor.errors import DataError
 
 TEXT_NAMES = (
@@ -52,6 +49,11 @@ LABEL_NAMES = (
     "topic",
     "emotion",
     "gold_label",
+    "tags",
+    "targets",
+    "score",
+    "rating",
+    "value",
 )
 SPLIT_NAMES = ("split", "subset", "partition", "data_split")
 IMAGE_NAMES = (
@@ -72,10 +74,37 @@ def load_table(
     path: Path,
     *,
     text_column: str | None = None,
-    label_column: str | None = None,
+    label_column: str | Sequence[str] | None = None,
     image_column: str | None = None,
+    text_pair_column: str | None = None,
+    task: str = "auto",
+    label_separator: str = DEFAULT_SEPARATOR,
 ) -> LabelledData:
-    table = read_table(path)
+    return table_to_data(
+        read_table(path),
+        text_column=text_column,
+        label_column=label_column,
+        image_column=image_column,
+        text_pair_column=text_pair_column,
+        task=task,
+        label_separator=label_separator,
+    )
+
+
+def table_to_data(
+    table: Table,
+    *,
+    text_column: str | None = None,
+    label_column: str | Sequence[str] | None = None,
+    image_column: str | None = None,
+    text_pair_column: str | None = None,
+    task: str = "auto",
+    label_separator: str = DEFAULT_SEPARATOR,
+    user_splits: list[str] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+) -> LabelledData:
+    """Rows of a table (a file, a DataFrame, a ``datasets.Dataset``) -> LabelledData."""
+    path = table.path
     if not table.rows:
         raise DataError(f"{path} has a header but no rows; add labelled examples")
     if text_column and image_column:
@@ -83,28 +112,65 @@ def load_table(
             "both text_column and image_column were given; pass only one (--text-column "
             "for texts, --image-column for image paths)"
         )
-    label = _given_column(table, label_column, "label") or _find(table, LABEL_NAMES)
-    if label is None:
+    if text_pair_column and image_column:
         raise DataError(
-            f"no label column found in {path}; columns are: {', '.join(table.columns)}; "
-            "pass --label-column NAME (label_column=NAME)"
+            "text_pair_column pairs two texts; it does not apply to images: drop "
+            "--text-pair-column or use --text-column"
         )
-    split_col = _find(table, SPLIT_NAMES, exclude={label})
+    labels = _label_columns(table, label_column)
+    split_col = _find(table, SPLIT_NAMES, exclude=set(labels))
     text = _given_column(table, text_column, "text")
     image = _given_column(table, image_column, "image")
+    pair = _given_column(table, text_pair_column, "text-pair")
     if not text and not image:
-        text, image = _detect_input_column(table, exclude={label, split_col})
-    if text == label or image == label:
+        text, image = _detect_input_column(table, exclude={*labels, split_col, pair})
+    for role, column in (("input", text or image), ("pair", pair)):
+        if column in labels:
+            raise DataError(
+                f"column '{column}' cannot be both a label and the {role}; pass different "
+                "--label-column and --text-column/--image-column/--text-pair-column"
+            )
+    if pair is not None and pair == text:
         raise DataError(
-            f"column '{label}' cannot be both the label and the input; pass different "
-            "--label-column and --text-column/--image-column"
+            f"column '{pair}' is both the text and its pair; pass two different columns "
+            "(--text-column A --text-pair-column B)"
         )
-    if split_col in (text, image):  # the user chose that column as the input
+    if split_col in (text, image, pair):  # the user chose that column as an input
         split_col = None
     splits = _split_values(table, split_col) if split_col else None
+    if user_splits is not None:  # a DatasetDict's own parts
+        splits = list(user_splits)
+    reader = prepare_labels(
+        table.rows,
+        labels,
+        task=task,
+        separator=label_separator,
+        source=str(path),
+        unit=table.unit,
+    )
     if image:
-        return _image_rows(table, image, label, splits)
-    return _text_rows(table, text, label, splits)
+        data = _image_rows(table, image, reader, splits)
+    else:
+        data = _text_rows(table, text, pair, reader, splits)
+    data.skipped[:0] = list(skipped or ())
+    return data
+
+
+def _label_columns(table: Table, given) -> list[str]:
+    if isinstance(given, str) or given is None:
+        given = [given] if given else []
+    columns = [_given_column(table, name, "label") for name in given]
+    if len(set(columns)) != len(columns):
+        raise DataError(f"--label-column names {_listed(columns)} more than once; name each once")
+    if columns:
+        return columns
+    found = _find(table, LABEL_NAMES)
+    if found is None:
+        raise DataError(
+            f"no label column found in {table.path}; columns are: {', '.join(table.columns)}; "
+            "pass --label-column NAME (label_column=NAME)"
+        )
+    return [found]
 
 
 def _split_values(table: Table, column: str) -> list[str]:
@@ -115,9 +181,9 @@ def _split_values(table: Table, column: str) -> list[str]:
         part = normalise_split(raw) if raw is not None else None
         if part is None:
             raise DataError(
-                f"{table.path} line {line}: split column '{column}' has {raw!r}; use train, "
-                "val (or validation/dev) or test in every row, or rename the column to drop "
-                "the split"
+                f"{table.path} {table.unit} {line}: split column '{column}' has {raw!r}; use "
+                "train, val (or validation/dev) or test in every row, or rename the column to "
+                "drop the split"
             )
         values.append(part)
     return values
@@ -146,8 +212,8 @@ def _find(table: Table, candidates: tuple[str, ...], exclude: set = frozenset())
 
 
 def _looks_like_image_paths(table: Table, column: str) -> bool:
-    values = [str(r.get(column) or "") for r in table.rows[:200]]
-    return bool(values) and sum(map(is_image_name, values)) >= 0.9 * len(values)
+    values = [r.get(column) for r in table.rows[:200]]
+    return bool(values) and sum(map(is_image_value, values)) >= 0.9 * len(values)
 
 
 def _detect_input_column(table: Table, exclude: set) -> tuple[str | None, str | None]:
@@ -172,95 +238,119 @@ def _detect_input_column(table: Table, exclude: set) -> tuple[str | None, str | 
     )
 
 
-def _label_value(row: dict, label: str, line: int, path: Path):
-    value = row.get(label)
-    if isinstance(value, (list, dict)):
-        raise DataError(
-            f"{path} line {line}: label is a {type(value).__name__}; each example needs "
-            "exactly one label (multi-label data is not supported)"
-        )
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
-
-
-def _text_rows(table: Table, text_col: str, label_col: str, splits) -> LabelledData:
+def _text_rows(table: Table, text_col: str, pair_col, reader: TaskLabels, splits) -> LabelledData:
     path = table.path
     texts: list[str] = []
-    raw_labels: list = []
+    pairs: list[str] = []
+    values: list = []
     names: list[str] = []
     parts: list[str | None] = []
     bad: list[tuple[str, str]] = []
+    no_labels: list[int] = []
+    no_pair: list[int] = []
     for k, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
-        where = f"line {line}"
-        value = row.get(text_col)
-        text = "" if value is None else str(value).strip()
-        label = _label_value(row, label_col, line, path)
+        where = f"{table.unit} {line}"
+        text = _cell(row.get(text_col))
+        label = reader.value(row, line)
         if not text:
             bad.append((where, f"empty text: column '{text_col}' is blank"))
-        elif label is None:
-            bad.append((where, f"empty label: column '{label_col}' is blank"))
-        else:
-            texts.append(text)
-            raw_labels.append(label)
-            names.append(where)
-            parts.append(None if splits is None else splits[k])
+            continue
+        if label is None:
+            bad.append((where, f"empty label: column {_listed(reader.columns)} is blank"))
+            continue
+        if reader.task == "multilabel" and not label:
+            no_labels.append(line)
+            continue
+        pair = _cell(row.get(pair_col)) if pair_col else None
+        if pair_col and not pair:
+            no_pair.append(line)
+            continue
+        texts.append(text)
+        pairs.append(pair)
+        values.append(label)
+        names.append(where)
+        parts.append(None if splits is None else splits[k])
+    _refuse_empty_pairs(no_pair, len(table.rows), pair_col, table)
+    refuse_empty_sets(no_labels, len(table.rows), reader)
     require_mostly_readable(len(table.rows), bad, str(path), "rows")
+    keys = list(zip(texts, pairs, strict=True)) if pair_col else texts
     keep, dropped = drop_duplicates(
-        texts, [str(x) for x in raw_labels], names, None if splits is None else parts
+        keys, [reader.key(v) for v in values], names, None if splits is None else parts
     )
     if not keep:
         raise DataError(f"every text in {path} has conflicting labels; give each text one label")
-    codes, class_names = encode_labels([raw_labels[i] for i in keep], what=_what(label_col, path))
-    require_two_classes(class_names, str(path))
+    fields = reader.fields([values[i] for i in keep], _what(reader.columns, path))
     return LabelledData(
-        name=path.stem,
+        name=table.data_name,
         modality="text",
-        labels=codes,
-        class_names=class_names,
         source=str(path),
         texts=[texts[i] for i in keep],
+        text_pairs=[pairs[i] for i in keep] if pair_col else None,
         splits=None if splits is None else [parts[i] for i in keep],
         skipped=bad,
         dropped=dropped,
+        **fields,
     )
 
 
-def _image_rows(table: Table, image_col: str, label_col: str, splits) -> LabelledData:
+def _cell(value) -> str:
+    return (
+        "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    )
+
+
+def _refuse_empty_pairs(lines: list[int], total: int, column, table: Table) -> None:
+    if lines:
+        shown = ", ".join(map(str, lines[:5]))
+        raise DataError(
+            f"the pair column '{column}' of {table.path} is empty in {len(lines)} of {total} "
+            f"rows ({table.unit}s {shown}); every pair needs two texts: fill them or remove "
+            "those rows"
+        )
+
+
+def _image_rows(table: Table, image_col: str, reader: TaskLabels, splits) -> LabelledData:
     path = table.path
-    base = path.parent
-    paths: list[str] = []
-    raw_labels: list = []
+    base = table.image_base
+    images: list = []
+    values: list = []
     names: list[str] = []
     parts: list[str | None] = []
     bad: list[tuple[str, str]] = []
+    no_labels: list[int] = []
     for k, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
-        value = str(row.get(image_col) or "").strip()
-        label = _label_value(row, label_col, line, path)
-        if not value:
-            bad.append((f"line {line}", f"empty image path: column '{image_col}' is blank"))
+        raw = row.get(image_col)
+        label = reader.value(row, line)
+        image = image_value(raw, base)
+        if image is None:
+            bad.append((f"{table.unit} {line}", f"empty image: column '{image_col}' is blank"))
             continue
         if label is None:
-            bad.append((f"line {line}", f"empty label: column '{label_col}' is blank"))
+            bad.append((f"{table.unit} {line}", "empty label: the label is blank"))
             continue
-        file = Path(value).expanduser()
-        file = file if file.is_absolute() else base / file
-        paths.append(str(file.resolve()))
-        raw_labels.append(label)
-        names.append(f"line {line} ({value})")
+        if reader.task == "multilabel" and not label:
+            no_labels.append(line)
+            continue
+        images.append(image)
+        values.append(label)
+        shown = raw if isinstance(raw, str) else "image"
+        names.append(f"{table.unit} {line} ({shown})")
         parts.append(None if splits is None else splits[k])
+    refuse_empty_sets(no_labels, len(table.rows), reader)
     require_mostly_readable(len(table.rows), bad, str(path), "rows")
+    what = _what(reader.columns, path)
     return build_image_data(
-        paths,
-        [str(x) for x in raw_labels],
+        images,
+        [reader.key(v) for v in values],
         names,
         source=str(path),
-        name=path.stem,
+        name=table.data_name,
         skipped=bad,
         splits=None if splits is None else parts,
-        what=_what(label_col, path),
+        what=what,
+        fields=lambda kept: reader.fields([values[i] for i in kept], what),
     )
 
 
-def _what(label_col: str, path: Path) -> str:
-    return f"the labels in column '{label_col}' of {path.name}"
+def _what(label_cols: list[str], path: Path) -> str:
+    return f"the labels in column {_listed(label_cols)} of {path.name}"

@@ -15,10 +15,21 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
 
 @dataclass
 class Table:
-    path: Path
+    path: Path  # the file, or the shown name of an in-memory table (a DataFrame, a Dataset)
     columns: list[str]
     rows: list[dict[str, object]]
     lines: list[int]  # 1-based line of each row in the file, for messages
+    unit: str = "line"  # "row" for in-memory tables and Parquet files
+    name: str | None = None  # the dataset's name (default: the file's stem)
+    base: Path | None = None  # where relative image paths resolve (default: the file's folder)
+
+    @property
+    def data_name(self) -> str:
+        return self.name or self.path.stem
+
+    @property
+    def image_base(self) -> Path:
+        return self.base if self.base is not None else self.path.parent
 
 
 def read_table(path: Path) -> Table:

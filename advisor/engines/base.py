@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.race.schedule import RacePlan
@@ -37,7 +37,8 @@ class TrialRequest:
     rung: int
 
 
-TrialFn = Callable[[TrialRequest], TrialOutcome]
+# trial(request, cancel=None): ``cancel`` is the caller's flag in this process, None on a cluster.
+TrialFn = Callable[..., TrialOutcome]
 
 
 @dataclass
@@ -52,10 +53,42 @@ class RungResult:
     notes: list[str] = field(default_factory=list)
 
 
+# A work unit's function: fn(common, unit, emit, cancel) -> result. ``common`` is what every
+# unit shares (the data, the probe plan; sent to a cluster once), ``emit`` sends a progress
+# event (advisor.events) to the caller, ``cancel`` is the caller's flag (None on a cluster,
+# where the engine cancels the outstanding work itself). It must be picklable for a cluster.
+WorkFn = Callable[[Any, Any, Callable[[object], None], Any], Any]
+
+
 class Engine(Protocol):
-    """Runs a race plan with successive halving (ASHA on a cluster); returns every rung."""
+    """Runs independent work units (``score``: a ranking's candidates; ``trials``: fine-tunes)
+    and successive-halving races (``race``); ``LocalEngine`` here, ``RayEngine`` on a cluster.
+    Results come back in the units' order, whatever order they finished in."""
 
     name: str
+    # Whether a path the caller names (the feature cache) is the same file on every worker.
+    shares_files: bool
+
+    def score(
+        self,
+        fn: WorkFn,
+        units: Sequence[Any],
+        *,
+        common: Any = None,
+        cancel=None,
+        progress: Callable[[object], None] | None = None,
+        lost: Callable[[Any, str], Any] | None = None,  # stands in for a unit lost every retry
+    ) -> list[Any]: ...
+
+    def trials(
+        self,
+        fn: WorkFn,
+        units: Sequence[Any],
+        *,
+        common: Any = None,
+        cancel=None,
+        progress: Callable[[object], None] | None = None,
+    ) -> list[Any]: ...
 
     def race(
         self,

@@ -20,6 +20,10 @@ class FeatureSet:
     # from the same forward pass, in network order; `features` is the layer named final_layer.
     layers: dict[str, np.ndarray] | None = None
     final_layer: str | None = None
+    # The data's task (advisor.data.tasks.TASKS) and, for regression / multilabel, its targets
+    # [N, K] (float64 values / uint8 multi-hot); `labels` then holds the strata.
+    targets: np.ndarray | None = None
+    task: str = "classification"
 
     def __post_init__(self) -> None:
         n = len(self.features)
@@ -30,6 +34,8 @@ class FeatureSet:
         for name, array in (self.layers or {}).items():
             if len(array) != n:
                 raise ValueError(f"layer {name} has {len(array)} rows but features has {n}")
+        if self.targets is not None and len(self.targets) != n:
+            raise ValueError(f"targets has {len(self.targets)} rows but features has {n}")
         if self.layers is not None and not self.final_layer:
             raise ValueError("final_layer must name the layer that `features` holds")
 

@@ -12,21 +12,25 @@ from collections.abc import Iterator
 import numpy as np
 
 
-def text_plan(backbone, texts: list[str]) -> tuple[np.ndarray, dict]:
-    """(order of indices for batching, stats) from one untruncated tokenization."""
+def text_plan(backbone, texts: list[str], pairs: list[str] | None = None) -> tuple[np.ndarray, dict]:
+    """(order of indices for batching, stats) from one untruncated tokenization.
+    ``pairs``: second texts; lengths and truncation are then those of the pair encoding."""
     from transformers.utils import logging as hf_logging
 
     tokenizer = backbone.tokenizer
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # over-long inputs are expected; they are truncated
     try:
-        ids = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        second = None if pairs is None else list(pairs)
+        ids = tokenizer(list(texts), second, add_special_tokens=False, truncation=False)[
+            "input_ids"
+        ]
     finally:
         hf_logging.set_verbosity(verbosity)
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     unk = tokenizer.unk_token_id
     n_unk = sum(sum(1 for t in x if t == unk) for x in ids) if unk is not None else 0
-    budget = backbone.max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    budget = backbone.max_length - tokenizer.num_special_tokens_to_add(pair=pairs is not None)
     total = int(lengths.sum())
     stats = {
         "n_texts": len(texts),
@@ -40,8 +44,11 @@ def text_plan(backbone, texts: list[str]) -> tuple[np.ndarray, dict]:
     return order, stats
 
 
-def text_batches(backbone, texts: list[str], order: np.ndarray, batch_size: int) -> Iterator:
-    """Yield (indices, tokenized batch on the device) in `order`."""
+def text_batches(
+    backbone, texts: list[str], order: np.ndarray, batch_size: int, pairs: list[str] | None = None
+) -> Iterator:
+    """Yield (indices, tokenized batch on the device) in `order` (pairs: pair-encoded)."""
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        yield idx, backbone.tokenize([texts[i] for i in idx])
+        second = None if pairs is None else [pairs[i] for i in idx]
+        yield idx, backbone.tokenize([texts[i] for i in idx], second)

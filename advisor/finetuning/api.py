@@ -74,8 +74,11 @@ def finetune(
     run_dir = (
         Path(output) if output is not None else run_folder.default_run_dir(model_id, first.name)
     )
+    task = getattr(first, "task", "classification")
     if not resume:  # bad options are refused before a run folder exists
-        resolve_recipe("features" if first.modality == "features" else first.modality, options)
+        resolve_recipe(
+            "features" if first.modality == "features" else first.modality, options, task
+        )
     saved = run_folder.prepare(run_dir, resume=resume, overwrite=overwrite)
     options = _merge_options(saved, options)
 
@@ -89,7 +92,7 @@ def finetune(
         or bool(options.get("freeze_backbone"))
         or not finetunable(backbone)
     )
-    recipe = resolve_recipe("features" if frozen else first.modality, options)
+    recipe = resolve_recipe("features" if frozen else first.modality, options, task)
 
     full, train, val, test = make_splits(
         data if isinstance(data, tuple) else first, val=recipe.val, test=recipe.test, seed=seed
@@ -105,7 +108,10 @@ def finetune(
         "data": full.name,
         "data_source": full.source,
         "modality": first.modality,
+        "task": task,
         "class_names": list(full.class_names),
+        "target_names": getattr(full, "target_names", None),
+        "pairs": getattr(full, "text_pairs", None) is not None,
         "frozen_backbone": frozen,
         "split_sizes": {"train": len(train), "val": len(val), "test": len(test)},
         "recipe": recipe.to_dict(),
@@ -183,7 +189,25 @@ def _run(
         device=device,
         recipe=recipe,
         num_workers=recipe.num_workers,
+        task=setup.head,
     )
+    if setup.head.task != "classification":
+        return _finish_task(
+            setup,
+            state,
+            logits,
+            labels,
+            test_loss,
+            built,
+            recipe,
+            config,
+            run_dir,
+            backbone,
+            model,
+            history,
+            progress,
+            started,
+        )
     from advisor.finetuning.metrics import summarize
 
     summary = summarize(labels, logits.argmax(1), len(class_names))
@@ -229,7 +253,81 @@ def _run(
     )
 
 
-def _export(run_dir, model, built, class_names, config, backbone, recipe):
+def _finish_task(
+    setup,
+    state,
+    outputs,
+    targets,
+    test_loss,
+    built,
+    recipe,
+    config,
+    run_dir,
+    backbone,
+    model,
+    history,
+    progress,
+    started,
+):
+    """Test report, export and result of a regression or multilabel run (the test split is
+    read once: here; multilabel uses the best epoch's validation threshold)."""
+    from advisor.finetuning.tasks import TEST_SCORE
+
+    head = setup.head
+    threshold = None
+    if head.task == "multilabel":
+        best_row = next(r for r in history if r["epoch"] == state.best_epoch)
+        threshold = float(best_row["val_threshold"])
+    metrics = head.evaluate(outputs, targets, threshold)
+    metrics.pop("threshold", None)
+    score = metrics[TEST_SCORE[head.task]]
+    report = {
+        "task": head.task,
+        **{f"test_{k}": v for k, v in metrics.items()},
+        "test_score": score,
+        "test_loss": test_loss,
+        "n_test": int(len(targets)),
+        "best_epoch": state.best_epoch,
+        "metric": recipe.metric,
+        "best_val_metric": state.best_metric,
+        "epochs_run": state.epoch,
+        "stopped_early": state.stopped_early,
+        "target_names": list(head.names),
+        "threshold": threshold,
+    }
+    atomic.write_json(run_dir / "report.json", report)
+    info = {**head.to_dict(), "threshold": threshold}
+    export_dir = _export(run_dir, model, built, head.names, config, backbone, recipe, info)
+    if progress is not None:
+        shown = {f"test_{k}": v for k, v in metrics.items()}
+        progress(
+            events.TrainingDone(
+                state.epoch, recipe.epochs, 0, 0, {**shown, "best_epoch": state.best_epoch}
+            )
+        )
+    return FinetuneResult(
+        run_dir=run_dir,
+        export_dir=export_dir,
+        test_accuracy=math.nan,
+        test_macro_f1=math.nan,
+        best_epoch=state.best_epoch,
+        best_val_metric=_nan(state.best_metric),
+        history=history,
+        per_class_accuracy={},
+        confusion=[],
+        config=config,
+        frozen_backbone=built.frozen_backbone,
+        cancelled=False,
+        stopped_early=state.stopped_early,
+        epochs_run=state.epoch,
+        seconds=time.perf_counter() - started,
+        task=head.task,
+        test_metrics={f"test_{k}": v for k, v in metrics.items()},
+        test_score=float(score),
+    )
+
+
+def _export(run_dir, model, built, class_names, config, backbone, recipe, task_info=None):
     from advisor.finetuning.build import fold_into_backbone
     from advisor.finetuning.export import export_model
 
@@ -248,6 +346,7 @@ def _export(run_dir, model, built, class_names, config, backbone, recipe):
         tokenizer=tokenizer,
         encoder_config=encoder_config,
         recipe=config["recipe"],
+        task_info=task_info,
     )
 
 

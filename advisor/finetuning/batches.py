@@ -23,10 +23,19 @@ def derived_seed(*parts: int) -> int:
     return int(state[0]) << 31 ^ int(state[1])
 
 
-def seed_everything(seed: int) -> None:
+def seed_everything(seed: int, *, cuda: bool = True) -> None:
+    """Seed Python, numpy and torch's CPU generator (and CUDA's, when CUDA is there).
+
+    Not ``torch.manual_seed``: without a GPU it queues a lazy CUDA seeding call that records
+    a Python stack trace every time (the queue only grows), which made this per-image call
+    cost more than the augmentation itself. The CPU stream is the same as manual_seed's.
+    ``cuda=False`` for the per-image augmentation seed: that runs on the CPU only.
+    """
     random.seed(seed)
     np.random.seed(seed & 0xFFFFFFFF)
-    torch.manual_seed(seed)
+    torch.random.default_generator.manual_seed(seed)
+    if cuda and torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
 
 
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
@@ -43,13 +52,22 @@ def eval_batches(n: int, batch_size: int) -> list[np.ndarray]:
     return [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
 
 
+def target_of(data, targets, index):
+    """Example ``index``'s training target: its class, or its row of ``targets`` (the
+    task's encoded regression values / multi-hot labels, advisor.finetuning.tasks)."""
+    if targets is None:
+        return int(data.labels[index])
+    return targets[int(index)]
+
+
 class ImageExamples(Dataset):
     """Items are (epoch, index) keys; the transform's randomness is seeded per item."""
 
-    def __init__(self, data, transform, seed: int):
+    def __init__(self, data, transform, seed: int, targets=None):
         self.data = data
         self.transform = transform
         self.seed = seed
+        self.targets = targets
 
     def __len__(self) -> int:
         return len(self.data)
@@ -57,23 +75,33 @@ class ImageExamples(Dataset):
     def __getitem__(self, key):
         epoch, index = key
         if epoch >= 0:
-            seed_everything(derived_seed(self.seed, 2, epoch, index))
-        return self.transform(self.data.image(int(index))), int(self.data.labels[index])
+            seed_everything(derived_seed(self.seed, 2, epoch, index), cuda=False)
+        image = self.transform(self.data.image(int(index)))
+        return image, target_of(self.data, self.targets, index)
 
 
 class TextExamples(Dataset):
-    def __init__(self, data):
+    """Texts, or (text, second text) for pairs, with their targets."""
+
+    def __init__(self, data, targets=None):
         self.data = data
+        self.targets = targets
+        self.pairs = getattr(data, "text_pairs", None)
 
     def __len__(self) -> int:
         return len(self.data)
 
     def __getitem__(self, key):
         _, index = key
-        return self.data.texts[int(index)], int(self.data.labels[index])
+        text = self.data.texts[int(index)]
+        if self.pairs is not None:
+            text = (text, self.pairs[int(index)])
+        return text, target_of(self.data, self.targets, index)
 
 
 class FeatureExamples(Dataset):
+    """labels: class indices [N], or the task's encoded float targets [N, K]."""
+
     def __init__(self, features: np.ndarray, labels: np.ndarray):
         self.features = torch.as_tensor(np.asarray(features, dtype=np.float32))
         self.labels = labels
@@ -83,12 +111,20 @@ class FeatureExamples(Dataset):
 
     def __getitem__(self, key):
         _, index = key
-        return self.features[int(index)], int(self.labels[index])
+        label = self.labels[int(index)]
+        return self.features[int(index)], label if np.ndim(label) else int(label)
+
+
+def label_tensor(labels) -> torch.Tensor:
+    """Class indices as int64; rows of float targets (regression, multilabel) as float32."""
+    if labels and np.ndim(labels[0]):
+        return torch.as_tensor(np.stack(labels), dtype=torch.float32)
+    return torch.tensor(labels, dtype=torch.long)
 
 
 def stack_collate(items):
     inputs, labels = zip(*items, strict=True)
-    return torch.stack(inputs), torch.tensor(labels, dtype=torch.long)
+    return torch.stack(inputs), label_tensor(labels)
 
 
 class TokenizeCollate:
@@ -100,14 +136,19 @@ class TokenizeCollate:
 
     def __call__(self, items):
         texts, labels = zip(*items, strict=True)
+        second = None
+        if texts and isinstance(texts[0], tuple):  # pairs: the tokenizer's pair encoding
+            texts, second = zip(*texts, strict=True)
+            second = list(second)
         encoded = self.tokenizer(
             list(texts),
+            second,
             padding=True,
             truncation=True,
             max_length=self.max_length,
             return_tensors="pt",
         )
-        return dict(encoded), torch.tensor(labels, dtype=torch.long)
+        return dict(encoded), label_tensor(labels)
 
 
 def make_loader(

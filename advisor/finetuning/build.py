@@ -30,6 +30,7 @@ class Built:
     export: dict = field(default_factory=dict)  # what export.py writes into config.json
     tokenizer: object | None = None
     probe_set: object | None = None  # the train split with eval preprocessing (linear-probe head)
+    task: object | None = None  # advisor.finetuning.tasks.TaskHead (None: classification)
 
 
 def image_data_config(backbone, recipe: Recipe) -> dict:
@@ -61,17 +62,19 @@ def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
 
     data_config = image_data_config(backbone, recipe)
     train_tf, eval_tf = image_transforms(data_config, recipe.augment)
+    task, (y_train, y_val, y_test) = _task_targets(train, val, test)
     torch.manual_seed(seed)  # the new head's initial weights
-    model = ImageClassifier(backbone.model, train.num_classes)
+    model = ImageClassifier(backbone.model, task.outputs)
     arch = _timm_arch(backbone)
     return Built(
         model=model,
         frozen_backbone=False,
         collate=stack_collate,
-        train_set=ImageExamples(train, train_tf, seed),
-        val_set=ImageExamples(val, eval_tf, seed),
-        test_set=ImageExamples(test, eval_tf, seed),
-        probe_set=ImageExamples(train, eval_tf, seed),
+        train_set=ImageExamples(train, train_tf, seed, y_train),
+        val_set=ImageExamples(val, eval_tf, seed, y_val),
+        test_set=ImageExamples(test, eval_tf, seed, y_test),
+        probe_set=ImageExamples(train, eval_tf, seed, y_train),
+        task=task,
         export={
             "kind": "image",
             "architecture": arch,
@@ -86,19 +89,21 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
 
     limit = backbone.max_length or recipe.max_length
     max_length = min(recipe.max_length, limit)
+    task, (y_train, y_val, y_test) = _task_targets(train, val, test)
     torch.manual_seed(seed)
     model = TextClassifier(
-        backbone.model, backbone.embed_dim, train.num_classes, pooling=backbone.pooling or "mean"
+        backbone.model, backbone.embed_dim, task.outputs, pooling=backbone.pooling or "mean"
     )
     return Built(
         model=model,
         frozen_backbone=False,
         collate=TokenizeCollate(backbone.tokenizer, max_length),
-        train_set=TextExamples(train),
-        val_set=TextExamples(val),
-        test_set=TextExamples(test),
-        probe_set=TextExamples(train),
+        train_set=TextExamples(train, y_train),
+        val_set=TextExamples(val, y_val),
+        test_set=TextExamples(test, y_test),
+        probe_set=TextExamples(train, y_train),
         tokenizer=backbone.tokenizer,
+        task=task,
         export={
             "kind": "text",
             "pooling": model.pooling,
@@ -120,10 +125,14 @@ def build_features(
         parts = [
             embed_all(backbone, p, progress=progress, cancel=cancel) for p in (train, val, test)
         ]
+    task, targets = _task_targets(train, val, test)
     torch.manual_seed(seed)
-    model = FeatureClassifier(parts[0].shape[1], train.num_classes)
+    model = FeatureClassifier(parts[0].shape[1], task.outputs)
     model.fit_standardizer(torch.from_numpy(parts[0]))
-    sets = [FeatureExamples(f, p.labels) for f, p in zip(parts, (train, val, test), strict=True)]
+    sets = [
+        FeatureExamples(f, p.labels if y is None else y)
+        for f, p, y in zip(parts, (train, val, test), targets, strict=True)
+    ]
     return Built(
         model=model,
         frozen_backbone=True,
@@ -131,8 +140,23 @@ def build_features(
         train_set=sets[0],
         val_set=sets[1],
         test_set=sets[2],
+        task=task,
+        # regression / multilabel heads start from the least-squares / logistic fit (a zero
+        # head needs many steps to reach the targets' scale); classification as before
+        probe_set=None if task.task == "classification" else sets[0],
         export={"kind": "features", "feature_dim": int(parts[0].shape[1])},
     )
+
+
+def _task_targets(train, val, test):
+    """The TaskHead of the training split and each split's encoded targets (None for
+    classification: the datasets then read the class labels)."""
+    from advisor.finetuning.tasks import task_head
+
+    task = task_head(train)
+    if task.task == "classification":
+        return task, (None, None, None)
+    return task, tuple(task.encode(part) for part in (train, val, test))
 
 
 def fold_into_backbone(head_model, backbone, recipe: Recipe):

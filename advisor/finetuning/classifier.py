@@ -131,7 +131,14 @@ class FeatureClassifier(nn.Module):
         self.scale.copy_(features.std(0).clamp_min(1e-6))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.head((features - self.mean) / self.scale)
+        return self.head(self.pooled(features))
+
+    def pooled(self, features: torch.Tensor) -> torch.Tensor:
+        """The standardised features the head sees (linear-probe head initialisation)."""
+        return (features - self.mean) / self.scale
+
+    def head_layer(self) -> nn.Module:
+        return self.head
 
     def head_parameter_names(self) -> set[str]:
         return {name for name, _ in self.named_parameters()}
@@ -166,13 +173,17 @@ def param_groups(
     backbone_lr_mult: float,
     layer_decay: float | None,
     weight_decay: float,
+    train_last_layers: int | None = None,
 ) -> list[dict]:
     """AdamW groups: the head at ``lr``; the backbone at ``lr * backbone_lr_mult`` or, with
     ``layer_decay``, at ``lr * layer_decay ** (depth below the head)``. No weight decay on
-    biases and norm weights (1-D tensors)."""
+    biases and norm weights (1-D tensors). ``train_last_layers``: only the deepest N backbone
+    layer groups train (partial fine-tuning); the rest keep their pretrained weights."""
     head = model.head_parameter_names()
-    depth = model.layer_ids() if layer_decay is not None else {}
+    needs_depth = layer_decay is not None or train_last_layers is not None
+    depth = model.layer_ids() if needs_depth else {}
     top = max(depth.values(), default=0)
+    lowest_trained = top - train_last_layers if train_last_layers is not None else None
     groups: dict[tuple[float, bool], dict] = {}
     for name, param in model.named_parameters():
         if name in head:
@@ -181,6 +192,8 @@ def param_groups(
             scale = layer_decay ** (top - depth[name])
         else:
             scale = backbone_lr_mult
+        if lowest_trained is not None and name not in head and depth[name] < lowest_trained:
+            scale = 0.0  # below the trained blocks: frozen
         if scale == 0.0:
             param.requires_grad_(False)  # a zero rate means "keep frozen"
             continue

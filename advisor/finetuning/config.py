@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from advisor import validation
 from advisor.errors import AdvisorError
 
-METRICS = ("val_accuracy", "val_macro_f1", "val_loss")
+METRICS = ("val_accuracy", "val_macro_f1", "val_loss")  # classification (the other tasks: tasks.py)
 AUGMENTS = ("timm", "light", "none")
 HEAD_INITS = ("probe", "zero")
 
@@ -41,7 +41,8 @@ class Recipe:
     head_init: str = "probe"  # "probe": fit the head on frozen features first (LP-FT); "zero"
     head_epochs: int = 0  # epochs training the head by SGD with the backbone frozen
     patience: int = 3
-    metric: str = "val_accuracy"
+    metric: str | None = None  # None: the task's own (val_accuracy, val_r2, val_map)
+    loss: str = "mse"  # regression only: "mse" or "huber" (on standardised targets)
     label_smoothing: float = 0.1
     grad_clip: float | None = 1.0
     image_size: int | None = None
@@ -54,6 +55,9 @@ class Recipe:
     num_workers: int = 0
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only
+    # partial fine-tuning: only the last N backbone layer groups train (the head always does);
+    # None: every layer
+    train_last_layers: int | None = None
     batchnorm: str = (
         "frozen"  # "frozen": BN layers use running statistics; "train": batch statistics
     )
@@ -65,14 +69,19 @@ class Recipe:
 
     @property
     def metric_higher_is_better(self) -> bool:
-        return self.metric != "val_loss"
+        from advisor.finetuning.tasks import LOWER_IS_BETTER
+
+        return self.metric not in LOWER_IS_BETTER
 
 
 RECIPE_KEYS = tuple(f.name for f in fields(Recipe))
 
 
-def resolve_recipe(modality: str, overrides: dict) -> Recipe:
-    """Fill the recipe from user overrides plus modality defaults; raise on bad values."""
+def resolve_recipe(modality: str, overrides: dict, task: str = "classification") -> Recipe:
+    """Fill the recipe from user overrides plus modality (and task) defaults; raise on bad
+    values."""
+    from advisor.finetuning.tasks import DEFAULT_METRIC
+
     unknown = sorted(set(overrides) - set(RECIPE_KEYS))
     if unknown:
         raise AdvisorError(
@@ -86,13 +95,18 @@ def resolve_recipe(modality: str, overrides: dict) -> Recipe:
             setattr(recipe, key, value)
     if recipe.eval_batch_size is None:
         recipe.eval_batch_size = max(recipe.batch_size * 2, 1)
+    if recipe.metric is None:
+        recipe.metric = DEFAULT_METRIC.get(task, "val_accuracy")
     if modality == "features":
         recipe.head_epochs = 0
-    _validate(recipe)
+    _validate(recipe, task)
     return recipe
 
 
-def _validate(r: Recipe) -> None:
+def _validate(r: Recipe, task: str = "classification") -> None:
+    from advisor.finetuning.tasks import METRICS as TASK_METRICS
+    from advisor.finetuning.tasks import REGRESSION_LOSSES
+
     def need(ok: bool, message: str) -> None:
         if not ok:
             raise AdvisorError(message)
@@ -125,7 +139,15 @@ def _validate(r: Recipe) -> None:
         isinstance(r.patience, int) and r.patience >= 1,
         f"patience must be an integer >= 1, got {r.patience!r}",
     )
-    need(r.metric in METRICS, f"metric must be one of {', '.join(METRICS)}, got {r.metric!r}")
+    metrics = TASK_METRICS.get(task, METRICS)
+    need(
+        r.metric in metrics,
+        f"metric must be one of {', '.join(metrics)} for {task}, got {r.metric!r}",
+    )
+    need(
+        r.loss in REGRESSION_LOSSES,
+        f"loss must be one of {', '.join(REGRESSION_LOSSES)}, got {r.loss!r}",
+    )
     need(
         _finite(r.label_smoothing) and 0 <= r.label_smoothing < 1,
         f"label_smoothing must be in [0, 1), got {r.label_smoothing!r}",
@@ -160,6 +182,12 @@ def _validate(r: Recipe) -> None:
     need(
         isinstance(r.num_workers, int) and r.num_workers >= 0,
         f"num_workers must be >= 0, got {r.num_workers!r}",
+    )
+    need(
+        r.train_last_layers is None
+        or (isinstance(r.train_last_layers, int) and r.train_last_layers >= 1),
+        f"train_last_layers must be an integer >= 1 or None (every layer), "
+        f"got {r.train_last_layers!r}",
     )
     need(
         isinstance(r.checkpoint_every, int) and r.checkpoint_every >= 0,

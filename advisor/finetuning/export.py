@@ -29,6 +29,7 @@ def export_model(
     tokenizer=None,
     encoder_config=None,
     recipe: dict | None = None,
+    task_info: dict | None = None,
 ) -> Path:
     """Write the export folder under a temporary name, then swap it in."""
     from safetensors.torch import save as save_safetensors
@@ -44,9 +45,11 @@ def export_model(
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
             "entry_id": entry_id,
-            "num_classes": len(class_names),
+            "num_classes": len(class_names),  # the head's outputs (targets / labels too)
             **info,
             "recipe": recipe or {},
+            # task, target_names, target_mean/std (regression), threshold (multilabel)
+            **(task_info or {"task": "classification"}),
         }
         if tokenizer is not None:
             tokenizer.save_pretrained(str(tmp / "encoder"))

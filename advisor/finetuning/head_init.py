@@ -40,11 +40,15 @@ def fit_linear_head(
     l2: float = 1e-3,
     label_smoothing: float = 0.1,
     max_iter: int = 300,
+    task: str = "classification",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Multinomial logistic regression by L-BFGS, with the fine-tuning loss (label-smoothed
     cross-entropy, which keeps logits bounded) plus l2/2 * |W|^2. Features are centred and
     divided by one global scale (not per dimension: near-constant dimensions would get huge
-    weights that explode once the backbone starts to move); the scaling is folded into (W, b)."""
+    weights that explode once the backbone starts to move); the scaling is folded into (W, b).
+    Other tasks fit their own loss the same way: regression the squared error on the
+    (standardised) targets, multilabel binary cross-entropy; ``num_classes`` is then the
+    number of outputs and ``labels`` the float target rows."""
     with torch.no_grad():
         x = features.double()
         mean = x.mean(0)
@@ -61,14 +65,18 @@ def fit_linear_head(
         history_size=20,
         line_search_fn="strong_wolfe",
     )
-    y = labels.long()
+    y = labels.long() if task == "classification" else labels.double()
+
+    def fit_loss(outputs):
+        if task == "regression":
+            return F.mse_loss(outputs, y)
+        if task == "multilabel":
+            return F.binary_cross_entropy_with_logits(outputs, y)
+        return F.cross_entropy(outputs, y, label_smoothing=label_smoothing)
 
     def closure():
         optimizer.zero_grad()
-        loss = (
-            F.cross_entropy(z @ weight.T + bias, y, label_smoothing=label_smoothing)
-            + 0.5 * l2 * (weight * weight).sum()
-        )
+        loss = fit_loss(z @ weight.T + bias) + 0.5 * l2 * (weight * weight).sum()
         loss.backward()
         return loss
 
@@ -90,6 +98,7 @@ def init_head_from_probe(
     label_smoothing: float = 0.1,
     num_workers: int = 0,
     cancel=None,
+    task: str = "classification",
 ) -> bool:
     """Fit and install the probe head. False when cancelled before it finished."""
     features, labels = pooled_features(
@@ -103,7 +112,9 @@ def init_head_from_probe(
     )
     if features is None:
         return False
-    weight, bias = fit_linear_head(features, labels, num_classes, label_smoothing=label_smoothing)
+    weight, bias = fit_linear_head(
+        features, labels, num_classes, label_smoothing=label_smoothing, task=task
+    )
     head = model.head_layer()
     with torch.no_grad():
         head.weight.copy_(weight.to(head.weight.device, head.weight.dtype))

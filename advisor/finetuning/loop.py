@@ -70,6 +70,14 @@ class TrainSetup:
     # Pause (save `last` and return unfinished) once this many optimizer steps are done: the
     # race trains candidates rung by rung and resumes them exactly.
     stop_at_step: int | None = None
+    task: object | None = None  # advisor.finetuning.tasks.TaskHead (None: classification)
+
+    @property
+    def head(self):
+        """The TaskHead: loss, metrics and targets of the data's task."""
+        from advisor.finetuning.tasks import TaskHead
+
+        return self.task if self.task is not None else TaskHead("classification", self.num_classes)
 
 
 def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
@@ -79,6 +87,7 @@ def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
         backbone_lr_mult=recipe.backbone_lr_mult,
         layer_decay=recipe.layer_decay,
         weight_decay=recipe.weight_decay,
+        train_last_layers=recipe.train_last_layers,
     )
     fused_ok = next(model.parameters()).device.type == "cuda"
     return torch.optim.AdamW(groups, lr=recipe.lr, betas=(0.9, 0.999), fused=fused_ok or None)
@@ -139,8 +148,10 @@ def evaluate(
     recipe: Recipe,
     num_workers: int = 0,
     cancel=None,
+    task=None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """(logits, labels, mean plain cross-entropy) over a dataset in its order."""
+    """(logits, labels, mean plain loss) over a dataset in its order; the loss is
+    cross-entropy, or the task's (``task``: a TaskHead) plain loss."""
     model.eval()
     channels_last = device.type == "cuda" and recipe.channels_last
     logits_all, labels_all, loss_sum = [], [], 0.0
@@ -151,7 +162,10 @@ def evaluate(
                 raise Cancelled("evaluation cancelled")
             logits = model(to_device(inputs, device, channels_last)).float()
             labels = labels.to(device)
-            loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+            if task is None:
+                loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+            else:
+                loss_sum += task.plain_loss_sum(logits, labels)
             logits_all.append(logits.cpu().numpy())
             labels_all.append(labels.cpu().numpy())
     n = sum(len(x) for x in labels_all)
@@ -210,7 +224,12 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             labels = labels.to(device, non_blocking=True)
             with autocast_context(device, recipe):
                 logits = model(inputs)
-            loss = F.cross_entropy(logits.float(), labels, label_smoothing=recipe.label_smoothing)
+            loss = setup.head.loss(
+                logits.float(),
+                labels,
+                label_smoothing=recipe.label_smoothing,
+                loss=getattr(recipe, "loss", "mse"),
+            )
             loss.backward()
             if recipe.grad_clip is not None:
                 torch.nn.utils.clip_grad_norm_(
@@ -275,6 +294,7 @@ def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
         label_smoothing=recipe.label_smoothing,
         num_workers=recipe.num_workers,
         cancel=setup.cancel,
+        task=setup.head.task,
     ):
         return False
     seconds = time.perf_counter() - tick
@@ -315,15 +335,19 @@ def _validation_row(
         recipe=recipe,
         num_workers=recipe.num_workers,
         cancel=setup.cancel,
+        task=setup.head,
     )
-    summary = summarize(labels, logits.argmax(1), setup.num_classes)
+    if setup.head.task == "classification":
+        summary = summarize(labels, logits.argmax(1), setup.num_classes)
+        metrics = {"val_accuracy": summary["accuracy"], "val_macro_f1": summary["macro_f1"]}
+    else:  # the task's own metrics (multilabel: with the threshold tuned on this split)
+        metrics = setup.head.validation_metrics(logits, labels)
     return {
         "epoch": epoch,
         "phase": phase,
         "train_loss": train_loss,
         "val_loss": val_loss,
-        "val_accuracy": summary["accuracy"],
-        "val_macro_f1": summary["macro_f1"],
+        **metrics,
         "lr": lr,
         "train_examples_per_s": examples / max(seconds, 1e-9),
         "train_seconds": seconds,

@@ -25,6 +25,23 @@ HISTORY_COLUMNS = (
 )
 
 
+# The validation metric columns of the other tasks (advisor.finetuning.tasks), in the place
+# of val_accuracy / val_macro_f1.
+TASK_COLUMNS = {
+    "regression": ("val_r2", "val_mae", "val_spearman"),
+    "multilabel": ("val_map", "val_micro_f1", "val_subset_accuracy", "val_threshold"),
+}
+
+
+def history_columns(history: list[dict]) -> tuple[str, ...]:
+    """HISTORY_COLUMNS with the task's own metric columns when the rows hold them."""
+    for columns in TASK_COLUMNS.values():
+        if history and columns[0] in history[0]:
+            at = HISTORY_COLUMNS.index("val_accuracy")
+            return (*HISTORY_COLUMNS[:at], *columns, *HISTORY_COLUMNS[at + 2 :])
+    return HISTORY_COLUMNS
+
+
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
     """Rows: true class; columns: predicted class."""
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -61,7 +78,7 @@ def write_history(run_dir: Path, history: list[dict]) -> None:
     lines = "".join(dumps(row, indent=None) + "\n" for row in history)  # strict JSON lines
     atomic.write_text(run_dir / "metrics.jsonl", lines)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=history_columns(history), extrasaction="ignore")
     writer.writeheader()
     for row in history:
         writer.writerow(row)

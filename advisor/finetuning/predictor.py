@@ -40,11 +40,40 @@ class Predictor:
 
     @property
     def input_kind(self) -> str:
-        """What predict() takes: "image", "text" or "features"."""
+        """What predict() takes: "image", "text" or "features" (text pairs: (a, b) tuples)."""
         return self.kind
 
-    def predict(self, inputs, batch_size: int = 32) -> list[str]:
-        return [self.labels[i] for i in self.predict_proba(inputs, batch_size).argmax(1)]
+    @property
+    def task(self) -> str:
+        """"classification", "regression" or "multilabel" (what predict() returns)."""
+        return self.config.get("task") or "classification"
+
+    def predict(self, inputs, batch_size: int = 32) -> list:
+        """Classes (str) for classification; values for regression (a float per input, or
+        {target: value} for several targets); label sets (list[str], the labels at or above
+        the threshold tuned on validation) for multilabel."""
+        if self.task == "regression":
+            values = self.predict_values(inputs, batch_size)
+            if values.shape[1] == 1:
+                return [float(v) for v in values[:, 0]]
+            return [dict(zip(self.labels, map(float, row), strict=True)) for row in values]
+        probs = self.predict_proba(inputs, batch_size)
+        if self.task == "multilabel":
+            threshold = float(self.config.get("threshold") or 0.5)
+            return [[self.labels[j] for j in np.flatnonzero(row >= threshold)] for row in probs]
+        return [self.labels[i] for i in probs.argmax(1)]
+
+    def predict_values(self, inputs, batch_size: int = 32) -> np.ndarray:
+        """Regression: predicted targets [N, K] in their own units (columns: ``labels``)."""
+        if self.task != "regression":
+            raise AdvisorError(
+                f"predict_values is for regression models, and this one is {self.task}; "
+                "use predict or predict_proba"
+            )
+        raw = self._outputs(inputs, batch_size)
+        mean = np.asarray(self.config["target_mean"], dtype=np.float64)
+        std = np.asarray(self.config["target_std"], dtype=np.float64)
+        return raw.astype(np.float64) * std + mean
 
     def predict_top(
         self, inputs, k: int = 3, batch_size: int = 32
@@ -57,7 +86,21 @@ class Predictor:
         ]
 
     def predict_proba(self, inputs, batch_size: int = 32) -> np.ndarray:
-        """Class probabilities [N, C] in the order of ``labels``."""
+        """Class probabilities [N, C] in the order of ``labels`` (multilabel: each label's
+        own probability, rows need not sum to one)."""
+        if self.task == "regression":
+            raise AdvisorError(
+                "a regression model has no class probabilities; use predict or predict_values"
+            )
+        raw = self._outputs(inputs, batch_size)
+        if self.task == "multilabel":
+            return 1.0 / (1.0 + np.exp(-raw))
+        raw = raw - raw.max(axis=1, keepdims=True)
+        exp = np.exp(raw)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def _outputs(self, inputs, batch_size: int) -> np.ndarray:
+        """The model's raw outputs [N, outputs] (logits or standardised values)."""
         import torch
 
         items = self._as_items(inputs)
@@ -65,7 +108,7 @@ class Predictor:
         with torch.inference_mode():
             for start in range(0, len(items), batch_size):
                 batch = self._prepare(items[start : start + batch_size])
-                out.append(torch.softmax(self.model(batch).float(), dim=1).cpu().numpy())
+                out.append(self.model(batch).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), dtype=np.float32)
 
     def _as_items(self, inputs):
@@ -79,8 +122,8 @@ class Predictor:
                     f"inputs have shape {array.shape} but this model takes rows of {want} features"
                 )
             return array
-        if isinstance(inputs, (str, Path)) or not hasattr(inputs, "__len__"):
-            inputs = [inputs]
+        if isinstance(inputs, (str, Path, tuple)) or not hasattr(inputs, "__len__"):
+            inputs = [inputs]  # one input (a text pair is one (a, b) tuple)
         return read_inputs(list(inputs), kind)
 
     def _prepare(self, items):
@@ -95,8 +138,13 @@ class Predictor:
             return to_device(
                 torch.stack([self._transform(_open_image(i)) for i in items]), self.device
             )
+        items = list(items)
+        second = None
+        if items and isinstance(items[0], (tuple, list)):  # text pairs: the pair encoding
+            items, second = [a for a, _ in items], [b for _, b in items]
         encoded = self._tokenizer(
-            list(items),
+            items,
+            second,
             padding=True,
             truncation=True,
             max_length=self.config["max_length"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,6 +24,15 @@ class FinetuneResult:
     stopped_early: bool = False
     epochs_run: int = 0
     seconds: float = 0.0
+    task: str = "classification"
+    # regression: test_r2, test_mae, test_spearman; multilabel: test_map, test_micro_f1,
+    # test_subset_accuracy (classification: test_accuracy / test_macro_f1 above)
+    test_metrics: dict = field(default_factory=dict)
+    test_score: float | None = None  # the task's headline figure (accuracy, R^2, mean AP)
+
+    def __post_init__(self) -> None:
+        if self.test_score is None:
+            self.test_score = self.test_accuracy
 
     def summary(self) -> dict:
         """JSON-ready headline figures (NaN becomes null)."""
@@ -32,6 +41,9 @@ class FinetuneResult:
             return None if isinstance(x, float) and math.isnan(x) else x
 
         return {
+            "task": self.task,
+            "test_score": clean(self.test_score),
+            **{k: clean(v) for k, v in self.test_metrics.items()},
             "test_accuracy": clean(self.test_accuracy),
             "test_macro_f1": clean(self.test_macro_f1),
             "run_dir": str(self.run_dir),

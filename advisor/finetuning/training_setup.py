@@ -43,9 +43,11 @@ def training_setup(
         seed=seed,
         ckpt_dir=Path(run_dir) / "checkpoints",
         run_dir=Path(run_dir),
-        num_classes=num_classes,
+        # the head's outputs: classes, or target columns / labels of the other tasks
+        num_classes=built.task.outputs if getattr(built, "task", None) else num_classes,
         progress=progress,
         cancel=cancel,
         probe_set=built.probe_set,
         stop_at_step=stop_at_step,
+        task=getattr(built, "task", None),
     )

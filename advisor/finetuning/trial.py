@@ -91,7 +91,8 @@ def _train(
     backbone = None if data.modality == "features" else api._load_backbone(model, device)
     frozen = data.modality == "features" or not finetunable(backbone)
     modality = "features" if frozen else data.modality
-    recipe = resolve_recipe(modality, {**options, "epochs": epochs, "device": device})
+    task = getattr(data, "task", "classification")
+    recipe = resolve_recipe(modality, {**options, "epochs": epochs, "device": device}, task)
     full, train, val, test = make_splits(data, val=recipe.val, test=recipe.test, seed=seed)
     identity = run_folder.run_identity(candidate, full, train, val, test, seed)
     if saved is not None:
@@ -152,8 +153,13 @@ def _train(
         device=torch_device,
         recipe=recipe,
         num_workers=recipe.num_workers,
+        task=setup.head,
     )
     accuracy = float((logits.argmax(1) == labels).mean()) if len(labels) else math.nan
+    if setup.head.task != "classification":  # the race compares the task's own figure
+        from advisor.finetuning.tasks import TEST_SCORE
+
+        accuracy = float(setup.head.evaluate(logits, labels)[TEST_SCORE[setup.head.task]])
     del net, built, optimizer, backbone
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

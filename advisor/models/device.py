@@ -40,9 +40,36 @@ def pick_device(prefer: str | None = None):
 
 
 def autocast_dtype(device):
-    """Reduced precision used for inference on this device (None: full float32)."""
+    """Reduced precision used for inference on this device (None: full float32).
+
+    CUDA: bf16 (fp16 on GPUs without it). CPU: float32, unless ``ADVISOR_CPU_BF16=1`` and the
+    CPU has native bf16 instructions (avx512_bf16 / amx_bf16); docs/features.md
+    "Performance" has the measured speed and the probe-score tolerance behind that default.
+    """
     import torch
 
+    if device.type == "cpu":
+        return torch.bfloat16 if cpu_bf16_enabled() else None
     if device.type != "cuda":
         return None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def cpu_bf16_enabled() -> bool:
+    import os
+
+    wanted = os.environ.get("ADVISOR_CPU_BF16", "").strip().lower() in ("1", "true", "yes", "on")
+    return wanted and cpu_has_native_bf16()
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether the CPU computes bf16 in hardware (Linux /proc/cpuinfo flags; else False)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False

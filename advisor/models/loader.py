@@ -183,7 +183,7 @@ def load_backbone(
     torch_device = device if hasattr(device, "type") else pick_device(device)
     fields = _build(plan, seed, trust_remote_code)
     model = fields.pop("model").to(torch_device)
-    if torch_device.type == "cuda" and entry.modality == "image":
+    if entry.modality == "image":  # channels-last: faster on CPU too (docs/features.md)
         import torch
 
         model = model.to(memory_format=torch.channels_last)

@@ -15,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ _BUDGET = dataclasses.replace(
         "output": v.OUTPUT,
         "progress": v.PROGRESS,
         "cancel": v.CANCEL,
+        "engine": v.ENGINE,
     }
 )
 def race(
@@ -66,7 +68,7 @@ def race(
     seed: int = PROTOCOL.seed,
     data_budget: int | None = PROTOCOL.budget,
     output: str | os.PathLike | None = None,
-    engine: Engine | None = None,
+    engine: str | Engine | None = None,
     models: Mapping[str, object] | None = None,
     device: str | None = None,
     cancel=None,
@@ -80,10 +82,11 @@ def race(
     leaders race when the ranking flags no close call. ``output``: the race folder (default:
     the cache, keyed by data, candidates and protocol). ``models``: {id: Entry, Backbone or a
     callable returning one} for candidates that are not catalog ids (a callable gives every
-    rung fresh weights before its checkpoint is restored).
+    rung fresh weights before its checkpoint is restored). ``engine``: "local" (default),
+    "ray" (each rung's trials as Ray Tune trials; the same rungs, docs/scale.md) or an Engine.
     """
     from advisor.data import load_data, subsample
-    from advisor.engines import LocalEngine
+    from advisor.engines.select import get_engine
     from advisor.race.result import RaceResult
 
     chosen = _candidates(candidates, ranking, top)
@@ -95,26 +98,8 @@ def race(
         train_data, _ = subsample(labelled, budget=data_budget, seed=seed)
     folder = Path(output) if output is not None else _default_folder(train_data, protocol, plan)
     folder.mkdir(parents=True, exist_ok=True)
-    engine = engine or LocalEngine()
-
-    def trial(request):
-        from advisor.finetuning.trial import train_steps
-
-        model = (models or {}).get(request.candidate, request.candidate)
-        model = model() if callable(model) else model
-        return train_steps(
-            train_data,
-            model,
-            candidate=request.candidate,
-            output=folder / safe_name(request.candidate),
-            steps=request.steps,
-            epochs=protocol.epochs,
-            seed=protocol.seed,
-            device=device,
-            cancel=cancel,
-            recipe=protocol.recipe,
-        )
-
+    engine = get_engine(engine)
+    trial = RaceTrial(train_data, dict(models or {}), folder, protocol, device)
     started = time.perf_counter()
     rungs = engine.race(plan, trial, cancel=cancel, progress=progress)
     result = RaceResult(
@@ -132,6 +117,43 @@ def race(
 
     write_text(folder / RESULT_FILE, result.to_json())
     return result
+
+
+@dataclass(frozen=True)
+class RaceTrial:
+    """One race trial as a picklable callable: train a candidate up to a rung's steps in its
+    own folder under the race folder (which every worker must read on a cluster)."""
+
+    data: LabelledData
+    models: dict
+    folder: Path
+    protocol: Protocol
+    device: str | None = None
+
+    def __call__(self, request, cancel=None):
+        from advisor.finetuning.trial import train_steps
+
+        model = self.models.get(request.candidate, request.candidate)
+        model = model() if callable(model) else model
+        return train_steps(
+            self.data,
+            model,
+            candidate=request.candidate,
+            output=self.trial_dir(request.candidate),
+            steps=request.steps,
+            epochs=self.protocol.epochs,
+            seed=self.protocol.seed,
+            device=self.device,
+            cancel=cancel,
+            recipe=self.protocol.recipe,
+        )
+
+    def trial_dir(self, candidate: str) -> Path:
+        return self.folder / safe_name(candidate)
+
+    def checkpoint_dir(self, unit) -> Path:
+        """The folder of a rung's work unit (position, TrialRequest, total): its checkpoints."""
+        return self.trial_dir(unit[1].candidate)
 
 
 def race_candidates(ranking: Ranking, top: int = 3) -> list[str]:

@@ -1,7 +1,9 @@
 """The per-candidate part of a ranking: features (or the cache), budgets, probes, progress.
 
-Candidates are scored one after another so memory holds one network at a time; each
-candidate's probe scores are sent with its ``CandidateDone`` event as soon as they exist.
+Each candidate is one picklable work unit (``score_one``) that an engine runs: the local
+engine one after another, so memory holds one network at a time; the Ray engine as Ray
+tasks. Each candidate's probe scores are sent with its ``CandidateDone`` event as soon as
+they exist; the set-level probes, fusion and bootstrap stay with the caller (advisor.rank).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from advisor import events
 from advisor.data.image_files import UnreadableImages
 from advisor.errors import AdvisorError, Cancelled, DataError
 from advisor.events import ProgressEvent
+from advisor.features.cache import FeatureCache
 from advisor.ranking.candidates import FEATURES_CANDIDATE, Candidate
 
 # Extraction stats copied into records (text: tokenizer fit; image: resolution and colour gap).
@@ -50,6 +53,35 @@ class Emitter:
             self.callback(event)
 
 
+@dataclass(frozen=True)
+class CandidateJob:
+    """What every candidate's work unit shares: sent to a cluster once, not per candidate."""
+
+    data: Any
+    specs: tuple
+    cache: Any  # a FeatureCache (or what extract takes); see _worker_cache
+    device: Any
+    seed: int
+    total: int
+    max_latency_ms: float | None = None
+    layers: str = "last"
+    write_cache: bool = True  # False: the worker's disk is not the driver's; the driver writes
+
+
+@dataclass
+class CandidateOutcome:
+    """One candidate's part of the ranking, as a work unit returns it (picklable)."""
+
+    candidate: str
+    featureset: Any = None
+    scores: dict[str, float] | None = None
+    extra: dict | None = None
+    probe_errors: dict[str, str] | None = None
+    failure: str | None = None
+    excluded: str | None = None
+    cache_key: str | None = None  # where the features belong in the driver's cache
+
+
 def score_candidates(
     chosen: Sequence[Candidate],
     data: Any,
@@ -62,52 +94,130 @@ def score_candidates(
     cancel: Any = None,
     max_latency_ms: float | None = None,
     layers: str = "last",
+    engine: Any = None,
 ) -> LoopResult:
     """Extract and probe every candidate; failures are recorded, never raised (but Cancelled is).
-    ``layers``: "last", or a layer mode of advisor.ranking.layers (extracts every layer)."""
+    ``layers``: "last", or a layer mode of advisor.ranking.layers (extracts every layer).
+    ``engine``: runs the candidates' work units (``score_one``); None = here, one by one."""
+    from advisor.engines.local import LocalEngine
+
+    engine = engine or LocalEngine()
+    shared = bool(getattr(engine, "shares_files", True))
+    job = CandidateJob(
+        data, tuple(specs), cache, device, seed, len(chosen), max_latency_ms, layers, shared
+    )
+    units = list(enumerate(chosen))
+    outcomes = engine.score(
+        score_one, units, common=job, cancel=cancel, progress=emit, lost=_lost(emit, job)
+    )
+    out = LoopResult()
+    for outcome in outcomes:
+        cid = outcome.candidate
+        if outcome.failure is not None:
+            out.failures[cid] = outcome.failure
+        elif outcome.excluded is not None:
+            out.excluded[cid] = outcome.excluded
+        else:
+            out.featuresets[cid] = outcome.featureset
+            out.scores[cid] = outcome.scores
+            if outcome.probe_errors:
+                out.probe_errors[cid] = outcome.probe_errors
+            out.extra[cid] = outcome.extra
+        fresh = outcome.featureset is not None and not outcome.featureset.cached
+        if not shared and fresh and outcome.cache_key and hasattr(cache, "put"):
+            cache.put(outcome.cache_key, outcome.featureset)  # a re-rank here reads them
+    return out
+
+
+def score_one(job: CandidateJob, unit: tuple[int, Candidate], emit, cancel=None):
+    """One candidate's work unit: its features (or the cache), its cost budget, its
+    per-candidate probes, and its events. Picklable, so an engine may run it on a worker."""
     from advisor.ranking import scoring
 
-    out = LoopResult()
-    total = len(chosen)
-    for done, candidate in enumerate(chosen):
-        check_cancel(cancel)
-        emit(events.CandidateStarted(candidate.id, done, total))
-        try:
-            featureset = _features_for(
-                candidate, data, cache, device, cancel, emit, done, total, layers != "last"
-            )
-        except (Cancelled, UnreadableImages):  # rank() leaves those files out for everyone
+    position, candidate = unit
+    total = job.total
+    check_cancel(cancel)
+    emit(events.CandidateStarted(candidate.id, position, total))
+    store = _worker_cache(job)
+    try:
+        featureset = _features_for(
+            candidate,
+            job.data,
+            store,
+            job.device,
+            cancel,
+            emit,
+            position,
+            total,
+            job.layers != "last",
+        )
+    except (Cancelled, UnreadableImages):  # rank() leaves those files out for everyone
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
+        if os.environ.get("ADVISOR_DEBUG"):
             raise
-        except Exception as exc:  # noqa: BLE001 - one bad candidate must not sink the ranking
-            if os.environ.get("ADVISOR_DEBUG"):
-                raise
-            out.failures[candidate.id] = failure_reason(exc)
-            reason = out.failures[candidate.id]
-            emit(events.CandidateFailed(candidate.id, done, total, reason=reason))
-            continue
-        over = _over_latency(featureset, max_latency_ms)
-        if over:
-            out.excluded[candidate.id] = over
-            skip = f"skipped: {over}"
-            emit(events.CandidateFailed(candidate.id, done, total, skip, skipped=True))
-            continue
-        emit(events.Probing(candidate.id, done, total, cached=bool(featureset.cached)))
-        layer_extra = {}
-        if layers == "last":
-            scored = scoring.score_candidate(featureset, specs, seed=seed, cancel=cancel)
-        else:  # set-level probes and the bootstrap see the features the mode stands for
-            from advisor.ranking.layers import score_layers
+        reason = failure_reason(exc)
+        emit(events.CandidateFailed(candidate.id, position, total, reason=reason))
+        return CandidateOutcome(candidate.id, failure=reason)
+    key = getattr(store, "last_key", None)
+    over = _over_latency(featureset, job.max_latency_ms)
+    if over:
+        emit(events.CandidateFailed(candidate.id, position, total, f"skipped: {over}", True))
+        return CandidateOutcome(candidate.id, excluded=over)
+    emit(events.Probing(candidate.id, position, total, cached=bool(featureset.cached)))
+    layer_extra = {}
+    if job.layers == "last":
+        probes_cache = job.cache if isinstance(job.cache, FeatureCache) else None
+        scored = scoring.score_candidate(
+            featureset, job.specs, seed=job.seed, cancel=cancel, cache=probes_cache
+        )
+    else:  # set-level probes and the bootstrap see the features the mode stands for
+        from advisor.ranking.layers import score_layers
 
-            by_layer = score_layers(featureset, specs, layers, seed=seed, cancel=cancel)
-            scored, featureset, layer_extra = by_layer.scores, by_layer.featureset, by_layer.extra
-        out.featuresets[candidate.id] = featureset
-        out.scores[candidate.id] = scored.scores
-        if scored.errors:
-            out.probe_errors[candidate.id] = scored.errors
-        out.extra[candidate.id] = {**record_extras(featureset, scored.seconds), **layer_extra}
-        record = {"candidate": candidate.id, **scored.scores, **out.extra[candidate.id]}
-        emit(events.CandidateDone(candidate.id, done, total, record, bool(featureset.cached)))
-    return out
+        by_layer = score_layers(featureset, job.specs, job.layers, seed=job.seed, cancel=cancel)
+        scored, featureset, layer_extra = by_layer.scores, by_layer.featureset, by_layer.extra
+    extra = {**record_extras(featureset, scored.seconds), **layer_extra}
+    record = {"candidate": candidate.id, **scored.scores, **extra}
+    emit(events.CandidateDone(candidate.id, position, total, record, bool(featureset.cached)))
+    return CandidateOutcome(
+        candidate.id, featureset, scored.scores, extra, scored.errors or None, cache_key=key
+    )
+
+
+def _worker_cache(job: CandidateJob):
+    """The cache the work unit extracts with: the job's own where the worker shares the
+    driver's disk; else one that never touches the worker's disk and only notes the key."""
+    if not isinstance(job.cache, FeatureCache):
+        return job.cache
+    return _KeyNoting(job.cache.root, write=job.write_cache)
+
+
+def _lost(emit, job: CandidateJob):
+    """A candidate whose worker died on every retry is a failure, like any other."""
+
+    def lost(unit, reason: str) -> CandidateOutcome:
+        position, candidate = unit
+        emit(events.CandidateFailed(candidate.id, position, job.total, reason=reason))
+        return CandidateOutcome(candidate.id, failure=reason)
+
+    return lost
+
+
+class _KeyNoting(FeatureCache):
+    """A FeatureCache that notes the key it was last asked to store (and with
+    ``write=False`` never reads or writes the worker's disk)."""
+
+    def __init__(self, root, *, write: bool = True):
+        super().__init__(root)
+        self.write, self.last_key = write, None
+
+    def get(self, key, n_rows=None):
+        return super().get(key, n_rows) if self.write else None
+
+    def put(self, key, featureset) -> None:
+        self.last_key = key
+        if self.write:
+            super().put(key, featureset)
 
 
 def _features_for(
@@ -151,6 +261,8 @@ def given_features(data):
         seconds=0.0,
         cached=False,
         stats={},
+        targets=getattr(data, "targets", None),
+        task=getattr(data, "task", "classification"),
     )
 
 

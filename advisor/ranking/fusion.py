@@ -129,6 +129,15 @@ class FusionParams:
         return weights, float(entry["prior_weight"])
 
 
+def task_fusion_note(task: str) -> str:
+    """The note a ranking of a task other than classification carries: the shipped fusion
+    weights come from classification tables only, so for this task they are a default."""
+    return (
+        f"fusion weights were fitted on classification benchmarks only; for {task} they are "
+        "defaults, not a fit (run advisor verify on your data to check the order)"
+    )
+
+
 @lru_cache(maxsize=1)
 def load_params(path: str | None = None) -> FusionParams:
     """The shipped fusion parameters (cached); built-in defaults when the file is absent."""

@@ -17,6 +17,7 @@ import numpy as np
 from advisor import events
 from advisor import validation as v
 from advisor.errors import AdvisorError
+from advisor.ranking import anytime
 from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
 from advisor.ranking.candidates import load_catalog_arg, resolve_candidates
 from advisor.ranking.result import Ranking, bootstrap_note, build_ranking
@@ -24,6 +25,7 @@ from advisor.ranking.run_settings import build_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.api_types import CancelFlag, CandidatesLike, DataLike, DeviceLike
+    from advisor.engines.base import Engine
     from catalog import Catalog
 
 # Bootstrap resamples when bootstrap=True: enough for P(best) to +-0.1 and 5-95% rank
@@ -35,7 +37,7 @@ DEFAULT_RESAMPLES = 30
     {
         "candidates": v.CANDIDATES,
         "probes": v.PROBES,
-        "budget": v.OPTIONAL_BUDGET,
+        "budget": v.RANK_BUDGET,
         "seed": v.SEED,
         "cache_dir": v.CACHE_DIR,
         "progress": v.PROGRESS,
@@ -50,6 +52,7 @@ DEFAULT_RESAMPLES = 30
         "race": v.RACE,
         "race_budget": v.RACE_BUDGET,
         "race_top": v.RACE_TOP,
+        "engine": v.ENGINE,
     }
 )
 def rank(
@@ -57,7 +60,7 @@ def rank(
     candidates: CandidatesLike | None = None,
     *,
     probes: Iterable[str] | str | None = None,
-    budget: int | None = 1000,
+    budget: int | str | None = 1000,
     seed: int = 0,
     cache_dir: str | os.PathLike | None = None,
     progress: Callable[[events.ProgressEvent], None] | None = None,
@@ -72,6 +75,8 @@ def rank(
     race: bool = False,
     race_budget: int | str = 2000,
     race_top: int = 3,
+    task: str = "auto",
+    engine: str | Engine | None = None,
 ) -> Ranking:
     """Rank candidate backbones for ``data``; best first, with reasons.
 
@@ -79,7 +84,10 @@ def rank(
     entry of the data's modality usable without a download), ids/patterns, catalog
     Entry objects or loaded Backbones. probes: names from ``probes.REGISTRY`` (None =
     the default set). budget: examples in the seeded, stratified probe subsample (None =
-    all). bootstrap: True (30 resamples), an int (that many) or False (none).
+    all), or "auto": embed in rounds (200, 400, 800... up to the data size, at most 4000, or
+    N with "auto:N") and stop once the ranking is clear; candidates clearly out stop early
+    and are listed below the finalists with their round (docs/ranking.md "Anytime
+    ranking"). bootstrap: True (30 resamples), an int (that many) or False (none).
     max_params_m / max_latency_ms: cost budgets; candidates over them are skipped and
     listed in ``Ranking.excluded`` (latency is measured here, so it costs a forward pass).
     catalog: a Catalog, or a catalog TOML file (or folder) added to the built-in one.
@@ -91,6 +99,11 @@ def rank(
     layers: "last" (the final embedding), "layermean" (score the mean of the layers' pooled
     embeddings) or "bestlayer" (each probe's best layer); both layer modes add per-layer
     ``layer_scores`` and ``best_layer`` to the records (docs/ranking.md "Layer-wise evidence").
+    task: "auto" (detected from the labels), "classification", "multilabel" or "regression";
+    each task probes with its own default set (docs/tasks.md).
+    engine: "local" (default: here, one candidate at a time), "ray" (each candidate a Ray
+    task on $RAY_ADDRESS or a local Ray; the race as Ray Tune trials) or an Engine object
+    (advisor.engines); set-level probes, fusion and the bootstrap run here (docs/scale.md).
     """
     from advisor.data import describe_skipped, load_data, subsample
     from advisor.data.skipped import drop_small_classes
@@ -98,14 +111,20 @@ def rank(
 
     if catalog is not None:  # a path is read now; the built-in one only when needed
         catalog = load_catalog_arg(catalog)
-    full = load_data(data)
-    if budget is None:
+    from advisor.engines.select import get_engine
+
+    engine = get_engine(engine)  # a missing ray extra fails before any work
+    full = load_data(data) if task == "auto" else load_data(data, task=task)
+    auto = anytime.is_auto(budget)  # the rounds subsample the whole data themselves
+    if budget is None or auto:
         used, indices = full, np.arange(len(full), dtype=np.int64)
     else:
         used, indices = subsample(full, budget=budget, min_per_class=min_per_class, seed=seed)
     used, keep = drop_small_classes(used)  # before any extraction: no probe scores them
     indices = indices[keep]
-    specs = scoring.plan_probes(probes, has_source_head=used.modality == "image")
+    specs = scoring.plan_probes(
+        probes, has_source_head=used.modality == "image", task=getattr(used, "task", None)
+    )
     chosen, excluded = resolve_candidates(
         used.modality, candidates, catalog=catalog, max_params_m=max_params_m
     )
@@ -114,19 +133,18 @@ def rank(
 
     cache = _feature_cache(cache_dir)
     emit = Emitter(progress)
-    loop, used, indices = _score_readable(
-        chosen,
-        used,
-        indices,
-        specs,
-        cache=cache,
-        device=device,
-        seed=seed,
-        emit=emit,
-        cancel=cancel,
-        max_latency_ms=max_latency_ms,
-        layers=layers,
-    )
+    options = dict(cache=cache, device=device, seed=seed, emit=emit, cancel=cancel)
+    options.update(max_latency_ms=max_latency_ms, layers=layers)
+    rounds = None
+    if auto:
+        rounds = anytime.score_rounds(
+            chosen, used, specs, budget=budget, min_per_class=min_per_class, **options
+        )
+        loop, used, indices = rounds.loop, rounds.used, indices[rounds.indices]
+    else:
+        loop, used, indices = _score_readable(
+            chosen, used, indices, specs, engine=engine, **options
+        )
     excluded.update(loop.excluded)
     check_cancel(cancel)
     if not loop.featuresets:
@@ -136,7 +154,14 @@ def rank(
     n = len(loop.featuresets)
     emit(events.PhaseStarted("fusing", f"{n} candidate{'' if n == 1 else 's'}"))
     set_scores, set_errors = scoring.score_set_level(
-        loop.featuresets, specs, seed=seed, cancel=cancel
+        loop.featuresets,
+        specs,
+        seed=seed,
+        cancel=cancel,
+        cache=cache,
+        on_probe=lambda name, done, total: emit(
+            events.PhaseStarted("set-level", f"{name}, {done + 1} of {total}")
+        ),
     )
     scores = scoring.assemble_frame(
         loop.scores,
@@ -159,6 +184,9 @@ def rank(
     fused = _fuse(scores, entries, signals)
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
     uncertainty, notes = None, describe_skipped(used)  # what the data left out comes first
+    notes.extend(_task_notes(getattr(used, "task", "classification"), probe_names))
+    if getattr(used, "text_pairs", None) is not None:
+        notes.append(PAIR_NOTE)
     if n_boot and len(loop.featuresets) > 1:
         emit(events.PhaseStarted("bootstrapping", f"{n_boot} resamples"))
         try:
@@ -172,6 +200,8 @@ def rank(
                 cancel,
                 fused.final,
                 emit,
+                cache=cache,
+                scores=scores,
             )
         except ValueError as exc:  # e.g. classes too small to resample: rank without intervals
             notes.append(bootstrap_note(str(exc)))
@@ -208,12 +238,36 @@ def rank(
         notes=notes,
         probe_errors=probe_errors,
     )
+    if rounds is not None:  # the dropped candidates, each record's examples, the saving
+        ranking = rounds.finish(ranking)
     if race and len(ranking) > 1:
-        ranking = _race(ranking, full, entries, race_budget, race_top, seed, device, cancel, emit)
+        ranking = _race(
+            ranking, full, entries, race_budget, race_top, seed, device, cancel, emit, engine
+        )
     return ranking
 
 
-def _race(ranking, data, entries, budget, top, seed, device, cancel, emit):
+PAIR_NOTE = (
+    "text pairs: each pair was embedded through the tokenizer's pair encoding "
+    "([CLS] a [SEP] b [SEP], pooled), as a cross-encoder fine-tune reads it (docs/tasks.md)"
+)
+
+
+def _task_notes(task: str, probe_names: list[str]) -> list[str]:
+    """What a task other than classification changes: which probes apply, and the fusion."""
+    if task == "classification":
+        return []
+    from advisor.ranking.fusion import task_fusion_note
+    from advisor.ranking.scoring import undefined_probes
+
+    left_out = [p for p in undefined_probes(task) if p not in probe_names]
+    notes = [f"task {task}: probed with {', '.join(probe_names)}"]
+    if left_out:
+        notes[0] += f"; not defined for {task}: {', '.join(left_out)}"
+    return [*notes, task_fusion_note(task)]
+
+
+def _race(ranking, data, entries, budget, top, seed, device, cancel, emit, engine=None):
     """Fine-tune the close calls rung by rung; their race order becomes the ranking's."""
     from advisor.race import race
     from advisor.race.settle import settle
@@ -229,6 +283,7 @@ def _race(ranking, data, entries, budget, top, seed, device, cancel, emit):
         device=None if device is None else str(device),
         cancel=cancel,
         progress=emit.callback,
+        engine=engine,
     )
     return settle(ranking, result)
 
@@ -270,13 +325,9 @@ def _require_evidence(scores, probe_errors: dict) -> None:
 
 def _signals(featuresets):
     """Domain-similarity signals per candidate (numeric extraction stats) for the fusion."""
-    import pandas as pd
+    from advisor.ranking.signals import extraction_signals
 
-    rows = {c: dict(fs.stats or {}) for c, fs in featuresets.items()}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    numeric = frame.apply(pd.to_numeric, errors="coerce") if len(frame.columns) else frame
-    numeric = numeric.dropna(axis=1, how="all")
-    return numeric if len(numeric.columns) else None
+    return extraction_signals(featuresets)
 
 
 def _fuse(scores, entries, signals):
@@ -285,7 +336,19 @@ def _fuse(scores, entries, signals):
     return fuse_scores(scores, entries, signals=signals)
 
 
-def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel, point, emit):
+def _bootstrap(
+    featuresets,
+    probe_names,
+    entries,
+    n_boot,
+    seed,
+    signals,
+    cancel,
+    point,
+    emit,
+    cache=None,
+    scores=None,
+):
     try:
         from advisor.ranking.uncertainty import bootstrap_ranks
     except ModuleNotFoundError as exc:  # the uncertainty module is optional in a partial install
@@ -302,6 +365,8 @@ def _bootstrap(featuresets, probe_names, entries, n_boot, seed, signals, cancel,
         cancel=cancel,
         point=point,
         on_resample=lambda done, total: emit(events.BootstrapProgress(done, total)),
+        cache=cache,
+        scores=scores,
     )
 
 

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from advisor.errors import user_message
@@ -27,6 +27,7 @@ from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
 
 MIN_BUDGET = 20
+TASK_CHOICES = ("auto", "classification", "multilabel", "regression")  # advisor.data.tasks
 
 
 def builtin_datasets() -> dict[str, str]:
@@ -66,7 +67,7 @@ def sample_lines(data, limit: int = 5) -> list[str]:
     names = data.class_names
     lines = []
     for i in range(min(limit, len(data))):
-        label = names[int(labels[i])]
+        label = data.label_text(i) if hasattr(data, "label_text") else names[int(labels[i])]
         if data.texts is not None:
             text = " ".join(str(data.texts[i]).split())
             lines.append(f"[{label}] {text[:70]}{'…' if len(text) > 70 else ''}")
@@ -121,8 +122,16 @@ class DataScreen(WorkScreen):
                 )
                 yield Label("", id="path-error", classes="inline-error", markup=False)
                 yield Label("Probe budget (examples per candidate)", classes="section-title")
-                yield FormInput(str(self.app.session.budget), type="integer", id="budget-input")
+                # text, not integer: "auto" ranks in rounds until the order is clear
+                yield FormInput(str(self.app.session.budget), type="text", id="budget-input")
                 yield Label("", id="budget-error", classes="inline-error", markup=False)
+                yield Label("Task (auto: read from the labels)", classes="section-title")
+                yield Select(
+                    [(name, name) for name in TASK_CHOICES],
+                    value=self.app.session.task,
+                    allow_blank=False,
+                    id="task-select",
+                )
             with Vertical(id="data-summary"):
                 yield Static(
                     "No data yet: pick a built-in dataset (enter) or type a path (/).",
@@ -195,19 +204,33 @@ class DataScreen(WorkScreen):
 
     @on(Input.Changed, "#budget-input")
     def _budget_changed(self, event: Input.Changed) -> None:
+        from advisor.validation import is_auto_budget
+
         error = self.query_one("#budget-error", Label)
-        try:
-            budget = int(event.value)
-        except ValueError:
-            error.update("the budget is a whole number of examples, e.g. 500")
+        value = event.value.strip()
+        if is_auto_budget(value):
+            budget = value.lower()  # anytime ranking: its own rounds, never below MIN_BUDGET
+        elif value.isdigit():
+            budget = int(value)
+        else:
+            error.update("the budget is a whole number of examples, e.g. 500, or auto")
             return
-        if budget < MIN_BUDGET:
+        if isinstance(budget, int) and budget < MIN_BUDGET:
             error.update(f"a budget below {MIN_BUDGET} examples gives meaningless scores")
             return
         error.update("")
         self.app.session.budget = budget
         if self.app.session.data is not None:
             self.show_summary(self.app.session.data)
+
+    @on(Select.Changed, "#task-select")
+    def _task_changed(self, event: Select.Changed) -> None:
+        session = self.app.session
+        if event.value == session.task:
+            return
+        session.task = str(event.value)
+        if session.data_spec is not None:  # read the same data again as the new task
+            self.load(session.data_spec)
 
     # ---- loading (thread worker; never touches widgets) -----------------------------------
 
@@ -221,7 +244,7 @@ class DataScreen(WorkScreen):
         from advisor.data import load_data
 
         # An error reaches WorkScreen.on_worker_state_changed, then on_work_failed below.
-        self.post_message(DataLoaded(load_data(spec), spec))
+        self.post_message(DataLoaded(load_data(spec, task=self.app.session.task), spec))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         data = message.data
@@ -261,8 +284,14 @@ class DataScreen(WorkScreen):
             f"[b]{escape(data.name)}[/]  ({data.modality})   source: {escape(str(data.source))}",
             f"examples: [b]{len(data)}[/]   classes: [b]{data.num_classes}[/]   "
             f"balance (smallest/largest): [b]{balance_ratio(counts):.2f}[/]",
-            f"probe budget: [b]{self.app.session.budget}[/] examples per candidate",
+            f"probe budget: {_budget_words(self.app.session.budget)}",
         ]
+        task = getattr(data, "task", "classification")
+        if task != "classification" or getattr(data, "text_pairs", None) is not None:
+            pairs = " (text pairs)" if getattr(data, "text_pairs", None) is not None else ""
+            lines.insert(1, f"task: [b]{task}[/]{pairs}")
+        if getattr(data, "task_reason", "") and self.app.session.task == "auto":
+            lines.append(f"[dim]{escape(data.task_reason)}[/]")
         lines += [f"[yellow]{escape(line)}[/]" for line in skipped_lines(data)]
         self.query_one("#summary-text", Static).update("\n".join(lines))
         self.query_one("#class-balance", ClassBalance).show_counts(counts)
@@ -271,3 +300,9 @@ class DataScreen(WorkScreen):
 
 def _escape_lines(lines: list[str]) -> str:
     return "\n".join(escape(line) for line in lines)
+
+
+def _budget_words(budget) -> str:
+    if isinstance(budget, str):  # "auto" / "auto:N"
+        return f"[b]{budget}[/] (examples in rounds until the ranking is clear)"
+    return f"[b]{budget}[/] examples per candidate"

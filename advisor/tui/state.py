@@ -13,6 +13,7 @@ class Session:
     data: Any = None  # advisor.data.LabelledData once loaded
     data_spec: str | None = None  # what the user typed or picked
     budget: int = DEFAULT_BUDGET  # examples fed to the probes
+    task: str = "auto"  # advisor.data.tasks.TASK_CHOICES: how load_data reads the labels
     layers: str = "last"  # advisor.rank(layers=...): last, layermean or bestlayer
     catalog: Any = None  # catalog.Catalog (loaded once)
     selected: list[str] = field(default_factory=list)  # candidate ids, in catalog order

@@ -33,8 +33,11 @@ def method_scores(ranking, candidates: list[str], entries=None) -> dict[str, pd.
 
 
 def accuracy_of(rows: list[dict]) -> pd.Series:
-    """Fine-tuned test accuracy (0-1) per candidate of the verification rows."""
-    return pd.Series({r["candidate"]: r["test_accuracy"] for r in rows}, dtype=float)
+    """Fine-tuned test score per candidate of the verification rows: accuracy (0-1), or the
+    task's own figure (R^2, mean AP) for regression and multilabel."""
+    return pd.Series(
+        {r["candidate"]: r.get("test_score", r["test_accuracy"]) for r in rows}, dtype=float
+    )
 
 
 def measure_methods(methods: dict[str, pd.Series], accuracy: pd.Series) -> dict[str, dict]:

@@ -28,6 +28,7 @@ from advisor.verification.protocol import PROTOCOL, FinetuneCache, Protocol, saf
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.api_types import CancelFlag, CandidatesLike, DataLike, ModelLike
+    from advisor.engines.base import Engine
     from advisor.ranking import Ranking
     from catalog import Entry
 
@@ -95,6 +96,7 @@ _ENTRIES = v.Param("entries", (_MAPPING, v.NONE), "pass {id: catalog Entry}, or 
         "cancel": v.CANCEL,
         "models": _MODELS,
         "entries": _ENTRIES,
+        "engine": v.ENGINE,
     }
 )
 def verify(
@@ -116,6 +118,7 @@ def verify(
     cancel: CancelFlag | None = None,
     models: Mapping[str, ModelLike | Callable[[], ModelLike]] | None = None,
     entries: Mapping[str, Entry] | None = None,
+    engine: str | Engine | None = None,
     **recipe: Any,
 ) -> VerifyReport:
     """Fine-tune the ranking's top ``top`` candidates (or ``all``) and score the ranking.
@@ -126,25 +129,30 @@ def verify(
     Writes ``verify.json`` and ``verify.png`` to ``output`` (default runs/verify-<data>).
     ``models``: {candidate id: Backbone, Entry or a callable returning one} for candidates
     that are not catalog ids (a callable gives every fine-tune fresh weights). ``entries``:
-    {candidate id: Entry} for the prior of such candidates.
+    {candidate id: Entry} for the prior of such candidates. ``engine``: "local" (default),
+    "ray" (the ranking's candidates as Ray tasks, the fine-tunes as Ray Tune trials) or an
+    Engine object (docs/scale.md).
     """
     import advisor
     from advisor.data import load_data, subsample
+    from advisor.engines.select import get_engine
 
     if not all:
         v.TOP.check(top)
+    engine = get_engine(engine)  # a missing ray extra fails before any work
     labelled = load_data(data)
     protocol = Protocol(epochs=epochs, seed=seed, budget=budget, recipe=dict(recipe))
     started = time.perf_counter()
     if ranking is None:
         ranking = advisor.rank(
-            labelled,
+            labelled,  # already loaded: its task travels with it
             candidates=candidates,
             budget=rank_budget,
             seed=seed,
             cache_dir=feature_cache_dir,
             bootstrap=False,
             cancel=cancel,
+            engine=engine,
         )
         ranking_seconds = time.perf_counter() - started
     else:
@@ -162,31 +170,21 @@ def verify(
     fingerprint = train_data.fingerprint()
     cache = FinetuneCache(Path(cache_dir) if cache_dir else None)
     out_dir = Path(output) if output else Path("runs") / f"verify-{safe_name(labelled.name)}"
+    # One work unit per candidate (its cached result, if any): the engine runs the fine-tunes
+    # (here one after another; on Ray as Tune trials) and the results come back in rank order.
+    job = FinetuneJob(train_data, dict(models or {}), out_dir, protocol, len(chosen))
+    units = [
+        (position, r["candidate"], cache.get(r["candidate"], fingerprint, protocol))
+        for position, r in enumerate(chosen)
+    ]
+    done = engine.trials(finetune_one, units, common=job, cancel=cancel, progress=progress)
     rows, failures, finetune_seconds = [], {}, 0.0
-    for position, record in enumerate(chosen):
-        cid = record["candidate"]
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("verification cancelled")
-        _emit(progress, events.VerifyStarted(cid, position, len(chosen)))
-        result = cache.get(cid, fingerprint, protocol)
-        cached = result is not None
-        if result is None:
-            try:
-                model = (models or {}).get(cid, cid)
-                model = model() if callable(model) else model
-                result = _finetune(
-                    train_data, model, out_dir / "runs" / safe_name(cid), protocol, progress, cancel
-                )
-            except Cancelled:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one failed run must not sink the report
-                if os.environ.get("ADVISOR_DEBUG"):
-                    raise
-                failures[cid] = f"{type(exc).__name__}: {exc}"
-                continue
-            finally:  # the next fine-tune starts from a trimmed heap, not the last one's peak
-                model = None
-                release_memory()
+    for record, (_, cid, known), (result, failure) in zip(chosen, units, done, strict=True):
+        if failure is not None:
+            failures[cid] = failure
+            continue
+        cached = known is not None
+        if not cached:
             cache.put(cid, fingerprint, protocol, result)
         finetune_seconds += float(result.get("seconds") or 0.0)
         rows.append(
@@ -196,12 +194,14 @@ def verify(
                 "final_score": record.get("final_score"),
                 "test_accuracy": result["test_accuracy"],
                 "test_macro_f1": result.get("test_macro_f1"),
+                # the task's headline figure: accuracy, R^2 (regression), mean AP (multilabel)
+                "test_score": result.get("test_score", result["test_accuracy"]),
+                "score_name": result.get("score_name", "accuracy"),
                 "seconds": result.get("seconds"),
                 "cached": cached,
                 "run_dir": result.get("run_dir"),
             }
         )
-        _emit(progress, events.VerifyFinished(cid, position, len(chosen)))
 
     if len(rows) < 2:  # nothing to compare: say why the fine-tunes failed
         reasons = "; ".join(f"{cid}: {why}" for cid, why in list(failures.items())[:3])
@@ -215,7 +215,7 @@ def verify(
     report = VerifyReport(
         data=labelled.name,
         data_fingerprint=fingerprint,
-        protocol=protocol.describe(),
+        protocol=protocol.describe(score=_score_text(labelled)),
         candidates=rows,
         measures=measures,
         ranking_seconds=ranking_seconds,
@@ -231,11 +231,56 @@ def verify(
             accuracy,
             measures,
             out_dir / "verify.png",
-            title=f"{labelled.name}: {protocol.describe()}",
+            title=f"{labelled.name}: {protocol.describe(score=_score_text(labelled))}",
         )
     report.json_path = out_dir / "verify.json"
     write_json(report.json_path, report.to_dict())
     return report
+
+
+@dataclass(frozen=True)
+class FinetuneJob:
+    """What every fine-tune of a verification shares (sent to a cluster once)."""
+
+    data: Any
+    models: dict
+    out_dir: Path
+    protocol: Protocol
+    total: int
+
+    def run_dir(self, candidate: str) -> Path:
+        return self.out_dir / "runs" / safe_name(candidate)
+
+    def checkpoint_dir(self, unit) -> Path:
+        """A unit's run folder (its checkpoints), reported to Tune on a cluster."""
+        return self.run_dir(unit[1])
+
+
+def finetune_one(job: FinetuneJob, unit, emit, cancel=None):
+    """One candidate's fine-tune as a work unit: (result, None), or (None, why it failed).
+    A restarted unit fine-tunes again from the start: seeded, so with the same result."""
+    position, cid, known = unit
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("verification cancelled")
+    emit(events.VerifyStarted(cid, position, job.total))
+    result = known
+    if result is None:
+        model = None
+        try:
+            model = job.models.get(cid, cid)
+            model = model() if callable(model) else model
+            result = _finetune(job.data, model, job.run_dir(cid), job.protocol, emit, cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failed run must not sink the report
+            if os.environ.get("ADVISOR_DEBUG"):
+                raise
+            return None, f"{type(exc).__name__}: {exc}"
+        finally:  # the next fine-tune starts from a trimmed heap, not the last one's peak
+            model = None
+            release_memory()
+    emit(events.VerifyFinished(cid, position, job.total))
+    return result, None
 
 
 def _finetune(data, model, run_dir: Path, protocol: Protocol, progress, cancel) -> dict:
@@ -255,14 +300,27 @@ def _finetune(data, model, run_dir: Path, protocol: Protocol, progress, cancel) 
     )
     if result.cancelled:
         raise Cancelled("verification cancelled during fine-tuning")
+    from advisor.finetuning.tasks import TEST_SCORE
+
     return {
         "test_accuracy": float(result.test_accuracy),
         "test_macro_f1": float(result.test_macro_f1),
+        "test_score": float(result.test_score),
+        "score_name": TEST_SCORE[result.task],
+        "task": result.task,
+        **{k: float(val) for k, val in result.test_metrics.items()},
         "seconds": time.perf_counter() - started,
         "run_dir": str(result.run_dir),
         "frozen_backbone": bool(result.frozen_backbone),
         "best_epoch": result.best_epoch,
     }
+
+
+def _score_text(data) -> str:
+    """What verification compares the candidates on, for the protocol line."""
+    return {"regression": "test R^2", "multilabel": "test mean average precision"}.get(
+        getattr(data, "task", "classification"), "test accuracy"
+    )
 
 
 def _emit(progress, event: ProgressEvent) -> None:

@@ -16,11 +16,20 @@ def _need(name: str) -> None:
 
 
 def test_registry_describes_every_builtin():
-    assert list(BUILTIN_DATASETS) == ["digits", "fashion-mnist", "tweets", "wordnet-nouns"]
+    assert list(BUILTIN_DATASETS) == [
+        "digits",
+        "fashion-mnist",
+        "tweets",
+        "wordnet-nouns",
+        "digits-regression",
+        "wordnet-multilabel",
+        "wordnet-pairs",
+    ]
     for name, entry in BUILTIN_DATASETS.items():
         row = entry.as_dict()
         assert row["name"] == name and row["modality"] in ("image", "text")
-        assert row["size"] > 0 and row["num_classes"] >= 2 and row["description"]
+        outputs = 1 if row["task"] == "regression" else 2  # targets, or classes / labels
+        assert row["size"] > 0 and row["num_classes"] >= outputs and row["description"]
         assert row["install"]
         assert row["available"] == (row["location"] is not None)
 

@@ -210,23 +210,28 @@ def _write_labels(path, labels):
     return path
 
 
-def test_continuous_float_labels_are_refused_as_a_regression_target(tmp_path):
+def test_continuous_float_labels_are_refused_as_classes(tmp_path):
     values = np.random.default_rng(0).normal(50, 10, size=40).round(3)
     path = _write_labels(tmp_path / "prices.csv", values)
     with pytest.raises(DataError) as info:
-        load_data(path)
+        load_data(path, task="classification")
     message = str(info.value)
     assert "column 'label' of prices.csv look like a regression target" in message
     assert "40 distinct numbers among 40 examples" in message
-    assert "regression support is coming" in message and "bin the values into classes" in message
+    assert "pass --task regression" in message and "bin the values into classes" in message
+    # Left to detection, the same file is a regression target.
+    data = load_data(path)
+    assert data.task == "regression" and "40 distinct non-integer numbers" in data.task_reason
+    np.testing.assert_allclose(data.targets[:, 0], values)
 
 
-def test_float_labels_in_a_feature_file_are_refused_too(tmp_path):
+def test_float_labels_in_a_feature_file_are_refused_as_classes_too(tmp_path):
     path = tmp_path / "f.npz"
     rng = np.random.default_rng(1)
     np.savez(path, features=rng.normal(size=(60, 4)), labels=rng.uniform(0, 1, size=60))
     with pytest.raises(DataError, match="labels in f.npz look like a regression target"):
-        load_data(path)
+        load_data(path, task="classification")
+    assert load_data(path).task == "regression"
 
 
 def test_half_star_ratings_and_integral_floats_stay_classes(tmp_path):

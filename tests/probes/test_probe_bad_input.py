@@ -10,8 +10,10 @@ import probes
 
 X, Y = separable_data(n=60, d=6, c=3)
 P = source_probs_for(Y)
-FEATURE_PROBES = [
-    n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs
+FEATURE_PROBES = [  # class-label probes (other tasks: tests/probes/test_tasks_probes.py)
+    n
+    for n, s in probes.REGISTRY.items()
+    if s.level == "candidate" and "features" in s.needs and "multiclass" in s.tasks
 ]
 
 

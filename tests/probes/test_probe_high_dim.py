@@ -34,7 +34,11 @@ def test_raw_estimators_saturate_when_d_exceeds_n(name):
 
 @pytest.mark.parametrize(
     "name",
-    [n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs],
+    [
+        n
+        for n, s in probes.REGISTRY.items()
+        if s.level == "candidate" and "features" in s.needs and "multiclass" in s.tasks
+    ],
 )
 def test_registry_scores_are_finite_and_ordered(name):
     good, bad, y = candidates()
@@ -67,7 +71,9 @@ def test_auto_dimension_is_shared_by_all_candidates():
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # sklearn LDA: "Variables are collinear"
-@pytest.mark.parametrize("name", [n for n, s in probes.REGISTRY.items() if "features" in s.needs])
+@pytest.mark.parametrize(
+    "name", [n for n, s in probes.REGISTRY.items() if "features" in s.needs and "multiclass" in s.tasks]
+)
 def test_perfectly_collapsed_classes_stay_finite_and_score_high(name):
     """Every class a single point (zero within-class scatter): no NaN, and at least as good
     as the same classes with noise added."""

@@ -10,7 +10,12 @@ from probe_helpers import separable_data, source_probs_for
 
 import probes
 
-CANDIDATE = [name for name, spec in probes.REGISTRY.items() if spec.level == "candidate"]
+# class-label probes (the regression / multi-label ones: tests/probes/test_tasks_probes.py)
+CANDIDATE = [
+    name
+    for name, spec in probes.REGISTRY.items()
+    if spec.level == "candidate" and "multiclass" in spec.tasks
+]
 # probes whose randomness (CV folds, GMM init) follows the row order through the seed
 ORDER_DEPENDENT = {"linear_probe", "nleep"}
 SLOW = {"nleep", "linear_probe"}

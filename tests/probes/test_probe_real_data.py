@@ -32,7 +32,11 @@ def source_head(targets, strength, seed):
 
 @pytest.mark.parametrize(
     "name",
-    [n for n, s in probes.REGISTRY.items() if s.level == "candidate" and "features" in s.needs],
+    [
+        n
+        for n, s in probes.REGISTRY.items()
+        if s.level == "candidate" and "features" in s.needs and "multiclass" in s.tasks
+    ],
 )
 def test_real_pixels_outscore_degraded_pixels(digits, name):
     pixels, degraded, labels, _ = digits

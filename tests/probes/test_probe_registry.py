@@ -77,11 +77,13 @@ def test_available_and_default_probes():
     assert "logme" in without_head and "leep" not in without_head and "nce" not in without_head
     with_head = probes.available_probes("multiclass", has_source_probs=True)
     assert {"leep", "nce", "source_entropy"} <= set(with_head)
-    assert probes.available_probes("regression") == ["logme"]
-    assert probes.available_probes("multilabel", True) == ["logme", "source_entropy"]
+    assert probes.available_probes("regression") == ["logme", "knn_regression", "ridge"]
+    assert probes.available_probes("multilabel", True) == ["logme", "linear_map", "source_entropy"]
     assert probes.available_probes("multiclass", level="set") == ["ncti", "etran"]
     defaults = probes.default_probes()
-    assert defaults == [n for n in probes.REGISTRY if probes.REGISTRY[n].default]
+    assert defaults == [
+        n for n, s in probes.REGISTRY.items() if s.default and "multiclass" in s.tasks
+    ]
     # nleep joined the defaults: ~1.5 s at the default budget of 1000 real features, and the
     # only probe that adds to ImageNet top-1 on the published Keras table (docs/trust.md).
     assert {

@@ -122,7 +122,8 @@ def test_rank_and_subsample_agree_on_budget(features):
             advisor.rank(features, budget=bad)
         assert str(in_subsample.value) == BUDGET.describe_error(bad)
         assert str(in_rank.value).startswith(
-            f"budget must be an integer >= 2 or None (got {bad!r})"
+            f"budget must be an integer >= 2, 'auto' or 'auto:N' (at most N examples) or None "
+            f"(got {bad!r})"
         )
     subset, _ = subsample(data, budget=2, min_per_class=1)  # the smallest budget both accept
     assert len(subset) >= 2

@@ -1,0 +1,366 @@
+"""``advisor.strategy.advise``: how to adapt the chosen backbone, and what more labels buy.
+
+A separate call from ``advisor.rank`` so the ranking stays cheap: it reads the ranking's
+cached features of the probe subsample (no extraction on a cache hit), fits the learning
+curve, and turns the curve, the domain-similarity signals and the layer-wise evidence of
+the candidate's record into an expected accuracy and cost per strategy (estimate.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from advisor.errors import AdvisorError
+from advisor.strategy.estimate import (
+    LABELS,
+    Evidence,
+    StrategyEstimate,
+    estimate_strategies,
+    recommend,
+)
+from advisor.strategy.learning_curve import LearningCurve, learning_curve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from advisor.api_types import DataLike
+    from advisor.ranking import Ranking
+
+TRAIN_SHARE = 0.7  # advisor.finetune's default split keeps 70% of the labels for training
+
+
+@dataclass
+class StrategyAdvice:
+    candidate: str
+    metric: str
+    n_train: int
+    recommended: str
+    estimates: list[StrategyEstimate]
+    reasoning: str
+    evidence: Evidence
+    curve: LearningCurve | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def estimate(self, name: str) -> StrategyEstimate:
+        for item in self.estimates:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    @property
+    def recipe(self) -> dict:
+        """advisor.finetune options that run the recommended strategy."""
+        return dict(self.estimate(self.recommended).recipe)
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return {
+            "candidate": self.candidate,
+            "metric": self.metric,
+            "n_train": self.n_train,
+            "recommended": self.recommended,
+            "recipe": self.recipe,
+            "reasoning": self.reasoning,
+            "estimates": [e.to_dict() for e in self.estimates],
+            "evidence": asdict(self.evidence),
+            "curve": self.curve.to_dict() if self.curve is not None else None,
+            "notes": list(self.notes),
+        }
+
+
+def advise(
+    ranking: Ranking,
+    data: DataLike,
+    *,
+    candidate: str | None = None,
+    n_train: int | None = None,
+    epochs: int = 3,
+    repeats: int = 5,
+    seed: int = 0,
+    cache_dir: str | os.PathLike | None = None,
+    curve: LearningCurve | None = None,
+) -> StrategyAdvice:
+    """Strategy advice for ``candidate`` (default: the ranking's best) on ``data``.
+
+    ``n_train``: labelled examples the fine-tune will train on (default: 70% of the whole
+    data set, advisor.finetune's split). ``epochs``: the fine-tuning epochs to plan for.
+    ``curve``: a learning curve already computed (else it is fitted from cached features).
+    """
+    from advisor.data import load_data
+
+    full = load_data(data)
+    cid = candidate or ranking.best
+    record = ranking.record(cid)
+    if n_train is None:
+        n_train = max(int(len(full) * TRAIN_SHARE), 1)
+    if curve is None:
+        curve = curves_for(
+            ranking, full, [cid], n_full=n_train, repeats=repeats, seed=seed, cache_dir=cache_dir
+        )[cid]
+    return advise_from(
+        record, curve, modality=full.modality, n_train=n_train, epochs=epochs, entry=_entry(cid)
+    )
+
+
+def advise_from(
+    record: dict,
+    curve: LearningCurve,
+    *,
+    modality: str,
+    n_train: int,
+    epochs: int = 3,
+    entry=None,
+    n_eval: int | None = None,
+) -> StrategyAdvice:
+    """The advice from a ranking record and its learning curve (no features needed)."""
+    evidence = evidence_from(record, entry, n_train=n_train)
+    frozen = curve.predict(n_train)
+    if n_eval is None:
+        n_eval = int(round(n_train * (0.3 / TRAIN_SHARE)))
+    estimates = estimate_strategies(
+        (frozen.mean, frozen.low, frozen.high),
+        evidence,
+        modality=modality,
+        epochs=epochs,
+        n_eval=n_eval,
+    )
+    chosen = recommend(estimates)
+    return StrategyAdvice(
+        candidate=record["candidate"],
+        metric=curve.metric,
+        n_train=n_train,
+        recommended=chosen,
+        estimates=estimates,
+        reasoning=reasoning(evidence, estimates, chosen, curve),
+        evidence=evidence,
+        curve=curve,
+        notes=list(curve.notes),
+    )
+
+
+def curves_for(
+    ranking: Ranking,
+    data: DataLike,
+    candidates: list[str] | None = None,
+    *,
+    n_full: int | None = None,
+    top: int = 3,
+    repeats: int = 5,
+    seed: int = 0,
+    cache_dir: str | os.PathLike | None = None,
+) -> dict[str, LearningCurve]:
+    """Learning curves of ``candidates`` (default: the top ``top``) from the ranking's own
+    probe subsample, read back from the feature cache."""
+    from advisor.data import load_data
+
+    full = load_data(data)
+    used = probe_subsample(ranking, full)
+    chosen = candidates or [r["candidate"] for r in ranking.records[:top]]
+    n_full = n_full or max(int(len(full) * TRAIN_SHARE), 1)
+    out = {}
+    for cid in chosen:
+        features = cached_features(ranking, used, cid, cache_dir=cache_dir)
+        out[cid] = learning_curve(
+            features,
+            used.labels,
+            n_full=n_full,
+            task=getattr(used, "task", "classification"),
+            targets=getattr(used, "targets", None),
+            repeats=repeats,
+            seed=seed,
+            candidate=cid,
+        )
+    return out
+
+
+def probe_subsample(ranking: Ranking, full):
+    """The rows the ranking probed (same budget, seed and class floor; checked by hash)."""
+    from advisor.data import subsample
+    from advisor.data.skipped import drop_small_classes
+    from advisor.ranking.run_settings import indices_hash
+
+    settings = ranking.settings or {}
+    fingerprint = (settings.get("data") or {}).get("fingerprint")
+    if fingerprint and fingerprint != full.fingerprint():
+        raise AdvisorError(
+            "the ranking was made on other data (fingerprints differ); pass the data that "
+            "advisor.rank ranked"
+        )
+    budget = settings.get("budget")
+    if budget is None:
+        used, indices = full, np.arange(len(full), dtype=np.int64)
+    else:
+        used, indices = subsample(
+            full,
+            budget=int(budget),
+            min_per_class=int(settings.get("min_per_class", 10)),
+            seed=int(settings.get("seed", 0)),
+        )
+    used, keep = drop_small_classes(used)
+    expected = settings.get("subsample_indices_sha256")
+    if expected and indices_hash(indices[keep]) != expected:
+        raise AdvisorError(
+            "the ranking's probe subsample cannot be rebuilt (unreadable files were left out "
+            "during ranking); rank again, then ask for the advice"
+        )
+    return used
+
+
+def cached_features(ranking: Ranking, used, cid: str, *, cache_dir=None) -> np.ndarray:
+    """The candidate's pooled features of the probe subsample (a cache hit after rank)."""
+    from pathlib import Path
+
+    from advisor.features import FeatureCache, extract
+
+    if used.modality == "features":
+        return np.asarray(used.features, dtype=np.float32)
+    root = cache_dir or (ranking.settings or {}).get("cache_dir")
+    cache = FeatureCache(Path(root) if root else None)
+    return np.asarray(extract(_entry(cid) or cid, used, cache=cache).features)
+
+
+def evidence_from(record: dict, entry=None, *, n_train: int) -> Evidence:
+    """Pick the numbers the estimate uses out of a ranking record (and its catalog entry)."""
+
+    def num(key):
+        value = record.get(key)
+        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+    entropy = num("source_entropy")  # the probe: minus the normalised entropy, in [-1, 0]
+    classes = getattr(entry, "num_source_classes", None)
+    ent_max = math.log(classes) if classes and classes > 1 else None
+    ent_nats = None
+    if entropy is not None:
+        ent_max = ent_max or math.log(1000)
+        ent_nats = -entropy * ent_max
+    best, final, margin, probe = _layer_evidence(record)
+    eps = num("examples_per_second")
+    if eps is None and num("latency_ms"):
+        eps = 1000.0 / num("latency_ms")
+    return Evidence(
+        n_train=int(n_train),
+        params_m=num("params_m") or _float(getattr(entry, "params_m", None)),
+        gmacs=_float(getattr(entry, "gmacs", None)) or num("gmacs"),
+        examples_per_second=eps,
+        source_entropy_nats=ent_nats,
+        source_entropy_max=ent_max if ent_nats is not None else None,
+        upscale_factor=num("upscale_factor"),
+        grayscale_fraction=num("grayscale_fraction"),
+        unk_rate=num("unk_rate"),
+        truncation_rate=num("truncation_rate"),
+        best_layer=best,
+        final_layer=final,
+        layer_margin=margin,
+        layer_probe=probe,
+    )
+
+
+def reasoning(
+    ev: Evidence, estimates: list[StrategyEstimate], chosen: str, curve: LearningCurve | None
+) -> str:
+    """One or two checkable sentences: the evidence, then the expected gain and its cost."""
+    gap = ev.gap()
+    size = "large" if gap >= 0.6 else "moderate" if gap >= 0.3 else "small"
+    facts = []
+    if ev.source_entropy_nats is not None:
+        facts.append(
+            f"source entropy {ev.source_entropy_nats:.1f} of {ev.source_entropy_max:.1f} nats"
+        )
+    if ev.upscale_factor is not None and ev.upscale_factor > 1.5:
+        facts.append(f"images upscaled {ev.upscale_factor:.0f}×")
+    if ev.grayscale_fraction:
+        facts.append(f"{100 * ev.grayscale_fraction:.0f}% grayscale")
+    if ev.unk_rate:
+        facts.append(f"{100 * ev.unk_rate:.1f}% unknown tokens")
+    if ev.truncation_rate:
+        facts.append(f"{100 * ev.truncation_rate:.0f}% of texts truncated")
+    if ev.earlier_layer_better:
+        facts.append(
+            f"layer {ev.best_layer} scores above the last ({ev.layer_probe} "
+            f"+{ev.layer_margin:.3g}), so more layers should train"
+        )
+    signals = f" ({'; '.join(facts)})" if facts else " (no domain signal measured)"
+    by_name = {e.name: e for e in estimates}
+    frozen = by_name["frozen"]
+    pick = by_name[chosen]
+    lead = f"{ev.n_train:,} labels and a {size} domain gap{signals}: "
+    if chosen == "frozen":
+        others = [e for e in estimates if e.name != "frozen"]
+        best_other = max(others, key=lambda e: e.expected) if others else None
+        gain = 100 * (best_other.expected - frozen.expected) if best_other else 0.0
+        text = (
+            f"frozen features + a linear head are expected to reach {_pct(frozen.expected)} "
+            f"({_pct(frozen.low)}–{_pct(frozen.high)})"
+            + (
+                f"; {best_other.label} is expected to add only {gain:.1f} points"
+                + _cost_text(best_other, frozen)
+                if best_other
+                else ""
+            )
+            + "."
+        )
+    else:
+        low = 100 * (pick.expected - frozen.expected) * 0.5
+        high = 100 * (pick.expected - frozen.expected) * 1.5
+        text = (
+            f"{pick.label} is expected to add {low:.1f}–{high:.1f} points over frozen features "
+            f"({_pct(frozen.expected)} -> {_pct(pick.expected)}){_cost_text(pick, frozen)}."
+        )
+    if curve is not None:
+        text += f" The curve says {curve.gain_sentence(2.0)}."
+    return lead + text
+
+
+def _cost_text(pick: StrategyEstimate, frozen: StrategyEstimate) -> str:
+    if pick.seconds is None or frozen.seconds is None:
+        return ""
+    return (
+        f", at about {_duration(pick.seconds)} against {_duration(frozen.seconds)} on this device"
+    )
+
+
+def _layer_evidence(record: dict):
+    scores = record.get("layer_scores")
+    best = record.get("best_layer")
+    probe = record.get("best_layer_probe")
+    if not isinstance(scores, dict) or not scores or not best or not probe:
+        return None, None, None, None
+    final = list(scores)[-1]
+    try:
+        margin = float(scores[best][probe]) - float(scores[final][probe])
+    except (KeyError, TypeError, ValueError):
+        margin = None
+    return best, final, margin, probe
+
+
+def _entry(cid: str):
+    from catalog import load_catalog
+    from catalog.errors import CatalogError
+
+    try:
+        return load_catalog().get(cid)
+    except CatalogError:
+        return None
+
+
+def _float(value):
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+__all__ = ["LABELS", "StrategyAdvice", "advise", "advise_from", "curves_for"]

@@ -1,0 +1,299 @@
+"""Learning curves from cached features: frozen-feature probe score against labelled examples.
+
+For one candidate's features of the probe subsample, each repeat draws a fresh stratified
+train/test split, trains the task's linear probe (logistic regression for classification,
+ridge for regression, one-vs-rest logistic regression for multilabel) on nested subsets of
+growing size and scores it on that repeat's test part. A saturating power law
+``score(n) = a - b * n**-c`` is fitted to the mean curve (``scipy.optimize.curve_fit``); a
+bootstrap over the repeats gives the spread of the fitted curve, hence the intervals of the
+predictions at the full labelled set, 2x and 10x. No extraction: the features are the ones
+the ranking already cached.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from advisor.errors import AdvisorError
+
+METRICS = {"classification": "accuracy", "regression": "r2", "multilabel": "map"}
+LEVEL = 0.9  # central interval of the bootstrap predictions (5th to 95th percentile)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    n: int
+    mean: float
+    low: float
+    high: float
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "mean": self.mean, "low": self.low, "high": self.high}
+
+
+@dataclass
+class LearningCurve:
+    candidate: str
+    metric: str  # "accuracy" | "r2" | "map"
+    sizes: list[int]  # training examples per point
+    scores: np.ndarray  # [repeats, len(sizes)] held-out probe score
+    params: tuple[float, float, float]  # (a, b, c) of a - b * n**-c on the mean curve
+    boot_params: np.ndarray  # [n_boot, 3] fits of the bootstrap resamples
+    n_full: int  # the full labelled training set the predictions refer to
+    predictions: dict[str, Prediction] = field(default_factory=dict)  # "full", "2x", "10x"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mean_scores(self) -> np.ndarray:
+        return self.scores.mean(axis=0)
+
+    def predict(self, n: float, *, level: float = LEVEL) -> Prediction:
+        """The fitted score at ``n`` training examples with the bootstrap interval."""
+        point = float(power_law(np.asarray([n], dtype=float), *self.params)[0])
+        if len(self.boot_params):
+            boots = np.array([power_law(np.asarray([n], float), *p)[0] for p in self.boot_params])
+            tail = 100 * (1 - level) / 2
+            low, high = np.percentile(boots, [tail, 100 - tail])
+        else:
+            low = high = point
+        return Prediction(int(round(n)), point, float(min(low, point)), float(max(high, point)))
+
+    def gain(self, factor: float) -> tuple[float, float]:
+        """Expected gain (mean, spread) from labelling ``factor`` times the full set, in the
+        metric's units; the spread is the bootstrap standard deviation of the gain."""
+        n0, n1 = float(self.n_full), float(self.n_full) * factor
+        point = float(power_law(np.array([n1]), *self.params)[0]) - float(
+            power_law(np.array([n0]), *self.params)[0]
+        )
+        if not len(self.boot_params):
+            return point, 0.0
+        diffs = [
+            power_law(np.array([n1]), *p)[0] - power_law(np.array([n0]), *p)[0]
+            for p in self.boot_params
+        ]
+        return point, float(np.std(diffs))
+
+    def gain_sentence(self, factor: float = 2.0) -> str:
+        mean, spread = self.gain(factor)
+        unit, scale = ("points", 100.0) if self.metric != "r2" else ("R² points", 100.0)
+        times = f"{factor:g}×"
+        return (
+            f"labelling {times} more data ({self.n_full:,} -> {int(self.n_full * factor):,}) is "
+            f"expected to add {scale * mean:.1f} ± {scale * spread:.1f} {unit} with frozen features"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "candidate": self.candidate,
+            "metric": self.metric,
+            "sizes": list(self.sizes),
+            "scores": self.scores.tolist(),
+            "mean_scores": self.mean_scores.tolist(),
+            "params": {"a": self.params[0], "b": self.params[1], "c": self.params[2]},
+            "n_full": self.n_full,
+            "predictions": {k: p.to_dict() for k, p in self.predictions.items()},
+            "gain_2x": self.gain(2.0)[0],
+            "notes": list(self.notes),
+        }
+
+
+def power_law(n, a, b, c):
+    """The saturating curve ``a - b * n**-c`` (a: the ceiling with infinite data)."""
+    return a - b * np.power(np.asarray(n, dtype=float), -c)
+
+
+def fit_power_law(sizes, scores, *, ceiling: float = 1.0, start=None) -> tuple[float, float, float]:
+    """Least-squares (a, b, c) for mean scores at ``sizes``; a <= ceiling, b >= 0, c in
+    [0.05, 2]. Too few points or a failed fit fall back to a flat curve at the last score.
+    ``start``: initial (a, b, c), e.g. the mean curve's fit for its bootstrap resamples."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
+    x = np.asarray(sizes, dtype=float)
+    y = np.asarray(scores, dtype=float)
+    if len(x) < 3 or not np.all(np.isfinite(y)):
+        return float(y[-1]), 0.0, 0.5
+    top = float(y.max())
+    a0 = min(top + 0.5 * max(top - float(y[0]), 1e-3), ceiling)
+    b0 = max((a0 - float(y[0])) * x[0] ** 0.5, 1e-6)
+    # b >= 0 makes the curve rise towards a, so a cannot sit below the worst point
+    bounds = ([min(float(y.min()), ceiling - 1e-6), 0.0, 0.05], [ceiling, np.inf, 2.0])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            params, _ = curve_fit(
+                power_law,
+                x,
+                y,
+                p0=_inside(start, bounds) or (a0, b0, 0.5),
+                bounds=bounds,
+                maxfev=5000,
+            )
+    except (RuntimeError, ValueError):
+        return float(y[-1]), 0.0, 0.5
+    return float(params[0]), float(params[1]), float(params[2])
+
+
+def _inside(start, bounds):
+    """``start`` nudged strictly inside the bounds (curve_fit refuses a start on them)."""
+    if start is None:
+        return None
+    lows, highs = bounds
+    out = []
+    for value, low, high in zip(start, lows, highs, strict=True):
+        span = (high - low) if math.isfinite(high) else max(abs(value), 1.0)
+        out.append(min(max(value, low + 1e-6 * span), high - 1e-6 * span))
+    return tuple(out)
+
+
+def default_sizes(n_train_pool: int, num_classes: int, points: int = 6) -> list[int]:
+    """Geometric sizes from a few examples per class to the whole training pool."""
+    low = max(2 * num_classes, 10)
+    if n_train_pool <= low:
+        return [int(n_train_pool)]
+    sizes = np.unique(np.round(np.geomspace(low, n_train_pool, points)).astype(int))
+    return [int(s) for s in sizes]
+
+
+def learning_curve(
+    features,
+    labels,
+    *,
+    n_full: int,
+    task: str = "classification",
+    targets=None,
+    sizes=None,
+    repeats: int = 5,
+    test_fraction: float = 0.3,
+    n_boot: int = 100,
+    seed: int = 0,
+    candidate: str = "",
+) -> LearningCurve:
+    """The frozen-feature learning curve of one candidate, fitted and extrapolated.
+
+    ``features`` [N, D] of the probe subsample, ``labels`` [N] (classification labels, or
+    the strata of regression / multilabel rows with ``targets``). ``n_full``: the labelled
+    training set the user has (the predictions are at ``n_full``, 2x and 10x).
+    """
+    if task not in METRICS:
+        raise AdvisorError(f"task must be one of {', '.join(METRICS)} (got {task!r}); pick one")
+    if repeats < 2:
+        raise AdvisorError(f"repeats must be an integer >= 2 (got {repeats!r}); pass 3 or more")
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(labels)
+    if task != "classification" and targets is None:
+        raise AdvisorError(f"task {task!r} needs targets; pass the rows' target array")
+    t = None if targets is None else np.asarray(targets)
+    if len(x) != len(y) or (t is not None and len(t) != len(x)):
+        raise AdvisorError("features, labels and targets must have one row each; pass aligned rows")
+    classes = np.unique(y)
+    pool = int(len(x) * (1 - test_fraction))
+    if pool < max(2 * len(classes), 10) or len(x) - pool < len(classes):
+        raise AdvisorError(
+            f"{len(x)} examples are too few for a learning curve over {len(classes)} classes; "
+            "raise the probe budget (--budget)"
+        )
+    sizes = list(sizes) if sizes is not None else default_sizes(pool, len(classes))
+    sizes = [s for s in sizes if s <= pool]
+    rng = np.random.default_rng(seed)
+    scores = np.full((repeats, len(sizes)), np.nan)
+    for r in range(repeats):
+        train_idx, test_idx = _stratified_split(y, pool, rng)
+        order = _nested_order(y[train_idx], rng)
+        for j, n in enumerate(sizes):
+            chosen = train_idx[order[:n]]
+            scores[r, j] = _probe_score(task, x, y, t, chosen, test_idx)
+    mean = np.nanmean(scores, axis=0)
+    ceiling = 1.0
+    params = fit_power_law(sizes, mean, ceiling=ceiling)
+    boot = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, repeats, size=(repeats, len(sizes)))
+        resampled = np.nanmean(np.take_along_axis(scores, pick, axis=0), axis=0)
+        boot.append(fit_power_law(sizes, resampled, ceiling=ceiling, start=params))
+    curve = LearningCurve(
+        candidate=candidate,
+        metric=METRICS[task],
+        sizes=[int(s) for s in sizes],
+        scores=scores,
+        params=params,
+        boot_params=np.asarray(boot, dtype=float).reshape(-1, 3),
+        n_full=int(n_full),
+    )
+    for name, factor in (("full", 1), ("2x", 2), ("10x", 10)):
+        curve.predictions[name] = curve.predict(n_full * factor)
+    if n_full > 3 * sizes[-1]:
+        curve.notes.append(
+            f"the prediction at {n_full:,} extrapolates {n_full / sizes[-1]:.0f}× beyond the "
+            f"largest measured size ({sizes[-1]:,}); a larger --budget narrows it"
+        )
+    return curve
+
+
+def _stratified_split(y, n_train: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """About ``n_train`` rows for training with every class on both sides when possible."""
+    train, test = [], []
+    fraction = n_train / len(y)
+    for cls in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == cls))
+        k = int(round(fraction * len(rows)))
+        k = min(max(k, 1), len(rows) - 1) if len(rows) > 1 else len(rows)
+        train.extend(rows[:k])
+        test.extend(rows[k:])
+    return np.asarray(train), np.asarray(test)
+
+
+def _nested_order(y, rng) -> np.ndarray:
+    """A permutation whose every prefix is roughly class-balanced (round robin over shuffled
+    classes), so the small subsets still see every class."""
+    per_class = [rng.permutation(np.flatnonzero(y == c)).tolist() for c in np.unique(y)]
+    order = []
+    while any(per_class):
+        for rows in per_class:
+            if rows:
+                order.append(rows.pop())
+    return np.asarray(order)
+
+
+def _probe_score(task, x, y, t, train, test) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        if task == "regression":
+            from sklearn.linear_model import Ridge
+            from sklearn.metrics import r2_score
+
+            model = make_pipeline(StandardScaler(), Ridge(alpha=1.0))
+            model.fit(x[train], t[train])
+            return float(r2_score(t[test], model.predict(x[test])))
+        if task == "multilabel":
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.metrics import average_precision_score
+            from sklearn.multiclass import OneVsRestClassifier
+
+            present = (t[train].sum(0) > 0) & (t[test].sum(0) > 0) & (t[train].sum(0) < len(train))
+            if not present.any():
+                return math.nan
+            model = make_pipeline(
+                StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=200, tol=1e-3))
+            )
+            model.fit(x[train], t[train][:, present])
+            return float(
+                average_precision_score(
+                    t[test][:, present], model.predict_proba(x[test]), average="macro"
+                )
+            )
+        from sklearn.linear_model import LogisticRegression
+
+        if len(np.unique(y[train])) < 2:
+            return float(np.mean(y[test] == y[train][0]))
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=200, tol=1e-3))
+        model.fit(x[train], y[train])
+        return float(np.mean(model.predict(x[test]) == y[test]))

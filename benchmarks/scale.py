@@ -1,0 +1,250 @@
+"""Ranking N candidates with the local engine and with Ray at 1 and 2 workers (issue 13).
+
+    python -m benchmarks.scale                  # N=8, budget 200, digits
+    python -m benchmarks.scale --n 4 --budget 100 --output /tmp/scale.json
+
+The candidates are random-init timm architectures from the catalog (no download: the
+weights are random, the compute is the real architecture's), each given to ``advisor.rank``
+as a loaded Backbone. Every run starts from an empty feature cache, so every candidate is
+extracted. The local run uses one torch thread, like one Ray worker with one CPU, so
+"Ray at 1 worker" against "local" is the engine's own overhead: the data and the
+backbones through the object store, one task per candidate, the event relay. Each Ray
+configuration ranks twice: first with fresh workers (each imports torch and timm, a one-off
+per worker and driver: "cold"), then again on the same workers ("warm", how a long run or a
+second ranking in the same process sees it). Overhead and efficiency use the warm figures;
+``ray.init`` and the cold run are reported beside them. Scaling efficiency is
+T(1 worker) / (2 * T(2 workers)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# Eight distinct small architectures (catalog ids), smallest GMACs first.
+ARCHITECTURES = (
+    "mobilenetv3_small_100.lamb_in1k",
+    "ghostnetv2_100.in1k",
+    "mobilenetv4_conv_small.e2400_r224_in1k",
+    "mobilenetv3_large_100.ra_in1k",
+    "levit_128s.fb_dist_in1k",
+    "efficientnet_b0.ra_in1k",
+    "efficientvit_b1.r224_in1k",
+    "convnext_atto.d2_in1k",
+)
+
+
+def random_init_candidates(n: int):
+    """The first ``n`` catalog architectures with random weights (no download)."""
+    from advisor.models import load_backbone
+    from catalog import load_catalog
+
+    catalog = load_catalog()
+    entries = [catalog.get(i) for i in ARCHITECTURES[:n]]
+    return [load_backbone(e, pretrained=False, device="cpu") for e in entries], entries
+
+
+def timed_rank(data, candidates, budget: int, engine) -> tuple[float, object]:
+    import advisor
+
+    with tempfile.TemporaryDirectory(prefix="scale-cache-") as cache:
+        started = time.perf_counter()
+        ranking = advisor.rank(
+            data,
+            candidates=candidates,
+            budget=budget,
+            bootstrap=False,
+            seed=0,
+            cache_dir=cache,
+            engine=engine,
+        )
+        return time.perf_counter() - started, ranking
+
+
+def ray_run(data, candidates, budget: int, workers: int) -> dict:
+    import ray
+
+    from advisor.engines.ray_engine import RayEngine
+
+    tick = time.perf_counter()
+    ray.init(num_cpus=workers, include_dashboard=False, logging_level="WARNING")
+    init_s = time.perf_counter() - tick
+    engine = RayEngine(cpus_per_task=1)
+    try:
+        cold_s, ranking = timed_rank(data, candidates, budget, engine)  # workers start here
+        warm_s, _ = timed_rank(data, candidates, budget, engine)  # the same workers again
+    finally:
+        ray.shutdown()
+    return {
+        "workers": workers,
+        "ray_init_s": init_s,
+        "cold_wall_s": cold_s,
+        "wall_s": warm_s,
+        "ranking": ranking,
+    }
+
+
+def synthetic_featuresets(n: int, rows: int, dim: int, classes: int = 10, seed: int = 0):
+    """``n`` candidates' features for the driver's figures: real shapes, random values."""
+    import numpy as np
+
+    from advisor.features import FeatureSet
+
+    rng = np.random.default_rng(seed)
+    labels = np.arange(rows) % classes
+    out = {}
+    for i in range(n):
+        logits = rng.normal(size=(rows, 1000)).astype(np.float32)
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        out[f"m{i}"] = FeatureSet(
+            features=(rng.normal(size=(rows, dim)) + labels[:, None] * 0.1).astype(np.float32),
+            source_probs=(probs / probs.sum(1, keepdims=True)).astype(np.float32),
+            labels=labels.astype(np.int64),
+            candidate=f"m{i}",
+            seconds=0.0,
+            cached=False,
+            stats={},
+        )
+    return out
+
+
+def driver_figures(rows: int = 1000, dim: int = 768) -> dict:
+    """What stays on the driver, measured: per-candidate probes (what a worker does, and
+    what every bootstrap resample redoes), set-level probes, fusion, bootstrap per candidate."""
+    from advisor.ranking import scoring
+    from advisor.ranking.fusion import fuse_scores
+    from advisor.ranking.uncertainty import bootstrap_ranks
+
+    specs = scoring.plan_probes(None, has_source_head=True)
+    out: dict = {"rows": rows, "dim": dim}
+    sets = synthetic_featuresets(4, rows, dim)
+    tick = time.perf_counter()
+    for fs in sets.values():
+        scoring.score_candidate(fs, specs, seed=0)
+    out["per_candidate_probes_s"] = (time.perf_counter() - tick) / len(sets)
+    for n in (10, 20):
+        many = synthetic_featuresets(n, rows, dim, seed=n)
+        tick = time.perf_counter()
+        set_specs = [s for s in scoring.plan_probes(["ncti", "etran"]) if s.level == "set"]
+        scoring.score_set_level(many, set_specs, seed=0)
+        out[f"set_level_probes_s_at_{n}"] = time.perf_counter() - tick
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    names = [s.name for s in specs]
+    for n in (100, 1000):
+        table = pd.DataFrame(rng.normal(size=(n, len(names))), columns=names)
+        table.index = [f"m{i}" for i in range(n)]
+        tick = time.perf_counter()
+        fuse_scores(table, {c: None for c in table.index})
+        out[f"fusion_s_at_{n}"] = time.perf_counter() - tick
+    small = synthetic_featuresets(6, rows, dim, seed=1)
+    probe_names = [s.name for s in specs]
+    tick = time.perf_counter()
+    bootstrap_ranks(small, probe_names, {c: None for c in small}, n_boot=3, seed=0)
+    out["bootstrap_s_per_candidate_resample"] = (time.perf_counter() - tick) / (3 * len(small))
+    return out
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=8, help="candidates (at most 8)")
+    parser.add_argument("--budget", type=int, default=200, help="examples in the subsample")
+    parser.add_argument("--data", default="digits")
+    parser.add_argument("--output", type=Path, default=None, help="write the figures as JSON")
+    parser.add_argument(
+        "--driver", action="store_true", help="only the driver's costs (probes, fusion, bootstrap)"
+    )
+    args = parser.parse_args(argv)
+    if args.driver:
+        figures = driver_figures()
+        for key, value in figures.items():
+            print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
+        return figures
+
+    import torch
+
+    import advisor
+
+    torch.set_num_threads(1)
+    data = advisor.load_data(args.data)
+    candidates, entries = random_init_candidates(args.n)
+    print(
+        f"{args.n} candidates: random-init timm architectures from the catalog standing in for "
+        "pretrained weights (no download); the compute per candidate is the real one's"
+    )
+    local_s, local = timed_rank(data, candidates, args.budget, "local")
+    entry_of = {b.entry.id: e for b, e in zip(candidates, entries, strict=True)}
+    per_model = {
+        r["candidate"]: {
+            "extract_s": r["extract_seconds"],
+            "probe_s": r["probe_seconds"],
+            "gmacs": getattr(entry_of.get(r["candidate"]), "gmacs", None),
+            "params_m": getattr(entry_of.get(r["candidate"]), "params_m", None),
+        }
+        for r in local.records
+    }
+    runs = [ray_run(data, candidates, args.budget, w) for w in (1, 2)]
+    for run in runs:
+        same = run["ranking"].candidates == local.candidates
+        scores = [r["final_score"] for r in run["ranking"].records]
+        base = [r["final_score"] for r in local.records]
+        run["same_ranking"] = (
+            same and max(abs(a - b) for a, b in zip(scores, base, strict=True)) <= 1e-6
+        )
+        del run["ranking"]
+    one, two = runs
+    n = args.n
+    figures = {
+        "n": n,
+        "budget": args.budget,
+        "data": args.data,
+        "cpus": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+        "local_wall_s": local_s,
+        "ray": runs,
+        "overhead_s_per_task": (one["wall_s"] - local_s) / n,
+        "overhead_share_of_local": (one["wall_s"] - local_s) / local_s,
+        "cold_overhead_share_of_local": (one["cold_wall_s"] - local_s) / local_s,
+        "scaling_efficiency_2_workers": one["wall_s"] / (2 * two["wall_s"]),
+        "speedup_2_workers_vs_local": local_s / two["wall_s"],
+        "per_model": per_model,
+    }
+    print(f"local engine (1 torch thread): {local_s:.1f} s")
+    for run in runs:
+        print(
+            f"ray, {run['workers']} worker(s): {run['wall_s']:.1f} s with warm workers, "
+            f"{run['cold_wall_s']:.1f} s when they start (+ ray.init {run['ray_init_s']:.1f} s); "
+            f"same ranking: {run['same_ranking']}"
+        )
+    print(
+        f"overhead per task vs local: {figures['overhead_s_per_task']:+.2f} s "
+        f"({100 * figures['overhead_share_of_local']:+.1f}% of local wall time; target <= 10%); "
+        f"with workers starting: {100 * figures['cold_overhead_share_of_local']:+.1f}%"
+    )
+    print(
+        f"scaling efficiency at 2 workers: {100 * figures['scaling_efficiency_2_workers']:.0f}% "
+        f"(speed-up vs local {figures['speedup_2_workers_vs_local']:.2f}x); "
+        f"1-min load average {figures['load_average_1min']:.1f} on {figures['cpus']} CPUs"
+    )
+    for cid, row in per_model.items():
+        print(
+            f"  {cid}: extract {row['extract_s']:.2f} s, probes {row['probe_s']:.2f} s, "
+            f"{row['gmacs']} GMACs"
+        )
+    if args.output is not None:
+        from advisor.atomic import write_text
+        from advisor.jsonable import dumps
+
+        write_text(args.output, dumps(figures, indent=1))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

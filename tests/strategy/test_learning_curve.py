@@ -1,0 +1,91 @@
+"""The learning curve: the power-law fit recovers a known curve, and real probe curves rise
+and predict held-out accuracy at a larger training set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from advisor.errors import AdvisorError
+from advisor.strategy.learning_curve import fit_power_law, learning_curve, power_law
+
+
+def test_fit_recovers_a_known_power_law():
+    sizes = np.array([20, 40, 80, 160, 320, 640])
+    truth = (0.93, 1.6, 0.55)
+    a, b, c = fit_power_law(sizes, power_law(sizes, *truth))
+    assert (a, b, c) == pytest.approx(truth, rel=1e-3)
+
+
+def test_fit_recovers_the_ceiling_from_noisy_points():
+    rng = np.random.default_rng(0)
+    sizes = np.geomspace(20, 1000, 8)
+    noisy = power_law(sizes, 0.9, 1.2, 0.6) + rng.normal(0, 0.003, len(sizes))
+    a, _, _ = fit_power_law(sizes, noisy)
+    assert abs(a - 0.9) < 0.03
+    # the prediction at 4x the largest size stays close to the truth
+    assert (
+        abs(power_law(4000, *fit_power_law(sizes, noisy)) - power_law(4000, 0.9, 1.2, 0.6)) < 0.02
+    )
+
+
+def test_fit_never_exceeds_the_ceiling():
+    sizes = np.array([10, 20, 40, 80])
+    a, _, _ = fit_power_law(sizes, np.array([0.6, 0.8, 0.9, 0.99]), ceiling=1.0)
+    assert a <= 1.0
+
+
+def _digits_pixels():
+    from advisor.data import load_data
+
+    data = load_data("digits")
+    x = data.image_arrays.reshape(len(data), -1).astype(np.float64)
+    return x, data.labels
+
+
+def test_real_curve_rises_and_predicts_a_larger_training_set():
+    """Pixels of 400 digits -> curve; its prediction at 1000 labels matches a logistic
+    regression really trained on 1000 other digits (within 3 points)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = _digits_pixels()
+    order = np.random.default_rng(0).permutation(len(y))
+    probe, rest = order[:400], order[400:]
+    curve = learning_curve(x[probe], y[probe], n_full=1000, repeats=4, n_boot=40, seed=0)
+    means = curve.mean_scores
+    assert means[-1] > means[0] + 0.1  # more labels help on digits
+    full = curve.predictions["full"]
+    assert full.low <= full.mean <= full.high
+    assert curve.predictions["10x"].mean >= full.mean
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=200, tol=1e-3))
+    model.fit(x[rest[:1000]], y[rest[:1000]])
+    measured = float(np.mean(model.predict(x[rest[1000:]]) == y[rest[1000:]]))
+    assert abs(full.mean - measured) < 0.03
+    assert "expected to add" in curve.gain_sentence(2.0)
+    assert curve.notes  # 1000 is more than 3x the largest measured size (280)
+
+
+def test_regression_curve_reports_r2():
+    x, y = _digits_pixels()
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=x.shape[1])
+    targets = (x @ w)[:, None] / 100 + rng.normal(0, 0.5, (len(x), 1))
+    curve = learning_curve(
+        x[:300],
+        y[:300],
+        n_full=500,
+        task="regression",
+        targets=targets[:300],
+        repeats=3,
+        n_boot=20,
+    )
+    assert curve.metric == "r2"
+    assert curve.mean_scores[-1] > 0.5
+
+
+def test_too_few_examples_name_the_fix():
+    x, y = _digits_pixels()
+    with pytest.raises(AdvisorError, match="--budget"):
+        learning_curve(x[:12], y[:12], n_full=100)
