@@ -22,6 +22,9 @@ _LAZY = {
     "VerifyReport": "advisor.verification",
     "Suggestion": "advisor.ranking.result",
     "verify": "advisor.verification",
+    "advise": "advisor.strategy",
+    "StrategyAdvice": "advisor.strategy",
+    "write_report": "advisor.report",
     "load_data": "advisor.data",
     "LabelledData": "advisor.data",
     "load_catalog": "catalog",
@@ -36,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from advisor.finetuning import FinetuneResult, Predictor, finetune, load_predictor  # noqa: F401
     from advisor.ranking import Ranking, fuse, rank  # noqa: F401
     from advisor.ranking.result import Suggestion  # noqa: F401
+    from advisor.report import write_report  # noqa: F401
+    from advisor.strategy import StrategyAdvice, advise  # noqa: F401
     from advisor.verification import VerifyReport, verify  # noqa: F401
     from catalog import load_catalog  # noqa: F401
 

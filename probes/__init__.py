@@ -20,8 +20,8 @@ from .multilabel import linear_map
 from .ncti import ncti, ncti_components
 from .nleep import nleep
 from .parc import parc
-from .regression import knn_regression, ridge
 from .registry import REGISTRY, ProbeSpec, available_probes, default_probes, infer_task
+from .regression import knn_regression, ridge
 from .sfda import sfda
 from .transrate import transrate
 

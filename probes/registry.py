@@ -223,10 +223,11 @@ _SPECS = [
         (_F, _L),
         _MC,
         "candidate",
-        "O(iter·N·K·d^2), K ≈ N/10 components",
+        "O(iter·M·K·d^2), M = min(N, 1000), K ≈ M/10 components, d ≤ 128",
         "Li et al., Ranking Neural Checkpoints, CVPR 2021",
         True,
         "LEEP on a Gaussian mixture fitted to PCA-reduced features",
+        {"max_samples": 1000, "max_dim": 128},  # cost independent of N (docs/probes.md)
     ),
     ProbeSpec(
         "hscore",

@@ -120,8 +120,8 @@ def _print_summary(summary: dict, loaded) -> None:
     from rich.table import Table
 
     console = _stdout()
-    ratio = summary["imbalance_ratio"]
     task = summary["task"]
+    ratio = summary["imbalance_ratio"] if task != "regression" else None  # bins are even
     pairs = ", text pairs" if summary["pairs"] else ""
     if task == "regression":
         size = f"{len(summary['target_names'])} regression target(s), "

@@ -87,7 +87,8 @@ def split(
     data: LabelledData, val: float = 0.15, test: float = 0.15, seed: int = 0
 ) -> tuple[LabelledData, LabelledData, LabelledData]:
     """Stratified (train, val, test), seeded. Each class puts at least one example in every
-    non-empty part; a class too small for that raises DataError."""
+    non-empty part; a class too small for that raises DataError. For regression and
+    multilabel data the strata stand in for classes, and one too small goes to train."""
     for name, value in (("val", val), ("test", test)):
         if not 0.0 <= value < 1.0:
             raise DataError(f"{name} is {value}; pass a fraction in [0, 1), e.g. 0.15")
@@ -100,6 +101,11 @@ def split(
         members = np.flatnonzero(data.labels == c)
         n = len(members)
         if n == 0:
+            continue
+        if n < parts_needed and data.task != "classification":
+            # A stratum (a rare label's rows, a target bin) is not a class: keep it whole
+            # in train rather than refuse the split.
+            train_idx.append(members)
             continue
         if n < parts_needed:
             raise DataError(

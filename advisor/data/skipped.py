@@ -101,8 +101,10 @@ def _noun(names: list[str]) -> str:
     one = len(names) == 1
     if all(name.startswith("class '") for name in names):
         return "class" if one else "classes"
-    if all(name.startswith("line ") for name in names):
+    if all(name.startswith(("line ", "row ", "synset ")) for name in names):
         return "row" if one else "rows"
+    if all(name.startswith("split '") for name in names):
+        return "split" if one else "splits"
     if all(name.endswith("/") for name in names):
         return "folder" if one else "folders"
     return "file" if one else "files"

@@ -51,9 +51,6 @@ LABEL_NAMES = (
     "gold_label",
     "tags",
     "targets",
-    "score",
-    "rating",
-    "value",
 )
 SPLIT_NAMES = ("split", "subset", "partition", "data_split")
 IMAGE_NAMES = (

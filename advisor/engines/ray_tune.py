@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,6 +77,8 @@ def run_trials(
         drain(relay, emit)
     finally:
         relay.shutdown()
+        if engine.storage_path is None:  # Tune's copies; the run folders keep the originals
+            shutil.rmtree(storage, ignore_errors=True)
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled: the outstanding Tune trials were stopped")
     results: list[Any] = [None] * len(units)

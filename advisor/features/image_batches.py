@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+MIN_WORKER_IMAGES = 64  # below this, in-process decoding wins (docs/features.md "Performance")
 _PIL_FILTERS = {"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "box": 4, "hamming": 5}
 
 
@@ -157,7 +158,7 @@ def image_batches(
     in one pass. Exactly one item is yielded per ``batch_size`` examples.
 
     Files (and encoded bytes) are decoded and resized by ``workers`` background processes
-    (None: ``decode_workers()``), a few batches ahead of the forward pass; in-memory arrays
+    (None: ``decode_workers(n)``), a few batches ahead of the forward pass; in-memory arrays
     are preprocessed in this process (vectorised, far cheaper than a worker's round trip).
     Close the generator (``contextlib.closing``) to stop the workers at once.
     """
@@ -166,13 +167,14 @@ def image_batches(
     if arrays is not None:
         yield from _array_batches(backbone, np.asarray(arrays), batch_size, stats)
         return
-    workers = decode_workers() if workers is None else workers
+    if workers is None:
+        workers = decode_workers(n)
     if workers > 0 and n > batch_size:
         decoded = _worker_chunks(backbone, data, batch_size, workers)
     else:
         transform = backbone.eval_transform()
-        decoded = (
-            decode_chunk(data, transform, range(s, min(s + batch_size, n)))
+        decoded = (  # lazy: once a file failed, later images are only checked, not resized
+            decode_chunk(data, transform, range(s, min(s + batch_size, n)), not unreadable)
             for s in range(0, n, batch_size)
         )
     try:
@@ -181,7 +183,6 @@ def image_batches(
                 from advisor.data.image_files import ImageDecodeError
 
                 path, reason = next(iter(bad.values()))
-
                 raise ImageDecodeError(path, reason)
             if bad:
                 unreadable.update(bad)
@@ -214,18 +215,21 @@ def _array_batches(backbone, arrays: np.ndarray, batch_size: int, stats) -> Iter
             yield _pil_batch(backbone, [_array_to_pil(a) for a in batch])
 
 
-def decode_workers() -> int:
-    """Background decode processes: $ADVISOR_DECODE_WORKERS, else one per spare core (max 4;
-    at least one, so decoding overlaps the forward pass even on two cores)."""
+def decode_workers(n: int) -> int:
+    """Background decode processes for ``n`` files: $ADVISOR_DECODE_WORKERS, else one per
+    spare core (max 4; at least one, so decoding overlaps the forward pass even on two
+    cores), and none below MIN_WORKER_IMAGES, where starting them costs more than it saves."""
     import os
 
-    env = os.environ.get("ADVISOR_DECODE_WORKERS")
-    if env is not None and env.strip().isdigit():
+    env = os.environ.get("ADVISOR_DECODE_WORKERS", "").strip()
+    if env.isdigit():
         return int(env)
+    if n < MIN_WORKER_IMAGES:
+        return 0
     return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
-def decode_chunk(data, transform, indices) -> tuple:
+def decode_chunk(data, transform, indices, transform_images: bool = True) -> tuple:
     """(stacked tensor or None, {position: (path, reason)}, [(width, height, grey)])."""
     import torch
 
@@ -238,7 +242,7 @@ def decode_chunk(data, transform, indices) -> tuple:
         except ImageDecodeError as exc:
             bad[i] = (exc.path, exc.reason)
             continue
-        if not bad:  # after a failure the batch is void: only the search for bad files goes on
+        if transform_images and not bad:  # else void: only the search for bad files goes on
             records.append(image_record(image))
             tensors.append(transform(image.convert("RGB")))
     return (torch.stack(tensors) if tensors and not bad else None), bad, records

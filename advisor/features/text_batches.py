@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import numpy as np
 
 
-def text_plan(backbone, texts: list[str], pairs: list[str] | None = None) -> tuple[np.ndarray, dict]:
+def text_plan(
+    backbone, texts: list[str], pairs: list[str] | None = None
+) -> tuple[np.ndarray, dict]:
     """(order of indices for batching, stats) from one untruncated tokenization.
     ``pairs``: second texts; lengths and truncation are then those of the pair encoding."""
     from transformers.utils import logging as hf_logging

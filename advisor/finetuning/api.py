@@ -346,7 +346,8 @@ def _export(run_dir, model, built, class_names, config, backbone, recipe, task_i
         tokenizer=tokenizer,
         encoder_config=encoder_config,
         recipe=config["recipe"],
-        task_info=task_info,
+        # what predict needs to read inputs and outputs: the task, and text pairs
+        task_info={**(task_info or {"task": "classification"}), "pairs": bool(config["pairs"])},
     )
 
 

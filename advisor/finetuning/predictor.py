@@ -45,7 +45,7 @@ class Predictor:
 
     @property
     def task(self) -> str:
-        """"classification", "regression" or "multilabel" (what predict() returns)."""
+        """ "classification", "regression" or "multilabel" (what predict() returns)."""
         return self.config.get("task") or "classification"
 
     def predict(self, inputs, batch_size: int = 32) -> list:

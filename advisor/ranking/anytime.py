@@ -65,6 +65,14 @@ class Run:
     computed: dict[str, float] = field(default_factory=dict)  # extraction s of the rows used
     fresh_seconds: float = 0.0  # extraction done in this call (0 from a warm cache)
     rules: dict = field(default_factory=dict)  # the stopping and dropping rules used
+    # dropped id -> (probe scores, entry, featureset) of its last round: fused with the
+    # finalists, so the fusion weighs the evidence among the same candidates as a fixed budget
+    evidence: dict[str, tuple] = field(default_factory=dict)
+
+    def with_stopped(self, scores, entries: dict, featuresets: dict):
+        """(scores, entries, signals) for the final fusion, the dropped candidates' last
+        evidence included; the bootstrap still resamples the finalists only."""
+        return _with_evidence(self.evidence, scores, entries, featuresets)
 
     def finish(self, ranking: Any) -> Any:
         """The ranking with the dropped candidates below the finalists (each marked with
@@ -112,6 +120,7 @@ def score_rounds(
         examples = len(run.indices)
         for cid in dropped:
             run.stopped[cid] = {**ranked["records"][cid], "round": number, "examples": examples}
+            work.keep_evidence(cid, ranked, loop, {c.id: c.entry for c in live}[cid])
             for part in (loop.featuresets, loop.scores, loop.extra, loop.probe_errors):
                 part.pop(cid, None)
         live = [c for c in live if c.id not in dropped]
@@ -142,6 +151,7 @@ def score_rounds(
             run.examples[cid] = part.n
             run.computed[cid] = part.computed_seconds()
             run.fresh_seconds += part.fresh_seconds()
+    run.evidence = work.evidence
     run.used = data.subset(run.indices)
     if work.bad:
         run.used.skipped.extend(work.bad.values())
@@ -200,6 +210,11 @@ class _Rounds:
         self.max_latency_ms, self.layers = max_latency_ms, layers
         self.pieces: dict[str, Pieces] = {}
         self.bad: dict[int, tuple[str, str]] = {}  # unreadable rows -> (file, reason)
+        self.evidence: dict[str, tuple] = {}  # dropped id -> (scores, entry, featureset)
+
+    def keep_evidence(self, cid: str, ranked: dict, loop, entry) -> None:
+        row = ranked["scores"].loc[cid].to_dict()
+        self.evidence[cid] = (row, entry, loop.featuresets[cid])
 
     def without_bad(self, rows: np.ndarray) -> np.ndarray:
         return rows[~np.isin(rows, list(self.bad))] if self.bad else rows
@@ -300,7 +315,6 @@ class _Rounds:
         from advisor.ranking import scoring
         from advisor.ranking.fusion import fuse_scores
         from advisor.ranking.result import build_ranking
-        from advisor.ranking.signals import extraction_signals
 
         self.emit(events.PhaseStarted("fusing", f"round of {len(live)} candidates"))
         set_scores, set_errors = scoring.score_set_level(
@@ -312,23 +326,25 @@ class _Rounds:
         )
         scores = scores.drop(columns=[c for c in scores.columns if scores[c].isna().all()])
         entries = {c.id: c.entry for c in live}
-        signals = extraction_signals(loop.featuresets)
+        scores, entries, signals = _with_evidence(self.evidence, scores, entries, loop.featuresets)
         fused = fuse_scores(scores, entries, signals=signals)
         uncertainty = None
-        if len(live) > 1 and len(scores.columns):
-            uncertainty = self._bootstrap(loop, list(scores.columns), entries, signals, fused)
+        probe_names = [p for p in scores.columns if scores.loc[list(loop.scores), p].notna().any()]
+        if len(live) > 1 and probe_names:
+            uncertainty = self._bootstrap(loop, probe_names, entries, signals, fused, scores)
         records = build_ranking(
             scores, entries, fused, extra=loop.extra, uncertainty=uncertainty
         ).records
         column = {} if uncertainty is None else uncertainty
         return {
-            "order": [r["candidate"] for r in records],
+            "order": [r["candidate"] for r in records if r["candidate"] in loop.featuresets],
             "records": {r["candidate"]: r for r in records},
+            "scores": scores,
             "p_best": {} if uncertainty is None else column["p_best"].to_dict(),
             "rank_low": {} if uncertainty is None else column["rank_low"].to_dict(),
         }
 
-    def _bootstrap(self, loop, probe_names, entries, signals, fused):
+    def _bootstrap(self, loop, probe_names, entries, signals, fused, scores):
         from advisor.ranking.uncertainty import bootstrap_ranks
 
         try:
@@ -341,6 +357,26 @@ class _Rounds:
                 signals=signals,
                 cancel=self.cancel,
                 point=fused.final,
+                cache=self.cache,  # replicates already probed come from the probe cache
+                scores=scores,
             )
         except ValueError:  # classes too small to resample: the round goes on without it
             return None
+
+
+def _with_evidence(evidence: dict, scores, entries: dict, featuresets: dict):
+    """The scores, entries and signals of the candidates probed now plus the dropped ones'
+    evidence from their last round."""
+    import pandas as pd
+
+    from advisor.ranking.signals import extraction_signals
+
+    sets = dict(featuresets)
+    if evidence:
+        rows = pd.DataFrame.from_dict({c: e[0] for c, e in evidence.items()}, orient="index")
+        attrs = dict(scores.attrs)  # errors / seconds: those of the candidates probed now
+        scores = pd.concat([scores, rows.reindex(columns=scores.columns)])
+        scores.attrs = attrs
+        entries = {**entries, **{c: e[1] for c, e in evidence.items()}}
+        sets.update({c: e[2] for c, e in evidence.items()})
+    return scores, entries, extraction_signals(sets)

@@ -91,9 +91,9 @@ def bootstrap_ranks(
     column stands in. Exact as long as the replicate's fit gives them no weight either
     (checked: a replicate where it would is re-probed in full) and the real replicate
     column would also have scores that are not all equal.
-    ``early_stop``: when the first ``early_stop`` replicates all give every candidate its
-    point rank, stop there (P(best) 1 for the leader, point intervals); None runs all
-    ``n_boot``. ``frame.attrs["resamples"]`` says how many ran. The agreement with the
+    ``early_stop``: when the point leader alone wins each of the first ``early_stop``
+    replicates, stop there (its P(best) is then 1; intervals from those replicates); None
+    runs all ``n_boot``. ``frame.attrs["resamples"]`` says how many ran. The agreement with the
     full run is measured by benchmarks/bootstrap_check.py (docs/ranking.md).
     """
     from advisor.ranking import probe_cache, scoring
@@ -140,7 +140,7 @@ def bootstrap_ranks(
     rng = np.random.default_rng(seed)
     ranks = np.zeros((n_boot, len(candidates)))
     wins = np.zeros(len(candidates))
-    point_ranks = _ranks(point.reindex(candidates).fillna(-np.inf).to_numpy(float))
+    leader = int(np.argmin(_ranks(point.reindex(candidates).fillna(-np.inf).to_numpy(float))))
     done = n_boot
     with store.batch() if store is not None else nullcontext():
         for b in range(n_boot):
@@ -160,12 +160,8 @@ def bootstrap_ranks(
             wins[best] += 1.0 / len(best)
             if on_resample is not None:
                 on_resample(b + 1, n_boot)
-            if (
-                early_stop
-                and b + 1 == early_stop < n_boot
-                and (ranks[:early_stop] == point_ranks).all()
-            ):
-                done = early_stop  # unanimous: the rest would very likely agree (see doc)
+            if early_stop and b + 1 == early_stop < n_boot and wins[leader] == early_stop:
+                done = early_stop  # the leader won every one alone: a clear call (see doc)
                 if on_resample is not None:
                     on_resample(n_boot, n_boot)
                 break

@@ -83,12 +83,14 @@ def advise(
     seed: int = 0,
     cache_dir: str | os.PathLike | None = None,
     curve: LearningCurve | None = None,
+    entry=None,
 ) -> StrategyAdvice:
     """Strategy advice for ``candidate`` (default: the ranking's best) on ``data``.
 
     ``n_train``: labelled examples the fine-tune will train on (default: 70% of the whole
     data set, advisor.finetune's split). ``epochs``: the fine-tuning epochs to plan for.
     ``curve``: a learning curve already computed (else it is fitted from cached features).
+    ``entry``: the candidate's catalog Entry when it is not a built-in id (a user catalog).
     """
     from advisor.data import load_data
 
@@ -97,12 +99,20 @@ def advise(
     record = ranking.record(cid)
     if n_train is None:
         n_train = max(int(len(full) * TRAIN_SHARE), 1)
+    entry = entry if entry is not None else _entry(cid)
     if curve is None:
         curve = curves_for(
-            ranking, full, [cid], n_full=n_train, repeats=repeats, seed=seed, cache_dir=cache_dir
+            ranking,
+            full,
+            [cid],
+            n_full=n_train,
+            repeats=repeats,
+            seed=seed,
+            cache_dir=cache_dir,
+            entries={cid: entry} if entry is not None else None,
         )[cid]
     return advise_from(
-        record, curve, modality=full.modality, n_train=n_train, epochs=epochs, entry=_entry(cid)
+        record, curve, modality=full.modality, n_train=n_train, epochs=epochs, entry=entry
     )
 
 
@@ -152,9 +162,11 @@ def curves_for(
     repeats: int = 5,
     seed: int = 0,
     cache_dir: str | os.PathLike | None = None,
+    entries=None,
 ) -> dict[str, LearningCurve]:
     """Learning curves of ``candidates`` (default: the top ``top``) from the ranking's own
-    probe subsample, read back from the feature cache."""
+    probe subsample, read back from the feature cache. ``entries``: {id: catalog Entry}
+    for candidates outside the built-in catalog."""
     from advisor.data import load_data
 
     full = load_data(data)
@@ -163,7 +175,8 @@ def curves_for(
     n_full = n_full or max(int(len(full) * TRAIN_SHARE), 1)
     out = {}
     for cid in chosen:
-        features = cached_features(ranking, used, cid, cache_dir=cache_dir)
+        entry = (entries or {}).get(cid)
+        features = cached_features(ranking, used, cid, cache_dir=cache_dir, entry=entry)
         out[cid] = learning_curve(
             features,
             used.labels,
@@ -210,7 +223,7 @@ def probe_subsample(ranking: Ranking, full):
     return used
 
 
-def cached_features(ranking: Ranking, used, cid: str, *, cache_dir=None) -> np.ndarray:
+def cached_features(ranking: Ranking, used, cid: str, *, cache_dir=None, entry=None) -> np.ndarray:
     """The candidate's pooled features of the probe subsample (a cache hit after rank)."""
     from pathlib import Path
 
@@ -220,7 +233,8 @@ def cached_features(ranking: Ranking, used, cid: str, *, cache_dir=None) -> np.n
         return np.asarray(used.features, dtype=np.float32)
     root = cache_dir or (ranking.settings or {}).get("cache_dir")
     cache = FeatureCache(Path(root) if root else None)
-    return np.asarray(extract(_entry(cid) or cid, used, cache=cache).features)
+    target = entry if entry is not None else _entry(cid) or cid
+    return np.asarray(extract(target, used, cache=cache).features)
 
 
 def evidence_from(record: dict, entry=None, *, n_train: int) -> Evidence:

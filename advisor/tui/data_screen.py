@@ -27,7 +27,6 @@ from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
 
 MIN_BUDGET = 20
-TASK_CHOICES = ("auto", "classification", "multilabel", "regression")  # advisor.data.tasks
 
 
 def builtin_datasets() -> dict[str, str]:
@@ -94,6 +93,10 @@ def balance_ratio(counts: dict[str, int]) -> float:
     return min(values) / max(values) if values else 0.0
 
 
+class _ChooseColumn(VerticalScroll, can_focus=False):
+    """The left column: scrolls on a small terminal, but is no stop of the tab order."""
+
+
 class DataScreen(WorkScreen):
     """Pick data; the summary panel shows examples, classes and class balance."""
 
@@ -108,9 +111,11 @@ class DataScreen(WorkScreen):
         self._builtins: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        from advisor.data.tasks import TASK_CHOICES
+
         yield StepBar("data")
         with Horizontal(id="data-body"):
-            with Vertical(id="data-choose"):
+            with _ChooseColumn(id="data-choose"):
                 yield Label("Built-in datasets", classes="section-title")
                 yield OptionList(id="builtin-list")
                 yield Label("…or a path (folder, .csv, .jsonl, .npz)", classes="section-title")
@@ -130,6 +135,7 @@ class DataScreen(WorkScreen):
                     [(name, name) for name in TASK_CHOICES],
                     value=self.app.session.task,
                     allow_blank=False,
+                    compact=True,
                     id="task-select",
                 )
             with Vertical(id="data-summary"):

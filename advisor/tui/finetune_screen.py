@@ -29,6 +29,13 @@ from advisor.tui.run_exists_dialog import RunExistsDialog, output_folder_state
 STEP_REDRAW = 10
 
 
+def _headline(result) -> str:
+    """The task's headline test figure: accuracy, R² or mean AP."""
+    name = {"regression": "R²", "multilabel": "mAP"}.get(getattr(result, "task", ""), "accuracy")
+    score = getattr(result, "test_score", result.test_accuracy)
+    return f"{name} {score:.3f}"
+
+
 def early_stop_status(history: list[dict], patience: int, metric: str = "val_accuracy") -> str:
     """ "best epoch 3 (val_accuracy 0.91) · no gain for 1/3 epochs" from the epoch history."""
     scored = [(row.get("epoch"), row[metric]) for row in history if row.get(metric) is not None]
@@ -70,6 +77,14 @@ def summary_markup(result) -> str:
         f"[b]test accuracy {_num(result.test_accuracy)}[/] · macro F1 {_num(result.test_macro_f1)}"
         f" · best epoch {result.best_epoch} (val {_num(result.best_val_metric)})"
     ]
+    if getattr(result, "task", "classification") != "classification":  # the task's figures
+        shown = " · ".join(
+            f"{k.removeprefix('test_')} {_num(v)}" for k, v in result.test_metrics.items()
+        )
+        lines[0] = (
+            f"[b]test {shown}[/] · best epoch {result.best_epoch} "
+            f"(val {_num(result.best_val_metric)})"
+        )
     if getattr(result, "stopped_early", False):
         lines[0] += " · stopped early"
     if getattr(result, "frozen_backbone", False):
@@ -154,6 +169,9 @@ class FinetuneScreen(WorkScreen):
             self.query_one(FinetuneForm).set_candidate(
                 self.candidate, session.data.name, getattr(entry, "modality", None)
             )
+            advice = getattr(session, "strategy", None)  # the ranking screen's advice (a)
+            matches = advice is not None and advice.candidate == self.candidate
+            self.query_one(FinetuneForm).apply_strategy(advice if matches else None)
             self.query_one("#ft-status", Static).update(
                 f"Ready to fine-tune [b]{escape(self.candidate)}[/]: tab into the options, "
                 "then ctrl+s."
@@ -324,7 +342,12 @@ class FinetuneScreen(WorkScreen):
         self.history.append(row)
         epochs_bar = self.query_one("#ft-epoch-bar", ProgressBar)
         epochs_bar.update(total=message.epochs or epochs_bar.total, progress=message.epoch)
-        self.query_one("#ft-early", Label).update(early_stop_status(self.history, self.patience))
+        metric = next(
+            (k for k in ("val_accuracy", "val_r2", "val_map") if k in row), "val_accuracy"
+        )
+        self.query_one("#ft-early", Label).update(
+            early_stop_status(self.history, self.patience, metric=metric)
+        )
         self._draw_curves()
 
     def _stopped(self) -> None:
@@ -353,7 +376,7 @@ class FinetuneScreen(WorkScreen):
             self.notify("cancelled; r resumes from the checkpoint", title="Fine-tuning cancelled")
         else:
             self.notify(
-                f"test accuracy {result.test_accuracy:.3f}; saved to {result.export_dir}",
+                f"test {_headline(result)}; saved to {result.export_dir}",
                 title="Fine-tuning finished",
                 markup=False,
             )

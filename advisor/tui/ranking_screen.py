@@ -25,6 +25,7 @@ from advisor.tui.components.detail_pane import DetailPane
 from advisor.tui.components.pareto import COST_AXES, ParetoPlot, cost_points
 from advisor.tui.components.ranking_table import ASCENDING, DESCENDING, RankingTable, sort_records
 from advisor.tui.components.step_bar import StepBar
+from advisor.tui.components.strategy_pane import STRATEGY_TASK, StrategyPane
 from advisor.tui.components.verify_view import (
     VERIFY_DEFAULTS,
     VERIFY_FIELDS,
@@ -39,9 +40,10 @@ from advisor.tui.jobs import Job, WorkScreen
 from advisor.tui.messages import VerifyDone, VerifyProgress, WorkCancelled, WorkFailed, typed_event
 from advisor.tui.number_dialog import NumberDialog
 from advisor.tui.race_actions import RACE_TASK, RaceActions
+from advisor.tui.strategy_actions import StrategyActions
 
 
-class RankingScreen(RaceActions, WorkScreen):
+class RankingScreen(StrategyActions, RaceActions, WorkScreen):
     """Sortable ranking; the detail pane follows the cursor; f fine-tunes the highlighted row."""
 
     BINDINGS = [
@@ -54,6 +56,7 @@ class RankingScreen(RaceActions, WorkScreen):
         Binding("escape", "cancel_work", "Cancel"),
         Binding("e", "export", "Export"),
         Binding("f", "finetune", "Fine-tune this"),
+        Binding("a", "advice", "Strategy", show=False),  # learning curve + strategy advice
     ]
 
     def __init__(self) -> None:
@@ -80,6 +83,9 @@ class RankingScreen(RaceActions, WorkScreen):
                 yield ParetoPlot(id="pareto")
             yield DetailPane(id="detail")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DetailPane).mount(StrategyPane(id="strategy"))  # hidden until `a`
 
     def on_screen_resume(self) -> None:
         ranking = self.app.session.ranking
@@ -223,6 +229,7 @@ class RankingScreen(RaceActions, WorkScreen):
     @on(DataTable.RowHighlighted, "#ranking-table")
     def _highlighted(self) -> None:
         self._show_detail()
+        self._show_strategy()
         self._plot()
 
     @on(DataTable.HeaderSelected, "#ranking-table")
@@ -436,6 +443,8 @@ class RankingScreen(RaceActions, WorkScreen):
         )
 
     def on_work_cancelled(self, message: WorkCancelled) -> None:
+        if message.task == STRATEGY_TASK:
+            return
         if message.task == RACE_TASK:
             self.race_stopped(cancelled=True)
             return
@@ -452,6 +461,9 @@ class RankingScreen(RaceActions, WorkScreen):
         )
 
     def on_work_failed(self, message: WorkFailed) -> None:
+        if message.task == STRATEGY_TASK:
+            self.query_one(StrategyPane).show_text(f"[red]no advice[/]: {escape(message.reason)}")
+            return
         if message.task == RACE_TASK:
             self.race_stopped(cancelled=False, reason=message.reason)
             return

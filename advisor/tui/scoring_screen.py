@@ -87,7 +87,11 @@ def event_to_message(event):
     return None
 
 
-PHASE_TEXT = {"fusing": "fusing the probe scores", "bootstrapping": "bootstrapping rank ranges"}
+PHASE_TEXT = {
+    "fusing": "fusing the probe scores",
+    "set-level": "set-level probes across the candidates",
+    "bootstrapping": "bootstrapping rank ranges",
+}
 
 
 class CandidateRow(Horizontal):

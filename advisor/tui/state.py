@@ -21,6 +21,7 @@ class Session:
     finetune_candidate: str | None = None
     finetune_result: Any = None
     verify_report: Any = None  # advisor.verify's report on the ranking, once run
+    strategy: Any = None  # advisor.strategy.StrategyAdvice of the last advice asked for (a)
 
     @property
     def modality(self) -> str | None:

@@ -142,10 +142,10 @@ def test_bad_task_inputs_in_tables(tmp_path):
 # ----------------------------------------------------------------- in-memory objects
 def test_dataframe_in_the_library():
     frame = pd.DataFrame({"sentence": _texts(30), "score": np.linspace(0, 1, 30) ** 2})
-    data = load_data(frame)
+    data = load_data(frame, label_column="score")
     assert data.task == "regression" and data.name == "DataFrame" and len(data) == 30
     frame.loc[3, "score"] = np.nan  # pandas' missing value: a blank cell, skipped
-    data = load_data(frame)
+    data = load_data(frame, label_column="score")
     assert len(data) == 29 and data.skipped == [("row 4", "empty label: column 'score' is blank")]
 
 

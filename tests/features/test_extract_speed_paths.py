@@ -88,7 +88,10 @@ def test_worker_decoding_gives_the_in_process_features_and_stats(monkeypatch, ti
         monkeypatch.setenv("ADVISOR_DECODE_WORKERS", workers)
         results[workers] = extract(tiny, folder12, cache=False, batch_size=4)
     np.testing.assert_array_equal(results["0"].features, results["2"].features)
-    assert results["0"].stats == results["2"].stats
+    timing = "examples_per_second"
+    assert {k: v for k, v in results["0"].stats.items() if k != timing} == {
+        k: v for k, v in results["2"].stats.items() if k != timing
+    }
     assert results["2"].stats["preprocess"] == "pil"
     assert results["2"].stats["data_mean_height"] == 40.0
 

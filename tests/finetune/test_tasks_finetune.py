@@ -134,7 +134,8 @@ def test_multilabel_threshold_is_tuned_on_validation_and_exported(tmp_path, monk
     probs = predictor.predict_proba(data.features[:30])
     sets = predictor.predict(data.features[:30])
     for row, chosen in zip(probs, sets, strict=True):
-        expected = [n for n, p in zip(data.target_names, row, strict=True) if p >= best["val_threshold"]]
+        names = zip(data.target_names, row, strict=True)
+        expected = [n for n, p in names if p >= best["val_threshold"]]
         assert chosen == expected
 
 
@@ -204,3 +205,83 @@ def test_text_pairs_go_through_the_tokenizers_pair_encoding():
     sep = tokenizer.sep_token_id
     assert (encoded["input_ids"][0] == sep).sum() == 2  # [CLS] a [SEP] b [SEP]
     assert labels.tolist() == [0, 1, 0, 1]
+
+
+def tiny(arch):
+    """A factory of fresh tiny random-init backbones (verify fine-tunes each from scratch)."""
+    from advisor.models import load_backbone
+    from catalog import Entry
+
+    entry = Entry(id=f"{arch}.tiny", modality="image", source="timm", architecture=arch)
+    return lambda: load_backbone(entry, pretrained=False, device="cpu")
+
+
+def digit_properties_images(data):
+    sets = digit_properties(data)
+    return LabelledData(
+        name="digit-properties-images",
+        modality="image",
+        labels=None,
+        class_names=[],
+        source="digits",
+        image_arrays=data.image_arrays,
+        task="multilabel",
+        targets=sets.targets,
+        target_names=sets.target_names,
+    )
+
+
+@pytest.mark.parametrize("task", ["regression", "multilabel"])
+def test_verify_scores_the_ranking_on_the_tasks_own_metric(tmp_path, task):
+    if task == "regression":
+        data, score = subsample(load_data("digits-regression"), 120, seed=0)[0], "r2"
+    else:
+        data, score = digit_properties_images(digits(120)), "map"
+    models = {
+        f"{arch}.tiny@random-init": tiny(arch) for arch in ("test_efficientnet", "test_resnet")
+    }
+    ranking = advisor.rank(
+        data, candidates=[make() for make in models.values()], budget=None, bootstrap=False
+    )
+    report = advisor.verify(
+        data,
+        ranking=ranking,
+        models=models,
+        epochs=1,
+        budget=None,
+        output=tmp_path / "verify",
+        cache_dir=tmp_path / "cache",
+        plot=False,
+        **TINY_RECIPE,
+    )
+    assert not report.failures and len(report.candidates) == 2
+    for row in report.candidates:
+        assert row["score_name"] == score and np.isfinite(row["test_score"])
+    expected = {"r2": "test R^2", "map": "test mean average precision"}[score]
+    assert expected in report.protocol
+    assert report.measures["advisor"]["n"] == 2
+    saved = json.loads(report.json_path.read_text())
+    assert saved["candidates"][0]["test_score"] == report.candidates[0]["test_score"]
+
+
+def test_text_pair_classification_fine_tunes_exports_and_predicts_pairs(tmp_path):
+    """wordnet-pairs: a head on the frozen pair encoding, folded into the encoder for export;
+    the exported model reads (a, b) pairs through the same pair encoding."""
+    data = subsample(load_data("wordnet-pairs"), 60, seed=0)[0]
+    result = advisor.finetune(
+        data,
+        "sentence-transformers/all-MiniLM-L6-v2",
+        output=tmp_path / "run",
+        epochs=2,
+        freeze_backbone=True,
+    )
+    assert result.config["pairs"] is True and np.isfinite(result.test_accuracy)
+    predictor = advisor.load_predictor(result.run_dir)
+    assert predictor.config["pairs"] is True
+    pairs = list(zip(data.texts[:6], data.text_pairs[:6], strict=True))
+    labels = predictor.predict(pairs)
+    assert len(labels) == 6 and set(labels) <= set(data.class_names)
+    probs = predictor.predict_proba(pairs)
+    # the pair changes the prediction: the first text alone is another input
+    alone = predictor.predict_proba([a for a, _ in pairs])
+    assert not np.allclose(probs, alone)

@@ -72,7 +72,8 @@ def test_auto_dimension_is_shared_by_all_candidates():
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # sklearn LDA: "Variables are collinear"
 @pytest.mark.parametrize(
-    "name", [n for n, s in probes.REGISTRY.items() if "features" in s.needs and "multiclass" in s.tasks]
+    "name",
+    [n for n, s in probes.REGISTRY.items() if "features" in s.needs and "multiclass" in s.tasks],
 )
 def test_perfectly_collapsed_classes_stay_finite_and_score_high(name):
     """Every class a single point (zero within-class scatter): no NaN, and at least as good

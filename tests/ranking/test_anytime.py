@@ -139,7 +139,8 @@ def test_a_dropped_candidate_stays_with_its_round(digits, nets, cache_dir, clear
     assert leader["stopped_round"] is None and leader["examples"] == 200
     for position, record in enumerate(dropped, start=2):
         assert record["rank"] == position and record["stopped_round"] == 1
-        assert record["examples"] == 200 and math.isnan(record["final_score"])
+        assert record["examples"] == 200 and math.isnan(record["p_best"])
+        assert record["final_score"] < leader["final_score"]  # fused with the finalists
         assert record["knn"] < leader["knn"]  # its probe scores from round 1 are kept
         assert any(
             note.startswith(f"{record['candidate']} stopped at round 1") for note in ranking.notes

@@ -55,7 +55,7 @@ def test_digit_slant_regression_ranks_with_the_regression_probes(tmp_path, rando
     assert all(0.0 <= r["p_best"] <= 1.0 for r in ranking.records)  # the bootstrap ran
     assert any("fitted on classification benchmarks only" in n for n in ranking.notes)
     assert any("not defined for regression" in n and "leep" in n for n in ranking.notes)
-    assert ranking.settings.get("task", "regression") == "regression"
+    assert ranking.settings["data"]["task"] == "regression"
 
 
 def test_a_probe_the_task_does_not_define_is_reported_not_skipped(tmp_path, random_control):
@@ -100,6 +100,7 @@ def test_wordnet_pairs_rank_through_the_pair_encoding(tmp_path):
     record = ranking.records[0]
     assert "linear_probe" in ranking.probes and 0.5 <= record["linear_probe"] <= 1.0
     assert any("pair encoding" in n for n in ranking.notes)
+    assert ranking.settings["data"]["text_pairs"] is True
 
 
 def test_cli_regression_csv_end_to_end(tmp_path, capsys):

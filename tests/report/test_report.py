@@ -44,8 +44,16 @@ def ranked(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "pixels.npz"
     features = digits.image_arrays.reshape(len(digits), -1).astype(np.float32) / 255
     np.savez(path, features=features, labels=digits.labels)
-    ranking = advisor.rank(str(path), budget=300, bootstrap=False, probes=["logme", "knn"])
+    ranking = advisor.rank(str(path), budget=200, bootstrap=False, probes=["logme", "knn"])
     return str(path), ranking
+
+
+@pytest.fixture(scope="module")
+def curves(ranked):
+    from advisor.strategy import curves_for
+
+    data, ranking = ranked
+    return curves_for(ranking, data, repeats=3)
 
 
 def test_html_is_self_contained_with_table_plots_and_advice(ranked, tmp_path):
@@ -68,9 +76,9 @@ def test_html_is_self_contained_with_table_plots_and_advice(ranked, tmp_path):
     assert "frozen features + linear head" in text and "advisor rank" in text
 
 
-def test_markdown_writes_pngs_beside_it(ranked, tmp_path):
+def test_markdown_writes_pngs_beside_it(ranked, curves, tmp_path):
     data, ranking = ranked
-    out = write_report(tmp_path / "report.md", ranking, data=data)
+    out = write_report(tmp_path / "report.md", ranking, data=data, curves=curves)
     text = out.read_text()
     linked = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert sorted(linked) == ["report-curves.png", "report-pareto.png"]
@@ -106,7 +114,7 @@ def test_cli_rank_writes_the_report(ranked, tmp_path, capsys):
             return exc.code, capsys.readouterr().err
         return 0, capsys.readouterr().err
 
-    args = ("rank", data, "--budget", "300", "--no-bootstrap", "--probes", "knn")
+    args = ("rank", data, "--budget", "200", "--no-bootstrap", "--probes", "knn")
     code, err = run(*args, "--report", tmp_path / "r.md")
     assert code == 0, err
     assert (tmp_path / "r.md").exists() and (tmp_path / "r-curves.png").exists()

@@ -65,9 +65,13 @@ class FinetuneForm(Vertical):
         super().__init__(**kwargs)
         self.defaults = recipe_defaults()
         self.modality: str | None = None
+        self.extra: dict = {}  # recipe options of the recommended strategy (apply_strategy)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="ft-candidate")
+        strategy = Label("", id="ft-strategy", markup=False)
+        strategy.display = False  # shown once a recommended strategy applies
+        yield strategy
         for name, label, _, placeholder in FIELDS:
             yield Label(label, classes="field-label", id=f"ft-{name}-label")
             default = self.defaults.get(name)
@@ -95,6 +99,18 @@ class FinetuneForm(Vertical):
             for widget in (self.query_one(f"#ft-{name}-label"), self.query_one(f"#ft-{name}")):
                 widget.display = modality in (None, "image")
 
+    def apply_strategy(self, advice) -> None:
+        """Start from the advice's recommended strategy (advisor.strategy), or clear it."""
+        label = self.query_one("#ft-strategy", Label)
+        self.extra = dict(advice.recipe) if advice is not None else {}
+        label.display = advice is not None
+        if advice is None:
+            return
+        chosen = advice.estimate(advice.recommended)
+        options = ", ".join(f"{k}={v!r}" for k, v in self.extra.items()) or "the default recipe"
+        label.update(f"strategy: {chosen.label} ({options}), as recommended")
+        self.query_one("#ft-freeze", Switch).value = False  # the strategy's options decide
+
     def shown_fields(self) -> list[str]:
         return [
             name
@@ -106,6 +122,8 @@ class FinetuneForm(Vertical):
         texts = {name: self.query_one(f"#ft-{name}", Input).value for name in self.shown_fields()}
         options, problems = parse_options(texts)
         options["freeze_backbone"] = self.query_one("#ft-freeze", Switch).value
+        if not options["freeze_backbone"]:
+            options.update(self.extra)
         output = self.query_one("#ft-output", Input).value.strip()
         if not output:
             problems["output"] = "output folder is empty; type where the run should be saved"

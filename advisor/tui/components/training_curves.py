@@ -18,7 +18,7 @@ def split_metrics(history: list[dict]) -> tuple[dict[str, list], dict[str, list]
                 continue
             if "loss" in key:
                 losses.setdefault(key, []).append((epoch, float(value)))
-            elif "acc" in key or "f1" in key:
+            elif "acc" in key or "f1" in key or key in ("val_r2", "val_map", "val_spearman"):
                 scores.setdefault(key, []).append((epoch, float(value)))
     return losses, scores
 

@@ -106,11 +106,12 @@ def report_table(report) -> FitTable:
 
 
 def report_caption(report) -> str:
-    best = max(report.candidates, key=lambda r: r["test_accuracy"])
+    best = max(report.candidates, key=_score)
     cached = sum(1 for r in report.candidates if r.get("cached"))
+    name = {"r2": "R² ", "map": "mAP "}.get(best.get("score_name"), "")  # the task's own figure
     lines = [
         f"[b]verified[/] {len(report.candidates)} candidates · best fine-tuned "
-        f"{escape(str(best['candidate']))} ({100 * best['test_accuracy']:.1f} %) · "
+        f"{escape(str(best['candidate']))} ({name}{100 * _score(best):.1f} %) · "
         f"fine-tuning {report.finetune_seconds:.0f} s"
         + (f" ({cached} from cache)" if cached else "")
     ]
@@ -127,4 +128,9 @@ def report_caption(report) -> str:
 
 
 def accuracies(report) -> dict[str, float]:
-    return {str(r["candidate"]): float(r["test_accuracy"]) for r in report.candidates}
+    """Fine-tuned test score per candidate (accuracy; R² or mean AP for the other tasks)."""
+    return {str(r["candidate"]): _score(r) for r in report.candidates}
+
+
+def _score(row: dict) -> float:
+    return float(row.get("test_score", row["test_accuracy"]))
