@@ -88,7 +88,8 @@ class CandidateFailed(CandidateEvent):
 
 @dataclass(frozen=True)
 class PhaseStarted(ProgressEvent):
-    """A phase after the candidates: ``phase`` is "fusing" or "bootstrapping"."""
+    """A phase after the candidates: ``phase`` is "fusing", "set-level" (one per set-level
+    probe, ``detail`` names it and its place) or "bootstrapping"."""
 
     kind: ClassVar[str] = "phase"
     phase: str

@@ -6,7 +6,7 @@ probe recomputed on each, re-fused. ``exact`` is today's ``bootstrap_ranks`` wit
 ``early_stop=None`` (probes the fusion gives no weight are not recomputed; checked per
 replicate), ``early`` the same with ``early_stop=10``. Both run on an empty probe cache, so
 their seconds are cold. Reported: seconds, resamples run, max |ΔP(best)| against the
-reference, and how many candidates' 5–95 % rank intervals differ.
+reference, how many candidates' 5–95 % rank intervals differ and by how many ranks at most.
 
     python -m benchmarks.bootstrap_check [--datasets digits,fashion-mnist,tweets]
                                          [--budget 300] [--resamples 30] [--models A,B]
@@ -101,6 +101,7 @@ def compare(name: str, *, budget: int, n_boot: int, models=None, log=sys.stderr)
             "resamples": n_boot,
             "max_dp_best": 0.0,
             "intervals_differ": 0,
+            "max_shift": 0,
             "leader": ref.attrs["leader"],
         }
     ]
@@ -122,6 +123,10 @@ def compare(name: str, *, budget: int, n_boot: int, models=None, log=sys.stderr)
             seconds = time.perf_counter() - started
         new = new.loc[ref.index]
         differ = (new["rank_low"] != ref["rank_low"]) | (new["rank_high"] != ref["rank_high"])
+        shift = max(
+            int((new["rank_low"] - ref["rank_low"]).abs().max()),
+            int((new["rank_high"] - ref["rank_high"]).abs().max()),
+        )
         rows.append(
             {
                 "dataset": name,
@@ -131,6 +136,7 @@ def compare(name: str, *, budget: int, n_boot: int, models=None, log=sys.stderr)
                 "resamples": int(new.attrs.get("resamples", n_boot)),
                 "max_dp_best": float((new["p_best"] - ref["p_best"]).abs().max()),
                 "intervals_differ": int(differ.sum()),
+                "max_shift": shift,
                 "leader": new.attrs["leader"],
             }
         )
@@ -140,13 +146,14 @@ def compare(name: str, *, budget: int, n_boot: int, models=None, log=sys.stderr)
 def print_table(rows: list[dict], out=sys.stdout) -> None:
     print(
         f"{'dataset':<14} {'scheme':<10} {'cands':>5} {'seconds':>8} {'resamples':>9} "
-        f"{'max|dP(best)|':>13} {'intervals differ':>16}  leader",
+        f"{'max|dP(best)|':>13} {'intervals differ':>16} {'max shift':>9}  leader",
         file=out,
     )
     for r in rows:
         print(
             f"{r['dataset']:<14} {r['scheme']:<10} {r['candidates']:>5} {r['seconds']:>8.1f} "
-            f"{r['resamples']:>9} {r['max_dp_best']:>13.3f} {r['intervals_differ']:>16}  "
+            f"{r['resamples']:>9} {r['max_dp_best']:>13.3f} {r['intervals_differ']:>16} "
+            f"{r['max_shift']:>9}  "
             f"{r['leader']}",
             file=out,
         )

@@ -100,11 +100,11 @@ def bare_rate(
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     n = sum(len(idx) for idx in order)
 
-    channels_last = device.type == "cuda" and backbone.modality == "image"
+    channels_last = backbone.modality == "image"  # as the engine does, on CPU too
     if channels_last:
         model.to(memory_format=torch.channels_last)
 
-    def step(inputs, y):  # what the engine does on CUDA too: bf16 autocast, channels-last
+    def step(inputs, y):  # what the engine does: channels-last; on CUDA bf16 autocast
         with autocast_context(device, recipe):
             logits = model(to_device(inputs, device, channels_last))
         loss = F.cross_entropy(logits.float(), y)

@@ -114,6 +114,7 @@ def compare(name: str, candidates: list, *, budget: int, auto: str, seed: int, c
         "dropped": {r["candidate"]: r["stopped_round"] for r in fast.records if r["stopped_round"]},
         "wall_full": full_wall,
         "wall_auto": auto_wall,
+        "round_details": info["rounds"],
         "full_order": full.candidates,
         "auto_order": fast.candidates,
     }

@@ -3,6 +3,7 @@
     python benchmarks/speed_probes.py            # both sizes (a few minutes on 2 cores)
     python benchmarks/speed_probes.py --small    # N=500 D=256 C=10, seconds
     python benchmarks/speed_probes.py --timeout 120 --size 5000,1024,50
+    python benchmarks/speed_probes.py --nleep-agreement 0   # capped N-LEEP vs the reference
 
 Each probe of ``probes.default_probes()`` runs with the advisor's registry options in a
 forked child (benchmarks/probes.py's harness: best of up to 3 for probes under 1 s, a
@@ -19,6 +20,8 @@ import argparse
 import os
 import sys
 import time
+
+import numpy as np
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # a script's own folder comes first on sys.path, and benchmarks/probes.py would shadow probes/
@@ -107,6 +110,64 @@ def section(*, small: bool = False, timeout_s: float = 300.0, sizes=None, names=
     return "\n".join(out)
 
 
+def digit_candidates(x: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
+    """Nine feature sets of varied quality built from sklearn's digit pixels."""
+    rng = np.random.default_rng(seed)
+    n = x.shape[0]
+    pooled = x.reshape(n, 4, 2, 4, 2).mean(axis=(2, 4)).reshape(n, 16)
+    return {
+        "pixels": x,
+        "pixels+noise4": x + 4 * rng.standard_normal((n, 64)),
+        "pixels+noise8": x + 8 * rng.standard_normal((n, 64)),
+        "proj16": x @ rng.standard_normal((64, 16)),
+        "proj8": x @ rng.standard_normal((64, 8)),
+        "tanh256": np.tanh(x / 16 @ rng.standard_normal((64, 256))),
+        "pixels|noise192": np.hstack([x, 4 * rng.standard_normal((n, 192))]),
+        "pool16": pooled,
+        "noise64": 4 * rng.standard_normal((n, 64)),
+    }
+
+
+def nleep_agreement(shifts: int = 0) -> str:
+    """Capped N-LEEP against the reference on digit candidates: Spearman, Kendall, max diff.
+
+    shifts (0-3): append copies of the digits shifted by one pixel, for a larger N.
+    """
+    from scipy import stats
+    from sklearn.datasets import load_digits
+
+    import probes
+
+    x, y = load_digits(return_X_y=True)
+    images = x.reshape(-1, 8, 8)
+    moved = [np.roll(images, 1, axis=2), np.roll(images, 1, axis=1), np.roll(images, -1, axis=2)]
+    x = np.vstack([x] + [m.reshape(-1, 64) for m in moved[:shifts]])
+    y = np.tile(y, shifts + 1)
+    variants = {
+        "reference seed 0": {},
+        "reference seed 1": {"seed": 1},
+        "max_dim=64": {"max_dim": 64},
+        "max_samples=1000": {"max_samples": 1000},
+        "registry options": dict(probes.REGISTRY["nleep"].options),
+        "max_samples=1000 max_dim=64": {"max_samples": 1000, "max_dim": 64},
+    }
+    candidates = digit_candidates(x)
+    lines = [f"N-LEEP agreement on {len(candidates)} digit candidates, N={len(y)}"]
+    scores = {}
+    for name, options in variants.items():
+        start = time.process_time()
+        scores[name] = np.array([probes.nleep(f, y, **options) for f in candidates.values()])
+        ref = scores["reference seed 0"]
+        lines.append(
+            f"  {name:<30} Spearman {stats.spearmanr(ref, scores[name])[0]:.3f} "
+            f"Kendall {stats.kendalltau(ref, scores[name])[0]:.3f} "
+            f"max|diff| {np.abs(scores[name] - ref).max():.3f} "
+            f"CPU {time.process_time() - start:.1f} s"
+        )
+        print(lines[-1], file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="one small size, a quick run")
@@ -115,7 +176,17 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--size", action="append", default=None, metavar="N,D,C", help="size(s) to run instead"
     )
+    parser.add_argument(
+        "--nleep-agreement",
+        type=int,
+        default=None,
+        metavar="SHIFTS",
+        help="instead: capped N-LEEP vs the reference on digits (+SHIFTS shifted copies, 0-3)",
+    )
     args = parser.parse_args(argv)
+    if args.nleep_agreement is not None:
+        print(nleep_agreement(args.nleep_agreement))
+        return 0
     sizes = None
     if args.size:
         try:

@@ -1,10 +1,11 @@
 """Exact k nearest neighbours of every row among the others, at float32 matrix-product speed.
 
-A symmetric blocked pass of float32 products keeps each row's ``keep`` best candidates; a
-rounding-error bound then proves, row by row, that the float64 top-k lies among them, and
-float64 recomputes the similarities of just those. Rows the bound cannot settle (near ties
-finer than float32 resolves) are redone in float64 against every row, so the result equals a
-float64 brute force up to exact ties.
+Up to 2048 rows, one float64 product of all pairs. Above, a symmetric blocked pass of
+float32 products keeps each row's ``keep`` best candidates; a rounding-error bound then
+proves, row by row, that the float64 top-k lies among them, and float64 recomputes the
+similarities of just those. Rows the bound cannot settle (near ties finer than float32
+resolves) are redone in float64 against every row, so the result equals a float64 brute
+force up to exact ties.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 _U32 = float(np.finfo(np.float32).eps) / 2  # unit roundoff of float32
 _BLOCK_BYTES = 16 * 2**20  # one float32 similarity block (2048 x 2048)
 _GATHER_BYTES = 64 * 2**20  # gathered float64 neighbour rows per refinement chunk
+_DIRECT_N = 2048  # up to here one float64 product of all pairs is cheaper than screening
 
 
 def exact_nearest(x: np.ndarray, k: int, *, euclidean: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -25,9 +27,12 @@ def exact_nearest(x: np.ndarray, k: int, *, euclidean: bool) -> tuple[np.ndarray
     n, d = x.shape
     if euclidean:  # distances ignore a shift; centring shrinks the norms, so the float32 error
         x = x - x.mean(axis=0)
-    keep = min(n - 1, 2 * k + 8)
     sq = np.einsum("ij,ij->i", x, x)
-    block = max(256, int(np.sqrt(_BLOCK_BYTES / 4)))
+    if n <= _DIRECT_N:
+        return _float64_nearest(x, sq, np.arange(n), k, euclidean)
+    keep = min(n - 1, 2 * k + 8)
+    # at least 4 row blocks, so the symmetric pass skips ~3/8 of the products even at small N
+    block = max(256, min(int(np.sqrt(_BLOCK_BYTES / 4)), -(-n // 4)))
     cand_v, cand_i = _screen(x.astype(np.float32), sq.astype(np.float32), keep, euclidean, block)
     order = np.argsort(-cand_v, axis=1, kind="stable")
     cand_v = np.take_along_axis(cand_v, order, axis=1).astype(np.float64)
@@ -43,13 +48,12 @@ def exact_nearest(x: np.ndarray, k: int, *, euclidean: bool) -> tuple[np.ndarray
     within = (cand_v[:, -1] < floor) | (keep == n - 1)
     sims = np.empty((n, k))
     index = np.empty((n, k), dtype=np.int64)
-    for rows, cands in (
-        (np.flatnonzero(settled), lambda r: cand_i[r, :k]),
-        (np.flatnonzero(~settled & within), lambda r: cand_i[r]),
-        (np.flatnonzero(~within), lambda r: _float64_candidates(x, sq, r, keep, euclidean)),
-    ):
+    for rows, width in ((np.flatnonzero(settled), k), (np.flatnonzero(~settled & within), keep)):
         if rows.size:
-            sims[rows], index[rows] = _refine(x, rows, cands(rows), k, euclidean)
+            sims[rows], index[rows] = _refine(x, rows, cand_i[rows, :width], k, euclidean)
+    rows = np.flatnonzero(~within)
+    if rows.size:
+        sims[rows], index[rows] = _float64_nearest(x, sq, rows, k, euclidean)
     return sims, index
 
 
@@ -81,10 +85,12 @@ def _screen(x32, sq32, keep: int, euclidean: bool, block: int):
 def _fold(best_v: np.ndarray, best_i: np.ndarray, sim: np.ndarray, col0: int) -> None:
     """Merge a block of candidates into the running top lists (views, updated in place)."""
     keep = best_v.shape[1]
-    hit_r, hit_c = np.nonzero(sim > best_v.min(axis=1)[:, None])
-    if hit_r.size == 0:
+    floor = best_v.min(axis=1)
+    hits = None if np.isneginf(floor).any() else sim > floor[:, None]
+    count = sim.size if hits is None else np.count_nonzero(hits)
+    if count == 0:
         return
-    if 4 * hit_r.size > sim.size:  # most entries compete (a row's first block): dense merge
+    if 4 * count > sim.size:  # most entries compete (a row's first block): dense merge
         values = np.concatenate([best_v, sim], axis=1)
         index = np.concatenate(
             [best_i, np.broadcast_to(np.arange(col0, col0 + sim.shape[1]), sim.shape)], axis=1
@@ -94,6 +100,7 @@ def _fold(best_v: np.ndarray, best_i: np.ndarray, sim: np.ndarray, col0: int) ->
         best_i[:] = np.take_along_axis(index, top, axis=1)
         return
     # few entries beat a row's current floor: sort just those with the rows' lists
+    hit_r, hit_c = np.nonzero(hits)
     rows = np.unique(hit_r)
     all_r = np.concatenate([np.repeat(rows, keep), hit_r])
     all_v = np.concatenate([best_v[rows].ravel(), sim[hit_r, hit_c]])
@@ -106,18 +113,23 @@ def _fold(best_v: np.ndarray, best_i: np.ndarray, sim: np.ndarray, col0: int) ->
     best_i[rows] = all_i[chosen].reshape(-1, keep)
 
 
-def _float64_candidates(x, sq, rows: np.ndarray, keep: int, euclidean: bool) -> np.ndarray:
-    """The ``keep`` best candidates [len(rows), keep] of some rows, from float64 products."""
-    out = np.empty((rows.size, keep), dtype=np.int64)
+def _float64_nearest(x, sq, rows: np.ndarray, k: int, euclidean: bool):
+    """The k nearest other rows of some rows, nearest first, from float64 products."""
+    sims = np.empty((rows.size, k))
+    index = np.empty((rows.size, k), dtype=np.int64)
     step = max(1, _GATHER_BYTES // (8 * x.shape[0]))
     for c0 in range(0, rows.size, step):
         r = rows[c0 : c0 + step]
         sim = x[r] @ x.T
         if euclidean:
             sim = 2 * sim - sq[r, None] - sq[None, :]
-        sim[np.arange(r.size), r] = -np.inf
-        out[c0 : c0 + step] = np.argpartition(sim, sim.shape[1] - keep, axis=1)[:, -keep:]
-    return out
+        sim[np.arange(r.size), r] = -np.inf  # leave one out
+        top = np.argpartition(sim, sim.shape[1] - k, axis=1)[:, -k:]
+        top_sim = np.take_along_axis(sim, top, axis=1)
+        order = np.argsort(-top_sim, axis=1, kind="stable")
+        sims[c0 : c0 + step] = np.take_along_axis(top_sim, order, axis=1)
+        index[c0 : c0 + step] = np.take_along_axis(top, order, axis=1)
+    return sims, index
 
 
 def _refine(x, rows: np.ndarray, cands: np.ndarray, k: int, euclidean: bool):

@@ -149,26 +149,10 @@ class LabelledData:
             )
 
     def _check_pairs(self) -> None:
-        if self.text_pairs is None:
-            return
-        if self.modality != "text":
-            raise DataError(
-                f"text_pairs were given for {self.modality} data; pairs are texts: pass "
-                "texts and text_pairs together"
-            )
-        self.text_pairs = [str(t) for t in self.text_pairs]
-        if len(self.text_pairs) != len(self.labels):
-            raise DataError(
-                f"text_pairs has {len(self.text_pairs)} texts for {len(self.labels)} examples; "
-                "pass one second text per example"
-            )
-        empty = [i for i, t in enumerate(self.text_pairs) if not t.strip()]
-        if empty:
-            shown = ", ".join(map(str, empty[:5]))
-            raise DataError(
-                f"{len(empty)} of {len(self.text_pairs)} pairs have an empty second text "
-                f"(rows {shown}); fill them or remove those rows"
-            )
+        from advisor.data.task_checks import check_pairs
+
+        if self.text_pairs is not None:
+            self.text_pairs = check_pairs(self.text_pairs, self.modality, len(self.labels))
 
     def _payload_name(self) -> str:
         if self.modality == "text":
@@ -347,28 +331,9 @@ class LabelledData:
         }
 
     def _target_summary(self) -> dict | None:
-        if self.task == "regression":
-            y = self.targets
-            return (
-                {
-                    name: {
-                        "mean": float(y[:, c].mean()),
-                        "std": float(y[:, c].std()),
-                        "min": float(y[:, c].min()),
-                        "max": float(y[:, c].max()),
-                    }
-                    for c, name in enumerate(self.target_names)
-                }
-                if len(y)
-                else {}
-            )
-        if self.task == "multilabel":
-            per_row = self.targets.sum(axis=1)
-            return {
-                "labels_per_row": float(per_row.mean()) if len(per_row) else 0.0,
-                "max_labels_per_row": int(per_row.max()) if len(per_row) else 0,
-            }
-        return None
+        from advisor.data.task_checks import target_summary
+
+        return target_summary(self.task, self.targets, self.target_names)
 
     def label_text(self, i: int) -> str:
         """Example ``i``'s label as the user wrote it: a class, a label set, or the targets."""

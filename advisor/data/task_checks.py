@@ -92,6 +92,53 @@ def check_multilabel(targets, names, *, whole: bool = True) -> tuple[np.ndarray,
     return y, names
 
 
+def check_pairs(pairs, modality: str, n: int) -> list[str]:
+    """The second texts of text pairs: one non-empty text per example."""
+    if modality != "text":
+        raise DataError(
+            f"text_pairs were given for {modality} data; pairs are texts: pass texts and "
+            "text_pairs together"
+        )
+    pairs = [str(t) for t in pairs]
+    if len(pairs) != n:
+        raise DataError(
+            f"text_pairs has {len(pairs)} texts for {n} examples; pass one second text per example"
+        )
+    empty = [i for i, t in enumerate(pairs) if not t.strip()]
+    if empty:
+        shown = ", ".join(map(str, empty[:5]))
+        raise DataError(
+            f"{len(empty)} of {len(pairs)} pairs have an empty second text (rows {shown}); "
+            "fill them or remove those rows"
+        )
+    return pairs
+
+
+def target_summary(task: str, targets, names) -> dict | None:
+    """For summary(): per-target statistics (regression), labels per row (multilabel)."""
+    if task == "regression":
+        return (
+            {
+                name: {
+                    "mean": float(targets[:, c].mean()),
+                    "std": float(targets[:, c].std()),
+                    "min": float(targets[:, c].min()),
+                    "max": float(targets[:, c].max()),
+                }
+                for c, name in enumerate(names)
+            }
+            if len(targets)
+            else {}
+        )
+    if task == "multilabel":
+        per_row = targets.sum(axis=1)
+        return {
+            "labels_per_row": float(per_row.mean()) if len(per_row) else 0.0,
+            "max_labels_per_row": int(per_row.max()) if len(per_row) else 0,
+        }
+    return None
+
+
 def _names(names, k: int, stem: str) -> list[str]:
     if names is None:
         return [stem] if k == 1 else [f"{stem}{i}" for i in range(k)]

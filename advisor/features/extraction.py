@@ -149,6 +149,8 @@ def extract(
         )
         features, probs, stats = extract_texts(backbone, data, size, progress, cancel, layer_arrays)
         stats["batch_size"] = size
+        if pair_key:
+            stats.setdefault("pair_mode", pair_mode)
     seconds = time.perf_counter() - started
     stats.update(
         weights_source=backbone.weights_source,

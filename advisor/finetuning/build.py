@@ -210,10 +210,12 @@ def embed_all(backbone, data, *, batch_size: int = 64, progress=None, cancel=Non
     """Pooled embeddings of a whole split (eval preprocessing, no gradients)."""
     from advisor.features import extract
 
-    return np.asarray(
-        extract(backbone, data, batch_size=batch_size, progress=progress, cancel=cancel).features,
-        dtype=np.float32,
-    )
+    # text pairs: the pair encoding ("joint"), the input the folded export reads
+    options = {"pair_mode": "joint"} if getattr(data, "text_pairs", None) is not None else {}
+    features = extract(
+        backbone, data, batch_size=batch_size, progress=progress, cancel=cancel, **options
+    ).features
+    return np.asarray(features, dtype=np.float32)
 
 
 def finetunable(backbone) -> bool:

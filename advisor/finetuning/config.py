@@ -51,7 +51,7 @@ class Recipe:
     test: float = 0.15
     device: str | None = None
     amp: bool = True  # CUDA only
-    channels_last: bool = True  # CUDA only
+    channels_last: bool = True  # image models, on CPU and CUDA
     num_workers: int = 0
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only

@@ -153,7 +153,7 @@ def evaluate(
     """(logits, labels, mean plain loss) over a dataset in its order; the loss is
     cross-entropy, or the task's (``task``: a TaskHead) plain loss."""
     model.eval()
-    channels_last = device.type == "cuda" and recipe.channels_last
+    channels_last = recipe.channels_last  # CPU too: faster there as well
     logits_all, labels_all, loss_sum = [], [], 0.0
     loader = make_loader(dataset, eval_batches(len(dataset), batch_size), -1, collate, num_workers)
     with torch.inference_mode(), autocast_context(device, recipe):
@@ -177,7 +177,7 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
     recipe, model, device = setup.recipe, setup.model, setup.device
     n_train = len(setup.train_set)
     steps_per_epoch = len(epoch_batches(n_train, recipe.batch_size, setup.seed, 0))
-    channels_last = device.type == "cuda" and recipe.channels_last
+    channels_last = recipe.channels_last  # CPU too: faster there as well
     notify = setup.progress or (lambda event: None)
 
     if (

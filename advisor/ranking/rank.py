@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # Bootstrap resamples when bootstrap=True: enough for P(best) to +-0.1 and 5-95% rank
 # intervals, while the re-probing stays cheaper than extracting features.
 DEFAULT_RESAMPLES = 30
+# Stop the bootstrap after this many resamples when the leader won each one alone
+# (agreement with the full 30 measured by benchmarks/bootstrap_check.py; docs/ranking.md).
+EARLY_STOP = 10
 
 
 @v.validate_params(
@@ -188,7 +191,8 @@ def rank(
     uncertainty, notes = None, describe_skipped(used)  # what the data left out comes first
     notes.extend(_task_notes(getattr(used, "task", "classification"), probe_names))
     if getattr(used, "text_pairs", None) is not None:
-        notes.append(PAIR_NOTE)
+        modes = {(fs.stats or {}).get("pair_mode", "joint") for fs in loop.featuresets.values()}
+        notes.append(PAIR_NOTES["combined" if "combined" in modes else "joint"])
     if n_boot and len(loop.featuresets) > 1:
         emit(events.PhaseStarted("bootstrapping", f"{n_boot} resamples"))
         try:
@@ -222,7 +226,7 @@ def rank(
         candidates=[c.id for c in chosen],
         device=device,
         cache=cache,
-        n_boot=n_boot if uncertainty is not None else 0,
+        n_boot=int(uncertainty.attrs.get("resamples", n_boot)) if uncertainty is not None else 0,
         max_params_m=max_params_m,
         max_latency_ms=max_latency_ms,
         layers=layers,
@@ -251,10 +255,12 @@ def rank(
     return ranking
 
 
-PAIR_NOTE = (
-    "text pairs: each pair was embedded through the tokenizer's pair encoding "
-    "([CLS] a [SEP] b [SEP], pooled), as a cross-encoder fine-tune reads it (docs/tasks.md)"
-)
+PAIR_NOTES = {  # how a text pair became one feature vector (docs/tasks.md "Text pairs")
+    "joint": "text pairs: each pair was embedded through the tokenizer's pair encoding "
+    "([CLS] a [SEP] b [SEP], pooled), as a cross-encoder fine-tune reads it (docs/tasks.md)",
+    "combined": "text pairs: each text was embedded alone and the pair probed as "
+    "[u, v, |u-v|, u*v] (docs/tasks.md); fine-tuning reads the pair encoding",
+}
 
 
 def _task_notes(task: str, probe_names: list[str]) -> list[str]:
@@ -371,6 +377,7 @@ def _bootstrap(
         on_resample=lambda done, total: emit(events.BootstrapProgress(done, total)),
         cache=cache,
         scores=scores,
+        early_stop=EARLY_STOP,
     )
 
 

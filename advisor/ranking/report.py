@@ -104,9 +104,14 @@ def settings_line(ranking: Ranking) -> str:
     data = s.get("data") or {}
     parts = []
     if data:
+        task = data.get("task") or "classification"
+        # regression: the classes are the strata (target bins); multilabel: the labels
+        unit = {"regression": "target strata", "multilabel": "labels"}.get(task, "classes")
         parts.append(
             f"data={data.get('name')} ({data.get('n_used')}/{data.get('n_total')} examples, "
-            f"{data.get('num_classes')} classes)"
+            f"{data.get('num_classes')} {unit}"
+            + (f", {task}" if task != "classification" else "")
+            + ")"
         )
     elif s.get("source"):
         parts.append(f"scores={s['source']}")

@@ -2,7 +2,9 @@
 
 Each replicate draws half of the examples of every class without replacement (the same rows
 for every candidate, so candidates are compared on identical data), recomputes the probes
-with ``compute_probe_scores`` and fuses them with the same priors and signals. Half-sampling
+(through the probe cache, so a replicate seen before is not recomputed; probes the fusion's
+fit gives no weight keep their full-sample column) and fuses them with the same priors and
+signals; a clear leader may stop it after ``early_stop`` replicates. Half-sampling
 estimates the same spread as the classical bootstrap (Efron & Tibshirani 1993, ch. 10)
 without duplicated rows, which would flatter neighbour-based probes (a duplicate is its
 own nearest neighbour).

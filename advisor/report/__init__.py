@@ -49,15 +49,19 @@ def write_report(
 
     path = Path(path)
     fmt = report_format(path)
-    if data is not None and curves is None:
-        from advisor.strategy import curves_for
+    notes = []
+    try:
+        if data is not None and curves is None:
+            from advisor.strategy import curves_for
 
-        curves = curves_for(ranking, data, top=top, cache_dir=cache_dir)
-    if data is not None and advice is None and curves and ranking.best in curves:
-        from advisor.strategy import advise
+            curves = curves_for(ranking, data, top=top, cache_dir=cache_dir)
+        if data is not None and advice is None and curves and ranking.best in curves:
+            from advisor.strategy import advise
 
-        advice = advise(ranking, data, curve=curves[ranking.best], cache_dir=cache_dir)
-    content = build_content(ranking, curves=curves, advice=advice)
+            advice = advise(ranking, data, curve=curves[ranking.best], cache_dir=cache_dir)
+    except AdvisorError as exc:  # the ranking is still worth sharing: say what is missing
+        notes.append(f"No learning curves or strategy advice: {exc}")
+    content = build_content(ranking, curves=curves, advice=advice, notes=notes)
     if fmt == "html":
         from advisor.report.html import render_html
 

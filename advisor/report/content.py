@@ -36,7 +36,7 @@ class Content:
     captions: dict[str, str] = field(default_factory=dict)
 
 
-def build_content(ranking, *, curves=None, advice=None) -> Content:
+def build_content(ranking, *, curves=None, advice=None, notes=()) -> Content:
     """The report of ``ranking``, with learning curves ({candidate: LearningCurve}) and the
     strategy advice (StrategyAdvice, or a list of them) when given."""
     from advisor.report.plots import curves_png, pareto_png
@@ -46,6 +46,7 @@ def build_content(ranking, *, curves=None, advice=None) -> Content:
     figures = {"pareto": pareto_png(ranking)}
     captions = {"pareto": "Final score against cost; red points are on the Pareto front."}
     sections = [_ranking_section(ranking), Section("Score against cost", figures=["pareto"])]
+    sections[0].paragraphs += [f"Note: {n}" for n in notes]
     sections.append(_evidence_section(ranking))
     if curves:
         figures["curves"] = curves_png(curves)

@@ -204,6 +204,14 @@ def probe_subsample(ranking: Ranking, full):
             "advisor.rank ranked"
         )
     budget = settings.get("budget")
+    if budget is not None and not isinstance(budget, int):
+        try:
+            budget = int(budget)
+        except (TypeError, ValueError):
+            raise AdvisorError(
+                f"the ranking's probe subsample (budget {budget!r}) cannot be rebuilt for "
+                "learning curves; rank with a whole-number --budget"
+            ) from None
     if budget is None:
         used, indices = full, np.arange(len(full), dtype=np.int64)
     else:

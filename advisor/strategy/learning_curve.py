@@ -290,10 +290,25 @@ def _probe_score(task, x, y, t, train, test) -> float:
                     t[test][:, present], model.predict_proba(x[test]), average="macro"
                 )
             )
-        from sklearn.linear_model import LogisticRegression
-
         if len(np.unique(y[train])) < 2:
             return float(np.mean(y[test] == y[train][0]))
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=200, tol=1e-3))
-        model.fit(x[train], y[train])
-        return float(np.mean(model.predict(x[test]) == y[test]))
+        return _frozen_head_accuracy(x[train], y[train], x[test], y[test], int(y.max()) + 1)
+
+
+def _frozen_head_accuracy(x_train, y_train, x_test, y_test, num_classes: int) -> float:
+    """Accuracy of the head the frozen strategy trains: advisor.finetune's own L-BFGS linear
+    probe (label smoothing 0.1, one global feature scale), so the curve predicts what the
+    fine-tuning engine will measure, not another classifier's accuracy."""
+    import torch
+
+    from advisor.finetuning.head_init import fit_linear_head
+
+    weight, bias = fit_linear_head(
+        torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32)),
+        torch.from_numpy(np.asarray(y_train, dtype=np.int64)),
+        num_classes,
+        label_smoothing=0.1,
+    )
+    logits = torch.from_numpy(np.asarray(x_test, dtype=np.float64)) @ weight.double().T
+    predicted = (logits + bias.double()).argmax(1).numpy()
+    return float(np.mean(predicted == np.asarray(y_test)))

@@ -27,6 +27,7 @@ from advisor.tui.jobs import WorkScreen
 from advisor.tui.messages import DataLoaded, WorkFailed
 
 MIN_BUDGET = 20
+_TASK_HINTS = {"auto": " (read from the labels)"}
 
 
 def builtin_datasets() -> dict[str, str]:
@@ -130,9 +131,8 @@ class DataScreen(WorkScreen):
                 # text, not integer: "auto" ranks in rounds until the order is clear
                 yield FormInput(str(self.app.session.budget), type="text", id="budget-input")
                 yield Label("", id="budget-error", classes="inline-error", markup=False)
-                yield Label("Task (auto: read from the labels)", classes="section-title")
-                yield Select(
-                    [(name, name) for name in TASK_CHOICES],
+                yield Select(  # one line, so the column still fits an 80x24 terminal
+                    [(f"task: {name}" + _TASK_HINTS.get(name, ""), name) for name in TASK_CHOICES],
                     value=self.app.session.task,
                     allow_blank=False,
                     compact=True,
@@ -250,7 +250,9 @@ class DataScreen(WorkScreen):
         from advisor.data import load_data
 
         # An error reaches WorkScreen.on_worker_state_changed, then on_work_failed below.
-        self.post_message(DataLoaded(load_data(spec, task=self.app.session.task), spec))
+        task = self.app.session.task
+        options = {} if task == "auto" else {"task": task}  # auto: load_data's own default
+        self.post_message(DataLoaded(load_data(spec, **options), spec))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         data = message.data

@@ -34,6 +34,7 @@ def test_combined_and_joint_pair_features(tmp_path, pairs, monkeypatch):
 
     joint = extract(backbone, pairs, cache=cache, batch_size=4, pair_mode="joint")
     assert not joint.cached and joint.features.shape == (6, 384)
+    assert joint.stats["pair_mode"] == "joint"
     encoded = backbone.tokenize(pairs.texts, pairs.text_pairs)
     one_pass = backbone.embed_and_logits(encoded, with_logits=False)[0].numpy()
     np.testing.assert_allclose(joint.features, one_pass, atol=1e-5)

@@ -158,7 +158,7 @@ def test_multilabel_cancel_then_resume_is_exact(tmp_path):
     ]
 
 
-def test_image_regression_with_the_linear_probe_head(tmp_path):
+def test_image_regression_with_the_linear_probe_head(tmp_path, capsys):
     data = digit_values(digits(150), modality="image")
     events = []
     result = advisor.finetune(
@@ -177,6 +177,17 @@ def test_image_regression_with_the_linear_probe_head(tmp_path):
 
     values = predictor.predict([Image.fromarray(data.image_arrays[i]) for i in range(4)])
     assert len(values) == 4 and all(np.isfinite(values))
+
+    from tests.cli.runner import run_main
+
+    files = []
+    for i in range(2):
+        files.append(tmp_path / f"digit{i}.png")
+        Image.fromarray(data.image_arrays[i]).save(files[-1])
+    code, out, err = run_main(capsys, "predict", result.run_dir, *files, "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["value"] for r in rows] == pytest.approx(values[:2], rel=1e-5)
 
 
 def test_text_pairs_go_through_the_tokenizers_pair_encoding():

@@ -23,41 +23,53 @@ def _brute_top_sims(x, k, metric):
     if metric == "cosine":
         x = x / np.linalg.norm(x, axis=1, keepdims=True)
         sim = x @ x.T
-    else:  # row by row: the [N, N, D] difference array would take gigabytes
-        sim = np.array([-((x - row) ** 2).sum(axis=1) for row in x])
+    else:  # 64 rows at a time: the whole [N, N, D] difference array would take gigabytes
+        sim = np.vstack(
+            [-((x[None] - x[i : i + 64, None]) ** 2).sum(-1) for i in range(0, len(x), 64)]
+        )
     np.fill_diagonal(sim, -np.inf)
     return -np.sort(-sim, axis=1)[:, :k]
 
 
-@pytest.fixture(params=[None, 4 * 256 * 256], ids=["default-blocks", "256-row-blocks"])
-def block_bytes(request, monkeypatch):
-    """The default 2048-row blocks, and 256-row ones (digits then spans 8 x 8 blocks)."""
-    if request.param is not None:
-        monkeypatch.setattr(_topk, "_BLOCK_BYTES", request.param)
+@pytest.fixture(
+    params=[(None, None), (0, None), (0, 4 * 256 * 256)],
+    ids=["float64-direct", "float32-screened", "screened-256-row-blocks"],
+)
+def search(request, monkeypatch):
+    """Both search paths (digits' 1797 rows are below the direct path's limit), and 256-row
+    screening blocks, so digits spans 7 x 7 blocks and the sparse merges run."""
+    direct_n, block_bytes = request.param
+    if direct_n is not None:
+        monkeypatch.setattr(_topk, "_DIRECT_N", direct_n)
+    if block_bytes is not None:
+        monkeypatch.setattr(_topk, "_BLOCK_BYTES", block_bytes)
 
 
 @pytest.mark.parametrize("k", [1, 5])
-def test_knn_accuracy_on_digits_equals_brute_force(digits, k):
+def test_knn_accuracy_on_digits_equals_brute_force(digits, search, k):
     x, y = digits
     assert probes.knn(x, y, k=k) == knn_brute_force(x, y, k, "cosine")
 
 
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
-def test_neighbours_on_digits_are_the_brute_force_nearest(digits, block_bytes, metric):
+def test_neighbours_on_digits_are_the_brute_force_nearest(digits, search, metric):
     """Tie-proof: the k similarities found are the k largest (digit pixels are integers, so
     euclidean distances tie often and only the values, not the indices, are unique)."""
     x, _ = digits
     unit = x / np.linalg.norm(x, axis=1, keepdims=True) if metric == "cosine" else x
     sims, index = _topk.exact_nearest(unit, 5, euclidean=metric == "euclidean")
-    np.testing.assert_allclose(sims, _brute_top_sims(x, 5, metric), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sims, _brute_top_sims(x, 5, metric), rtol=1e-10, atol=1e-10)
     assert not (index == np.arange(len(x))[:, None]).any()  # leave one out
     assert (np.diff(sims, axis=1) <= 0).all()  # nearest first
 
 
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
-def test_near_duplicates_finer_than_float32_are_resolved_in_float64(metric):
+def test_near_duplicates_finer_than_float32_are_resolved_in_float64(monkeypatch, metric):
     """Clusters of copies 1e-5 apart (norms ~8): float32 cannot order a row's neighbours inside its
     cluster, float64 can, and the random labels make the accuracy depend on that order."""
+    monkeypatch.setattr(_topk, "_DIRECT_N", 0)  # screen in float32 even at 500 rows
+    calls = []
+    monkeypatch.setattr(_topk, "_float64_nearest", _spy(_topk._float64_nearest, calls))
     rng = np.random.default_rng(0)
     base = rng.standard_normal((20, 64))
     x = np.repeat(base, 25, axis=0) + 1e-5 * rng.standard_normal((500, 64))
@@ -68,7 +80,16 @@ def test_near_duplicates_finer_than_float32_are_resolved_in_float64(metric):
         5,
         euclidean=metric == "euclidean",
     )
-    np.testing.assert_allclose(sims, _brute_top_sims(x, 5, metric), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sims, _brute_top_sims(x, 5, metric), rtol=1e-10, atol=1e-10)
+    assert sum(rows.size for rows in calls) > 250  # most rows needed the float64 fallback
+
+
+def _spy(func, calls):
+    def wrapper(x, sq, rows, k, euclidean):
+        calls.append(rows)
+        return func(x, sq, rows, k, euclidean)
+
+    return wrapper
 
 
 def test_knn_regression_shares_the_exact_search(digits):
@@ -78,4 +99,4 @@ def test_knn_regression_shares_the_exact_search(digits):
     x, _ = digits
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)
     sims, _ = _nearest(unit, 3, euclidean=False)
-    np.testing.assert_allclose(sims, _brute_top_sims(x, 3, "cosine"), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sims, _brute_top_sims(x, 3, "cosine"), rtol=1e-10, atol=1e-10)

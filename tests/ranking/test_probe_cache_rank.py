@@ -71,3 +71,20 @@ def test_a_warm_rerank_computes_no_probe(backbones, tmp_path):
     assert len(swapped.candidates) == 2 and swapped.candidates != cold.candidates
     _, n_again = rank(data, [a, c], tmp_path)
     assert n_again == 0
+
+
+def test_set_level_probes_show_progress_and_are_cached(backbones, tmp_path):
+    from advisor import events as ev
+
+    data = small_digits(8)
+    models = [backbones["a"], backbones["b"]]
+    seen = []
+    options = {"probes": ["logme", "ncti"], "cache_dir": tmp_path, "bootstrap": 3}
+    first = advisor.rank(data, candidates=models, progress=seen.append, **options)
+    phases = [(e.phase, e.detail) for e in seen if isinstance(e, ev.PhaseStarted)]
+    assert phases[0][0] == "fusing" and ("set-level", "ncti, 1 of 1") in phases
+    assert phases[-1][0] == "bootstrapping"
+    before = probe_cache.STATS.computed
+    again = advisor.rank(data, candidates=models, **options)
+    assert probe_cache.STATS.computed == before
+    assert [r["ncti"] for r in again.records] == [r["ncti"] for r in first.records]

@@ -94,12 +94,13 @@ def test_wordnet_multilabel_cli_ranks_with_linear_map_and_logme(tmp_path, capsys
     assert any("not defined for multilabel" in n for n in ranking["notes"])
 
 
-def test_wordnet_pairs_rank_through_the_pair_encoding(tmp_path):
+def test_wordnet_pairs_rank_and_say_how_a_pair_became_features(tmp_path):
     data = builtin("wordnet-pairs", 100)
     ranking = advisor.rank(data, candidates=[MINILM], bootstrap=False, budget=None)
     record = ranking.records[0]
     assert "linear_probe" in ranking.probes and 0.5 <= record["linear_probe"] <= 1.0
-    assert any("pair encoding" in n for n in ranking.notes)
+    (note,) = [n for n in ranking.notes if n.startswith("text pairs:")]
+    assert "[u, v, |u-v|, u*v]" in note or "pair encoding" in note
     assert ranking.settings["data"]["text_pairs"] is True
 
 

@@ -12,6 +12,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "finetune"))
 
 
+@pytest.mark.slow
 def test_only_the_last_layer_groups_train(tmp_path):
     import torch
     from finetune_helpers import TINY_RECIPE, read_weights, small_digits, tiny_backbone

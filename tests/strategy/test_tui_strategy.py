@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
 
+@pytest.mark.slow
 def test_advice_shows_in_the_detail_pane_and_prefills_the_form(tmp_path, monkeypatch):
     import torch
     from tiny_model import TINY_ID, write_tiny_catalog

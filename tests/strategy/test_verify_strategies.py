@@ -19,10 +19,9 @@ def _pixels(tmp_path):
 
 
 def test_strategies_report_predicted_against_measured(tmp_path, capsys):
+    import advisor
     from advisor.cli.strategy_table import render_strategies
     from advisor.verification.strategies import summarize, verify_strategies
-
-    import advisor
 
     data = _pixels(tmp_path)
     ranking = advisor.rank(data, budget=300, probes=["knn"], bootstrap=False)

@@ -11,7 +11,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
 # What advisor.data.load_data reads besides built-in names and image folders.
-SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".npz")
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".pq", ".npz")
 
 
 class PathSuggester(Suggester):
@@ -66,6 +66,8 @@ def check_data_path(
             else ("type a path to an image folder, a .csv, .jsonl or .npz file, or a built-in name")
         )
     if value in builtin_names or (typing and any(n.startswith(value) for n in builtin_names)):
+        return None
+    if value.startswith("hf://"):  # a hub dataset: load_data says what is wrong, if anything
         return None
     path = Path(os.path.expanduser(value))
     if not path.exists():
