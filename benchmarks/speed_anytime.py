@@ -191,15 +191,18 @@ def main(argv=None) -> int:
                 modality, tiny=args.tiny, with_controls=not args.no_controls, only=only
             )
             print(f"[{name}] {len(candidates)} candidates", file=sys.stderr, flush=True)
-            rows.append(
-                compare(
-                    name,
-                    candidates,
-                    budget=budget,
-                    auto=auto,
-                    seed=args.seed,
-                    cache=cache / name,
-                )
+            if not candidates:
+                print(f"[{name}] no candidate is available offline; skipped", file=sys.stderr)
+                continue
+            row = compare(
+                name, candidates, budget=budget, auto=auto, seed=args.seed, cache=cache / name
+            )
+            rows.append(row)
+            print(  # as it comes: a later dataset that fails leaves this one reported
+                f"[{name}] top-1 same: {row['same_top1']}, tau_w {row['weighted_tau']:.3f}, "
+                f"saved {row['saved_share']}",
+                file=sys.stderr,
+                flush=True,
             )
     print_table(rows, budget, auto)
     if args.output:

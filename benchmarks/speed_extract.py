@@ -127,7 +127,7 @@ def bench_model(short: str, args) -> list[tuple]:
             run = _bare(model, prepared[name], device, autocast)
             run() if repeat == 0 else timer.time(name, run)
     model.to(memory_format=cl)
-    fp32 = {k: v for k, v in timer.wall.items() if "channels-last b" in k}
+    fp32 = {k: v for k, v in timer.wall.items() if variants[k][0] == cl and not variants[k][2]}
     best_name = min(fp32, key=fp32.get)
     best_b = variants[best_name][1]
     ours = f"extract() at b{best_b} (ratio: to the bare loop at b{best_b})"

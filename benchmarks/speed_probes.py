@@ -11,7 +11,7 @@ probe past --timeout is stopped and shown as ">T s"), on synthetic Gaussian clas
 clusters with a random 1000-class source head. Prints one table of wall seconds (CPU
 seconds) per probe and size, the total per size against the 60 s target at N=20000, and
 the load average, since a shared machine's wall times are noisy.
-``benchmarks/speed.py`` calls ``section()``.
+``benchmarks/speed.py`` runs its ``main`` (``--small`` under ``--quick``).
 """
 
 from __future__ import annotations

@@ -65,14 +65,6 @@ class Run:
     computed: dict[str, float] = field(default_factory=dict)  # extraction s of the rows used
     fresh_seconds: float = 0.0  # extraction done in this call (0 from a warm cache)
     rules: dict = field(default_factory=dict)  # the stopping and dropping rules used
-    # dropped id -> (probe scores, entry, featureset) of its last round: fused with the
-    # finalists, so the fusion weighs the evidence among the same candidates as a fixed budget
-    evidence: dict[str, tuple] = field(default_factory=dict)
-
-    def with_stopped(self, scores, entries: dict, featuresets: dict):
-        """(scores, entries, signals) for the final fusion, the dropped candidates' last
-        evidence included; the bootstrap still resamples the finalists only."""
-        return _with_evidence(self.evidence, scores, entries, featuresets)
 
     def finish(self, ranking: Any) -> Any:
         """The ranking with the dropped candidates below the finalists (each marked with
@@ -120,7 +112,6 @@ def score_rounds(
         examples = len(run.indices)
         for cid in dropped:
             run.stopped[cid] = {**ranked["records"][cid], "round": number, "examples": examples}
-            work.keep_evidence(cid, ranked, loop, {c.id: c.entry for c in live}[cid])
             for part in (loop.featuresets, loop.scores, loop.extra, loop.probe_errors):
                 part.pop(cid, None)
         live = [c for c in live if c.id not in dropped]
@@ -151,7 +142,6 @@ def score_rounds(
             run.examples[cid] = part.n
             run.computed[cid] = part.computed_seconds()
             run.fresh_seconds += part.fresh_seconds()
-    run.evidence = work.evidence
     run.used = data.subset(run.indices)
     if work.bad:
         run.used.skipped.extend(work.bad.values())
@@ -210,11 +200,6 @@ class _Rounds:
         self.max_latency_ms, self.layers = max_latency_ms, layers
         self.pieces: dict[str, Pieces] = {}
         self.bad: dict[int, tuple[str, str]] = {}  # unreadable rows -> (file, reason)
-        self.evidence: dict[str, tuple] = {}  # dropped id -> (scores, entry, featureset)
-
-    def keep_evidence(self, cid: str, ranked: dict, loop, entry) -> None:
-        row = ranked["scores"].loc[cid].to_dict()
-        self.evidence[cid] = (row, entry, loop.featuresets[cid])
 
     def without_bad(self, rows: np.ndarray) -> np.ndarray:
         return rows[~np.isin(rows, list(self.bad))] if self.bad else rows
@@ -286,8 +271,8 @@ class _Rounds:
         self.emit(events.Probing(cid, position, total, cached=bool(featureset.cached)))
         layer_extra = {}
         if self.layers == "last":
-            scored = scoring.score_candidate(
-                featureset, self.specs, seed=self.seed, cancel=self.cancel
+            scored = scoring.score_candidate(  # a rerun's rounds come from the probe cache
+                featureset, self.specs, seed=self.seed, cancel=self.cancel, cache=self.cache
             )
         else:  # as the candidate loop does: the mode's features stand for the candidate
             from advisor.ranking.layers import score_layers
@@ -315,21 +300,24 @@ class _Rounds:
         from advisor.ranking import scoring
         from advisor.ranking.fusion import fuse_scores
         from advisor.ranking.result import build_ranking
+        from advisor.ranking.signals import extraction_signals
 
         self.emit(events.PhaseStarted("fusing", f"round of {len(live)} candidates"))
         set_scores, set_errors = scoring.score_set_level(
-            loop.featuresets, self.specs, seed=self.seed, cancel=self.cancel
+            loop.featuresets, self.specs, seed=self.seed, cancel=self.cancel, cache=self.cache
         )
         seconds = {c: e["probe_seconds"] for c, e in loop.extra.items()}
         scores = scoring.assemble_frame(
             loop.scores, set_scores, self.specs, loop.probe_errors, set_errors, seconds
         )
         scores = scores.drop(columns=[c for c in scores.columns if scores[c].isna().all()])
+        # Among the live candidates only, as the final fusion is: measured closer to the
+        # fixed budget's order than fusing the dropped ones' fewer-row evidence too (docs).
         entries = {c.id: c.entry for c in live}
-        scores, entries, signals = _with_evidence(self.evidence, scores, entries, loop.featuresets)
+        signals = extraction_signals(loop.featuresets)
         fused = fuse_scores(scores, entries, signals=signals)
         uncertainty = None
-        probe_names = [p for p in scores.columns if scores.loc[list(loop.scores), p].notna().any()]
+        probe_names = list(scores.columns)
         if len(live) > 1 and probe_names:
             uncertainty = self._bootstrap(loop, probe_names, entries, signals, fused, scores)
         records = build_ranking(
@@ -337,9 +325,8 @@ class _Rounds:
         ).records
         column = {} if uncertainty is None else uncertainty
         return {
-            "order": [r["candidate"] for r in records if r["candidate"] in loop.featuresets],
+            "order": [r["candidate"] for r in records],
             "records": {r["candidate"]: r for r in records},
-            "scores": scores,
             "p_best": {} if uncertainty is None else column["p_best"].to_dict(),
             "rank_low": {} if uncertainty is None else column["rank_low"].to_dict(),
         }
@@ -362,21 +349,3 @@ class _Rounds:
             )
         except ValueError:  # classes too small to resample: the round goes on without it
             return None
-
-
-def _with_evidence(evidence: dict, scores, entries: dict, featuresets: dict):
-    """The scores, entries and signals of the candidates probed now plus the dropped ones'
-    evidence from their last round."""
-    import pandas as pd
-
-    from advisor.ranking.signals import extraction_signals
-
-    sets = dict(featuresets)
-    if evidence:
-        rows = pd.DataFrame.from_dict({c: e[0] for c, e in evidence.items()}, orient="index")
-        attrs = dict(scores.attrs)  # errors / seconds: those of the candidates probed now
-        scores = pd.concat([scores, rows.reindex(columns=scores.columns)])
-        scores.attrs = attrs
-        entries = {**entries, **{c: e[1] for c, e in evidence.items()}}
-        sets.update({c: e[2] for c, e in evidence.items()})
-    return scores, entries, extraction_signals(sets)

@@ -8,55 +8,42 @@ import math
 from typing import Any
 
 # Record keys of a dropped candidate that only mean something among the finalists.
-_FINAL_ONLY = ("rank_low", "rank_high", "too_close", "p_best")
+_FINAL_ONLY = ("rank_low", "rank_high", "too_close", "pareto")
 
 
 def finish(run: Any, ranking: Any) -> Any:
-    """Finalists first, then the dropped candidates (later rounds first, then by the final
-    fusion, in which their last round's evidence took part), each marked with its round."""
-    kept = [r for r in ranking.records if r["candidate"] not in run.stopped]
-    fused = {r["candidate"]: r for r in ranking.records if r["candidate"] in run.stopped}
-    for record in kept:
+    """The finalists first, then the dropped candidates (later rounds first, then their
+    order in that round), each marked with its round."""
+    for record in ranking.records:
         record["examples"] = run.examples.get(record["candidate"], len(run.indices))
         record["stopped_round"] = None
-    order = sorted(
-        run.stopped,
-        key=lambda c: (-run.stopped[c]["round"], -_number(fused.get(c, {}).get("final_score"))),
-    )
-    notes, dropped = [], []
+    order = sorted(run.stopped, key=lambda c: (-run.stopped[c]["round"], run.stopped[c]["rank"]))
+    notes = []
     for cid in order:
         at = run.stopped[cid]
-        record = {k: v for k, v in at.items() if k not in ("round", "examples", "rank")}
+        record = {k: v for k, v in at.items() if k not in ("round", "examples")}
         for key in _FINAL_ONLY:
             record.pop(key, None)
-        record.update({k: v for k, v in fused.get(cid, {}).items() if k not in _FINAL_ONLY})
+        for probe in ranking.probes:  # its probe ranks were among another set of candidates
+            record[f"{probe}_rank"] = None
         why = (
             f"stopped at round {at['round']} ({at['examples']} examples), ranked {at['rank']} "
             f"of that round: out of the top {run.rules['top_k']}, so it embedded no more examples"
         )
         record.update(
+            rank=len(ranking.records) + 1,
+            final_score=math.nan,  # fused among other candidates on fewer rows: not comparable
             round_score=at.get("final_score"),  # its fused score in that round
-            p_best=math.nan,  # not resampled with the finalists: they had more rows
+            p_best=math.nan,
             examples=at["examples"],
             stopped_round=at["round"],
             why=why,
         )
-        dropped.append(record)
+        ranking.records.append(record)
         notes.append(f"{cid} {why}")
-    ranking.records = kept + dropped
-    for position, record in enumerate(ranking.records, start=1):
-        record["rank"] = position
     ranking.notes[:0] = [summary_note(run), *notes]
     ranking.settings["anytime"] = settings(run)
     return ranking
-
-
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return -math.inf
-    return -math.inf if math.isnan(number) else number
 
 
 def costs(run: Any) -> dict:

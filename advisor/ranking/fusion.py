@@ -171,7 +171,10 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
     NaN.
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values)
-    x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiub":  # numeric already
+        x = series.to_numpy(dtype=float, copy=True)
+    else:
+        x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
     x[~np.isfinite(x)] = np.nan
     present = x[~np.isnan(x)]
     out = np.full_like(x, np.nan)
@@ -338,8 +341,14 @@ def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: lis
 
 
 def _distinct(values: pd.Series) -> int:
-    x = pd.to_numeric(values, errors="coerce").astype(float)
-    return int(x[np.isfinite(x)].nunique())
+    """How many distinct finite numbers (numpy on numeric columns: called per probe per
+    fusion, and the bootstrap fuses once per replicate)."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        x = np.asarray(values, dtype=float)
+    else:
+        x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    return int(np.unique(x[np.isfinite(x)]).size)
 
 
 def _signal_penalties(signals, candidates: Sequence[str], params: FusionParams) -> dict:

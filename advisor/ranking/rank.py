@@ -184,8 +184,6 @@ def rank(
 
     entries = {c.id: c.entry for c in chosen if c.id in loop.featuresets}
     signals = _signals(loop.featuresets)
-    if rounds is not None:  # fused among all the candidates, as a fixed budget would be
-        scores, entries, signals = rounds.with_stopped(scores, entries, loop.featuresets)
     fused = _fuse(scores, entries, signals)
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
     uncertainty, notes = None, describe_skipped(used)  # what the data left out comes first

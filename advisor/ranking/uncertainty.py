@@ -322,7 +322,7 @@ class _FusionMemo:
         if known is None:
             fused = _fuse(table, self.entries, self.signals)
             known = (fused.final, dict(fused.probe_weights))
-            if len(self._memo) > 20000:
+            if len(self._memo) > 4096:  # a few KB each
                 self._memo.clear()
             self._memo[key] = known
         return known

@@ -139,13 +139,14 @@ def test_a_dropped_candidate_stays_with_its_round(digits, nets, cache_dir, clear
     assert leader["stopped_round"] is None and leader["examples"] == 200
     for position, record in enumerate(dropped, start=2):
         assert record["rank"] == position and record["stopped_round"] == 1
-        assert record["examples"] == 200 and math.isnan(record["p_best"])
-        assert record["final_score"] < leader["final_score"]  # fused with the finalists
+        assert record["examples"] == 200 and math.isnan(record["final_score"])
+        assert math.isfinite(record["round_score"])  # its fused score in round 1
         assert record["knn"] < leader["knn"]  # its probe scores from round 1 are kept
         assert any(
             note.startswith(f"{record['candidate']} stopped at round 1") for note in ranking.notes
         )
     (only,) = [e for e in events if isinstance(e, ev.AnytimeRound)]
+    assert only.leader == leader["candidate"] and only.candidates_left == 1
     assert set(only.dropped) == {r["candidate"] for r in dropped}
     assert only.stop == "one candidate is left"
 

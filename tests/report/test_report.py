@@ -56,9 +56,9 @@ def curves(ranked):
     return curves_for(ranking, data, repeats=3)
 
 
-def test_html_is_self_contained_with_table_plots_and_advice(ranked, tmp_path):
+def test_html_is_self_contained_with_table_plots_and_advice(ranked, curves, tmp_path):
     data, ranking = ranked
-    out = write_report(tmp_path / "report.html", ranking, data=data)
+    out = write_report(tmp_path / "report.html", ranking, data=data, curves=curves)
     text = out.read_text()
     parser = _Collect()
     parser.feed(text)
