@@ -35,6 +35,16 @@ TEXT_NAMES = (
     "title",
     "input",
 )
+# Two-text columns as the GLUE/SNLI/QQP datasets name them: read as text pairs when neither
+# --text-column nor --text-pair-column is given (so the TUI, which passes no columns, can too).
+PAIR_NAMES = (
+    ("sentence1", "sentence2"),
+    ("premise", "hypothesis"),
+    ("question1", "question2"),
+    ("text_a", "text_b"),
+    ("text", "text_pair"),
+    ("query", "passage"),
+)
 LABEL_NAMES = (
     "label",
     "labels",
@@ -119,6 +129,8 @@ def table_to_data(
     text = _given_column(table, text_column, "text")
     image = _given_column(table, image_column, "image")
     pair = _given_column(table, text_pair_column, "text-pair")
+    if not text and not image and not pair:
+        text, pair = _detect_pair_columns(table, exclude={*labels, split_col})
     if not text and not image:
         text, image = _detect_input_column(table, exclude={*labels, split_col, pair})
     for role, column in (("input", text or image), ("pair", pair)):
@@ -211,6 +223,14 @@ def _find(table: Table, candidates: tuple[str, ...], exclude: set = frozenset())
 def _looks_like_image_paths(table: Table, column: str) -> bool:
     values = [r.get(column) for r in table.rows[:200]]
     return bool(values) and sum(map(is_image_value, values)) >= 0.9 * len(values)
+
+
+def _detect_pair_columns(table: Table, exclude: set) -> tuple[str | None, str | None]:
+    folded = {c.lower(): c for c in table.columns if c not in exclude}
+    for first, second in PAIR_NAMES:
+        if first in folded and second in folded:
+            return folded[first], folded[second]
+    return None, None
 
 
 def _detect_input_column(table: Table, exclude: set) -> tuple[str | None, str | None]:

@@ -269,7 +269,7 @@ def finetune_one(job: FinetuneJob, unit, emit, cancel=None):
         try:
             model = job.models.get(cid, cid)
             model = model() if callable(model) else model
-            result = _finetune(job.data, model, job.run_dir(cid), job.protocol, emit, cancel)
+            result = finetune_once(job.data, model, job.run_dir(cid), job.protocol, emit, cancel)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one failed run must not sink the report
@@ -283,7 +283,8 @@ def finetune_one(job: FinetuneJob, unit, emit, cancel=None):
     return result, None
 
 
-def _finetune(data, model, run_dir: Path, protocol: Protocol, progress, cancel) -> dict:
+def finetune_once(data, model, run_dir: Path, protocol: Protocol, progress, cancel) -> dict:
+    """One fine-tune under ``protocol``; its test figures as a plain dict (verify, strategies)."""
     import advisor
 
     started = time.perf_counter()

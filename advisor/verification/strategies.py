@@ -11,7 +11,6 @@ accuracy at the training split's size. Results are cached like verify's fine-tun
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from advisor.errors import AdvisorError, Cancelled
 from advisor.jsonable import dumps, to_jsonable
 from advisor.memory import release_memory
 from advisor.verification.protocol import FinetuneCache, Protocol, safe_name
+from advisor.verification.run import finetune_once
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.ranking import Ranking
@@ -165,7 +165,9 @@ def verify_strategies(
         cached = result is not None
         if result is None:
             try:
-                result = _run(train_data, cid, out_dir / estimate.name, protocol, progress, cancel)
+                result = finetune_once(
+                    train_data, cid, out_dir / estimate.name, protocol, progress, cancel
+                )
             except Cancelled:
                 raise
             except Exception as exc:  # noqa: BLE001 - one failed strategy must not sink the report
@@ -230,32 +232,6 @@ def summarize(reports: list[StrategyReport]) -> dict:
         "curve_ok_share": sum(c["curve_ok"] for c in cur) / len(cur) if cur else None,
         "worst_curve_error_points": max((abs(c["curve_error_points"]) for c in cur), default=None),
         "targets": {"recommended_share": 0.8, "curve_share": 0.8},
-    }
-
-
-def _run(data, cid: str, run_dir: Path, protocol: Protocol, progress, cancel) -> dict:
-    import advisor
-
-    started = time.perf_counter()
-    result = advisor.finetune(
-        data,
-        model=cid,
-        output=run_dir,
-        epochs=protocol.epochs,
-        seed=protocol.seed,
-        overwrite=True,
-        progress=progress,
-        cancel=cancel,
-        **protocol.recipe,
-    )
-    if result.cancelled:
-        raise Cancelled("verification cancelled during fine-tuning")
-    return {
-        "test_accuracy": float(result.test_accuracy),
-        "test_macro_f1": float(result.test_macro_f1),
-        "seconds": time.perf_counter() - started,
-        "run_dir": str(result.run_dir),
-        "best_epoch": result.best_epoch,
     }
 
 

@@ -92,6 +92,16 @@ def test_text_pairs_from_a_table(tmp_path):
     assert len(data) == 10 and not data.dropped
 
 
+def test_glue_style_pair_columns_are_read_as_pairs_without_options(tmp_path):
+    texts = _texts(20)
+    rows = [(texts[k], texts[(k + 3) % 20], k % 2) for k in range(20)]
+    data = load_data(_csv(tmp_path / "nli.csv", ["premise", "hypothesis", "label"], rows))
+    assert data.texts == texts and data.text_pairs[0] == texts[3]
+    # An explicit --text-column means one text per row: no pair is guessed.
+    single = load_data(tmp_path / "nli.csv", text_column="premise")
+    assert single.text_pairs is None
+
+
 def test_npz_with_targets(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "r.npz", features=rng.normal(size=(30, 4)), targets=rng.normal(size=30))
