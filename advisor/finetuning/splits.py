@@ -63,14 +63,29 @@ def _given_parts(parts: tuple):
     if len(parts) != 3:
         raise DataError(f"data as a tuple must be (train, val, test), got {len(parts)} items")
     train, val_part, test_part = (load_data(p) for p in parts)
-    names = [list(p.class_names) for p in (train, val_part, test_part)]
+    tasks = {getattr(p, "task", "classification") for p in (train, val_part, test_part)}
+    if len(tasks) > 1:
+        raise DataError(
+            f"train, val and test were read as different tasks ({', '.join(sorted(tasks))}); "
+            "pass the same --task for all three (or give one file with a split column)"
+        )
+    # Regression strata are quantile bins of each part's own targets: only the targets'
+    # names must agree there; classes and multi-label label lists must agree exactly.
+    kind = "target columns" if tasks == {"regression"} else "class lists"
+    names = [_part_names(p) for p in (train, val_part, test_part)]
     if not names[0] == names[1] == names[2]:
         raise DataError(
-            "train, val and test have different class lists; load them with the same labels "
+            f"train, val and test have different {kind}; load them with the same labels "
             "(or give one file with a split column)"
         )
     _check_parts(train, val_part, test_part)
     return train, train, val_part, test_part
+
+
+def _part_names(part) -> list[str]:
+    if getattr(part, "task", "classification") == "regression":
+        return list(part.target_names or [])
+    return list(part.class_names)
 
 
 def _check_parts(train, val_part, test_part) -> None:
