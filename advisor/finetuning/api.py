@@ -161,22 +161,7 @@ def _run(
     state = train(setup, state, optimizer)
     history = list(state.history)
     if not state.finished:
-        return FinetuneResult(
-            run_dir=run_dir,
-            export_dir=None,
-            test_accuracy=math.nan,
-            test_macro_f1=math.nan,
-            best_epoch=state.best_epoch,
-            best_val_metric=_nan(state.best_metric),
-            history=history,
-            per_class_accuracy={},
-            confusion=[],
-            config=config,
-            frozen_backbone=built.frozen_backbone,
-            cancelled=True,
-            epochs_run=state.epoch,
-            seconds=time.perf_counter() - started,
-        )
+        return _without_test_accuracy(run_dir, state, config, built, started, cancelled=True)
 
     # The test split is touched once, with the weights chosen on validation.
     best = checkpoint.load(ckpt_dir, "best", with_training=False)
@@ -305,25 +290,40 @@ def _finish_task(
                 state.epoch, recipe.epochs, 0, 0, {**shown, "best_epoch": state.best_epoch}
             )
         )
-    return FinetuneResult(
-        run_dir=run_dir,
+    return _without_test_accuracy(
+        run_dir,
+        state,
+        config,
+        built,
+        started,
         export_dir=export_dir,
-        test_accuracy=math.nan,
-        test_macro_f1=math.nan,
-        best_epoch=state.best_epoch,
-        best_val_metric=_nan(state.best_metric),
-        history=history,
-        per_class_accuracy={},
-        confusion=[],
-        config=config,
-        frozen_backbone=built.frozen_backbone,
-        cancelled=False,
         stopped_early=state.stopped_early,
-        epochs_run=state.epoch,
-        seconds=time.perf_counter() - started,
         task=head.task,
         test_metrics={f"test_{k}": v for k, v in metrics.items()},
         test_score=float(score),
+    )
+
+
+def _without_test_accuracy(run_dir, state, config, built, started, **fields) -> FinetuneResult:
+    """A result with no classification test figures: a cancelled run, or another task's."""
+    return FinetuneResult(
+        **{
+            "run_dir": run_dir,
+            "export_dir": None,
+            "test_accuracy": math.nan,
+            "test_macro_f1": math.nan,
+            "best_epoch": state.best_epoch,
+            "best_val_metric": _nan(state.best_metric),
+            "history": list(state.history),
+            "per_class_accuracy": {},
+            "confusion": [],
+            "config": config,
+            "frozen_backbone": built.frozen_backbone,
+            "cancelled": False,
+            "epochs_run": state.epoch,
+            "seconds": time.perf_counter() - started,
+            **fields,
+        }
     )
 
 
