@@ -79,7 +79,8 @@ class ArrayPreprocessor:
         """uint8 [B, H, W(, 3)] -> float32 [B, 3, h, w] normalised tensor."""
         import torch
 
-        x = torch.from_numpy(np.ascontiguousarray(batch)).float()
+        # Arrays from Ray's object store are read-only: copy those (torch warns otherwise).
+        x = torch.from_numpy(np.require(batch, requirements=("C", "W"))).float()
         x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # [B, C, H, W]
         # PIL: horizontal pass, round half up to uint8, vertical pass, round again (clip 0..255).
         x = torch.matmul(x, self.cols_t).add_(0.5).floor_().clamp_(0, 255)
