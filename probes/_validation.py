@@ -196,6 +196,22 @@ def encode_source_labels(source_labels, n_rows: int, name: str = "source_labels"
     return codes.reshape(-1).astype(np.int64)
 
 
+def check_folds(folds) -> int:
+    """The cross-validation ``folds`` option of the probes that fit a head: an int >= 2."""
+    if not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ProbeInputError(f"folds must be an int >= 2, got {folds!r}")
+    return int(folds)
+
+
+def row_folds(folds: int, n_rows: int, probe: str) -> int:
+    """Folds over rows (no classes to stratify) for a checked ``folds``: at most one fold per
+    two rows, at least 2."""
+    n_splits = int(min(folds, n_rows // 2))
+    if n_splits < 2:
+        raise ProbeInputError(f"{probe} needs at least 4 rows for 2 folds, got {n_rows}")
+    return n_splits
+
+
 def features_and_labels(features, labels, min_per_class: int = 2):
     """The common (features, codes, n_classes) triple for classification probes."""
     x = as_features(features)

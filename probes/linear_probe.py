@@ -6,9 +6,7 @@ import warnings
 
 import numpy as np
 
-from probes.errors import ProbeInputError
-
-from ._validation import features_and_labels
+from ._validation import check_folds, features_and_labels
 
 
 def linear_probe(
@@ -27,8 +25,7 @@ def linear_probe(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ProbeInputError(f"folds must be an int >= 2, got {folds!r}")
+    check_folds(folds)
     x, y, _ = features_and_labels(features, labels)
     n_splits = int(min(folds, np.bincount(y).min()))
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)

@@ -6,7 +6,7 @@ import numpy as np
 
 from probes.errors import ProbeInputError
 
-from ._validation import as_features
+from ._validation import as_features, check_folds, row_folds
 
 
 def multi_hot(targets, n_rows: int, name: str = "labels") -> np.ndarray:
@@ -57,13 +57,10 @@ def linear_map(
 
     from .regression import global_scale
 
-    if not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ProbeInputError(f"folds must be an int >= 2, got {folds!r}")
+    folds = check_folds(folds)  # before the data: a bad option is named first
     x = as_features(features)
     y = multi_hot(labels, x.shape[0])
-    n_splits = int(min(folds, x.shape[0] // 2))
-    if n_splits < 2:
-        raise ProbeInputError(f"linear_map needs at least 4 rows for 2 folds, got {x.shape[0]}")
+    n_splits = row_folds(folds, x.shape[0], "linear_map")
     scores = np.empty(y.shape, dtype=np.float64)
     root_d = np.sqrt(x.shape[1])
     for train, test in KFold(n_splits, shuffle=True, random_state=seed).split(x):

@@ -10,7 +10,7 @@ import numpy as np
 
 from probes.errors import ProbeInputError
 
-from ._validation import as_features, as_targets
+from ._validation import as_features, as_targets, check_folds, row_folds
 from .knn import _nearest
 
 # Ridge strengths searched inside every training fold, for rows of unit RMS norm (so the
@@ -80,13 +80,10 @@ def ridge(features, labels, folds: int = 5, seed: int = 0) -> float:
     from sklearn.linear_model import RidgeCV
     from sklearn.model_selection import KFold
 
-    if not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ProbeInputError(f"folds must be an int >= 2, got {folds!r}")
+    folds = check_folds(folds)  # before the data: a bad option is named first
     x = as_features(features)
     y = regression_targets(labels, x.shape[0])
-    n_splits = int(min(folds, x.shape[0] // 2))
-    if n_splits < 2:
-        raise ProbeInputError(f"ridge needs at least 4 rows for 2 folds, got {x.shape[0]}")
+    n_splits = row_folds(folds, x.shape[0], "ridge")
     predicted = np.empty_like(y)
     for train, test in KFold(n_splits, shuffle=True, random_state=seed).split(x):
         centre, scale = global_scale(x[train])
