@@ -9,7 +9,24 @@ from probes.errors import ProbeInputError
 from ._topk import exact_nearest
 from ._validation import features_and_labels
 
-_nearest = exact_nearest  # the name probes.regression imports
+METRICS = ("cosine", "euclidean")
+
+
+def check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ProbeInputError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+
+
+def neighbours(x: np.ndarray, k, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k nearest other rows (similarities, indices) under ``metric``; the search
+    that knn and knn_regression share."""
+    n = x.shape[0]
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
+        raise ProbeInputError(f"k must be an int between 1 and N-1={n - 1}, got {k!r}")
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1)
+        x = x / np.where(norms > 0, norms, 1.0)[:, None]
+    return exact_nearest(x, int(k), euclidean=(metric == "euclidean"))
 
 
 def knn(features, labels, k: int = 5, metric: str = "cosine") -> float:
@@ -23,16 +40,9 @@ def knn(features, labels, k: int = 5, metric: str = "cosine") -> float:
     exact ties. Deterministic. Cost O(N^2 D / 2) multiply-adds, memory O(N k + block^2);
     N = 20000, D = 2048 takes seconds.
     """
-    if metric not in ("cosine", "euclidean"):
-        raise ProbeInputError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+    check_metric(metric)
     x, y, n_classes = features_and_labels(features, labels)
-    n = x.shape[0]
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ProbeInputError(f"k must be an int between 1 and N-1={n - 1}, got {k!r}")
-    if metric == "cosine":
-        norms = np.linalg.norm(x, axis=1)
-        x = x / np.where(norms > 0, norms, 1.0)[:, None]
-    near_sim, near_idx = exact_nearest(x, int(k), euclidean=(metric == "euclidean"))
+    near_sim, near_idx = neighbours(x, k, metric)
     return float(np.mean(_vote(near_sim, y[near_idx], n_classes) == y))
 
 

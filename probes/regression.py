@@ -11,7 +11,7 @@ import numpy as np
 from probes.errors import ProbeInputError
 
 from ._validation import as_features, as_targets, check_folds, row_folds
-from .knn import _nearest
+from .knn import check_metric, neighbours
 
 # Ridge strengths searched inside every training fold, for rows of unit RMS norm (so the
 # Gram matrix has trace N and eigenvalues around 1): from nearly unregularised to nearly mean.
@@ -52,17 +52,10 @@ def knn_regression(features, labels, k: int = 5, metric: str = "cosine") -> floa
     columns. The neighbour search is the knn probe's (exact, blocked). Deterministic.
     Cost O(N^2 D).
     """
-    if metric not in ("cosine", "euclidean"):
-        raise ProbeInputError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+    check_metric(metric)
     x = as_features(features)
-    n = x.shape[0]
-    y = regression_targets(labels, n)
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ProbeInputError(f"k must be an int between 1 and N-1={n - 1}, got {k!r}")
-    if metric == "cosine":
-        norms = np.linalg.norm(x, axis=1)
-        x = x / np.where(norms > 0, norms, 1.0)[:, None]
-    _, near = _nearest(x, int(k), euclidean=(metric == "euclidean"))
+    y = regression_targets(labels, x.shape[0])
+    _, near = neighbours(x, k, metric)
     return r2_score(y, y[near].mean(axis=1))
 
 
