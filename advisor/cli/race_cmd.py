@@ -21,7 +21,12 @@ from advisor.cli.data_options import (
     TextPairColumnOption,
     load_cli_data,
 )
-from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+from advisor.cli.engine_options import (
+    EngineChoice,
+    EngineOption,
+    RayAddressOption,
+    engine_from_options,
+)
 
 
 class RaceFormat(str, Enum):
@@ -92,8 +97,6 @@ def race_command(
     err = Console(stderr=True, highlight=False)
     check_output_folder(output)
     parsed = parse_budget(race_budget)  # a bad budget fails before any work
-    from advisor.cli.engine_options import engine_from_options
-
     runner = engine_from_options(engine, ray_address)  # so does a missing ray extra
     labelled = load_cli_data(
         data,

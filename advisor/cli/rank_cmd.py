@@ -25,7 +25,12 @@ from advisor.cli.data_options import (
     TextPairColumnOption,
     load_cli_data,
 )
-from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+from advisor.cli.engine_options import (
+    EngineChoice,
+    EngineOption,
+    RayAddressOption,
+    engine_from_options,
+)
 
 
 class OutputFormat(str, Enum):
@@ -175,8 +180,6 @@ def rank_command(
 
         parse_budget(race_budget)  # a bad budget must fail before the extraction, not after
     check_output_folder(cache_dir, "--cache-dir")
-    from advisor.cli.engine_options import engine_from_options
-
     runner = engine_from_options(engine, ray_address)  # a missing extra fails before any work
     err = Console(stderr=True, highlight=False)
     labelled = load_cli_data(

@@ -21,7 +21,12 @@ from advisor.cli.data_options import (
     TextPairColumnOption,
     load_cli_data,
 )
-from advisor.cli.engine_options import EngineChoice, EngineOption, RayAddressOption
+from advisor.cli.engine_options import (
+    EngineChoice,
+    EngineOption,
+    RayAddressOption,
+    engine_from_options,
+)
 
 
 class VerifyFormat(str, Enum):
@@ -95,8 +100,6 @@ def verify_command(
     from advisor.cli.outputs import check_output_folder
 
     check_output_folder(output)  # before the ranking and the fine-tunes, not after them
-    from advisor.cli.engine_options import engine_from_options
-
     runner = engine_from_options(engine, ray_address)  # a missing extra fails before any work
     err = Console(stderr=True, highlight=False)
     data = load_cli_data(
