@@ -24,7 +24,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from advisor.ranking.fusion import FusionParams, fuse_scores
+from advisor.ranking.fusion import fuse_scores
+from advisor.ranking.fusion_params import FusionParams
 from advisor.verification.metrics import mean_measures, ranking_measures
 from benchmarks import fusion_fit as ff
 from benchmarks import track_record as tr
@@ -32,7 +33,7 @@ from benchmarks import track_record as tr
 
 def _fitted_defaults(has_source_probs: bool) -> tuple[str, ...]:
     """`advisor rank`'s default probes as the fit names them (NCE, source entropy -> LEEP)."""
-    from advisor.ranking.fusion import DEFAULT_PARAMS
+    from advisor.ranking.fusion_params import DEFAULT_PARAMS
     from probes import default_probes
 
     proxies = DEFAULT_PARAMS["proxies"]

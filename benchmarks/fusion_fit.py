@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from advisor.ranking.fusion import FusionParams, fuse_scores, robust_z
+from advisor.ranking.fusion import fuse_scores, robust_z
 from advisor.ranking.fusion_core import combine, weighted_mean
+from advisor.ranking.fusion_params import FusionParams
 from advisor.ranking.priors import prior_components
 from benchmarks import track_record as tr
 from benchmarks.tables import keras_fit_targets

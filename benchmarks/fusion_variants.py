@@ -46,8 +46,8 @@ from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
 from advisor import atomic
-from advisor.ranking.fusion import DEFAULT_PARAMS, FusionParams
 from advisor.ranking.fusion_core import combine, weighted_mean
+from advisor.ranking.fusion_params import DEFAULT_PARAMS, FusionParams
 from benchmarks import fusion_fit as ff
 from benchmarks import track_record as tr
 from benchmarks.tables import all_tables

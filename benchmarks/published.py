@@ -32,7 +32,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advisor import atomic
-from advisor.ranking.fusion import DEFAULT_PARAMS, PARAMS_FILE, FusionParams, load_params
+from advisor.ranking.fusion_params import DEFAULT_PARAMS, PARAMS_FILE, FusionParams, load_params
 from advisor.ranking.priors import TRACK_RECORD_FILE, load_track_record
 from advisor.verification.metrics import MEASURES
 from benchmarks import fusion_fit as ff

@@ -33,7 +33,6 @@ fine-tuning everything.
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import sys
 import time
@@ -45,7 +44,6 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
 import numpy as np
 
 from advisor import atomic
-from advisor.verification.metrics import MEASURES, mean_measures
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -143,6 +141,7 @@ def run_dataset(
     *,
     only: list[str] | None = None,
     out_dir: Path = RESULTS,
+    race: float | None = None,
 ) -> dict:
     import advisor
     from advisor.verification.methods import measure_methods, method_scores
@@ -153,6 +152,12 @@ def run_dataset(
     made = controls(modality, wanted)
     real = [cid for cid in (IMAGE_MODELS if modality == "image" else TEXT_MODELS) if cid in wanted]
     candidates = [*real, *(backbone for _, backbone in made.values())]
+    # Forward passes come from the feature cache (their cost is recorded with the features);
+    # the probe-score cache is emptied so the probes' own time is measured, not a cache hit.
+    from advisor.ranking.probe_cache import ProbeCache, clear_memo
+
+    ProbeCache().clear()
+    clear_memo()
     started = time.perf_counter()
     ranking = advisor.rank(
         name, candidates=candidates, budget=rank_budget, seed=seeds[0], bootstrap=False
@@ -165,6 +170,7 @@ def run_dataset(
         float(r.get("latency_ms") or 0.0) * n_used / 1000.0 + float(r.get("probe_seconds") or 0.0)
         for r in ranking.records
     )
+    probe_seconds = sum(float(r.get("probe_seconds") or 0.0) for r in ranking.records)
     entries = {cid: backbone.entry for cid, (_, backbone) in made.items()}
     reports = []
     for seed in seeds:  # one verification protocol run per seed (its own subsample and split)
@@ -205,6 +211,23 @@ def run_dataset(
         for cid, done in sorted(runs.items(), key=lambda kv: kv[1][0]["rank"])
     ]
     projected = projected_finetune_seconds(name, rows, ft_budget, recipe)
+    raced = None
+    if race is not None:
+        from benchmarks.zoo_race import race_row
+
+        raced = race_row(
+            name,
+            ranking,
+            accuracy,
+            finetune_once=finetune_once,
+            ranking_seconds=ranking_cost,
+            ft_budget=ft_budget,
+            epochs=epochs,
+            seed=seeds[0],
+            recipe=recipe,
+            models={cid: make for cid, (make, _) in made.items()},
+            share=race,
+        )
     failures = {cid: why for r in reports for cid, why in r.failures.items()}
     return {
         "data": name,
@@ -228,6 +251,9 @@ def run_dataset(
         "finetune_seconds_all_seeds": sum(r.finetune_seconds for r in reports),
         "ranking_wall_seconds": ranking_wall,
         "ranking_seconds": ranking_cost,
+        "probe_seconds": probe_seconds,  # probes + fusion, without the forward passes
+        "probe_cost_share": probe_seconds / finetune_once if finetune_once else None,
+        "race": raced,
         "ranking_cost_share": ranking_cost / (ranking_cost + finetune_once)
         if finetune_once
         else None,
@@ -264,109 +290,6 @@ def projected_finetune_seconds(name: str, rows: list[dict], ft_budget: int, reci
     return total
 
 
-def summarise(rows: dict) -> dict:
-    methods = sorted(
-        {m for r in rows.values() for m in r["measures"]},
-        key=lambda m: (m != "advisor", m != "prior", m),
-    )
-    means = {
-        m: mean_measures([r["measures"][m] for r in rows.values() if m in r["measures"]])
-        for m in methods
-    }
-    ranking = sum(r["ranking_seconds"] for r in rows.values())
-    finetune = sum(r["finetune_seconds"] for r in rows.values())
-    projected = sum(r["projected_full_finetune_seconds"] for r in rows.values())
-    return {
-        "methods": methods,
-        "mean": means,
-        "ranking_seconds": ranking,
-        "finetune_seconds": finetune,
-        "ranking_cost_share": ranking / (ranking + finetune) if finetune else None,
-        "projected_full_finetune_seconds": projected,
-        "projected_ranking_cost_share": ranking / (ranking + projected) if projected else None,
-    }
-
-
-def print_report(rows: dict, summary: dict) -> None:
-    methods = summary["methods"]
-    print(
-        "\n## Weighted Kendall tau per dataset (mean fine-tuned accuracy over seeds as ground "
-        "truth; [95 % bootstrap interval over the seeds])\n"
-    )
-    print("| dataset | " + " | ".join(methods) + " | best (acc %) | advisor pick |")
-    print("|" + "---|" * (len(methods) + 3))
-    for name, row in rows.items():
-        cells = [
-            _with_interval(
-                row["measures"].get(m, {}).get("weighted_tau"),
-                (row["intervals"].get(m) or {}).get("weighted_tau"),
-            )
-            for m in methods
-        ]
-        best = max(row["candidates"], key=lambda r: r["test_accuracy"])
-        pick = row["measures"]["advisor"].get("chosen")
-        print(
-            f"| {name} | "
-            + " | ".join(cells)
-            + f" | {best['candidate']} ({100 * best['test_accuracy']:.1f}) | {pick} |"
-        )
-    print("\n## Ground truth: test accuracy % over seeds (mean +- standard error)\n")
-    for name, row in rows.items():
-        sep = row["separation"]
-        gap = (
-            f"; best {sep['best']} leads {sep['runner_up']} by {sep['gap_points']:.2f} points"
-            f" = {_fmt(sep['gap_in_se'], 1)} SE of the gap"
-            if sep
-            else ""
-        )
-        print(
-            f"{name} (seeds {row['seeds']}; mean SE {_fmt(sep.get('mean_se_points'), 2)} "
-            f"points{gap})\n"
-        )
-        print("| candidate | accuracy % | SE | seeds |")
-        print("|---|---|---|---|")
-        for cid, truth in sorted(row["ground_truth"].items(), key=lambda kv: -kv[1]["mean"]):
-            se = truth["se"]
-            print(
-                f"| {cid} | {100 * truth['mean']:.1f} | "
-                f"{'-' if se is None else f'{100 * se:.2f}'} | {truth['n']} |"
-            )
-        for cid, why in row["failures"].items():
-            print(f"| {cid} | failed: {why[:80]} | | |")
-        print()
-    print("\n## Mean over datasets\n")
-    print("| method | " + " | ".join(MEASURES) + " |")
-    print("|" + "---|" * (len(MEASURES) + 1))
-    for m in methods:
-        print(f"| {m} | " + " | ".join(_fmt(summary["mean"][m][k]) for k in MEASURES) + " |")
-    print("\n## Cost\n")
-    print(
-        "| dataset | ranking s | fine-tuning all (this protocol) s | ranking share | "
-        "fine-tuning all, full data at native size (projected) s | ranking share |"
-    )
-    print("|---|---|---|---|---|---|")
-    for name, row in [*rows.items(), ("**total**", summary)]:
-        print(
-            f"| {name} | {row['ranking_seconds']:.1f} | {row['finetune_seconds']:.1f} | "
-            f"{_pct(row['ranking_cost_share'])} | {row['projected_full_finetune_seconds']:.0f} | "
-            f"{_pct(row['projected_ranking_cost_share'])} |"
-        )
-
-
-def _fmt(value, digits: int = 3) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _with_interval(value, interval) -> str:
-    if not interval:
-        return _fmt(value)
-    return f"{_fmt(value)} [{_fmt(interval[0], 2)}, {_fmt(interval[1], 2)}]"
-
-
-def _pct(value) -> str:
-    return "-" if value is None else f"{100 * value:.1f} %"
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny budgets, digits + tweets")
@@ -384,6 +307,17 @@ def main(argv=None) -> int:
         "(real models and controls; see candidate_ids)",
     )
     parser.add_argument("--seed", type=int, default=0, help="first fine-tuning seed")
+    parser.add_argument(
+        "--race",
+        action="store_true",
+        help="also race the probes' top 3 for a share of the fine-tuning time and score its pick",
+    )
+    parser.add_argument(
+        "--race-share",
+        type=float,
+        default=0.25,
+        help="the race's wall-clock budget as a share of fine-tuning every candidate once",
+    )
     parser.add_argument(
         "--seeds",
         type=int,
@@ -425,9 +359,19 @@ def main(argv=None) -> int:
             f"[{name}] ranking and fine-tuning ({size}, seeds {seeds})", file=sys.stderr, flush=True
         )
         rows[name] = run_dataset(
-            name, modality, size, seeds, progress, only=only, out_dir=out.parent
+            name,
+            modality,
+            size,
+            seeds,
+            progress,
+            only=only,
+            out_dir=out.parent,
+            race=args.race_share if args.race else None,
         )
+    from benchmarks.zoo_report import print_report, summarise
+
     summary = summarise(rows)
+
     print_report(rows, summary)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_json(

@@ -20,9 +20,10 @@ from .multilabel import linear_map
 from .ncti import ncti, ncti_components
 from .nleep import nleep
 from .parc import parc
-from .registry import REGISTRY, ProbeSpec, available_probes, default_probes, infer_task
+from .registry import REGISTRY, available_probes, default_probes
 from .regression import knn_regression, ridge
 from .sfda import sfda
+from .spec import ProbeSpec, infer_task
 from .transrate import transrate
 
 __all__ = [

@@ -45,7 +45,7 @@ def fuse_command(
 
     import advisor
     from advisor.cli.outputs import check_output_file
-    from advisor.cli.rank_cmd import emit, render, show_notes
+    from advisor.cli.rank_output import emit, render, show_notes
 
     check_output_file(output)
     err = Console(stderr=True, highlight=False)

@@ -2,8 +2,10 @@
 ``load_predictor(path) -> Predictor``.
 
 Modules: config (recipe), splits, build (classifier + datasets), classifier, batches
-(deterministic data order), loop (training, early stopping), checkpoint + atomic (safe
-files), metrics, export + predictor (the exported model), api (the orchestration).
+(deterministic data order), optimization (AdamW groups, phases, learning-rate schedule),
+loop (training, early stopping), finish (the one test read, report.json, export, result),
+checkpoint + atomic (safe files), metrics, export + predictor (the exported model), api (the
+orchestration).
 torch is imported by those modules, so this package loads them lazily.
 """
 

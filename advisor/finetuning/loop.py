@@ -1,5 +1,6 @@
-"""The training loop: head warm-up, unfreezing, AdamW with warm-up + cosine, clipping,
-early stopping, checkpoints and exact resume.
+"""The training loop: head warm-up, unfreezing, clipping, validation, early stopping,
+checkpoints and exact resume; the optimizer and its learning-rate schedule live in
+``optimization``.
 
 All loop state that affects the result lives in ``LoopState`` (JSON) plus the model and
 optimizer tensors; the learning rate is a pure function of the global step, and every
@@ -8,11 +9,8 @@ random draw is seeded from (seed, epoch, step), so a resumed run replays exactly
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,9 +27,10 @@ from advisor.finetuning.batches import (
     seed_everything,
     to_device,
 )
-from advisor.finetuning.classifier import param_groups
 from advisor.finetuning.config import Recipe
 from advisor.finetuning.metrics import summarize, write_history
+from advisor.finetuning.optimization import lr_factor, phase_of, set_phase
+from advisor.finetuning.training_setup import TrainSetup
 
 
 @dataclass
@@ -50,74 +49,6 @@ class LoopState:
     epoch_loss_sum: float = 0.0
     epoch_examples: int = 0
     epoch_seconds: float = 0.0
-
-
-@dataclass
-class TrainSetup:
-    model: torch.nn.Module
-    train_set: torch.utils.data.Dataset
-    val_set: torch.utils.data.Dataset
-    collate: Callable
-    recipe: Recipe
-    device: torch.device
-    seed: int
-    ckpt_dir: Path
-    run_dir: Path
-    num_classes: int
-    progress: Callable[[events.TrainingEvent], None] | None = None
-    cancel: object | None = None  # threading.Event
-    probe_set: torch.utils.data.Dataset | None = None  # train split, eval preprocessing
-    # Pause (save `last` and return unfinished) once this many optimizer steps are done: the
-    # race trains candidates rung by rung and resumes them exactly.
-    stop_at_step: int | None = None
-    task: object | None = None  # advisor.finetuning.tasks.TaskHead (None: classification)
-
-    @property
-    def head(self):
-        """The TaskHead: loss, metrics and targets of the data's task."""
-        from advisor.finetuning.tasks import TaskHead
-
-        return self.task if self.task is not None else TaskHead("classification", self.num_classes)
-
-
-def build_optimizer(model, recipe: Recipe) -> torch.optim.Optimizer:
-    groups = param_groups(
-        model,
-        lr=recipe.lr,
-        backbone_lr_mult=recipe.backbone_lr_mult,
-        layer_decay=recipe.layer_decay,
-        weight_decay=recipe.weight_decay,
-        train_last_layers=recipe.train_last_layers,
-    )
-    fused_ok = next(model.parameters()).device.type == "cuda"
-    return torch.optim.AdamW(groups, lr=recipe.lr, betas=(0.9, 0.999), fused=fused_ok or None)
-
-
-def lr_factor(step: int, *, steps_per_epoch: int, recipe: Recipe) -> float:
-    """Constant during the head warm-up; then linear warm-up and cosine decay to zero."""
-    head_steps = min(recipe.head_epochs, recipe.epochs) * steps_per_epoch
-    if step < head_steps:
-        return 1.0
-    total = (recipe.epochs * steps_per_epoch) - head_steps
-    warm = min(int(round(recipe.warmup_epochs * steps_per_epoch)), total)
-    s = step - head_steps
-    if s < warm:
-        return (s + 1) / (warm + 1)
-    span = max(total - warm, 1)
-    return 0.5 * (1.0 + math.cos(math.pi * min(s - warm, span) / span))
-
-
-def phase_of(epoch: int, recipe: Recipe) -> str:
-    return "head" if recipe.freeze_backbone or epoch < recipe.head_epochs else "full"
-
-
-def set_phase(model, optimizer, phase: str) -> None:
-    """Freeze (head phase) or unfreeze (full phase) the backbone; only optimized
-    parameters ever train."""
-    head = model.head_parameter_names()
-    optimized = {id(p) for g in optimizer.param_groups for p in g["params"]}
-    for name, param in model.named_parameters():
-        param.requires_grad_(id(param) in optimized and (phase == "full" or name in head))
 
 
 def train_mode(model, recipe: Recipe) -> None:

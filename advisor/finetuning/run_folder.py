@@ -14,6 +14,7 @@ from pathlib import Path
 
 from advisor.errors import CheckpointError
 from advisor.finetuning import atomic
+from advisor.finetuning.config import RESUME_FREE_KEYS
 
 RUN_MARKER = "advisor-finetune-run"
 CONFIG = "config.json"
@@ -138,3 +139,32 @@ def check_same_run(saved: dict, current: dict) -> None:
                 f"there, {current.get(key)!r} now); resume with the same settings, or use "
                 "--overwrite to start again"
             )
+
+
+def merge_resume_options(saved: dict | None, given: dict) -> dict:
+    """On resume the saved recipe applies; options given again must agree with it."""
+    given = {k: v for k, v in given.items() if v is not None}
+    if saved is None:
+        return given
+    merged = dict(saved.get("recipe", {}))
+    clashes = sorted(
+        k
+        for k, v in given.items()
+        if k not in RESUME_FREE_KEYS and k in merged and _differs(merged[k], v)
+    )
+    if clashes:
+        detail = ", ".join(f"{k}={given[k]!r} (run has {merged[k]!r})" for k in clashes)
+        raise CheckpointError(
+            f"--resume continues the saved recipe, but {detail}; drop those options to resume "
+            "exactly, or start a new run with --overwrite or another --output"
+        )
+    merged.update(given)
+    return merged
+
+
+def _differs(saved, given) -> bool:
+    if isinstance(saved, list):
+        saved = tuple(saved)
+    if isinstance(given, list):
+        given = tuple(given)
+    return saved != given

@@ -2,7 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from advisor import events
+    from advisor.finetuning.config import Recipe
+
+
+@dataclass
+class TrainSetup:
+    model: torch.nn.Module
+    train_set: torch.utils.data.Dataset
+    val_set: torch.utils.data.Dataset
+    collate: Callable
+    recipe: Recipe
+    device: torch.device
+    seed: int
+    ckpt_dir: Path
+    run_dir: Path
+    num_classes: int
+    progress: Callable[[events.TrainingEvent], None] | None = None
+    cancel: object | None = None  # threading.Event
+    probe_set: torch.utils.data.Dataset | None = None  # train split, eval preprocessing
+    # Pause (save `last` and return unfinished) once this many optimizer steps are done: the
+    # race trains candidates rung by rung and resumes them exactly.
+    stop_at_step: int | None = None
+    task: object | None = None  # advisor.finetuning.tasks.TaskHead (None: classification)
+
+    @property
+    def head(self):
+        """The TaskHead: loss, metrics and targets of the data's task."""
+        from advisor.finetuning.tasks import TaskHead
+
+        return self.task if self.task is not None else TaskHead("classification", self.num_classes)
 
 
 def training_setup(
@@ -16,12 +53,11 @@ def training_setup(
     progress=None,
     cancel=None,
     stop_at_step: int | None = None,
-):
+) -> TrainSetup:
     """The model on its device (channels-last for image training) and the loop's set-up:
     the one place ``finetune`` and a race trial prepare a training run."""
     import torch
 
-    from advisor.finetuning.loop import TrainSetup
     from advisor.models import pick_device
 
     device = pick_device(recipe.device)

@@ -82,8 +82,9 @@ def _train(
     from advisor.finetuning import api, checkpoint, run_folder
     from advisor.finetuning.build import finetunable
     from advisor.finetuning.config import resolve_recipe
-    from advisor.finetuning.loop import LoopState, build_optimizer, evaluate, restore
+    from advisor.finetuning.loop import LoopState, evaluate, restore
     from advisor.finetuning.loop import train as train_loop
+    from advisor.finetuning.optimization import build_optimizer
     from advisor.finetuning.splits import make_splits
 
     resume = (output / run_folder.CONFIG).exists()

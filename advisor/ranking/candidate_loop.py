@@ -129,6 +129,22 @@ def score_candidates(
     return out
 
 
+def score_readable(chosen, used, indices, specs, **options):
+    """score_candidates; image files found unreadable only when decoded are left out for
+    every candidate and it starts again, so feature rows stay aligned across candidates
+    and the data's fingerprint (the cache key) names what was used. Returns (loop, used,
+    indices into the full data)."""
+    from advisor.data.skipped import drop_small_classes, drop_unreadable
+
+    while True:  # each round drops at least one row; drop_unreadable refuses a mostly bad set
+        try:
+            return score_candidates(chosen, used, specs, **options), used, indices
+        except UnreadableImages as exc:
+            used, keep = drop_unreadable(used, exc.rows)
+            used, still = drop_small_classes(used)  # a class may be down to one image
+            indices = indices[keep][still]
+
+
 def score_one(job: CandidateJob, unit: tuple[int, Candidate], emit, cancel=None):
     """One candidate's work unit: its features (or the cache), its cost budget, its
     per-candidate probes, and its events. Picklable, so an engine may run it on a worker."""

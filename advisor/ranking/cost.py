@@ -129,6 +129,14 @@ def pareto_front(quality: pd.Series, cost: pd.Series) -> list:
     return sorted(front, key=lambda k: (frame.at[k, "c"], -frame.at[k, "q"], str(k)))
 
 
+def pareto_flags(final, entries, featuresets) -> tuple[dict[str, bool], str]:
+    """On the front of final score against parameters (or measured latency when unknown),
+    per candidate, and the cost axis used."""
+    column, cost = cost_axis(candidate_costs(entries, featuresets))
+    front = set(pareto_front(final, cost))
+    return {c: c in front for c in featuresets}, column
+
+
 def _float(value) -> float:
     try:
         number = float(value)

@@ -120,7 +120,7 @@ def elide_names(names: dict[str, str], width: int) -> dict[str, str]:
 def probe_weights(probes: Sequence[str]) -> dict[str, float]:
     """The fused weight of each probe: the shipped fusion parameters for exactly these probes,
     the weights ``advisor.rank`` fuses with (0: shown, but no say in the final score)."""
-    from advisor.ranking.fusion import load_params
+    from advisor.ranking.fusion_params import load_params
 
     weights, _ = load_params().for_probes(list(probes))
     return {p: float(weights.get(p, 0.0)) for p in probes}

@@ -21,49 +21,24 @@ Method (the reasoning and the measurements are in docs/trust.md):
 5. final = (1 − a)·probes + a·prior − signal penalties.
 
 The weights are never tuned on the dataset being ranked: they are read from
-``catalog/data/fusion_params.json``, fitted on every published table available, leave one
-dataset out and leave one table out, by ``benchmarks/published.py --fit`` (the file records
-how).
+``catalog/data/fusion_params.json`` (fusion_params.py), fitted on every published table
+available, leave one dataset out and leave one table out, by ``benchmarks/published.py --fit``
+(the file records how).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from advisor.errors import AdvisorError
 from advisor.ranking.fusion_core import combine, weighted_mean
+from advisor.ranking.fusion_params import FusionParams, load_params
 from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
 
-PARAMS_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "fusion_params.json"
-
-# Used only when the shipped parameter file is missing; equal trust in every probe.
-DEFAULT_PARAMS = {
-    "version": 0,
-    "clip": 3.0,
-    "probe_weights": {},
-    "default_probe_weight": 0.5,
-    "proxies": {"nce": "leep", "source_entropy": "leep"},
-    "prior_weight": 0.3,
-    "prior_component_weights": {
-        "imagenet_top1": 1.0,
-        "data_scale": 0.5,
-        "log_params": 0.0,
-        "track_record": 0.0,
-    },
-    "signal_weights": {
-        "unk_rate": 2.0,
-        "truncation_rate": 1.0,
-        "size_mismatch": 0.1,
-    },
-    "provenance": "built-in defaults (catalog/data/fusion_params.json not found)",
-}
 # Below this rank correlation between the probes and the prior, the notes call it a
 # disagreement and say which side the ranking leaned on.
 DISAGREEMENT_NOTE = 0.0
@@ -71,80 +46,6 @@ DISAGREEMENT_NOTE = 0.0
 # STRONG_SHIFT, is reported in the notes; smaller adjustments only in `agreement`.
 STRONG_CUT = 0.5
 STRONG_SHIFT = 0.1
-
-
-@dataclass
-class FusionParams:
-    """The knobs of the fusion; see catalog/data/fusion_params.json for the shipped values."""
-
-    clip: float = 3.0
-    probe_weights: dict[str, float] = field(default_factory=dict)
-    default_probe_weight: float = 0.5
-    prior_weight: float = 0.3
-    prior_component_weights: dict[str, float] = field(default_factory=dict)
-    signal_weights: dict[str, float] = field(default_factory=dict)
-    # "logme+nleep" -> {"probe_weights": {...}, "prior_weight": ...}: weights fitted for
-    # exactly that set of published probes; picked by the probes actually computed.
-    subsets: dict[str, dict] = field(default_factory=dict)
-    # unfitted probe -> the published probe whose fitted weight it takes (same evidence source)
-    proxies: dict[str, str] = field(default_factory=dict)
-    # Agreement shrinkage (fusion_core.py); None switches a rule off.
-    probe_gate: float | None = None
-    disagree_threshold: float | None = None
-    disagree_prior_weight: float | None = None
-    # Track records ({"models", "families", "aliases"}); None: catalog/data/track_record.json.
-    track_record: dict | None = None
-    provenance: str = ""
-
-    @classmethod
-    def from_dict(cls, raw: Mapping) -> FusionParams:
-        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
-        if isinstance(known.get("provenance"), Mapping):
-            known["provenance"] = str(known["provenance"].get("summary", known["provenance"]))
-        return cls(**known)
-
-    def probe_weight(self, probe: str, fitted: Mapping[str, float] | None = None) -> float:
-        """Weight of ``probe`` under ``fitted`` weights (default: ``probe_weights``): its own,
-        else its proxy's, else ``default_probe_weight``."""
-        fitted = self.probe_weights if fitted is None else fitted
-        if probe in fitted:
-            return float(fitted[probe])
-        if self.proxies.get(probe) in fitted:
-            return float(fitted[self.proxies[probe]])
-        return float(self.default_probe_weight)
-
-    def for_probes(self, probes: Sequence[str]) -> tuple[dict[str, float], float]:
-        """(weight per probe, prior weight) for this set of computed probes.
-
-        Published probes use the weights fitted for exactly the published probes present
-        (a computed proxy counts as its published relative), else the global fit; other
-        probes get ``default_probe_weight``.
-        """
-        fitted = {p for entry in self.subsets.values() for p in entry["probe_weights"]}
-        present = sorted({self.proxies.get(p, p) for p in probes} & fitted)
-        entry = self.subsets.get("+".join(present))
-        if entry is None:
-            return {p: self.probe_weight(p) for p in probes}, self.prior_weight
-        weights = {p: self.probe_weight(p, entry["probe_weights"]) for p in probes}
-        return weights, float(entry["prior_weight"])
-
-
-def task_fusion_note(task: str) -> str:
-    """The note a ranking of a task other than classification carries: the shipped fusion
-    weights come from classification tables only, so for this task they are a default."""
-    return (
-        f"fusion weights were fitted on classification benchmarks only; for {task} they are "
-        "defaults, not a fit (run advisor verify on your data to check the order)"
-    )
-
-
-@lru_cache(maxsize=1)
-def load_params(path: str | None = None) -> FusionParams:
-    """The shipped fusion parameters (cached); built-in defaults when the file is absent."""
-    target = Path(path) if path else PARAMS_FILE
-    if not target.exists():
-        return FusionParams.from_dict(DEFAULT_PARAMS)
-    return FusionParams.from_dict(json.loads(target.read_text()))
 
 
 @dataclass

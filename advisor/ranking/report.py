@@ -6,7 +6,8 @@ import math
 from typing import Any
 
 from advisor.ranking.display import probes_by_weight
-from advisor.ranking.result import Ranking, format_value
+from advisor.ranking.result import Ranking
+from advisor.ranking.result_tables import format_value
 
 MAX_PROBE_COLUMNS = 5
 

@@ -1,12 +1,12 @@
 """The result of a ranking: one record per candidate, best first, plus how it was made.
 
 ``build_ranking`` is the one place records are assembled, so ``advisor.rank`` and
-``advisor.fuse`` (scores computed elsewhere) produce identical shapes.
+``advisor.fuse`` (scores computed elsewhere) produce identical shapes. The records as CSV
+and Markdown tables are in result_tables.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -19,6 +19,7 @@ import pandas as pd
 from advisor.errors import AdvisorError
 from advisor.jsonable import dumps, to_jsonable
 from advisor.ranking.explain import explain
+from advisor.ranking.result_tables import csv_text, markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from catalog import Entry
@@ -165,27 +166,10 @@ class Ranking:
 
     def to_csv(self) -> str:
         """One row per record; nested cells (``layer_scores``...) are strict JSON text."""
-        frame = self.to_pandas()
-        for column in frame.columns:
-            if frame[column].dtype == object:
-                frame[column] = frame[column].map(_csv_cell)
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
-        return buffer.getvalue()
+        return csv_text(self)
 
     def to_markdown(self, columns: list[str] | None = None) -> str:
-        columns = columns or default_columns(self)
-        lines = [
-            "| " + " | ".join(columns) + " |",
-            "|" + "|".join("---" for _ in columns) + "|",
-        ]
-        for record in self.records:
-            cells = [format_value(record.get(c)).replace("|", "\\|") for c in columns]
-            lines.append("| " + " | ".join(cells) + " |")
-        if self.failures:
-            lines.append("")
-            lines.extend(f"- failed: `{k}`: {v}" for k, v in self.failures.items())
-        return "\n".join(lines) + "\n"
+        return markdown_text(self, columns)
 
     def __repr__(self) -> str:
         top = self.records[0]["candidate"] if self.records else None
@@ -209,31 +193,6 @@ _LEGACY_SETTINGS = (
 
 def bootstrap_note(error: str) -> str:
     return f"no rank ranges or P(best): the bootstrap could not run ({error})"
-
-
-def default_columns(ranking: Ranking) -> list[str]:
-    """The columns a person wants to see first: rank, name, score, evidence, cost."""
-    columns = ["rank", "candidate", "final_score"]
-    if ranking.records and "p_best" in ranking.records[0]:
-        columns += ["p_best", "rank_low", "rank_high"]
-    columns += list(ranking.probes)
-    columns += ["params_m", "extract_seconds"]
-    return columns
-
-
-def format_value(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return "-"
-        magnitude = abs(value)
-        if magnitude != 0 and (magnitude >= 1e5 or magnitude < 1e-3):
-            return f"{value:.3g}"
-        return f"{value:.3f}" if magnitude < 100 else f"{value:.1f}"
-    return str(value)
 
 
 def build_ranking(
@@ -397,13 +356,6 @@ def _nan_for_none(record: dict, probes: list[str]) -> dict:
     """JSON null -> NaN for numeric keys, so a reloaded ranking equals the original."""
     numeric = {"final_score", "p_best", *probes}
     return {k: (math.nan if v is None and k in numeric else v) for k, v in record.items()}
-
-
-def _csv_cell(value: Any) -> Any:
-    """A dict or list cell as JSON (a Python repr is unreadable for other tools)."""
-    if isinstance(value, Mapping | list | tuple):
-        return dumps(value, indent=None)
-    return value
 
 
 def _finite(value: Any) -> bool:

@@ -220,7 +220,8 @@ def inert_probes(scores: pd.DataFrame, names) -> list[str]:
 def fitted_weights(table: pd.DataFrame) -> dict[str, float]:
     """The fitted weight of each probe fuse_scores would weigh (gates aside): the columns
     with a score, and, for several candidates, at least two distinct ones."""
-    from advisor.ranking.fusion import _distinct, load_params
+    from advisor.ranking.fusion import _distinct
+    from advisor.ranking.fusion_params import load_params
 
     columns = [c for c in table.columns if table[c].notna().any()]
     if len(table.index) > 1:
@@ -302,7 +303,7 @@ class _FusionMemo:
     _memo: dict[str, tuple] = {}  # shared: one process, one set of fusion parameters
 
     def __init__(self, entries, signals):
-        from advisor.ranking.fusion import load_params
+        from advisor.ranking.fusion_params import load_params
 
         parts = [repr(load_params())]
         parts += [f"{c}={entries[c]!r}" for c in sorted(entries, key=str)]

@@ -3,8 +3,8 @@
 The table shows each candidate's bootstrap rank range and P(best) ("≈" marks a candidate too
 close to call against the leader); ``b`` applies cost budgets to the view; ``v`` fine-tunes
 the top candidates with the verification protocol in a worker and adds the real accuracy
-and the verification measures under the table; ``R`` races the close calls
-(``race_actions.py``) and shows the race order as the final word.
+and the verification measures under the table (``verify_actions.py``); ``R`` races the close
+calls (``race_actions.py``) and shows the race order as the final word.
 """
 
 from __future__ import annotations
@@ -12,38 +12,32 @@ from __future__ import annotations
 import dataclasses
 
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Static
 
 from advisor.errors import user_message
-from advisor.ranking.display import probes_by_weight, short_names
-from advisor.tui.budgets import BUDGET_FIELDS, budget_text, records_within
+from advisor.ranking.display import probes_by_weight
+from advisor.tui.budgets import BUDGET_FIELDS, records_within
 from advisor.tui.components.detail_pane import DetailPane
 from advisor.tui.components.pareto import COST_AXES, ParetoPlot, cost_points
 from advisor.tui.components.ranking_table import ASCENDING, DESCENDING, RankingTable, sort_records
+from advisor.tui.components.ranking_title import ranking_title
 from advisor.tui.components.step_bar import StepBar
 from advisor.tui.components.strategy_pane import STRATEGY_TASK, StrategyPane
-from advisor.tui.components.verify_view import (
-    VERIFY_DEFAULTS,
-    VERIFY_FIELDS,
-    accuracies,
-    check_verify_options,
-    progress_text,
-    report_caption,
-    report_table,
-)
+from advisor.tui.components.verify_view import VERIFY_DEFAULTS, accuracies
 from advisor.tui.export_dialog import ExportDialog, write_ranking
 from advisor.tui.jobs import Job, WorkScreen
-from advisor.tui.messages import VerifyDone, VerifyProgress, WorkCancelled, WorkFailed, typed_event
+from advisor.tui.messages import WorkCancelled, WorkFailed
 from advisor.tui.number_dialog import NumberDialog
 from advisor.tui.race_actions import RACE_TASK, RaceActions
 from advisor.tui.strategy_actions import StrategyActions
+from advisor.tui.verify_actions import VerifyActions
 
 
-class RankingScreen(StrategyActions, RaceActions, WorkScreen):
+class RankingScreen(StrategyActions, RaceActions, VerifyActions, WorkScreen):
     """Sortable ranking; the detail pane follows the cursor; f fine-tunes the highlighted row."""
 
     BINDINGS = [
@@ -135,45 +129,7 @@ class RankingScreen(StrategyActions, RaceActions, WorkScreen):
         self._plot()
 
     def _title(self) -> str:
-        ranking = self.ranking
-        settings = getattr(ranking, "settings", {}) or {}
-        data_name = (settings.get("data") or {}).get("name")
-        title = f"[b]Ranking[/] of {len(ranking.records)} candidates"
-        if data_name:
-            title += f" on [b]{escape(str(data_name))}[/]"
-        if settings.get("budget"):
-            title += f" · budget {settings['budget']}"
-        if ranking.failures:
-            title += f" · [red]{len(ranking.failures)} failed[/]: " + escape(
-                ", ".join(ranking.failures)
-            )
-        skipped = ranking.excluded
-        if skipped:
-            title += f" · {len(skipped)} skipped by the ranking's budgets"
-        if self.budgets:
-            title += f"\n[b]budgets[/] {escape(budget_text(self.budgets))}"
-            if self.over_budget:
-                title += " · hidden: " + escape(
-                    "; ".join(f"{c} ({why})" for c, why in self.over_budget.items())
-                )
-        if any(r.get("too_close") for r in ranking.records):
-            title += "\n[yellow]≈ too close to call[/]: the rank ranges overlap the leader's"
-        suggestion = ranking.suggestion
-        if suggestion:
-            names = short_names(ranking.candidates)  # as the table shows them
-            title += (
-                f"\n[b]consider[/] {escape(names.get(suggestion.candidate, suggestion.candidate))}"
-                f" instead of {escape(names.get(suggestion.instead_of, suggestion.instead_of))}"
-                f": {escape(suggestion.reason)}"
-            )
-        if ranking.race:
-            title += (
-                "\n[b]decided by race[/]: the raced candidates are in race order, by "
-                "validation accuracy at their last rung (race val acc)"
-            )
-        for note in ranking.notes:
-            title += f"\n[yellow]note[/]: {escape(note)}"
-        return title  # the fusion method is told in the detail pane
+        return ranking_title(self.ranking, self.budgets, self.over_budget)
 
     def visible_records(self) -> list[dict]:
         """The ranking's records inside the budgets, with fine-tuned accuracy when verified."""
@@ -322,7 +278,7 @@ class RankingScreen(StrategyActions, RaceActions, WorkScreen):
             apply,
         )
 
-    # ---- verification ---------------------------------------------------------------------
+    # ---- fine-tunes: verification (verify_actions) and the race (race_actions) ------------
 
     def can_start_fine_tunes(self) -> bool:
         """A ranking to work from and no verification or race running (else say why)."""
@@ -349,41 +305,6 @@ class RankingScreen(StrategyActions, RaceActions, WorkScreen):
             records=[{k: v for k, v in r.items() if k != "finetuned_accuracy"} for r in records],
         )
 
-    def action_verify(self) -> None:
-        if not self.can_start_fine_tunes():
-            return
-        self.app.push_screen(
-            NumberDialog(
-                "[b]Verify the ranking[/]: fine-tune the top candidates with one fixed protocol",
-                VERIFY_FIELDS,
-                self.verify_options,
-                check_verify_options,
-            ),
-            self.start_verify,
-        )
-
-    def start_verify(self, options: dict | None) -> None:
-        if options is None:
-            return
-        ranking = self.visible_ranking()
-        if ranking is None:
-            return
-        records = ranking.records
-        options = {**VERIFY_DEFAULTS, **options}
-        self.verify_options = dict(options)
-        models = {str(r["candidate"]): self.app.entry(str(r["candidate"])) for r in records}
-        self.job = self.app.jobs.start("verification")
-        self.verifying = ""
-        self.refresh_bindings()
-        self.query_one("#verify-status", Static).update("verifying: starting · escape cancels")
-        self._verify(
-            self.app.session.data,
-            ranking,
-            options,
-            {c: e for c, e in models.items() if e is not None},
-            self.job,
-        )
-
     def action_cancel_work(self) -> None:
         if (self.verifying is not None or self.racing) and self.job is not None:
             self.job.cancel.set()
@@ -392,73 +313,13 @@ class RankingScreen(StrategyActions, RaceActions, WorkScreen):
                 f"{what}: cancelling at the next step …"
             )
 
-    @work(thread=True, exclusive=True, group="verify", name="verify", exit_on_error=False)
-    def _verify(self, data, ranking, options: dict, models: dict, job: Job) -> None:
-        import advisor
-
-        def progress(event) -> None:
-            self.post_message(VerifyProgress(typed_event(event)))
-
-        with job:  # errors and Cancelled go to WorkScreen.on_worker_state_changed
-            report = advisor.verify(
-                data,
-                ranking=ranking,
-                top=min(options["top"], len(ranking.records)),
-                epochs=options["epochs"],
-                budget=options["budget"],
-                models=models,
-                progress=progress,
-                cancel=job.cancel,
-            )
-            self.post_message(VerifyDone(report))
-
-    def on_verify_progress(self, message: VerifyProgress) -> None:
-        from advisor import events as ev
-
-        event = message.event
-        if isinstance(event, ev.VerifyStarted):
-            self.verifying = event.candidate
-        data = self.app.session.data
-        text = progress_text(
-            event, self.verifying, self.verify_options, len(data) if data is not None else None
-        )
-        if text is not None:
-            self.query_one("#verify-status", Static).update(text)
-
-    def on_verify_done(self, message: VerifyDone) -> None:
-        self.verifying = None
-        self.refresh_bindings()
-        self.report = message.report
-        self.app.session.verify_report = message.report
-        self.query_one("#verify-status", Static).update(report_caption(message.report))
-        self.query_one("#verify-report", Static).update(report_table(message.report))
-        self._rebuild()
-        advisor_tau = message.report.measures.get("advisor", {}).get("weighted_tau")
-        self.notify(
-            f"advisor weighted tau {advisor_tau:.2f}"
-            if advisor_tau is not None
-            else "verification finished",
-            title="Verified",
-            markup=False,
-        )
-
     def on_work_cancelled(self, message: WorkCancelled) -> None:
         if message.task == STRATEGY_TASK:
             return
         if message.task == RACE_TASK:
             self.race_stopped(cancelled=True)
             return
-        self.verifying = None
-        self.refresh_bindings()
-        self.query_one("#verify-status", Static).update(
-            "[yellow]verification cancelled[/]: finished fine-tunes are cached, so v again "
-            "picks up where it stopped"
-        )
-        self.notify(
-            "finished fine-tunes are cached; v again picks up where it stopped",
-            title="Verification cancelled",
-            severity="warning",
-        )
+        self.verify_stopped(cancelled=True)
 
     def on_work_failed(self, message: WorkFailed) -> None:
         if message.task == STRATEGY_TASK:
@@ -467,12 +328,7 @@ class RankingScreen(StrategyActions, RaceActions, WorkScreen):
         if message.task == RACE_TASK:
             self.race_stopped(cancelled=False, reason=message.reason)
             return
-        self.verifying = None
-        self.refresh_bindings()
-        self.query_one("#verify-status", Static).update(
-            f"[red]verification stopped[/]: {escape(message.reason)}"
-        )
-        self.notify(message.reason, title="Cannot verify", severity="error", markup=False)
+        self.verify_stopped(cancelled=False, reason=message.reason)
 
     def action_export(self) -> None:
         if self.ranking is None:

@@ -14,8 +14,8 @@ from advisor.finetuning.batches import epoch_batches
 from advisor.finetuning.classifier import ImageClassifier, param_groups
 from advisor.finetuning.config import resolve_recipe
 from advisor.finetuning.head_init import fit_linear_head
-from advisor.finetuning.loop import lr_factor
 from advisor.finetuning.metrics import summarize
+from advisor.finetuning.optimization import lr_factor
 
 
 def test_schedule_constant_head_phase_then_warmup_and_cosine_to_zero():

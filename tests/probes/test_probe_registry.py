@@ -11,7 +11,7 @@ import pytest
 from probe_helpers import separable_data, source_probs_for
 
 import probes
-from probes.registry import INPUTS, TASKS
+from probes.spec import INPUTS, TASKS
 
 ISSUE_NAMES = [
     "logme",

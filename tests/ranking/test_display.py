@@ -13,7 +13,7 @@ from advisor.ranking.display import (
     probes_by_weight,
     short_names,
 )
-from advisor.ranking.fusion import load_params
+from advisor.ranking.fusion_params import load_params
 from advisor.ranking.report import MAX_PROBE_COLUMNS, main_probes
 from advisor.ranking.result import Ranking
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import probes
-from advisor.ranking.fusion import FusionParams, fuse_scores, load_params
+from advisor.ranking.fusion import fuse_scores
+from advisor.ranking.fusion_params import FusionParams, load_params
 from advisor.verification.metrics import ranking_measures
 
 ROOT = Path(__file__).resolve().parents[2]

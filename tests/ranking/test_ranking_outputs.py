@@ -11,7 +11,8 @@ import pytest
 
 import advisor
 from advisor.ranking.candidates import load_catalog_arg
-from advisor.ranking.fusion import fuse_scores, load_params
+from advisor.ranking.fusion import fuse_scores
+from advisor.ranking.fusion_params import load_params
 from advisor.ranking.report import main_probes, settings_line
 from advisor.ranking.result import Ranking, build_ranking
 from advisor.validation import ParameterError

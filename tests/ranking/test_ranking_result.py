@@ -148,7 +148,7 @@ def test_a_lone_candidate_is_not_called_best_of_one():
 
 
 def test_terminal_table_shows_uncertainty_front_and_notes(ranking):
-    from advisor.cli.rank_cmd import render
+    from advisor.cli.rank_output import render
 
     for record in ranking.records:
         record["pareto"] = record["candidate"] != "c"

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import AdvisorError
-from advisor.ranking.fusion import FusionParams, fuse_scores, load_params, robust_z
+from advisor.ranking.fusion import fuse_scores, robust_z
+from advisor.ranking.fusion_params import FusionParams, load_params
 from catalog import Entry
 
 PARAMS = FusionParams(
@@ -178,7 +179,7 @@ def test_duplicate_candidates_are_an_error():
 def test_shipped_parameters_record_their_provenance():
     import json
 
-    from advisor.ranking.fusion import PARAMS_FILE
+    from advisor.ranking.fusion_params import PARAMS_FILE
 
     params = load_params()
     assert "leave-one-dataset-out" in params.provenance

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from advisor.ranking.fusion import FusionParams, fuse_scores
+from advisor.ranking.fusion import fuse_scores
+from advisor.ranking.fusion_params import FusionParams
 from advisor.verification.metrics import mean_measures, ranking_measures
 
 ROOT = Path(__file__).resolve().parents[2]
