@@ -327,7 +327,20 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--output", type=Path, help="results JSON (default benchmarks/results/zoo-<size>.json)"
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="only merge earlier runs' results (e.g. one per modality, run side by side) "
+        "into --output, with the summary over all their datasets",
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        from benchmarks.zoo_report import merge_runs
+
+        order = [*IMAGE_DATA, *TEXT_DATA]
+        return merge_runs(args.merge, args.output or RESULTS / "zoo-full.json", order)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     chosen = (
         args.datasets.split(",")

@@ -1,10 +1,14 @@
 """The zoo benchmark's summary over datasets and its printed report (tau per dataset, ground
-truth, means, cost, race)."""
+truth, means, cost, race), and the merge of several runs into one results file."""
 
 from __future__ import annotations
 
+import json
 import math
+import sys
+from pathlib import Path
 
+from advisor import atomic
 from advisor.verification.metrics import MEASURES, mean_measures
 
 
@@ -144,3 +148,24 @@ def print_probe_and_race(rows: dict, summary: dict) -> None:
                 f"{race['seconds']:.0f} | {_pct(race['cost_share'])} | "
                 f"{_pct(race['cost_share_with_ranking'])} |"
             )
+
+
+def merge_runs(paths: list[Path], out: Path, order: list[str]) -> int:
+    """One results file from several runs of the same size and seeds, datasets in ``order``
+    (e.g. one run per modality, run side by side)."""
+
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    first = runs[0]
+    for path, run in zip(paths, runs, strict=True):
+        if (run["size"], run.get("seeds")) != (first["size"], first.get("seeds")):
+            raise SystemExit(f"{path}: size/seeds differ from {paths[0]}; rerun with the same")
+    rows = {}
+    for run in runs:
+        rows.update(run["datasets"])
+    rows = dict(sorted(rows.items(), key=lambda kv: order.index(kv[0])))
+    summary = summarise(rows)
+    print_report(rows, summary)
+    merged = {key: first[key] for key in ("size", "sizes", "seeds") if key in first}
+    atomic.write_json(out, {**merged, "datasets": rows, "summary": summary})
+    print(f"\nwrote {out}", file=sys.stderr)
+    return 0

@@ -53,7 +53,7 @@ def run_trials(
     _quiet()
     resources = engine.resources()
     emit = progress or (lambda event: None)
-    relay = Queue(actor_options={"num_cpus": 0})
+    relay = engine.relay()
     trainable = tune.with_resources(
         tune.with_parameters(_trainable, fn=fn, common=common, units=list(units), relay=relay),
         {"cpu": resources["num_cpus"], "gpu": resources["num_gpus"]},
@@ -76,7 +76,6 @@ def run_trials(
         grid = tuner.fit()
         drain(relay, emit)
     finally:
-        relay.shutdown()
         if engine.storage_path is None:  # Tune's copies; the run folders keep the originals
             shutil.rmtree(storage, ignore_errors=True)
     if cancel is not None and cancel.is_set():

@@ -7,6 +7,9 @@ import os
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# As RayEngine.connect does for the Ray it starts: workers at normal priority, so a busy
+# machine does not starve them (Ray's default niceness is 15).
+os.environ.setdefault("RAY_worker_niceness", "0")
 
 
 @pytest.fixture(scope="package")

@@ -16,9 +16,14 @@ from advisor.errors import AdvisorError
 @pytest.fixture
 def no_ray(monkeypatch):
     """An install without the extra: `import ray` fails as it does when ray is absent."""
+    import advisor.engines
+
     monkeypatch.setitem(sys.modules, "ray", None)
-    for name in ("advisor.engines.ray_engine", "advisor.engines.ray_tune"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+    for name in ("ray_engine", "ray_tune"):
+        monkeypatch.delitem(sys.modules, f"advisor.engines.{name}", raising=False)
+        # An earlier Ray test left the submodule as the package's attribute too, and
+        # `from advisor.engines import ray_engine` would return that without importing.
+        monkeypatch.delattr(advisor.engines, name, raising=False)
 
 
 def test_local_is_the_default_and_an_engine_object_passes_through():
