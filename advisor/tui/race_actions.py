@@ -24,7 +24,6 @@ from advisor.tui.components.race_view import (
 )
 from advisor.tui.jobs import Job
 from advisor.tui.messages import RaceDone, RaceProgress
-from advisor.tui.number_dialog import NumberDialog
 
 RACE_TASK = "race"  # the worker's name: WorkCancelled/WorkFailed carry it as their task
 
@@ -40,15 +39,11 @@ class RaceActions:
     race_accuracies: dict
 
     def action_race(self) -> None:
-        if not self.can_start_fine_tunes():
-            return
-        self.app.push_screen(
-            NumberDialog(
-                "[b]Race the close calls[/]: short real fine-tunes, successive halving",
-                RACE_FIELDS,
-                self.race_options,
-                check_race_options,
-            ),
+        self.ask_fine_tune_options(
+            "[b]Race the close calls[/]: short real fine-tunes, successive halving",
+            RACE_FIELDS,
+            self.race_options,
+            check_race_options,
             self.start_race,
         )
 

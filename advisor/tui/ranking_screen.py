@@ -292,6 +292,14 @@ class RankingScreen(StrategyActions, RaceActions, VerifyActions, WorkScreen):
             return False
         return True
 
+    def ask_fine_tune_options(self, title: str, fields, options: dict, check, then) -> None:
+        """The options dialog of a verification or a race, when one may start; ``then``
+        gets the parsed options (None: dismissed)."""
+        from advisor.tui.number_dialog import NumberDialog
+
+        if self.can_start_fine_tunes():
+            self.app.push_screen(NumberDialog(title, fields, options, check), then)
+
     def visible_ranking(self):
         """The ranking within the budgets, without fine-tuned accuracies (None if < 2 left)."""
         records = self.visible_records()

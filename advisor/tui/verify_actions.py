@@ -24,7 +24,6 @@ from advisor.tui.components.verify_view import (
 )
 from advisor.tui.jobs import Job
 from advisor.tui.messages import VerifyDone, VerifyProgress, typed_event
-from advisor.tui.number_dialog import NumberDialog
 
 
 class VerifyActions:
@@ -33,15 +32,11 @@ class VerifyActions:
     ``#verify-report``)."""
 
     def action_verify(self) -> None:
-        if not self.can_start_fine_tunes():
-            return
-        self.app.push_screen(
-            NumberDialog(
-                "[b]Verify the ranking[/]: fine-tune the top candidates with one fixed protocol",
-                VERIFY_FIELDS,
-                self.verify_options,
-                check_verify_options,
-            ),
+        self.ask_fine_tune_options(
+            "[b]Verify the ranking[/]: fine-tune the top candidates with one fixed protocol",
+            VERIFY_FIELDS,
+            self.verify_options,
+            check_verify_options,
             self.start_verify,
         )
 
