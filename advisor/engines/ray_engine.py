@@ -20,7 +20,7 @@ import ray
 from ray.util.queue import Queue
 
 from advisor.engines.base import RungResult, TrialFn, WorkFn
-from advisor.engines.ray_relay import drain
+from advisor.engines.ray_relay import Sender, drain
 from advisor.errors import AdvisorError, Cancelled
 
 WORKER_NICENESS = "RAY_worker_niceness"  # read by the Ray processes a local ray.init starts
@@ -233,7 +233,11 @@ def _import_stack() -> None:
 
 def _run_unit(fn: WorkFn, common: Any, unit: Any, relay: Queue) -> Any:
     """The body of a Ray task: the unit's function, its events sent to the driver's queue."""
-    return fn(common, unit, relay.put, None)
+    send = Sender(relay)
+    try:
+        return fn(common, unit, send, None)
+    finally:
+        send.flush()
 
 
 def _result(ref, unit, lost):

@@ -24,7 +24,7 @@ from ray import tune
 from ray.util.queue import Queue
 
 from advisor.engines.base import WorkFn
-from advisor.engines.ray_relay import drain
+from advisor.engines.ray_relay import Sender, drain
 from advisor.errors import Cancelled
 
 # Tune's own CSV/JSON/TensorBoard logs of every trial are not needed: the advisor writes its own.
@@ -93,7 +93,11 @@ def _trainable(config, fn=None, common=None, units=None, relay=None):
     """One Tune trial: the unit's function, then its checkpoint folder reported to Tune."""
     _quiet()
     unit = units[config["unit"]]
-    result = fn(common, unit, relay.put, None)
+    send = Sender(relay)
+    try:
+        result = fn(common, unit, send, None)
+    finally:
+        send.flush()
     folder = getattr(common, "checkpoint_dir", None)
     folder = folder(unit) if callable(folder) else None
     checkpoint = None
