@@ -233,11 +233,8 @@ def _import_stack() -> None:
 
 def _run_unit(fn: WorkFn, common: Any, unit: Any, relay: Queue) -> Any:
     """The body of a Ray task: the unit's function, its events sent to the driver's queue."""
-    send = Sender(relay)
-    try:
+    with Sender(relay) as send:
         return fn(common, unit, send, None)
-    finally:
-        send.flush()
 
 
 def _result(ref, unit, lost):

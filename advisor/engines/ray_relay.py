@@ -12,8 +12,9 @@ from ray.util.queue import Empty, Queue
 class Sender:
     """What a worker emits with: each event goes to the driver's queue without waiting for
     the queue's actor to take it. A blocking ``Queue.put`` waits for that actor to be
-    scheduled, which on a busy machine cost a candidate seconds per event. ``flush`` waits
-    for every event sent, so a unit's events are all in the queue before its result is."""
+    scheduled, which on a busy machine cost a candidate seconds per event. Leaving the
+    ``with`` block waits for every event sent, so a unit's events are all in the queue
+    before its result is."""
 
     def __init__(self, relay: Queue):
         self.relay, self.sent = relay, []
@@ -22,7 +23,10 @@ class Sender:
         # Queue.actor is the queue's _QueueActor; put_nowait never blocks (no maxsize).
         self.sent.append(self.relay.actor.put_nowait.remote(event))
 
-    def flush(self) -> None:
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
         ray.get(self.sent)
         self.sent.clear()
 

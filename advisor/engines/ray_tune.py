@@ -93,11 +93,8 @@ def _trainable(config, fn=None, common=None, units=None, relay=None):
     """One Tune trial: the unit's function, then its checkpoint folder reported to Tune."""
     _quiet()
     unit = units[config["unit"]]
-    send = Sender(relay)
-    try:
+    with Sender(relay) as send:
         result = fn(common, unit, send, None)
-    finally:
-        send.flush()
     folder = getattr(common, "checkpoint_dir", None)
     folder = folder(unit) if callable(folder) else None
     checkpoint = None

@@ -21,6 +21,10 @@ from advisor.errors import AdvisorError
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds|m|min|steps?|)\s*$", re.I)
 
 
+class RaceBudgetTooSmall(AdvisorError):
+    """The calibration rung alone spends the race's seconds budget (a user error)."""
+
+
 @dataclass(frozen=True)
 class RaceBudget:
     """How much real training a race may spend: optimizer steps, or wall seconds."""
@@ -125,7 +129,7 @@ def extend_for_seconds(
         share = left / (plan.rounds * plan.survivors(k + 1))
         increments.append(max(0, math.floor((share - overhead_s) / max(step_s, 1e-9))))
     if increments[0] < 1:
-        raise AdvisorError(
+        raise RaceBudgetTooSmall(
             f"race_budget of {plan.budget.describe()} is spent by the calibration rung "
             f"({spent_s:.0f} s for {plan.min_steps} steps each); give more seconds or a budget in "
             "steps"

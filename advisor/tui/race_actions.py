@@ -47,14 +47,9 @@ class RaceActions:
             self.start_race,
         )
 
-    def start_race(self, options: dict | None) -> None:
+    def start_race(self, options: dict, ranking) -> None:
         from advisor.race.api import race_candidates
 
-        if options is None:
-            return
-        ranking = self.visible_ranking()
-        if ranking is None:
-            return
         records = ranking.records
         self.race_options = dict(options)
         options = {**RACE_DEFAULTS, **options}

@@ -294,11 +294,17 @@ class RankingScreen(StrategyActions, RaceActions, VerifyActions, WorkScreen):
 
     def ask_fine_tune_options(self, title: str, fields, options: dict, check, then) -> None:
         """The options dialog of a verification or a race, when one may start; ``then``
-        gets the parsed options (None: dismissed)."""
+        gets the parsed options and the visible ranking (not called when the dialog is
+        dismissed or fewer than two candidates are visible)."""
         from advisor.tui.number_dialog import NumberDialog
 
+        def chosen(picked: dict | None) -> None:
+            ranking = self.visible_ranking() if picked is not None else None
+            if ranking is not None:
+                then(picked, ranking)
+
         if self.can_start_fine_tunes():
-            self.app.push_screen(NumberDialog(title, fields, options, check), then)
+            self.app.push_screen(NumberDialog(title, fields, options, check), chosen)
 
     def visible_ranking(self):
         """The ranking within the budgets, without fine-tuned accuracies (None if < 2 left)."""

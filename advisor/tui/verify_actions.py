@@ -40,12 +40,7 @@ class VerifyActions:
             self.start_verify,
         )
 
-    def start_verify(self, options: dict | None) -> None:
-        if options is None:
-            return
-        ranking = self.visible_ranking()
-        if ranking is None:
-            return
+    def start_verify(self, options: dict, ranking) -> None:
         records = ranking.records
         options = {**VERIFY_DEFAULTS, **options}
         self.verify_options = dict(options)
