@@ -3,18 +3,23 @@
 For every table and target it records the weighted Kendall tau, Kendall tau, Pearson, Rel@1
 and top-1 regret of:
 
-* ``fused``       : the fusion, fitted on every other target of every table (LODO);
-* ``fused_loto``  : the fusion, fitted on the other tables only (leave one table out);
-* ``prior``       : the fold's prior alone (ImageNet top-1, data scale, track record at the
-                    fold's fitted weight), with the fold's track record (LODO);
-* ``prior_loto``  : the same, leave one table out;
+* ``fused``       : the shipped stacked fusion (benchmarks/fusion_stack.py), fitted on the
+                    training targets of the held-out target's task group (LODO: every other
+                    target; too few in the group: every other target of every group);
+* ``fused_loto``  : the same, fitted on the other tables only (leave one table out);
+* ``fused_v2`` / ``fused_v2_loto``: the coordinate-ascent fusion shipped before it
+                    (benchmarks/fusion_fit.py), one fit over every group: the baseline;
+* ``prior``       : the fold's prior alone (ImageNet top-1, data scale, track record), with
+                    the fold's track record (LODO); ``prior_loto`` the same, LOTO;
 * ``prior_imagenet``: the old prior (ImageNet top-1 and data scale, no track record);
 * each probe column alone, and ``best_single_probe``: per table, the probe with the best
   mean tau over that table's targets (chosen in hindsight, so a strict bar);
-* ablations at each LODO fold's fitted parameters: ``fused_no_agreement`` (gate and prior
-  shift off) and ``fused_no_track_record`` (track-record weight 0).
+* ablations at each LODO fold's fitted parameters: ``fused_no_agreement`` (prior shift off),
+  ``fused_no_track_record`` (track-record weight 0) and ``fused_no_ranker`` (the weighted
+  fusion alone).
 
-Track records used for a target never include that target (LODO) or its table (LOTO).
+Every number is recomputed with the product's ``fuse_scores``. Track records used for a
+target never include that target (LODO) or its table (LOTO).
 """
 
 from __future__ import annotations
@@ -28,27 +33,18 @@ from advisor.ranking.fusion import fuse_scores
 from advisor.ranking.fusion_params import FusionParams
 from advisor.verification.metrics import mean_measures, ranking_measures
 from benchmarks import fusion_fit as ff
+from benchmarks import fusion_stack as fs
 from benchmarks import track_record as tr
 
 
-def _fitted_defaults(has_source_probs: bool) -> tuple[str, ...]:
-    """`advisor rank`'s default probes as the fit names them (NCE, source entropy -> LEEP)."""
-    from advisor.ranking.fusion_params import DEFAULT_PARAMS
-    from probes import default_probes
-
-    proxies = DEFAULT_PARAMS["proxies"]
-    names = {proxies.get(p, p) for p in default_probes("multiclass", has_source_probs)}
-    return tuple(sorted(names & set(ff.FITTED_PROBES)))
-
-
-DEFAULT_IMAGE_SET = _fitted_defaults(True)
-DEFAULT_TEXT_SET = _fitted_defaults(False)
-
-
-def _prior_alone(target, params: FusionParams) -> pd.Series:
+def _prior_alone(target, params: FusionParams, group: str | None = None) -> pd.Series:
     return fuse_scores(
-        pd.DataFrame(index=target.accuracy.index), target.entries, params=params
+        pd.DataFrame(index=target.accuracy.index), target.entries, params=params, task_group=group
     ).final
+
+
+def _fused(target, params: FusionParams, group: str | None = None) -> pd.Series:
+    return fuse_scores(target.scores, target.entries, params=params, task_group=group).final
 
 
 def _record(out: dict, method: str, target, predicted) -> None:
@@ -56,98 +52,103 @@ def _record(out: dict, method: str, target, predicted) -> None:
 
 
 def evaluate(tables: dict, base: FusionParams, *, log=print) -> dict:
-    """{table: {targets, per_method, mean, folds, loto, losses}} plus the global fit."""
+    """{table: {targets, per_method, mean, folds, loto, losses}}: the shipped (stacked)
+    fusion and, as the baseline it replaced, the coordinate-ascent fusion (``fused_v2``)."""
     preps = ff.prepare(tables, base)
     rows = tr.relative_rows(tables)
-    clip = base.clip
     result: dict = {
         name: {"targets": [t.name for t in targets], "per_method": {}, "folds": {}}
         for name, targets in tables.items()
     }
-    # Leave one table out: fit on the other tables, records without the held-out table.
-    starts = {}
+    _stacked_folds(tables, preps, rows, base, result, log)
+    _coordinate_ascent_folds(tables, preps, rows, base, result, log)
+    for block in result.values():
+        _summarise(block)
+    return result
+
+
+def _stacked_folds(tables, preps, rows, base, result, log) -> None:
+    """The shipped fusion: per task group, LOTO (fitted on the other tables) and LODO
+    (fitted on every other target), track records without the held-out table / target."""
+    clip = base.clip
     for name in tables:
         train = [p for p in preps if p.table != name]
-        theta, train_score = ff.fit(train, ff.fold_tracks(train, rows, clip, exclude_tables={name}))
-        params = theta.params(base, tr.records(rows, exclude_tables={name}))
-        per_method = result[name]["per_method"]
-        for target in tables[name]:
-            _record(
-                per_method,
-                "fused_loto",
-                target,
-                fuse_scores(target.scores, target.entries, params=params).final,
-            )
-            _record(per_method, "prior_loto", target, _prior_alone(target, params))
-        result[name]["loto"] = {**theta.as_dict(), "train_objective": round(train_score, 4)}
-        starts[name] = theta
+        tracks = ff.fold_tracks(train, rows, clip, exclude_tables={name})
+        record = tr.records(rows, exclude_tables={name})
+        for g in sorted({fs.group(p) for p in preps if p.table == name}):
+            params = fs.group_params(base, {g: fs.fit_group(g, train, tracks)}, record)
+            for prep in (p for p in preps if p.table == name and fs.group(p) == g):
+                target = prep.target
+                per_method = result[name]["per_method"]
+                _record(per_method, "fused_loto", target, _fused(target, params, g))
+                _record(per_method, "prior_loto", target, _prior_alone(target, params, g))
+            result[name].setdefault("loto", {})[g] = params.groups[g]
         log(f"  LOTO {name}: fitted on {sorted(set(p.table for p in train))}")
-    # Leave one dataset out: one fit per target, on every other target of every table. It
-    # starts from its table's LOTO fit, which never saw the held-out target either.
     for i, prep in enumerate(preps):
-        held = (prep.table, prep.target.name)
+        held, g, target = (prep.table, prep.target.name), fs.group(prep), prep.target
         train = [p for j, p in enumerate(preps) if j != i]
-        theta, train_score = ff.fit(
-            train, ff.fold_tracks(train, rows, clip, exclude={held}), start=starts[prep.table]
-        )
-        record = tr.records(rows, exclude={held})
-        params = theta.params(base, record)
+        fitted = fs.fit_group(g, train, ff.fold_tracks(train, rows, clip, exclude={held}))
+        params = fs.group_params(base, {g: fitted}, tr.records(rows, exclude={held}))
         per_method = result[prep.table]["per_method"]
-        target = prep.target
-        _record(
-            per_method,
-            "fused",
-            target,
-            fuse_scores(target.scores, target.entries, params=params).final,
+        _record(per_method, "fused", target, _fused(target, params, g))
+        _record(per_method, "prior", target, _prior_alone(target, params, g))
+        no_shift = {**fitted, "disagree_threshold": None, "disagree_prior_weight": None}
+        no_track = {
+            **fitted,
+            "prior_component_weights": {**fitted["prior_component_weights"], "track_record": 0.0},
+        }
+        ablations = (
+            ("fused_no_agreement", no_shift),
+            ("fused_no_track_record", no_track),
+            ("fused_no_ranker", {**fitted, "ranker": {}}),
         )
-        _record(per_method, "prior", target, _prior_alone(target, params))
-        _record(
-            per_method,
-            "fused_no_agreement",
-            target,
-            fuse_scores(
-                target.scores,
-                target.entries,
-                params=replace(
-                    params, probe_gate=None, disagree_threshold=None, disagree_prior_weight=None
-                ),
-            ).final,
-        )
-        _record(
-            per_method,
-            "fused_no_track_record",
-            target,
-            fuse_scores(
-                target.scores,
-                target.entries,
-                params=replace(
-                    params,
-                    prior_component_weights={**params.prior_component_weights, "track_record": 0.0},
-                ),
-            ).final,
-        )
+        for method, variant in ablations:
+            _record(
+                per_method, method, target, _fused(target, replace(params, groups={g: variant}), g)
+            )
+        imagenet = {**fitted, "prior_component_weights": dict(ff.FIXED_COMPONENTS)}
         _record(
             per_method,
             "prior_imagenet",
             target,
-            _prior_alone(
-                target, replace(params, prior_component_weights=dict(ff.FIXED_COMPONENTS))
-            ),
+            _prior_alone(target, replace(params, groups={g: imagenet}), g),
         )
         for column in target.scores.columns:
             _record(per_method, column, target, target.scores[column])
         result[prep.table]["folds"][target.name] = {
-            **theta.as_dict(),
-            "train_objective": round(train_score, 4),
+            "group": g,
+            **fitted,
             "params": _params_dict(params),
         }
         log(
             f"  LODO {prep.table}/{target.name}: tau_w "
             f"{per_method['fused'][target.name]['weighted_tau']:.3f}"
         )
-    for block in result.values():
-        _summarise(block)
-    return result
+
+
+def _coordinate_ascent_folds(tables, preps, rows, base, result, log) -> None:
+    """The fusion shipped before the stacked one (one coordinate-ascent fit over every
+    table), LOTO and LODO, kept as the baseline: ``fused_v2`` and ``fused_v2_loto``."""
+    clip = base.clip
+    starts = {}
+    for name in tables:
+        train = [p for p in preps if p.table != name]
+        theta, _ = ff.fit(train, ff.fold_tracks(train, rows, clip, exclude_tables={name}))
+        params = theta.params(base, tr.records(rows, exclude_tables={name}))
+        for target in tables[name]:
+            _record(result[name]["per_method"], "fused_v2_loto", target, _fused(target, params))
+        starts[name] = theta
+    for i, prep in enumerate(preps):
+        held = (prep.table, prep.target.name)
+        train = [p for j, p in enumerate(preps) if j != i]
+        theta, _ = ff.fit(
+            train, ff.fold_tracks(train, rows, clip, exclude={held}), start=starts[prep.table]
+        )
+        params = theta.params(base, tr.records(rows, exclude={held}))
+        _record(
+            result[prep.table]["per_method"], "fused_v2", prep.target, _fused(prep.target, params)
+        )
+    log("  coordinate-ascent baseline (fused_v2) done")
 
 
 def _params_dict(params: FusionParams) -> dict:
@@ -177,11 +178,14 @@ def _summarise(block: dict) -> None:
 _NON_PROBES = {
     "fused",
     "fused_loto",
+    "fused_v2",
+    "fused_v2_loto",
     "prior",
     "prior_loto",
     "prior_imagenet",
     "fused_no_agreement",
     "fused_no_track_record",
+    "fused_no_ranker",
     "best_single_probe",
 }
 
@@ -205,23 +209,3 @@ def _losses(block: dict) -> dict:
                     )
             out[f"{fused}_vs_{other}"] = rows
     return out
-
-
-def fit_subset(tables: dict, base: FusionParams, probes, start: ff.Theta) -> tuple:
-    """Probe and prior weights for exactly ``probes`` (the rules and track weight as in
-    ``start``), fitted on every target of every table with those probes restricted."""
-    restricted = {
-        name: [
-            replace(
-                t,
-                scores=t.scores[[c for c in t.scores.columns if base.proxies.get(c, c) in probes]],
-            )
-            for t in targets
-        ]
-        for name, targets in tables.items()
-    }
-    preps = ff.prepare(restricted, base)
-    rows = tr.relative_rows(tables)
-    tracks = ff.fold_tracks(preps, rows, base.clip)
-    theta = replace(start, probe_weights={p: 0.5 for p in probes})
-    return ff.fit(preps, tracks, probes=probes, start=theta, only_weights=True)

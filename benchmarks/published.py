@@ -36,37 +36,36 @@ from advisor.ranking.fusion_params import DEFAULT_PARAMS, PARAMS_FILE, FusionPar
 from advisor.ranking.priors import TRACK_RECORD_FILE, load_track_record
 from advisor.verification.metrics import MEASURES
 from benchmarks import fusion_fit as ff
+from benchmarks import fusion_stack as fs
 from benchmarks import track_record as tr
-from benchmarks.fusion_eval import DEFAULT_IMAGE_SET, DEFAULT_TEXT_SET, evaluate, fit_subset
+from benchmarks.fusion_eval import evaluate
 from benchmarks.tables import KERAS_TABLE, SHARED, ZOO_RESULTS, all_tables, sha256
 
 RESULTS = Path(__file__).resolve().parent / "results" / "published.json"
 COMMAND = "python benchmarks/published.py --fit"
+GROUPS = ("image", "text", "segmentation")
 SUMMARY_METHODS = (
     "fused",
     "fused_loto",
+    "fused_v2",
+    "fused_v2_loto",
     "prior",
     "prior_loto",
     "prior_imagenet",
     "best_single_probe",
     "fused_no_agreement",
     "fused_no_track_record",
+    "fused_no_ranker",
 )
 
 
 def fit_shipped(tables: dict, base: FusionParams) -> dict:
-    """Parameters fitted on every target of every table, plus the default probe sets."""
+    """The stacked fusion fitted per task group on every target of every table
+    (benchmarks/fusion_stack.py); the top-level knobs are the image group's."""
     preps = ff.prepare(tables, base)
-    rows = tr.relative_rows(tables)
-    theta, score = ff.fit(preps, ff.fold_tracks(preps, rows, base.clip))
-    subsets = {}
-    for probes in (DEFAULT_IMAGE_SET, DEFAULT_TEXT_SET):
-        sub, sub_score = fit_subset(tables, base, probes, theta)
-        subsets["+".join(sorted(probes))] = {
-            "probe_weights": {p: float(sub.probe_weights[p]) for p in sorted(probes)},
-            "prior_weight": float(sub.prior_weight),
-            "train_objective": round(sub_score, 4),
-        }
+    tracks = ff.fold_tracks(preps, tr.relative_rows(tables), base.clip)
+    groups = {g: fs.fit_group(g, preps, tracks) for g in GROUPS}
+    image = groups["image"]
     sources = {"keras_zoo": f"{KERAS_TABLE.name} (sha256 {sha256(KERAS_TABLE)})"}
     for name, path in (
         ("keras_segmentation", "keras-source-datasets-transferability.csv"),
@@ -78,45 +77,40 @@ def fit_shipped(tables: dict, base: FusionParams) -> dict:
             )
     if "zoo" in tables:
         sources["zoo"] = f"benchmarks/results/{ZOO_RESULTS.name} (sha256 {sha256(ZOO_RESULTS)})"
-    threshold, shifted = theta.shift if theta.shift else (None, None)
     return {
-        "version": 2,
+        "version": 3,
         "clip": base.clip,
-        "probe_weights": {p: float(w) for p, w in theta.probe_weights.items()},
         "default_probe_weight": base.default_probe_weight,
         "proxies": base.proxies,
-        "prior_weight": float(theta.prior_weight),
-        "prior_component_weights": {**ff.FIXED_COMPONENTS, "track_record": theta.track_weight},
         "signal_weights": base.signal_weights,
-        "probe_gate": theta.probe_gate,
-        "disagree_threshold": threshold,
-        "disagree_prior_weight": shifted,
-        "subsets": subsets,
+        **{k: v for k, v in image.items() if k in FusionParams.__dataclass_fields__},
+        "groups": groups,
         "provenance": {
-            "summary": "coordinate-ascent fit on every target of the Keras zoo, Keras "
-            "segmentation, PARC and offline-zoo tables (benchmarks/published.py "
-            "--fit); leave-one-dataset-out and leave-one-table-out results in "
-            "benchmarks/results/published.json",
+            "summary": "stacked fusion fitted per task group (image, text, segmentation) on "
+            "every target of the Keras zoo, Keras segmentation, PARC and offline-zoo tables "
+            "(benchmarks/published.py --fit, benchmarks/fusion_stack.py); leave-one-dataset-"
+            "out and leave-one-table-out results in benchmarks/results/published.json",
             "command": COMMAND,
-            "objective": "mean over tables of the mean weighted Kendall tau (scipy default) "
-            "vs fine-tuned accuracy (mean IoU for segmentation)",
+            "method": "per group: softmax (temperature "
+            f"{fs.TEMPERATURE:g}) of each source's mean weighted tau as the probe and prior "
+            "weights, the prior shift chosen by inner leave-one-target-out, and a pairwise "
+            f"logistic ranker (C {fs.PAIRWISE_C:g}, coefficients >= 0, pairs weighted "
+            "1/rank_i + 1/rank_j) on the z-scores; final = weighted / its spread + ranker / "
+            "its spread",
+            "objective": "weighted Kendall tau (scipy default) vs fine-tuned accuracy (mean "
+            "IoU for segmentation)",
             "tables": sources,
             "reserved_never_used": "TencentARC/SFDA fine-tuning table; zhangyikaii/"
             "Model-Spider result tables",
-            "grids": {
-                "probe_weights": ff.PROBE_GRID,
-                "prior_weight": ff.PRIOR_GRID,
-                "track_record_weight": ff.TRACK_GRID,
-                "probe_gate": ff.GATE_GRID,
-                "shift": [list(s) if s else None for s in ff.SHIFT_GRID],
-            },
-            "train_objective": round(score, 4),
+            "group_rule": "a group with fewer than "
+            f"{fs.MIN_GROUP_TARGETS} targets is fitted on every target (text: the zoo's "
+            "tweets alone)",
             "linear_probe": "the Keras tables' frozen-backbone accuracy (Trainable Backbone "
             "== False) is the published linear_probe column; on the zoo it "
             "is the advisor's own linear probe",
-            "not_fitted": "default_probe_weight, proxies, clip, signal_weights and the "
-            "ImageNet-top1 / data-scale / log-params component weights are set "
-            "by reasoning (docs/trust.md)",
+            "not_fitted": "default_probe_weight, proxies, clip, signal_weights, the "
+            "temperature, C and the prior's component weights (track record 2, as the "
+            "coordinate-ascent fit chose) are set by reasoning (docs/trust.md)",
             "fitted_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     }
@@ -209,8 +203,9 @@ def main(argv=None) -> int:
                 ["python benchmarks/published.py", *(argv if argv is not None else sys.argv[1:])]
             ),
             "shipped_params": str(PARAMS_FILE.relative_to(PARAMS_FILE.parents[2])),
-            "fusion_method": "advisor.ranking.fusion (robust z, agreement gate, prior shift, "
-            "track-record prior)",
+            "fusion_method": "advisor.ranking.fusion: per task group, reliability-weighted "
+            "robust z with the prior shift, stacked with a pairwise ranker "
+            "(benchmarks/fusion_stack.py); fused_v2 is the coordinate-ascent fusion it replaced",
         },
         digits=6,
     )

@@ -223,11 +223,14 @@ def _import_stack() -> None:
     import sklearn.mixture  # noqa: F401
     import sklearn.model_selection  # noqa: F401
     import timm  # noqa: F401
-    import torch  # noqa: F401
+    import torch
 
     import advisor.features.extraction  # noqa: F401
     import advisor.ranking.scoring  # noqa: F401
 
+    # One tiny convolution: a new process's first forward pass pages in and sets up the CPU
+    # kernels, which cost the first candidate on each worker about a second of wall time.
+    torch.nn.functional.conv2d(torch.zeros(1, 3, 8, 8), torch.zeros(4, 3, 3, 3))
     time.sleep(0.5)  # hold the slot, so each warm-up task gets a worker of its own
 
 

@@ -118,11 +118,12 @@ def elide_names(names: dict[str, str], width: int) -> dict[str, str]:
 
 
 def probe_weights(probes: Sequence[str]) -> dict[str, float]:
-    """The fused weight of each probe: the shipped fusion parameters for exactly these probes,
-    the weights ``advisor.rank`` fuses with (0: shown, but no say in the final score)."""
+    """The say of each probe under the shipped fusion parameters (FusionParams.say; 0:
+    shown, but no say in the final score). A ranking's own weights, when it has them, say
+    it for its task group."""
     from advisor.ranking.fusion_params import load_params
 
-    weights, _ = load_params().for_probes(list(probes))
+    weights = load_params().say(list(probes))
     return {p: float(weights.get(p, 0.0)) for p in probes}
 
 

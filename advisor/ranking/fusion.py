@@ -1,5 +1,5 @@
-"""Prior-aware robust fusion: one final score per candidate from probe scores, catalog priors
-and domain-similarity signals.
+"""Prior-aware stacked fusion: one final score per candidate from probe scores, catalog
+priors and domain-similarity signals.
 
 Method (the reasoning and the measurements are in docs/trust.md):
 
@@ -8,22 +8,24 @@ Method (the reasoning and the measurements are in docs/trust.md):
    clipped to ±``clip``. This makes probes with wildly different scales (H-score in the
    thousands, LogME around 1) comparable, is invariant to any positive affine rescaling of a
    column, and stops one outlying candidate from dominating.
-2. The probe evidence is a weighted mean of the available normalised probes (NaN-aware:
-   weights are renormalised over the probes a candidate has). A probe the published tables
-   never scored takes the fitted weight of its declared relative (``proxies``, e.g. NCE ->
-   LEEP: both read the source head), else ``default_probe_weight``.
+2. The parameters are those fitted for the data's task group (image, text; ``task_group``),
+   on that group's published targets. A probe the tables never scored takes the fitted
+   weight of its declared relative (``proxies``, e.g. NCE -> LEEP: both read the source
+   head), else ``default_probe_weight``.
 3. The prior (priors.py: ImageNet top-1, pretraining scale, size, transfer track record) is
    normalised the same way and averaged with its component weights.
-4. Disagreement shrinks (fusion_core.py): a probe that ranks the candidates against the
-   consensus of the other evidence loses weight on this data (``probe_gate``), and when the
-   probes as a whole disagree with the prior, the prior weight moves toward the fitted
-   ``disagree_prior_weight``. The notes say when this happened and what the fusion leaned on.
-5. final = (1 − a)·probes + a·prior − signal penalties.
+4. The weighted fusion: a weighted mean of the probes, blended with the prior. Each weight
+   comes from how well that source ranked the group's targets elsewhere. Disagreement
+   shrinks (fusion_core.py): when the probes as a whole disagree with the prior, the prior
+   weight moves toward ``disagree_prior_weight`` (and an optional gate cuts a probe that
+   contradicts the rest). The notes say when this happened and what the fusion leaned on.
+5. The stack (fusion_core.stack): a pairwise ranker's linear score on the same z-scores is
+   added, each part divided by its spread across the candidates; then signal penalties.
 
 The weights are never tuned on the dataset being ranked: they are read from
-``catalog/data/fusion_params.json`` (fusion_params.py), fitted on every published table
-available, leave one dataset out and leave one table out, by ``benchmarks/published.py --fit``
-(the file records how).
+``catalog/data/fusion_params.json`` (fusion_params.py), fitted by ``benchmarks/published.py
+--fit`` (benchmarks/fusion_stack.py) and measured leave one dataset out and leave one table
+out (the file records how).
 """
 
 from __future__ import annotations
@@ -35,8 +37,14 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import AdvisorError
-from advisor.ranking.fusion_core import combine, weighted_mean
-from advisor.ranking.fusion_params import FusionParams, load_params
+from advisor.ranking.fusion_core import (
+    combine,
+    rank_correlation,
+    ranker_suppliers,
+    stack,
+    weighted_mean,
+)
+from advisor.ranking.fusion_params import FusionParams, load_params, task_group_of
 from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
 
 # Below this rank correlation between the probes and the prior, the notes call it a
@@ -114,15 +122,18 @@ def fuse_scores(
     signals: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     *,
     params: FusionParams | None = None,
+    task_group: str | None = None,
 ) -> FusionResult:
     """Fuse a candidate × probe table (higher = better) with priors and signals.
 
     ``entries`` maps candidate id to its catalog Entry (or None when unknown: fused on probes
     only). ``signals`` is candidate × FeatureSet.stats (unk_rate, truncation_rate,
     upscale_factor → size_mismatch), "badness" in absolute units; a signal that is the same
-    for every candidate is ignored.
+    for every candidate is ignored. ``task_group`` picks the parameters fitted for that kind
+    of data (default: text for text encoders, else image; see FusionParams.for_group).
     """
-    params = params or load_params()
+    group = task_group or task_group_of(entries)
+    params = (params or load_params()).for_group(group)
     if not isinstance(scores, pd.DataFrame):
         raise AdvisorError("scores must be a pandas DataFrame (candidate x probe)")
     candidates = [str(c) for c in scores.index]
@@ -160,9 +171,11 @@ def fuse_scores(
 
     has_probes = len(weights) > 0 and bool(z[weights.index].notna().any().any())
     a = prior_weight if any_prior else 0.0
+    ranked = bool(ranker_suppliers(probe_cols, params.proxies, params.ranker))
     if not has_probes:
         a = 1.0 if any_prior else 0.0
-        notes.append("no probe scores: ranked by the catalog prior alone")
+        if not (ranked and len(candidates) > 1):  # else the ranker reads the probes
+            notes.append("no probe scores: ranked by the catalog prior alone")
     fused = combine(
         z[weights.index].to_numpy(float),
         weights.to_numpy(float),
@@ -183,27 +196,71 @@ def fuse_scores(
     if any_prior:
         contributions["prior"] = a_each * prior_part
     agreement = _agreement_notes(fused, weights, a, has_probes and any_prior, notes)
+    say = {str(p): float(effective.get(p, 0.0)) for p in table.columns}
+    # Any score (even one that ties with everybody) or any catalog fact is evidence; a
+    # candidate with neither gets NaN and ranks last.
+    evidence = table.notna().any(axis=1) | prior_part.notna()
+    if params.ranker and len(candidates) > 1:
+        contributions, ranker_say = _stacked(
+            fused.final, z, prior_part, evidence, contributions, params
+        )
+        for column, size in ranker_say.items():
+            if column in say:
+                say[column] += size
+        if not (has_probes and any_prior):  # else _agreement_notes compared them already
+            _ranker_agreement(contributions, ranker_say, prior_part, agreement, notes)
 
     for name, values in _signal_penalties(signals, candidates, params).items():
         contributions[name] = values
 
-    # Any score (even one that ties with everybody) or any catalog fact is evidence; a
-    # candidate with neither gets NaN and ranks last.
-    evidence = table.notna().any(axis=1) | prior_part.notna()
     if len(candidates) == 1 and entries.get(candidates[0]) is not None:
         evidence[:] = True  # a lone catalog candidate: nothing to compare, but rankable
     final = contributions.fillna(0.0).sum(axis=1).where(evidence)
     contributions = contributions.where(evidence, np.nan)
     method = describe(params, effective[effective > 0], fused.prior_weight, unweighted, prior_used)
-    used = {str(p): float(effective.get(p, 0.0)) for p in table.columns}
     return FusionResult(
         final=final.rename("final_score"),
         contributions=contributions,
         method=method,
         notes=notes,
         agreement=agreement,
-        probe_weights=used,
+        probe_weights=say,
     )
+
+
+def _stacked(weighted, z: pd.DataFrame, prior_part: pd.Series, evidence, contributions, params):
+    """The weighted fusion's contributions rescaled and the ranker's terms added to the
+    columns that supply them (fusion_core.stack); and each supplier's ranker coefficient."""
+    columns = {str(c): z[c].to_numpy(float) for c in z.columns}
+    prior = prior_part.to_numpy(float)
+    stacked = stack(
+        weighted, columns, prior, params.ranker, params.proxies, evidence.to_numpy(bool)
+    )
+    out = contributions / stacked.scale_weighted
+    for column, term in stacked.terms.items():
+        previous = out[column].fillna(0.0) if column in out.columns else 0.0
+        out[column] = previous + pd.Series(term, index=out.index).fillna(0.0)
+    supplied = ranker_suppliers(list(columns), params.proxies, params.ranker)
+    return out, {column: abs(params.ranker[f]) for f, column in supplied.items()}
+
+
+def _ranker_agreement(contributions, ranker_say, prior_part, agreement, notes) -> None:
+    """Where the weighted part is the prior alone, compare the ranker's probe terms with the
+    prior: disagreement is uncertainty the user should hear about."""
+    probe_terms = [c for c in ranker_say if c in contributions.columns]
+    if not probe_terms or not prior_part.notna().any():
+        return
+    evidence = contributions[probe_terms].fillna(0.0).sum(axis=1).to_numpy(float)
+    rho = rank_correlation(evidence, prior_part.to_numpy(float))
+    if not np.isfinite(rho):
+        return
+    agreement["ranker_prior_agreement"] = round(float(rho), 4)
+    if rho < DISAGREEMENT_NOTE:
+        notes.append(
+            f"unsure: the probes and the catalog prior disagree (rank correlation {rho:+.2f}); "
+            "the ranking weighs both as fitted on the published tables. "
+            "Fine-tune the top candidates before trusting the order (advisor verify)."
+        )
 
 
 def _agreement_notes(fused, weights: pd.Series, a: float, both: bool, notes: list) -> dict:
@@ -284,15 +341,27 @@ def describe(
     unweighted: Sequence[str] = (),
     prior_used: Sequence[str] = (),
 ) -> str:
-    used = ", ".join(f"{p} {w:.3g}" for p, w in weights.items()) or "none"
+    # Softmax weights as shares of the probe part; one under a thousandth only breaks exact
+    # ties: not shown. Fitted weights as they are.
+    total = float(weights.sum()) if len(weights) and params.reliability else 1.0
+    shown = {p: w / total for p, w in weights.items() if total and w / total >= 1e-3}
+    used = ", ".join(f"{p} {w:.3g}" for p, w in shown.items()) or "none"
+    how = (
+        f"softmax of each source's published reliability (temperature {params.temperature:g})"
+        if params.reliability
+        else "fitted"
+    )
     text = (
         f"prior-aware robust fusion: robust z per probe (clip ±{params.clip:g}); probe "
-        f"weights {used}; prior weight {prior_weight:.3g}"
+        f"weights ({how}) {used}; prior weight {prior_weight:.3g}"
     )
     if prior_used:
         text += f" ({', '.join(prior_used)})"
     if params.probe_gate is not None:
         text += f"; agreement gate {params.probe_gate:g}"
+    if params.ranker:
+        terms = ", ".join(f"{f} {c:+.3g}" for f, c in params.ranker.items() if c)
+        text += f"; stacked with a fitted pairwise ranker ({terms})"
     if unweighted:
         # Computed and shown, but the published fit gives them no say (docs/trust.md).
         text += f"; weight 0 (published fit): {', '.join(unweighted)}"

@@ -18,6 +18,7 @@ Both are label-free (they read only the scores being fused) and deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,3 +163,80 @@ def combine(
         prior_agreement=prior_agreement,
         prior_weight=used,
     )
+
+
+PRIOR_FEATURE = "prior"  # the ranker's name for the prior evidence
+
+
+@dataclass
+class Stacked:
+    final: np.ndarray  # [N] weighted / scale_weighted + ranker / scale_ranker (NaN: no evidence)
+    scale_weighted: float
+    scale_ranker: float
+    terms: dict  # supplier (a column, or PRIOR_FEATURE) -> [N] its ranker term, scaled
+
+
+def ranker_suppliers(
+    columns: Sequence[str], proxies: Mapping[str, str], ranker: Mapping[str, float]
+) -> dict[str, str]:
+    """Which computed column supplies each ranker feature: the probe of that name, else the
+    first column whose proxy it is (NCE for LEEP). The prior feature is not a column's."""
+    out = {}
+    for feature in ranker:
+        if feature == PRIOR_FEATURE:
+            continue
+        if feature in columns:
+            out[feature] = feature
+            continue
+        proxy = next((c for c in columns if proxies.get(c) == feature), None)
+        if proxy is not None:
+            out[feature] = proxy
+    return out
+
+
+def spread(values: np.ndarray) -> float:
+    """Standard deviation of the finite values; 1 when they do not vary (nothing to scale)."""
+    finite = values[np.isfinite(values)]
+    scale = float(finite.std()) if finite.size >= 2 else 0.0
+    return scale if scale > 1e-12 else 1.0
+
+
+def stack(
+    weighted: np.ndarray,
+    z_by_column: Mapping[str, np.ndarray],
+    prior: np.ndarray,
+    ranker: Mapping[str, float],
+    proxies: Mapping[str, str],
+    evidence: np.ndarray | None = None,
+) -> Stacked:
+    """The stacked fusion: the weighted fusion's score and the ranker's linear score, each
+    divided by its spread across the candidates so that neither dominates by scale.
+
+    The ranker is a pairwise logistic ranker fitted on the group's published targets
+    (benchmarks/fusion_stack.py); its inputs are robust z-scores, a missing score 0 (the
+    median candidate's) and a missing prior the candidate's weighted (probe) evidence.
+    ``evidence`` marks the candidates with any score or prior (default: a finite
+    ``weighted``); one without weighted evidence but with probe scores is judged on the
+    ranker; NaN where there is no evidence at all.
+    """
+    weighted = np.asarray(weighted, float)
+    n = len(weighted)
+    supplied = ranker_suppliers(list(z_by_column), proxies, ranker)
+    inputs = {
+        column: np.nan_to_num(np.asarray(z_by_column[column], float))
+        for column in supplied.values()
+    }
+    raw = {column: float(ranker[feature]) * inputs[column] for feature, column in supplied.items()}
+    if PRIOR_FEATURE in ranker:
+        # A candidate without a prior (not in the catalog) is judged on its probes alone, as
+        # in the weighted part: its probe evidence stands in for the prior it lacks.
+        prior = np.asarray(prior, float)
+        known = np.where(np.isfinite(prior), prior, np.nan_to_num(weighted))
+        raw[PRIOR_FEATURE] = float(ranker[PRIOR_FEATURE]) * known
+    score = np.sum(list(raw.values()), axis=0) if raw else np.zeros(n)
+    evidence = np.isfinite(weighted) if evidence is None else np.asarray(evidence, bool)
+    scale_w = spread(weighted)
+    scale_r = spread(np.where(evidence, score, np.nan))
+    terms = {k: np.where(evidence, v / scale_r, np.nan) for k, v in raw.items()}
+    final = np.where(evidence, np.nan_to_num(weighted) / scale_w + score / scale_r, np.nan)
+    return Stacked(final, scale_w, scale_r, terms)

@@ -137,7 +137,7 @@ def bootstrap_ranks(
             out = known.copy()
             out.attrs = copy.deepcopy(known.attrs)
             return out
-    inert = inert_probes(scores, [p.name for p in plans])
+    inert = inert_probes(scores, [p.name for p in plans], entries)
     replicate = _Replicates(featuresets, plans, store, seed, fraction, max_dim, cancel)
     rng = np.random.default_rng(seed)
     ranks = np.zeros((n_boot, len(candidates)))
@@ -152,7 +152,7 @@ def bootstrap_ranks(
             table = replicate.scores(b, rows, skip=inert)
             for name in inert:  # the full-sample column stands in (see the docstring)
                 table[name] = scores[name].reindex(table.index)
-            weights = fitted_weights(table) if inert else {}
+            weights = fitted_weights(table, entries) if inert else {}
             if any(weights.get(name, 0.0) != 0.0 for name in inert):
                 table = replicate.scores(b, rows, skip=())  # that probe has a say here
             final, _ = fuse(table)
@@ -209,24 +209,24 @@ def _result_key(featuresets, plans, scores, point, costs, context) -> str:
     return h.hexdigest()
 
 
-def inert_probes(scores: pd.DataFrame, names) -> list[str]:
-    """Probes with fitted weight 0 in this fusion (before any agreement gate, which depends
-    on the values): their values cannot move ``final``, only whether they count as
-    computed, which picks the fitted weight set (FusionParams.for_probes)."""
-    weights = fitted_weights(scores)
+def inert_probes(scores: pd.DataFrame, names, entries) -> list[str]:
+    """Probes with no say in this fusion (before any agreement gate, which depends on the
+    values): their values cannot move ``final``, only whether they count as computed,
+    which picks the fitted weight set (FusionParams.for_probes)."""
+    weights = fitted_weights(scores, entries)
     return [n for n in names if n in weights and weights[n] == 0.0]
 
 
-def fitted_weights(table: pd.DataFrame) -> dict[str, float]:
-    """The fitted weight of each probe fuse_scores would weigh (gates aside): the columns
-    with a score, and, for several candidates, at least two distinct ones."""
+def fitted_weights(table: pd.DataFrame, entries) -> dict[str, float]:
+    """The fixed say of each probe fuse_scores would weigh (gates aside; FusionParams.say):
+    the columns with a score, and, for several candidates, at least two distinct ones."""
     from advisor.ranking.fusion import _distinct
-    from advisor.ranking.fusion_params import load_params
+    from advisor.ranking.fusion_params import load_params, task_group_of
 
     columns = [c for c in table.columns if table[c].notna().any()]
     if len(table.index) > 1:
         columns = [c for c in columns if _distinct(table[c]) >= 2]
-    return load_params().for_probes(columns)[0]
+    return load_params().for_group(task_group_of(entries)).say(columns)
 
 
 def _fuse(scores, entries, signals):

@@ -19,10 +19,25 @@ from advisor.data.sampling import half_sample
 from advisor.features import FeatureSet
 from advisor.ranking import probe_cache
 from advisor.ranking.fusion import fuse_scores
+from advisor.ranking.fusion_params import FusionParams
 from advisor.ranking.scoring import compute_probe_scores
 from advisor.ranking.uncertainty import bootstrap_ranks, inert_probes, summarise
 
-PROBES = ["logme", "knn", "hscore"]  # the shipped fit weighs knn and hscore 0 with logme
+PROBES = ["logme", "knn", "hscore"]
+# Fusion parameters under which kNN and H-score have no say (weight 0, no ranker term).
+WEIGHTLESS = FusionParams(
+    probe_weights={"logme": 1.0, "knn": 0.0, "hscore": 0.0},
+    prior_weight=0.3,
+    ranker={"logme": 0.5},
+)
+
+
+@pytest.fixture(autouse=True)
+def weightless_fit(monkeypatch):
+    from advisor.ranking import fusion, fusion_params
+
+    monkeypatch.setattr(fusion, "load_params", lambda: WEIGHTLESS)
+    monkeypatch.setattr(fusion_params, "load_params", lambda: WEIGHTLESS)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +100,8 @@ COLUMNS = ["rank_low", "rank_high", "p_best", "too_close"]
 
 def test_skipping_weightless_probes_changes_nothing(digits, tmp_path):
     featuresets = sets(digits, {"clean": 0.0, "mid_a": 3.0, "mid_b": 3.1, "bad": 9.0})
-    assert inert_probes(compute_probe_scores(featuresets, PROBES), PROBES) == ["knn", "hscore"]
+    scores = compute_probe_scores(featuresets, PROBES)
+    assert inert_probes(scores, PROBES, dict.fromkeys(featuresets)) == ["knn", "hscore"]
     before = probe_cache.STATS.computed
     new = cheap(featuresets, 12, cache=tmp_path)
     computed = probe_cache.STATS.computed - before

@@ -120,7 +120,7 @@ def test_default_order_follows_the_shipped_fusion_weights():
         "linear_probe",
         "source_entropy",
     ]
-    weights, _ = load_params().for_probes(probes)
+    weights = load_params().say(probes)  # fused weight plus the ranker coefficient read
     assert probe_weights(probes) == {p: float(weights[p]) for p in probes}
     ordered = probes_by_weight(probes)
     assert [weights[p] for p in ordered] == sorted(weights.values(), reverse=True)

@@ -2,9 +2,9 @@
 out-of-sample evidence behind them (benchmarks/published.py, docs/trust.md)."""
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import probes
@@ -16,39 +16,41 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "published.json"
 
 
-def _subset_key(has_source_probs: bool) -> str:
-    from benchmarks.fusion_eval import DEFAULT_IMAGE_SET, DEFAULT_TEXT_SET
-
-    return "+".join(sorted(DEFAULT_IMAGE_SET if has_source_probs else DEFAULT_TEXT_SET))
-
-
-def test_default_image_probes_use_the_subset_fitted_for_them():
+def test_default_probes_take_their_groups_fitted_weights_and_ranker():
+    """`advisor rank`'s default probes fuse with the reliabilities and ranker fitted for
+    their task group; NCE and source entropy read the source head as LEEP does and take its
+    record, and the most reliable source leads."""
     params = load_params()
-    computed = probes.default_probes("multiclass", has_source_probs=True)
-    assert {"nleep", "linear_probe", "knn"} <= set(computed)
-    weights, prior = params.for_probes(computed)
-    fitted = params.subsets[_subset_key(True)]
-    assert prior == fitted["prior_weight"]
-    for probe, weight in fitted["probe_weights"].items():
-        assert weights[probe] == weight
-    # NCE and source entropy read the source head, as LEEP does: they take its fitted weight.
-    assert weights["nce"] == weights["source_entropy"] == fitted["probe_weights"]["leep"]
-    # Every default probe now has a fitted weight (kNN and regularized H-score from the zoo),
-    # so the unfitted default changes nothing.
-    moved = replace(params, default_probe_weight=0.125)
-    assert moved.for_probes(computed) == (weights, prior)
     shipped = json.loads((ROOT / "catalog" / "data" / "fusion_params.json").read_text())
+    assert set(shipped["groups"]) == {"image", "text", "segmentation"}
+    for group, has_head in (("image", True), ("text", False)):
+        fitted = params.for_group(group)
+        raw = shipped["groups"][group]
+        assert fitted.reliability == raw["reliability"] and fitted.ranker == raw["ranker"]
+        computed = probes.default_probes("multiclass", has_source_probs=has_head)
+        weights, prior = fitted.for_probes(computed)
+        records = {p: raw["reliability"][params.proxies.get(p, p)] for p in computed}
+        leader = max([*records.values(), raw["reliability"]["prior"]])
+        assert max([*weights.values(), prior / (1 - prior) if prior < 1 else 1.0]) <= 1.0
+        for probe, record in records.items():
+            assert (weights[probe] == 1.0) == (record == leader), probe
+            assert (weights[probe] == 0.0) == (record <= 0), probe
+    image = params.for_group("image").for_probes(["nce", "leep"])[0]
+    assert image["nce"] == image["leep"] > 0
     assert "frozen-backbone accuracy" in shipped["provenance"]["linear_probe"]
 
 
-def test_text_defaults_without_a_source_head_use_their_own_subset():
-    params = load_params()
-    computed = probes.default_probes("multiclass", has_source_probs=False)
-    weights, prior = params.for_probes(computed)
-    fitted = params.subsets[_subset_key(False)]
-    assert prior == fitted["prior_weight"]
-    assert weights == fitted["probe_weights"]
-    assert set(weights) == set(computed) and "nce" not in weights
+def test_a_probe_the_fit_gives_no_say_still_ranks_what_the_prior_cannot():
+    """`--probes logme` on images: the image fit leans on the prior, but a candidate the
+    catalog knows nothing about is still ranked by LogME (the most reliable source computed
+    for it), not tied."""
+    from catalog import load_catalog
+
+    catalog = load_catalog()
+    known = {"tf_efficientnet_lite0.in1k": catalog.get("tf_efficientnet_lite0.in1k")}
+    frame = pd.DataFrame({"logme": [2.0, 1.0, -1.0]}, index=[*known, "net_a", "net_b"])
+    final = fuse_scores(frame, {**known, "net_a": None, "net_b": None}).final
+    assert final["net_a"] > final["net_b"]
 
 
 def test_a_proxy_takes_its_relatives_weight_from_the_matching_subset():
@@ -124,7 +126,9 @@ def test_recorded_folds_reproduce_and_their_track_records_never_saw_the_held_out
 
             assert own(params.track_record) == pytest.approx(own(held_out), abs=1e-6)
             assert own(params.track_record) != pytest.approx(own(full), abs=1e-6)
-            final = fuse_scores(target.scores, target.entries, params=params).final
+            final = fuse_scores(
+                target.scores, target.entries, params=params, task_group=fold["group"]
+            ).final
             assert ranking_measures(final, target.accuracy)["weighted_tau"] == pytest.approx(
                 recorded[name]["per_method"]["fused"][target.name]["weighted_tau"], abs=1e-5
             )

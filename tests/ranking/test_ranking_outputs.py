@@ -45,6 +45,9 @@ def _contradicted_ranking() -> Ranking:
         probe_weights={"logme": 1.0, "knn": 1.0, "leep": 4.0},
         prior_weight=0.1,
         probe_gate=0.25,
+        reliability={},  # the fixed weights above, no stack: the gate is what is tested
+        ranker={},
+        groups={},
     )
     return build_ranking(frame, entries, fuse_scores(frame, entries, params=params))
 

@@ -188,10 +188,12 @@ def test_shipped_parameters_record_their_provenance():
     assert {"keras_zoo", "keras_segmentation", "parc", "zoo"} <= set(raw["tables"])
     assert all("sha256" in source for source in raw["tables"].values())
     assert "SFDA" in raw["reserved_never_used"]
-    # A probe no table scored takes the unfitted default; a fitted one its fitted weight.
+    # A probe no table scored takes the unfitted default; a fitted one a weight that follows
+    # its recorded reliability.
     weights, prior = params.for_probes(["logme", "nleep", "sfda"])
     assert weights["sfda"] == params.default_probe_weight
-    assert weights["nleep"] == params.probe_weights["nleep"]
+    assert params.reliability["nleep"] > params.reliability["logme"] > 0
+    assert weights["nleep"] > weights["logme"] > 0
     assert 0.0 <= prior <= 1.0
 
 
@@ -347,3 +349,137 @@ def test_the_fitter_scores_exactly_what_fuse_scores_ranks():
             ff.fuse_target(prep.target, theta, base, record), prep.target.accuracy
         )["weighted_tau"]
         assert ff.target_tau(prep, theta, track) == pytest.approx(product, abs=1e-12)
+
+
+def test_the_ranker_adds_each_suppliers_scaled_term_and_contributions_still_sum():
+    """final = weighted / its spread + ranker / its spread (fusion_core.stack); a probe with
+    no fused weight but a ranker coefficient moves the score, and NCE supplies LEEP's
+    coefficient when LEEP itself was not computed."""
+    frame = pd.DataFrame(
+        {"logme": [1.0, 2.0, 4.0, 3.0], "nce": [-1.0, -3.0, -2.0, 0.0]}, index=list("abcd")
+    )
+    entries = {c: entry(c, t) for c, t in zip("abcd", (70.0, 75.0, 80.0, 72.0), strict=True)}
+    base = FusionParams(
+        probe_weights={"logme": 1.0, "leep": 0.0},
+        proxies={"nce": "leep"},
+        prior_weight=0.3,
+        prior_component_weights={"imagenet_top1": 1.0},
+    )
+    ranker = {"leep": 2.0, "logme": 0.0, "prior": -0.5}
+    plain = fuse_scores(frame, entries, params=base)
+    stacked = fuse_scores(frame, entries, params=replace(base, ranker=ranker))
+    z_nce = robust_z(frame["nce"]).to_numpy()
+    prior = robust_z(pd.Series({c: e.imagenet_top1 for c, e in entries.items()})).to_numpy()
+    score = 2.0 * z_nce - 0.5 * prior
+    expected = plain.final.to_numpy() / plain.final.std(ddof=0) + score / score.std()
+    np.testing.assert_allclose(stacked.final.to_numpy(), expected, rtol=1e-9)
+    np.testing.assert_allclose(stacked.contributions.sum(axis=1), stacked.final)
+    assert stacked.probe_weights["nce"] == pytest.approx(2.0)  # no fused weight, a say
+    assert replace(base, ranker=ranker).say(["logme", "nce"]) == {"logme": 1.0, "nce": 2.0}
+    assert "pairwise ranker" in stacked.method
+    # The order changed because NCE now counts: c led on LogME alone.
+    assert plain.final.idxmax() == "c" and stacked.final.idxmax() == "d"
+
+
+def test_each_task_group_uses_its_own_fitted_knobs():
+    frame = pd.DataFrame({"logme": [1.0, 2.0, 4.0], "knn": [3.0, 1.0, 2.0]}, index=list("abc"))
+    params = FusionParams(
+        probe_weights={"logme": 1.0, "knn": 1.0},
+        groups={"text": {"probe_weights": {"logme": 0.0, "knn": 1.0}, "prior_weight": 0.0}},
+    )
+    image = fuse_scores(frame, no_entries(frame), params=params)
+    as_text = fuse_scores(frame, no_entries(frame), params=params, task_group="text")
+    assert as_text.final.idxmax() == "a" and image.final.idxmax() != "a"
+    assert params.for_group("segmentation") is params  # no fit for it: the shared knobs
+
+
+def test_the_stack_fitter_weighs_sources_as_fuse_scores_does():
+    """benchmarks/fusion_stack.py's inner objective (weighted_part) and fuse_scores agree on
+    a group fit's weighted fusion (no ranker)."""
+    from benchmarks import fusion_fit as ff
+    from benchmarks import fusion_stack as fs
+    from benchmarks import track_record as tr
+    from benchmarks.tables import keras_fit_targets
+
+    tables = {"keras_zoo": keras_fit_targets()[:4]}
+    base = FusionParams(proxies={"nce": "leep"})
+    preps = ff.prepare(tables, base)
+    rows = tr.relative_rows(tables)
+    tracks = ff.fold_tracks(preps, rows, base.clip)
+    fitted = fs.fit_group("image", preps[1:], tracks[1:])
+    assert fitted["targets"] == [f"keras_zoo/{p.target.name}" for p in preps[1:]]
+    record = tr.records(rows, exclude={("keras_zoo", preps[0].target.name)})
+    params = fs.group_params(base, {"image": {**fitted, "ranker": {}}}, record)
+    product = fuse_scores(preps[0].target.scores, preps[0].target.entries, params=params).final
+    src = fs.sources(preps[0], ff.track_z(preps[0], record, base.clip))
+    shift = (fitted["disagree_threshold"], fitted["disagree_prior_weight"])
+    mine = fs.weighted_part(
+        src,
+        *fs.source_weights(fitted["reliability"], src),
+        shift if shift[0] is not None else None,
+    )
+    np.testing.assert_allclose(product.to_numpy(float), mine, rtol=1e-9, atol=1e-12)
+
+
+def test_with_the_shipped_fit_an_unknown_checkpoint_is_judged_on_its_probes():
+    """The image group's weighted fusion is the prior alone; a local checkpoint with no
+    catalog entry (no prior) is still ranked by the probes the ranker reads."""
+    from catalog import load_catalog
+
+    catalog = load_catalog()
+    known = ["tf_efficientnet_lite0.in1k", "tf_efficientnet_lite1.in1k", "torchvision/mobilenet_v2"]
+    entries = {c: catalog.get(c) for c in known}
+    frame = pd.DataFrame(
+        {"nleep": [-1.0, -0.9, -1.2, -0.5], "linear_probe": [0.80, 0.82, 0.78, 0.90]},
+        index=[*known, "my-checkpoint"],
+    )
+    strong = fuse_scores(frame, {**entries, "my-checkpoint": None})
+    assert strong.final.notna().all()
+    weak = frame.copy()
+    weak.loc["my-checkpoint"] = [-2.0, 0.5]
+    weak = fuse_scores(weak, {**entries, "my-checkpoint": None})
+    assert strong.final["my-checkpoint"] > weak.final["my-checkpoint"]
+    assert not any("prior alone" in n for n in strong.notes)
+
+
+def test_with_the_shipped_fit_probes_against_the_prior_say_unsure():
+    from catalog import load_catalog
+
+    catalog = load_catalog()
+    ids = [
+        "tf_efficientnet_lite0.in1k",
+        "tf_efficientnet_lite1.in1k",
+        "tf_efficientnet_lite2.in1k",
+        "torchvision/mobilenet_v2",
+    ]
+    entries = {c: catalog.get(c) for c in ids}
+    prior_order = fuse_scores(pd.DataFrame(index=ids), entries).final
+    against = -prior_order.rank().to_numpy()
+    frame = pd.DataFrame({"nleep": against, "linear_probe": against}, index=ids)
+    result = fuse_scores(frame, entries)
+    assert any(
+        n.startswith("unsure: the probes and the catalog prior disagree") for n in result.notes
+    )
+    calm = fuse_scores(-frame, entries)
+    assert not any("disagree" in n for n in calm.notes)
+
+
+def test_probes_only_the_ranker_reads_are_still_compared_with_the_prior():
+    """Weighted part = the prior alone (no probe has a fused weight): the ranker's probe
+    terms are compared with the prior instead, and a contradiction is reported."""
+    entries = {c: entry(c, t) for c, t in zip("abcd", (70.0, 75.0, 80.0, 72.0), strict=True)}
+    params = FusionParams(
+        probe_weights={"nleep": 0.0},
+        prior_weight=1.0,
+        prior_component_weights={"imagenet_top1": 1.0},
+        ranker={"nleep": 1.0, "prior": 1.0},
+    )
+    against = pd.DataFrame({"nleep": [4.0, 2.0, 1.0, 3.0]}, index=list("abcd"))
+    result = fuse_scores(against, entries, params=params)
+    assert result.agreement["ranker_prior_agreement"] == pytest.approx(-1.0)
+    assert any(
+        n.startswith("unsure: the probes and the catalog prior disagree") for n in result.notes
+    )
+    calm = fuse_scores(-against, entries, params=params)
+    assert calm.agreement["ranker_prior_agreement"] == pytest.approx(1.0)
+    assert not any("disagree" in n for n in calm.notes)
