@@ -144,6 +144,9 @@ def choose_shift(
 
 
 def features(src: dict) -> np.ndarray:
+    """The ranker's inputs, a missing value 0. (The product puts a missing prior at the
+    candidate's probe evidence instead; on these tables every candidate whose prior varies
+    has one, so the two agree.)"""
     n = len(next(iter(src.values())))
     return np.column_stack([np.nan_to_num(src.get(f, np.zeros(n))) for f in FEATURES])
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ray
 from ray.util.queue import Queue
 
 from advisor.engines.base import RungResult, TrialFn, WorkFn
-from advisor.engines.ray_relay import Sender, drain
+from advisor.engines.ray_relay import Sender, await_events, drain
 from advisor.errors import AdvisorError, Cancelled
 
 WORKER_NICENESS = "RAY_worker_niceness"  # read by the Ray processes a local ray.init starts
@@ -168,22 +169,27 @@ class RayEngine:
             max_retries=self.max_retries, retry_exceptions=False, **resources
         )
         shared = ray.put(common)  # sent once; every task reads the same object
-        refs = [task.remote(fn, shared, unit, relay) for unit in units]
+        refs = [task.remote(fn, shared, unit, relay, i) for i, unit in enumerate(units)]
         where = {ref: i for i, ref in enumerate(refs)}
         results: list[Any] = [None] * len(refs)
-        pending = list(refs)
+        pending, seen = list(refs), {}
         try:
             while pending:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled("cancelled: the outstanding Ray tasks were cancelled")
                 ready, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_S)
-                drain(relay, emit)  # a finished task's events were all queued before it returned
+                drain(relay, emit, seen)
                 for ref in ready:
-                    results[where[ref]] = _result(ref, units[where[ref]], lost)
+                    i = where[ref]
+                    done = _result(ref, units[i], lost)
+                    if isinstance(done, _Done):  # its events first, then its result
+                        await_events(relay, emit, seen, i, done.events)
+                        done = done.value
+                    results[i] = done
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
-            drain(relay, emit)
+            drain(relay, emit, seen)
         return results
 
     def trials(
@@ -234,10 +240,18 @@ def _import_stack() -> None:
     time.sleep(0.5)  # hold the slot, so each warm-up task gets a worker of its own
 
 
-def _run_unit(fn: WorkFn, common: Any, unit: Any, relay: Queue) -> Any:
-    """The body of a Ray task: the unit's function, its events sent to the driver's queue."""
-    with Sender(relay) as send:
-        return fn(common, unit, send, None)
+@dataclass
+class _Done:
+    value: Any
+    events: int  # how many progress events the task sent
+
+
+def _run_unit(fn: WorkFn, common: Any, unit: Any, relay: Queue, index: int) -> _Done:
+    """The body of a Ray task: the unit's function, its events sent to the driver's queue
+    (tagged with ``index``; the driver waits for them, the task does not: ray_relay.Sender)."""
+    with Sender(relay, index) as send:
+        value = fn(common, unit, send, None)
+    return _Done(value, send.count)
 
 
 def _result(ref, unit, lost):
