@@ -422,8 +422,8 @@ def test_the_stack_fitter_weighs_sources_as_fuse_scores_does():
 
 
 def test_with_the_shipped_fit_an_unknown_checkpoint_is_judged_on_its_probes():
-    """The image group's weighted fusion is the prior alone; a local checkpoint with no
-    catalog entry (no prior) is still ranked by the probes the ranker reads."""
+    """With the shipped image fit the prior leads the weighted part; a local checkpoint with no
+    catalog entry (no prior) is still ranked by its probes."""
     from catalog import load_catalog
 
     catalog = load_catalog()
