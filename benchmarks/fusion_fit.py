@@ -168,23 +168,34 @@ def track_z(prep: Prepared, record: Mapping, clip: float) -> np.ndarray | None:
 
 def target_tau(prep: Prepared, theta: Theta, track: np.ndarray | None) -> float:
     """Weighted tau of the fused ranking of one prepared target (the product's arithmetic)."""
-    final = fused_scores(prep, theta, track)
-    keep = np.isfinite(final) & np.isfinite(prep.accuracy)
-    if keep.sum() < 3 or np.unique(final[keep]).size < 2:
+    return weighted_tau(prep.accuracy, fused_scores(prep, theta, track))
+
+
+def weighted_tau(accuracy: np.ndarray, score: np.ndarray) -> float:
+    """scipy's weighted tau over the candidates with both values; NaN below 3 of them or when
+    the scores do not vary."""
+    keep = np.isfinite(accuracy) & np.isfinite(score)
+    if keep.sum() < 3 or np.unique(score[keep]).size < 2:
         return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(stats.weightedtau(prep.accuracy[keep], final[keep])[0])
+        return float(stats.weightedtau(accuracy[keep], score[keep])[0])
+
+
+def prior_evidence(prep: Prepared, track: np.ndarray | None, track_weight: float) -> np.ndarray:
+    """The prior as the product weighs it: the fixed components and, when it varies and is
+    weighted, the track record."""
+    prior_cols, prior_w = prep.fixed_prior, prep.fixed_weights
+    if track is not None and track_weight > 0:
+        prior_cols = np.column_stack([prior_cols, track])
+        prior_w = np.append(prior_w, track_weight)
+    return weighted_mean(prior_cols, prior_w)[0]
 
 
 def fused_scores(prep: Prepared, theta: Theta, track: np.ndarray | None) -> np.ndarray:
     weights = np.array([theta.probe_weights.get(p, 0.0) for p in prep.param_of])
     on = weights > 0
-    prior_cols, prior_w = prep.fixed_prior, prep.fixed_weights
-    if track is not None and theta.track_weight > 0:
-        prior_cols = np.column_stack([prior_cols, track])
-        prior_w = np.append(prior_w, theta.track_weight)
-    prior, _ = weighted_mean(prior_cols, prior_w)
+    prior = prior_evidence(prep, track, theta.track_weight)
     any_prior = bool(np.isfinite(prior).any())
     z = prep.z[:, on]
     has_probes = bool(on.any()) and bool(np.isfinite(z).any())
@@ -288,14 +299,6 @@ def fold_tracks(
         )
         out.append(track_z(prep, record, clip))
     return out
-
-
-def _tau(accuracy, predicted) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(
-            stats.weightedtau(np.asarray(accuracy, float), np.asarray(predicted, float))[0]
-        )
 
 
 def fuse_target(target, theta: Theta, base: FusionParams, record: Mapping) -> pd.Series:

@@ -24,14 +24,13 @@ tables are never read. benchmarks/fusion_eval.py evaluates it through ``fuse_sco
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 from scipy import stats
 
-from advisor.ranking.fusion_core import PRIOR_FEATURE, combine, weighted_mean
+from advisor.ranking.fusion_core import PRIOR_FEATURE, combine
 from advisor.ranking.fusion_params import FusionParams
 from benchmarks import fusion_fit as ff
 
@@ -40,7 +39,6 @@ TRACK_WEIGHT = 2.0  # the track record's weight in the prior (the coordinate-asc
 PAIRWISE_C = 0.1
 MIN_GROUP_TARGETS = 2
 FEATURES = (*ff.FITTED_PROBES, PRIOR_FEATURE)
-SHIFT_GRID = (None, *((t, a) for t in (0.0, 0.25, 0.5) for a in (0.5, 0.75, 1.0)))
 PRIOR_COMPONENTS = {**ff.FIXED_COMPONENTS, "track_record": TRACK_WEIGHT}
 
 
@@ -54,23 +52,6 @@ def group(prep: ff.Prepared) -> str:
     return task_group_of(prep.target.entries)
 
 
-def tau(accuracy: np.ndarray, score: np.ndarray) -> float:
-    keep = np.isfinite(accuracy) & np.isfinite(score)
-    if keep.sum() < 3 or np.unique(score[keep]).size < 2:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(stats.weightedtau(accuracy[keep], score[keep])[0])
-
-
-def prior_of(prep: ff.Prepared, track) -> np.ndarray:
-    """The prior evidence as the product weighs it (PRIOR_COMPONENTS)."""
-    cols, weights = prep.fixed_prior, prep.fixed_weights
-    if track is not None:
-        cols, weights = np.column_stack([cols, track]), np.append(weights, TRACK_WEIGHT)
-    return weighted_mean(cols, weights)[0]
-
-
 def sources(prep: ff.Prepared, track) -> dict:
     """Source -> score per candidate: each probe column under its fitted name (its own
     column first, else its first proxy: as fusion_core.ranker_suppliers) and the prior."""
@@ -78,7 +59,7 @@ def sources(prep: ff.Prepared, track) -> dict:
     for k, (column, name) in enumerate(zip(prep.columns, prep.param_of, strict=True)):
         if name not in out or column == name:
             out[name] = prep.z[:, k]
-    prior = prior_of(prep, track)
+    prior = ff.prior_evidence(prep, track, TRACK_WEIGHT)
     if np.unique(prior[np.isfinite(prior)]).size >= 2:
         out[PRIOR_FEATURE] = prior
     return out
@@ -131,11 +112,11 @@ def choose_shift(
         for k, src in enumerate(train_src)
     ]
     best, best_score = None, -np.inf
-    for shift in SHIFT_GRID:
+    for shift in ff.SHIFT_GRID:
         per_table: dict = {}
         for k, src in enumerate(train_src):
             score = weighted_part(src, *inner[k], shift)
-            per_table.setdefault(tables[k], []).append(tau(accuracies[k], score))
+            per_table.setdefault(tables[k], []).append(ff.weighted_tau(accuracies[k], score))
         means = [np.nanmean(v) for v in per_table.values() if np.isfinite(v).any()]
         score = float(np.mean(means)) if means else -np.inf
         if score > best_score + 1e-4:
@@ -209,7 +190,8 @@ def fit_group(held_group: str, train: Sequence[ff.Prepared], tracks: Sequence) -
     src = [sources(p, tracks[k]) for p, k in zip(preps, chosen, strict=True)]
     accuracies = [p.accuracy for p in preps]
     taus = [
-        {s: tau(acc, v) for s, v in one.items()} for acc, one in zip(accuracies, src, strict=True)
+        {s: ff.weighted_tau(acc, v) for s, v in one.items()}
+        for acc, one in zip(accuracies, src, strict=True)
     ]
     shift = choose_shift(src, taus, accuracies, [p.table for p in preps])
     coef = fit_pairwise([features(s) for s in src], accuracies)

@@ -29,7 +29,9 @@ class Sender:
     def __call__(self, event: object) -> None:
         # Queue.actor is the queue's _QueueActor; put_nowait never blocks (no maxsize).
         message = event if self.unit is None else (TAG, self.unit, event)
-        self.sent.append(self.relay.actor.put_nowait.remote(message))
+        sent = self.relay.actor.put_nowait.remote(message)
+        if self.unit is None:  # only a Sender that waits on leaving keeps what it sent
+            self.sent.append(sent)
         self.count += 1
 
     def __enter__(self) -> Sender:

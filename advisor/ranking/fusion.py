@@ -196,19 +196,19 @@ def fuse_scores(
     if any_prior:
         contributions["prior"] = a_each * prior_part
     agreement = _agreement_notes(fused, weights, a, has_probes and any_prior, notes)
-    say = {str(p): float(effective.get(p, 0.0)) for p in table.columns}
+    stacked = bool(params.ranker) and len(candidates) > 1
+    say = dict.fromkeys(map(str, table.columns), 0.0)
+    weighed = {str(p): float(w) for p, w in effective.items()}
+    say.update(params.say(probe_cols, weighed) if stacked else weighed)
     # Any score (even one that ties with everybody) or any catalog fact is evidence; a
     # candidate with neither gets NaN and ranks last.
     evidence = table.notna().any(axis=1) | prior_part.notna()
-    if params.ranker and len(candidates) > 1:
-        contributions, ranker_say = _stacked(
+    if stacked:
+        contributions, supplied = _stacked(
             fused.final, z, prior_part, evidence, contributions, params
         )
-        for column, size in ranker_say.items():
-            if column in say:
-                say[column] += size
         if not (has_probes and any_prior):  # else _agreement_notes compared them already
-            _ranker_agreement(contributions, ranker_say, prior_part, agreement, notes)
+            _ranker_agreement(contributions, supplied, prior_part, agreement, notes)
 
     for name, values in _signal_penalties(signals, candidates, params).items():
         contributions[name] = values
@@ -230,7 +230,7 @@ def fuse_scores(
 
 def _stacked(weighted, z: pd.DataFrame, prior_part: pd.Series, evidence, contributions, params):
     """The weighted fusion's contributions rescaled and the ranker's terms added to the
-    columns that supply them (fusion_core.stack); and each supplier's ranker coefficient."""
+    columns that supply them (fusion_core.stack); and those columns."""
     columns = {str(c): z[c].to_numpy(float) for c in z.columns}
     prior = prior_part.to_numpy(float)
     stacked = stack(
@@ -240,14 +240,13 @@ def _stacked(weighted, z: pd.DataFrame, prior_part: pd.Series, evidence, contrib
     for column, term in stacked.terms.items():
         previous = out[column].fillna(0.0) if column in out.columns else 0.0
         out[column] = previous + pd.Series(term, index=out.index).fillna(0.0)
-    supplied = ranker_suppliers(list(columns), params.proxies, params.ranker)
-    return out, {column: abs(params.ranker[f]) for f, column in supplied.items()}
+    return out, list(stacked.suppliers.values())
 
 
-def _ranker_agreement(contributions, ranker_say, prior_part, agreement, notes) -> None:
-    """Where the weighted part is the prior alone, compare the ranker's probe terms with the
-    prior: disagreement is uncertainty the user should hear about."""
-    probe_terms = [c for c in ranker_say if c in contributions.columns]
+def _ranker_agreement(contributions, supplied, prior_part, agreement, notes) -> None:
+    """Where no probe is weighed in the weighted part, compare the ranker's probe terms with
+    the prior: disagreement is uncertainty the user should hear about."""
+    probe_terms = [c for c in supplied if c in contributions.columns]
     if not probe_terms or not prior_part.notna().any():
         return
     evidence = contributions[probe_terms].fillna(0.0).sum(axis=1).to_numpy(float)

@@ -174,6 +174,7 @@ class Stacked:
     scale_weighted: float
     scale_ranker: float
     terms: dict  # supplier (a column, or PRIOR_FEATURE) -> [N] its ranker term, scaled
+    suppliers: dict  # ranker feature -> the column that supplied it (ranker_suppliers)
 
 
 def ranker_suppliers(
@@ -239,4 +240,4 @@ def stack(
     scale_r = spread(np.where(evidence, score, np.nan))
     terms = {k: np.where(evidence, v / scale_r, np.nan) for k, v in raw.items()}
     final = np.where(evidence, np.nan_to_num(weighted) / scale_w + score / scale_r, np.nan)
-    return Stacked(final, scale_w, scale_r, terms)
+    return Stacked(final, scale_w, scale_r, terms, supplied)

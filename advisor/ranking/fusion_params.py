@@ -88,13 +88,16 @@ class FusionParams:
         known = {k: v for k, v in fitted.items() if k in self.__dataclass_fields__}
         return replace(self, **known, groups={}, subsets={})
 
-    def say(self, probes: Sequence[str]) -> dict[str, float]:
-        """Each computed probe's fixed say in the final score before the agreement rules: its
-        fused weight plus the size of the ranker coefficient it supplies (0: its values
-        cannot move the final score)."""
+    def say(
+        self, probes: Sequence[str], weights: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Each computed probe's say in the final score: its fused weight (``weights``, e.g.
+        after the agreement gate; default: ``for_probes``, before it) plus the size of the
+        ranker coefficient it supplies (0: its values cannot move the final score)."""
         from advisor.ranking.fusion_core import ranker_suppliers
 
-        weights, _ = self.for_probes(probes)
+        if weights is None:
+            weights, _ = self.for_probes(probes)
         supplied = ranker_suppliers(probes, self.proxies, self.ranker)
         out = {p: float(weights.get(p, 0.0)) for p in probes}
         for feature, probe in supplied.items():
