@@ -69,15 +69,19 @@ class FusionResult:
     probe_weights: dict[str, float] = field(default_factory=dict)
 
 
-SMALL_SET = 5  # below this many candidates, scale by the standard deviation, not the MAD
+SMALL_SET = 5  # below this many candidates, scale by the mean absolute deviation, not the MAD
+# Mean absolute deviation × this estimates a normal standard deviation.
+MEAN_AD_TO_SD = float(np.sqrt(np.pi / 2))
 
 
 def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
     """Robust z-score across candidates: (x − median) / (1.4826·MAD), clipped to ±clip.
 
-    Uses the (population) standard deviation instead when fewer than 5 values are present
-    or the MAD is zero (more than half tie), and all zeros when every value ties. NaN stays
-    NaN.
+    Uses the mean absolute deviation from the median (×√(π/2)) instead when fewer than 5
+    values are present or the MAD is zero (more than half tie), and all zeros when every
+    value ties. NaN stays NaN. Unlike the standard deviation, that fallback keeps the score
+    monotone: raising an outlier raises its z (the standard deviation grows faster than
+    the gap, so an outlier's z could fall).
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiub":  # numeric already
@@ -94,7 +98,7 @@ def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
         if present.size < SMALL_SET or not scale > tiny:
             # With fewer than 5 values the MAD is just the smallest gap (for 3 values), so
             # two near-ties would blow every other difference up to the clip.
-            scale = float(present.std())
+            scale = MEAN_AD_TO_SD * float(np.mean(np.abs(present - centre)))
         if scale > tiny:
             out = np.clip((x - centre) / scale, -clip, clip)
         else:
