@@ -80,7 +80,11 @@ def bare_rate(
         model = ImageClassifier(backbone.model, data.num_classes)
     else:
         model = TextClassifier(
-            backbone.model, backbone.embed_dim, data.num_classes, pooling=backbone.pooling or "mean"
+            backbone.model,
+            backbone.embed_dim,
+            data.num_classes,
+            pooling=backbone.pooling or "mean",
+            normalize=bool(backbone.normalize),
         )
         batches = [
             dict(

@@ -4,7 +4,7 @@
     python benchmarks/probes.py --quick    # N=1000 D=256 C=10, a few seconds
     python benchmarks/probes.py --probes logme,knn --timeout 120
 
-Each probe runs with the options the advisor uses (``REGISTRY[name].fn``) in a forked
+Each probe runs with the options the advisor uses (``REGISTRY[name].fn``) in a spawned
 child process, so a probe that exceeds --timeout is reported and stopped without losing
 the table. Fast probes (< 1 s) are repeated and the best time is kept. Set-level probes
 are timed on two candidates and reported per candidate. Thread count: set
@@ -52,6 +52,14 @@ def make_data(n: int, d: int, c: int, seed: int = 0):
 
 
 def _run(name, data, repeat_under_s, conn):
+    # a fresh (spawned) child: import what the probes load lazily before any clock starts
+    import scipy.stats  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.discriminant_analysis  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.mixture  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+
     import probes
 
     spec = probes.REGISTRY[name]
@@ -81,8 +89,11 @@ def _run(name, data, repeat_under_s, conn):
 
 
 def time_probe(name, data, timeout_s: float) -> tuple[float | None, float | None, str]:
-    """(wall s, CPU s, table cell "wall (cpu)") for one probe in a forked child; None on failure."""
-    ctx = mp.get_context("fork")
+    """(wall s, CPU s, table cell "wall (cpu)") for one probe in a child process; None on
+    failure. The child is spawned, not forked: a fork of a process whose OpenMP pool has
+    run (torch, in benchmarks/speed.py's earlier sections) can deadlock in the child, which
+    then sleeps until the timeout (N-LEEP did, at both sizes)."""
+    ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_run, args=(name, data, 1.0, child))
     proc.start()

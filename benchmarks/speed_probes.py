@@ -6,7 +6,7 @@
     python benchmarks/speed_probes.py --nleep-agreement 0   # capped N-LEEP vs the reference
 
 Each probe of ``probes.default_probes()`` runs with the advisor's registry options in a
-forked child (benchmarks/probes.py's harness: best of up to 3 for probes under 1 s, a
+spawned child (benchmarks/probes.py's harness: best of up to 3 for probes under 1 s, a
 probe past --timeout is stopped and shown as ">T s"), on synthetic Gaussian class
 clusters with a random 1000-class source head. Prints one table of wall seconds (CPU
 seconds) per probe and size, the total per size against the 60 s target at N=20000, and

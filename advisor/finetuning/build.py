@@ -91,8 +91,14 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     max_length = min(recipe.max_length, limit)
     task, (y_train, y_val, y_test) = _task_targets(train, val, test)
     torch.manual_seed(seed)
+    # the embedding the ranking scored: pooled, and L2-normalised where the model's
+    # sentence-transformers pipeline normalises (its frozen features are those vectors)
     model = TextClassifier(
-        backbone.model, backbone.embed_dim, task.outputs, pooling=backbone.pooling or "mean"
+        backbone.model,
+        backbone.embed_dim,
+        task.outputs,
+        pooling=backbone.pooling or "mean",
+        normalize=bool(backbone.normalize),
     )
     return Built(
         model=model,
@@ -107,6 +113,7 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
         export={
             "kind": "text",
             "pooling": model.pooling,
+            "normalize": model.normalize,
             "max_length": max_length,
             "embed_dim": backbone.embed_dim,
         },

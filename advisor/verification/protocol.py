@@ -27,7 +27,8 @@ from pathlib import Path
 from advisor.atomic import write_json
 from advisor.jsonable import to_jsonable
 
-PROTOCOL_VERSION = 1
+# 2: text fine-tunes pool as the ranking does (L2-normalised where the pipeline is)
+PROTOCOL_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,29 @@ def test_minilm_learns_wordnet_glosses_and_predicts_texts(tmp_path):
         [p == test.class_names[y] for p, y in zip(predicted, test.labels, strict=True)]
     )
     assert accuracy == pytest.approx(result.test_accuracy, abs=1e-9)
+
+
+def test_text_fine_tune_starts_from_the_features_the_ranking_scored():
+    """The frozen strategy's head and LP-FT's probe head read the model's own pooled vectors:
+    they must be the ranking's cached features (all-MiniLM-L6-v2's pipeline L2-normalises)."""
+    import torch
+
+    from advisor.features import extract
+    from advisor.finetuning.batches import TokenizeCollate
+    from advisor.finetuning.build import build_text
+    from advisor.finetuning.config import resolve_recipe
+    from advisor.finetuning.head_init import pooled_features
+    from advisor.models import load_backbone
+
+    data = subsample(load_data("tweets"), 40, seed=0)[0]
+    backbone = load_backbone("sentence-transformers/all-MiniLM-L6-v2", device="cpu")
+    assert backbone.normalize  # else this test checks nothing about normalisation
+    ranked = extract(backbone, data, cache=False).features
+    recipe = resolve_recipe("text", {})
+    built = build_text(backbone, data, data, data, recipe, seed=0)
+    collate = TokenizeCollate(backbone.tokenizer, recipe.max_length)
+    pooled, _ = pooled_features(
+        built.model, built.probe_set, collate, batch_size=16, device=torch.device("cpu")
+    )
+    np.testing.assert_allclose(np.linalg.norm(pooled.numpy(), axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(pooled.numpy(), ranked, atol=2e-4)
