@@ -25,14 +25,12 @@ CASES = (
 )
 
 
-def engine_rate(
-    model_id, data, image_size, batch_size, device, num_workers: int = 0
-) -> tuple[float, int]:
-    """Training examples/s of one engine epoch with the backbone unfrozen."""
-    import advisor
-
-    # no linear-probe head fit: only the training epoch's examples/s are compared
+def epoch_options(image_size, batch_size, device, num_workers: int = 0) -> dict:
+    """advisor.finetune options for one timed training epoch with the backbone unfrozen and
+    no linear-probe head fit (only the epoch's examples/s are compared)."""
     options = dict(
+        val=0.05,
+        test=0.05,
         epochs=1,
         head_epochs=0,
         head_init="zero",
@@ -44,10 +42,18 @@ def engine_rate(
     )
     if image_size:
         options["image_size"] = image_size
+    return options
+
+
+def engine_rate(
+    model_id, data, image_size, batch_size, device, num_workers: int = 0
+) -> tuple[float, int]:
+    """Training examples/s of one engine epoch with the backbone unfrozen."""
+    import advisor
+
+    options = epoch_options(image_size, batch_size, device, num_workers)
     with tempfile.TemporaryDirectory() as folder:
-        result = advisor.finetune(
-            data, model_id, output=os.path.join(folder, "run"), val=0.05, test=0.05, **options
-        )
+        result = advisor.finetune(data, model_id, output=os.path.join(folder, "run"), **options)
     row = result.history[-1]
     return row["train_examples_per_s"], row["steps"]
 

@@ -47,6 +47,7 @@ def _engine_rates(model_id, data, batch, device, workers) -> tuple[float, float]
     import advisor
     from advisor import events
     from advisor.finetuning import batches, loop
+    from benchmarks.finetune import epoch_options
 
     marks = []
     saved = batches.seed_everything
@@ -63,18 +64,8 @@ def _engine_rates(model_id, data, batch, device, workers) -> tuple[float, float]
             data,
             model_id,
             output=os.path.join(folder, "run"),
-            val=0.05,
-            test=0.05,
-            epochs=1,
-            head_epochs=0,
-            head_init="zero",
-            warmup_epochs=0.0,
-            batch_size=batch,
-            image_size=112,
-            num_workers=workers,
-            seed=0,
-            device=device,
             progress=progress,
+            **epoch_options(112, batch, device, workers),
         )
     examples = batch * (len(marks) - 1)  # the last batch may be short: close enough
     (w0, c0), (w1, c1) = marks[0], marks[-1]
