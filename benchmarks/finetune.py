@@ -68,8 +68,8 @@ def bare_rate(
 
     from advisor.data import split
     from advisor.finetuning.batches import epoch_batches, to_device
-    from advisor.finetuning.build import image_data_config, image_transforms
-    from advisor.finetuning.classifier import ImageClassifier, TextClassifier
+    from advisor.finetuning.build import image_data_config, image_transforms, text_classifier
+    from advisor.finetuning.classifier import ImageClassifier
     from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.loop import autocast_context, train_mode
     from advisor.models import load_backbone, pick_device
@@ -85,13 +85,7 @@ def bare_rate(
         batches = [torch.stack([train_tf(train.image(int(i))) for i in idx]) for idx in order]
         model = ImageClassifier(backbone.model, data.num_classes)
     else:
-        model = TextClassifier(
-            backbone.model,
-            backbone.embed_dim,
-            data.num_classes,
-            pooling=backbone.pooling or "mean",
-            normalize=bool(backbone.normalize),
-        )
+        model = text_classifier(backbone, data.num_classes)
         batches = [
             dict(
                 backbone.tokenizer(

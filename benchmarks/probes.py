@@ -126,13 +126,6 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
 
-    # import the lazily loaded libraries once here, so no child times an import
-    import scipy.stats  # noqa: F401
-    import sklearn.decomposition  # noqa: E401,F401
-    import sklearn.discriminant_analysis
-    import sklearn.linear_model
-    import sklearn.mixture  # noqa: E401,F401
-
     import probes
 
     names = args.probes.split(",") if args.probes else list(probes.REGISTRY)

@@ -35,13 +35,7 @@ TARGET = ((20000, 2048, 100), 60.0)  # every default probe together, on an idle 
 
 def measure(sizes, timeout_s: float, names=None, log=sys.stderr) -> dict:
     """{size: {probe: (wall s | None, cpu s | None)}} for the default probes at each size."""
-    # import the lazily loaded libraries once here, so no child times an import
-    import sklearn.decomposition  # noqa: F401
-    import sklearn.linear_model  # noqa: F401
-    import sklearn.mixture  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
-
-    import probes
+    import probes  # the children import what the probes load lazily (benchmarks/probes.py)
     from benchmarks.probes import make_data, time_probe
 
     names = names or probes.default_probes()

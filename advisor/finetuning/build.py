@@ -84,6 +84,18 @@ def build_image(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     )
 
 
+def text_classifier(backbone, outputs: int) -> TextClassifier:
+    """A new head on the embedding the ranking scored: the model's pooling, L2-normalised
+    where its sentence-transformers pipeline normalises (its frozen features are those)."""
+    return TextClassifier(
+        backbone.model,
+        backbone.embed_dim,
+        outputs,
+        pooling=backbone.pooling or "mean",
+        normalize=bool(backbone.normalize),
+    )
+
+
 def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     import torch
 
@@ -91,15 +103,7 @@ def build_text(backbone, train, val, test, recipe: Recipe, seed: int) -> Built:
     max_length = min(recipe.max_length, limit)
     task, (y_train, y_val, y_test) = _task_targets(train, val, test)
     torch.manual_seed(seed)
-    # the embedding the ranking scored: pooled, and L2-normalised where the model's
-    # sentence-transformers pipeline normalises (its frozen features are those vectors)
-    model = TextClassifier(
-        backbone.model,
-        backbone.embed_dim,
-        task.outputs,
-        pooling=backbone.pooling or "mean",
-        normalize=bool(backbone.normalize),
-    )
+    model = text_classifier(backbone, task.outputs)
     return Built(
         model=model,
         frozen_backbone=False,
@@ -186,13 +190,7 @@ def fold_into_backbone(head_model, backbone, recipe: Recipe):
             "data_config": to_jsonable(backbone.data_config),
         }
     else:
-        model = TextClassifier(
-            backbone.model,
-            backbone.embed_dim,
-            classes,
-            pooling=backbone.pooling or "mean",
-            normalize=bool(backbone.normalize),
-        )
+        model = text_classifier(backbone, classes)
         target = model.head
         info = {
             "kind": "text",

@@ -86,7 +86,6 @@ def test_text_fine_tune_starts_from_the_features_the_ranking_scored():
     import torch
 
     from advisor.features import extract
-    from advisor.finetuning.batches import TokenizeCollate
     from advisor.finetuning.build import build_text
     from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.head_init import pooled_features
@@ -98,9 +97,8 @@ def test_text_fine_tune_starts_from_the_features_the_ranking_scored():
     ranked = extract(backbone, data, cache=False).features
     recipe = resolve_recipe("text", {})
     built = build_text(backbone, data, data, data, recipe, seed=0)
-    collate = TokenizeCollate(backbone.tokenizer, recipe.max_length)
     pooled, _ = pooled_features(
-        built.model, built.probe_set, collate, batch_size=16, device=torch.device("cpu")
+        built.model, built.probe_set, built.collate, batch_size=16, device=torch.device("cpu")
     )
     np.testing.assert_allclose(np.linalg.norm(pooled.numpy(), axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(pooled.numpy(), ranked, atol=2e-4)
