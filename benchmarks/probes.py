@@ -128,12 +128,15 @@ def main(argv=None) -> int:
 
     import probes
 
-    names = args.probes.split(",") if args.probes else list(probes.REGISTRY)
-    unknown = [n for n in names if n not in probes.REGISTRY]
+    # The data is single-label classification: the regression and multilabel probes
+    # would only fail on it.
+    usable = probes.available_probes("multiclass", has_source_probs=True)
+    names = args.probes.split(",") if args.probes else usable
+    unknown = [n for n in names if n not in usable]
     if unknown:
         print(
-            f"--probes has unknown name(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(probes.REGISTRY)}",
+            f"--probes has unknown or non-classification name(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(usable)}",
             file=sys.stderr,
         )
         return 2
@@ -177,7 +180,7 @@ def main(argv=None) -> int:
         missing = [n for n, (s, _) in timed.items() if s is None]
         total = sum(s for s, _ in timed.values() if s is not None)
         total_cpu = sum(c for _, c in timed.values() if c is not None)
-        note = f" (excluding timed-out {', '.join(missing)})" if missing else ""
+        note = f" (excluding failed or timed-out {', '.join(missing)})" if missing else ""
         print(
             f"\nN={size[0]} D={size[1]} C={size[2]}: per-candidate probes except "
             f"nleep and linear_probe together: {total:.2f} s wall, {total_cpu:.2f} s CPU{note}"
