@@ -1,7 +1,7 @@
 """Issue 14's figures in one run: re-rank, uncertainty, probes, extraction, anytime ranking.
 
     python -m benchmarks.speed [--budget 1000] [--warm-runs 5] [--sections rerank,...]
-                               [--quick]
+                               [--quick] [--anytime-cache-dir DIR]
 
 Sections (each prints its own table; a section whose module is absent says so and is
 skipped):
@@ -119,6 +119,11 @@ def main(argv=None) -> int:
     parser.add_argument("--warm-runs", type=int, default=5)
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated")
     parser.add_argument("--quick", action="store_true", help="small sizes for every section")
+    parser.add_argument(
+        "--anytime-cache-dir",
+        help="the anytime section's feature caches (default: a temporary folder, so cold); "
+        "a folder kept from an earlier run re-reports its figures without re-extracting",
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -132,7 +137,10 @@ def main(argv=None) -> int:
             quick = ["--datasets", "digits"] if args.quick else []
             section(name, [*quick, "--budget", str(min(args.budget, 300))])
         else:
-            section(name, QUICK_ARGS.get(name, []) if args.quick else [])
+            extra = []
+            if name == "anytime" and args.anytime_cache_dir:
+                extra = ["--cache-dir", args.anytime_cache_dir]
+            section(name, [*(QUICK_ARGS.get(name, []) if args.quick else []), *extra])
         sys.stdout.flush()
     return 0
 

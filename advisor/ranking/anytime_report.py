@@ -41,7 +41,10 @@ def finish(run: Any, ranking: Any) -> Any:
         )
         ranking.records.append(record)
         notes.append(f"{cid} {why}")
-    ranking.notes[:0] = [summary_note(run), *notes]
+    # One planned round (data within the first round's size) is a fixed budget: nothing
+    # to report beyond the settings.
+    summary = [summary_note(run)] if len(run.planned) > 1 else []
+    ranking.notes[:0] = [*summary, *notes]
     ranking.settings["anytime"] = settings(run)
     return ranking
 

@@ -136,3 +136,11 @@ def test_cli_prints_what_was_skipped_and_the_json_carries_it(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "note: skipped 1 file (truncated): 1/0002.jpg" in err
     assert "skipped 1 file (truncated): 1/0002.jpg" in json.loads(out)["notes"]
+
+
+def test_auto_on_data_smaller_than_a_round_is_one_fixed_round_without_a_saving_note(tmp_path):
+    path = make_features_npz(tmp_path / "f.npz", n_per_class=12, num_classes=3)
+    ranking = advisor.rank(str(path), probes=PROBES, budget="auto", bootstrap=False)
+    assert ranking.settings["anytime"]["planned"] == [36]  # one round: all 36 rows
+    assert ranking.settings["data"]["n_used"] == 36
+    assert not [n for n in ranking.notes if n.startswith("anytime:")], ranking.notes
