@@ -1,6 +1,6 @@
 """Ranking N candidates with the local engine and with Ray at 1 and 2 workers (issue 13).
 
-    python -m benchmarks.scale                  # N=8, budget 200, digits
+    python -m benchmarks.scale                  # N=8, budget 1000 (the rank default), digits
     python -m benchmarks.scale --n 4 --budget 100 --output /tmp/scale.json
 
 The candidates are random-init timm architectures from the catalog (no download: the
@@ -119,6 +119,45 @@ def ray_run(data, candidates, budget: int, workers: int) -> dict:
     }
 
 
+def compare_rankings(ranking, local) -> dict:
+    """Same order, and the largest final-score and probe-score differences against local."""
+    import math
+
+    import numpy as np
+
+    by_id = {r["candidate"]: r for r in local.records}
+    final_diff = probe_diff = 0.0
+    for record in ranking.records:
+        base = by_id.get(record["candidate"])
+        if base is None:
+            return {"same_order": False, "same_ranking": False}
+        final_diff = max(final_diff, abs(record["final_score"] - base["final_score"]))
+        for probe in local.probes:
+            a, b = record.get(probe), base.get(probe)
+            if a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
+                probe_diff = max(probe_diff, abs(a - b))
+    same_order = ranking.candidates == local.candidates
+    ratios = [
+        r["extract_seconds"] / by_id[r["candidate"]]["extract_seconds"]
+        for r in ranking.records
+        if r.get("extract_seconds") and by_id[r["candidate"]].get("extract_seconds")
+    ]
+    probe_ratios = [
+        r["probe_seconds"] / by_id[r["candidate"]]["probe_seconds"]
+        for r in ranking.records
+        if r.get("probe_seconds") and by_id[r["candidate"]].get("probe_seconds")
+    ]
+    return {
+        # each candidate's extraction and probe seconds in its task against the local run's
+        "extract_s_ratio_median": float(np.median(ratios)) if ratios else None,
+        "probe_s_ratio_median": float(np.median(probe_ratios)) if probe_ratios else None,
+        "same_order": same_order,
+        "max_abs_final_diff": final_diff,
+        "max_abs_probe_diff": probe_diff,
+        "same_ranking": same_order and final_diff <= 1e-6,
+    }
+
+
 def synthetic_featuresets(n: int, rows: int, dim: int, classes: int = 10, seed: int = 0):
     """``n`` candidates' features for the driver's figures: real shapes, random values."""
     import numpy as np
@@ -186,7 +225,7 @@ def driver_figures(rows: int = 1000, dim: int = 768) -> dict:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=8, help="candidates (at most 8)")
-    parser.add_argument("--budget", type=int, default=200, help="examples in the subsample")
+    parser.add_argument("--budget", type=int, default=1000, help="examples in the subsample")
     parser.add_argument("--data", default="digits")
     parser.add_argument("--output", type=Path, default=None, help="write the figures as JSON")
     parser.add_argument(
@@ -223,13 +262,7 @@ def main(argv=None) -> dict:
     }
     runs = [ray_run(data, candidates, args.budget, w) for w in (1, 2)]
     for run in runs:
-        same = run["ranking"].candidates == local.candidates
-        scores = [r["final_score"] for r in run["ranking"].records]
-        base = [r["final_score"] for r in local.records]
-        run["same_ranking"] = (
-            same and max(abs(a - b) for a, b in zip(scores, base, strict=True)) <= 1e-6
-        )
-        del run["ranking"]
+        run.update(compare_rankings(run.pop("ranking"), local))
     one, two = runs
     n = args.n
     figures = {
@@ -254,7 +287,11 @@ def main(argv=None) -> dict:
         print(
             f"ray, {run['workers']} worker(s): {run['wall_s']:.1f} s with warm workers, "
             f"{run['cold_wall_s']:.1f} s when they start (+ ray.init {run['ray_init_s']:.1f} s); "
-            f"{run['cpu_s']:.1f} CPU-s (driver + Ray); same ranking: {run['same_ranking']}"
+            f"{run['cpu_s']:.1f} CPU-s (driver + Ray); same ranking: {run['same_ranking']} "
+            f"(order {run['same_order']}, max |final diff| {run.get('max_abs_final_diff', 0):.2g}, "
+            f"max |probe diff| {run.get('max_abs_probe_diff', 0):.2g}); per candidate against "
+            f"local, median: extraction x{run.get('extract_s_ratio_median') or float('nan'):.2f}, "
+            f"probes x{run.get('probe_s_ratio_median') or float('nan'):.2f}"
         )
     print(
         f"overhead per task vs local: {figures['overhead_s_per_task']:+.2f} s "
