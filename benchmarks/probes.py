@@ -1,4 +1,4 @@
-"""Time every transferability probe on synthetic class-structured features.
+"""Time every single-label classification probe on synthetic class-structured features.
 
     python benchmarks/probes.py            # N=5000 D=1024 C=50 and N=20000 D=2048 C=100
     python benchmarks/probes.py --quick    # N=1000 D=256 C=10, a few seconds

@@ -137,20 +137,19 @@ def compare_rankings(ranking, local) -> dict:
             if a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
                 probe_diff = max(probe_diff, abs(a - b))
     same_order = ranking.candidates == local.candidates
-    ratios = [
-        r["extract_seconds"] / by_id[r["candidate"]]["extract_seconds"]
-        for r in ranking.records
-        if r.get("extract_seconds") and by_id[r["candidate"]].get("extract_seconds")
-    ]
-    probe_ratios = [
-        r["probe_seconds"] / by_id[r["candidate"]]["probe_seconds"]
-        for r in ranking.records
-        if r.get("probe_seconds") and by_id[r["candidate"]].get("probe_seconds")
-    ]
+
+    def median_ratio(key: str) -> float | None:
+        """Median over candidates of ``key`` (seconds) in its task against the local run's."""
+        ratios = [
+            r[key] / by_id[r["candidate"]][key]
+            for r in ranking.records
+            if r.get(key) and by_id[r["candidate"]].get(key)
+        ]
+        return float(np.median(ratios)) if ratios else None
+
     return {
-        # each candidate's extraction and probe seconds in its task against the local run's
-        "extract_s_ratio_median": float(np.median(ratios)) if ratios else None,
-        "probe_s_ratio_median": float(np.median(probe_ratios)) if probe_ratios else None,
+        "extract_s_ratio_median": median_ratio("extract_seconds"),
+        "probe_s_ratio_median": median_ratio("probe_seconds"),
         "same_order": same_order,
         "max_abs_final_diff": final_diff,
         "max_abs_probe_diff": probe_diff,

@@ -23,7 +23,8 @@ import sys
 import time
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(_HERE))
+if __package__ in (None, ""):  # run as a script: make the repo root importable
+    sys.path.insert(0, os.path.dirname(_HERE))
 
 CASES = (
     "digits:tf_efficientnet_lite0.in1k",
@@ -34,7 +35,8 @@ CASES = (
 DEFAULT_OUTPUT = os.path.join(_HERE, "results", "strategies.json")
 
 
-def run_case(spec: str, args) -> dict:
+def run_case(spec: str, args) -> tuple[dict, object]:
+    """The case's report as a dict (with its wall seconds) and the report itself."""
     from advisor.verification.strategies import verify_strategies
 
     data, candidate = spec.split(":", 1)
