@@ -210,6 +210,6 @@ def _interval(p) -> str:
 def _duration(seconds) -> str:
     if not _finite(seconds):
         return "-"
-    from advisor.strategy.advice import _duration as fmt
+    from advisor.strategy.reasoning import format_duration as fmt
 
     return fmt(seconds)

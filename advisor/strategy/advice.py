@@ -23,7 +23,8 @@ from advisor.strategy.estimate import (
     estimate_strategies,
     recommend,
 )
-from advisor.strategy.learning_curve import LearningCurve, learning_curve
+from advisor.strategy.learning_curve import LearningCurve, Prediction, learning_curve
+from advisor.strategy.reasoning import reasoning
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.api_types import DataLike
@@ -111,8 +112,24 @@ def advise(
             cache_dir=cache_dir,
             entries={cid: entry} if entry is not None else None,
         )[cid]
+    zero = zero_head_for(
+        ranking,
+        full,
+        cid,
+        n_train=n_train,
+        epochs=epochs,
+        seed=seed,
+        cache_dir=cache_dir,
+        entry=entry,
+    )
     return advise_from(
-        record, curve, modality=full.modality, n_train=n_train, epochs=epochs, entry=entry
+        record,
+        curve,
+        modality=full.modality,
+        n_train=n_train,
+        epochs=epochs,
+        entry=entry,
+        zero_head=zero,
     )
 
 
@@ -125,8 +142,11 @@ def advise_from(
     epochs: int = 3,
     entry=None,
     n_eval: int | None = None,
+    zero_head: Prediction | None = None,
 ) -> StrategyAdvice:
-    """The advice from a ranking record and its learning curve (no features needed)."""
+    """The advice from a ranking record and its learning curve (no features needed).
+    ``zero_head``: what a new head reaches in the planned steps (``zero_head_for``); the
+    full fine-tune's estimate starts from it."""
     evidence = evidence_from(record, entry, n_train=n_train)
     frozen = curve.predict(n_train)
     if n_eval is None:
@@ -137,8 +157,16 @@ def advise_from(
         modality=modality,
         epochs=epochs,
         n_eval=n_eval,
+        zero_head=None if zero_head is None else (zero_head.mean, zero_head.low, zero_head.high),
     )
     chosen = recommend(estimates)
+    notes = list(curve.notes)
+    if zero_head is not None:
+        notes.append(
+            f"a new head trained {epochs} epoch(s) on the frozen features reaches "
+            f"{100 * zero_head.mean:.1f}% (the linear probe's head {100 * frozen.mean:.1f}%); "
+            "the full fine-tune from a new head is estimated from there"
+        )
     return StrategyAdvice(
         candidate=record["candidate"],
         metric=curve.metric,
@@ -148,7 +176,7 @@ def advise_from(
         reasoning=reasoning(evidence, estimates, chosen, curve),
         evidence=evidence,
         curve=curve,
-        notes=list(curve.notes),
+        notes=notes,
     )
 
 
@@ -188,6 +216,36 @@ def curves_for(
             candidate=cid,
         )
     return out
+
+
+def zero_head_for(
+    ranking: Ranking,
+    data: DataLike,
+    cid: str,
+    *,
+    n_train: int,
+    epochs: int,
+    seed: int = 0,
+    cache_dir: str | os.PathLike | None = None,
+    entry=None,
+) -> Prediction | None:
+    """A zero head's accuracy after ``epochs`` over ``n_train`` labels on the candidate's
+    cached features (zero_head.py); None for tasks other than classification."""
+    from advisor.data import load_data
+    from advisor.strategy.zero_head import zero_head_accuracy
+
+    full = load_data(data)
+    used = probe_subsample(ranking, full)
+    if getattr(used, "task", "classification") != "classification" or full.modality not in (
+        "image",
+        "text",
+    ):
+        return None
+    features = cached_features(ranking, used, cid, cache_dir=cache_dir, entry=entry)
+    prediction, _ = zero_head_accuracy(
+        features, used.labels, n_train=n_train, epochs=epochs, modality=full.modality, seed=seed
+    )
+    return prediction
 
 
 def probe_subsample(ranking: Ranking, full):
@@ -281,70 +339,6 @@ def evidence_from(record: dict, entry=None, *, n_train: int) -> Evidence:
     )
 
 
-def reasoning(
-    ev: Evidence, estimates: list[StrategyEstimate], chosen: str, curve: LearningCurve | None
-) -> str:
-    """One or two checkable sentences: the evidence, then the expected gain and its cost."""
-    gap = ev.gap()
-    size = "large" if gap >= 0.6 else "moderate" if gap >= 0.3 else "small"
-    facts = []
-    if ev.source_entropy_nats is not None:
-        facts.append(
-            f"source entropy {ev.source_entropy_nats:.1f} of {ev.source_entropy_max:.1f} nats"
-        )
-    if ev.upscale_factor is not None and ev.upscale_factor > 1.5:
-        facts.append(f"images upscaled {ev.upscale_factor:.0f}×")
-    if ev.grayscale_fraction:
-        facts.append(f"{100 * ev.grayscale_fraction:.0f}% grayscale")
-    if ev.unk_rate:
-        facts.append(f"{100 * ev.unk_rate:.1f}% unknown tokens")
-    if ev.truncation_rate:
-        facts.append(f"{100 * ev.truncation_rate:.0f}% of texts truncated")
-    if ev.earlier_layer_better:
-        facts.append(
-            f"layer {ev.best_layer} scores above the last ({ev.layer_probe} "
-            f"+{ev.layer_margin:.3g}), so more layers should train"
-        )
-    signals = f" ({'; '.join(facts)})" if facts else " (no domain signal measured)"
-    by_name = {e.name: e for e in estimates}
-    frozen = by_name["frozen"]
-    pick = by_name[chosen]
-    lead = f"{ev.n_train:,} labels and a {size} domain gap{signals}: "
-    if chosen == "frozen":
-        others = [e for e in estimates if e.name != "frozen"]
-        best_other = max(others, key=lambda e: e.expected) if others else None
-        gain = 100 * (best_other.expected - frozen.expected) if best_other else 0.0
-        text = (
-            f"frozen features + a linear head are expected to reach {_pct(frozen.expected)} "
-            f"({_pct(frozen.low)}–{_pct(frozen.high)})"
-            + (
-                f"; {best_other.label} is expected to add only {gain:.1f} points"
-                + _cost_text(best_other, frozen)
-                if best_other
-                else ""
-            )
-            + "."
-        )
-    else:
-        low = 100 * (pick.expected - frozen.expected) * 0.5
-        high = 100 * (pick.expected - frozen.expected) * 1.5
-        text = (
-            f"{pick.label} is expected to add {low:.1f}–{high:.1f} points over frozen features "
-            f"({_pct(frozen.expected)} -> {_pct(pick.expected)}){_cost_text(pick, frozen)}."
-        )
-    if curve is not None:
-        text += f" The curve says {curve.gain_sentence(2.0)}."
-    return lead + text
-
-
-def _cost_text(pick: StrategyEstimate, frozen: StrategyEstimate) -> str:
-    if pick.seconds is None or frozen.seconds is None:
-        return ""
-    return (
-        f", at about {_duration(pick.seconds)} against {_duration(frozen.seconds)} on this device"
-    )
-
-
 def _layer_evidence(record: dict):
     scores = record.get("layer_scores")
     best = record.get("best_layer")
@@ -373,16 +367,4 @@ def _float(value):
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-__all__ = ["LABELS", "StrategyAdvice", "advise", "advise_from", "curves_for"]
+__all__ = ["LABELS", "StrategyAdvice", "advise", "advise_from", "curves_for", "zero_head_for"]

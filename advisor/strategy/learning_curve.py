@@ -247,15 +247,17 @@ def _stratified_split(y, n_train: int, rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _nested_order(y, rng) -> np.ndarray:
-    """A permutation whose every prefix is roughly class-balanced (round robin over shuffled
-    classes), so the small subsets still see every class."""
-    per_class = [rng.permutation(np.flatnonzero(y == c)).tolist() for c in np.unique(y)]
-    order = []
-    while any(per_class):
-        for rows in per_class:
-            if rows:
-                order.append(rows.pop())
-    return np.asarray(order)
+    """A permutation whose every prefix keeps the pool's class proportions (within one
+    example per class), as the stratified training split that ``advisor.finetune`` trains
+    on does. Class-balanced prefixes over-represent the rare classes: on wordnet-nouns
+    (26 imbalanced classes) they put the prediction at 436 labels 3.5 points under a
+    stratified curve's, 4.6 under the measured frozen accuracy (docs/strategy.md)."""
+    keys = np.empty(len(y))
+    for cls in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == cls))
+        # the k-th row of a class of n sits at (k + u) / n: systematic stratified sampling
+        keys[rows] = (np.arange(len(rows)) + rng.random()) / len(rows)
+    return np.argsort(keys, kind="stable")
 
 
 def _probe_score(task, x, y, t, train, test) -> float:

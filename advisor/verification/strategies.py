@@ -113,7 +113,7 @@ def verify_strategies(
     from advisor import validation as v
     from advisor.data import load_data, subsample
     from advisor.finetuning.splits import make_splits
-    from advisor.strategy.advice import _entry, advise_from, curves_for
+    from advisor.strategy.advice import _entry, advise_from, curves_for, zero_head_for
 
     v.EPOCHS.check(epochs)
     v.SEED.check(seed)
@@ -138,6 +138,15 @@ def verify_strategies(
     curve = curves_for(
         ranking, labelled, [cid], n_full=len(train), seed=seed, cache_dir=feature_cache_dir
     )[cid]
+    zero = zero_head_for(
+        ranking,
+        labelled,
+        cid,
+        n_train=len(train),
+        epochs=epochs,
+        seed=seed,
+        cache_dir=feature_cache_dir,
+    )
     advice = advise_from(
         record,
         curve,
@@ -146,6 +155,7 @@ def verify_strategies(
         epochs=epochs,
         entry=_entry(cid),
         n_eval=len(val) + len(test),
+        zero_head=zero,
     )
     fingerprint = train_data.fingerprint()
     cache = FinetuneCache(Path(cache_dir) if cache_dir else None)

@@ -93,3 +93,18 @@ def test_too_few_examples_name_the_fix():
     x, y = _digits_pixels()
     with pytest.raises(AdvisorError, match="--budget"):
         learning_curve(x[:12], y[:12], n_full=100)
+
+
+def test_every_training_prefix_keeps_the_class_proportions():
+    """The curve's nested training subsets are stratified like advisor.finetune's training
+    split: on imbalanced labels every prefix holds each class in proportion (within one
+    example), so the curve does not train on an over-sampled rare class."""
+    from advisor.strategy.learning_curve import _nested_order
+
+    y = np.repeat(np.arange(4), [300, 60, 30, 10])
+    order = _nested_order(y, np.random.default_rng(3))
+    assert sorted(order.tolist()) == list(range(len(y)))
+    shares = np.bincount(y) / len(y)
+    for n in (10, 40, 100, 250, 400):
+        counts = np.bincount(y[order[:n]], minlength=4)
+        assert np.all(np.abs(counts - n * shares) <= 1.0), (n, counts)

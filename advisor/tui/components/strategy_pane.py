@@ -88,6 +88,6 @@ def compute_advice(ranking, data, candidate: str, cancel=None, entry=None):
 
 
 def _duration(seconds: float) -> str:
-    from advisor.strategy.advice import _duration as fmt
+    from advisor.strategy.reasoning import format_duration as fmt
 
     return fmt(seconds)
