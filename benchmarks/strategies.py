@@ -7,7 +7,7 @@ prediction with the measured test accuracy; then ``summarize`` scores the two ta
 (the recommended strategy within 0.5 points of the measured best, the curve's frozen
 prediction within 2 points of the measured frozen accuracy, each on >= 80 % of the cases).
 
-    python benchmarks/strategies.py                       # the four zoo data sets
+    python benchmarks/strategies.py                       # zoo data sets + task examples
     python benchmarks/strategies.py --cases digits:torchvision/mobilenet_v2 --budget 600
     python benchmarks/strategies.py --quick               # one small case, a smoke run
 
@@ -26,11 +26,15 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, os.path.dirname(_HERE))
 
+# The zoo data sets (digits with two models) and the built-in task examples (issue 15).
 CASES = (
     "digits:tf_efficientnet_lite0.in1k",
     "fashion-mnist:tf_efficientnet_lite0.in1k",
     "tweets:sentence-transformers/all-MiniLM-L6-v2",
     "wordnet-nouns:sentence-transformers/all-MiniLM-L6-v2",
+    "digits:torchvision/mobilenet_v2",
+    "digits-regression:tf_efficientnet_lite0.in1k",
+    "wordnet-multilabel:sentence-transformers/all-MiniLM-L6-v2",
 )
 DEFAULT_OUTPUT = os.path.join(_HERE, "results", "strategies.json")
 

@@ -195,7 +195,9 @@ def verify_strategies(
                 "predicted": estimate.expected,
                 "low": estimate.low,
                 "high": estimate.high,
-                "measured": result["test_accuracy"],
+                # the task's own score (accuracy, R², mAP), the metric the curve predicts
+                "measured": result.get("test_score", result["test_accuracy"]),
+                "metric": result.get("score_name", "accuracy"),
                 "predicted_seconds": estimate.seconds,
                 "measured_seconds": result.get("seconds"),
                 "predicted_memory_gb": estimate.memory_gb,
