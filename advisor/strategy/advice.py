@@ -164,8 +164,9 @@ def advise_from(
     if zero_head is not None:
         notes.append(
             f"a new head trained {epochs} epoch(s) on the frozen features reaches "
-            f"{100 * zero_head.mean:.1f}% (the linear probe's head {100 * frozen.mean:.1f}%); "
-            "the full fine-tune from a new head is estimated from there"
+            f"{curve.metric} {100 * zero_head.mean:.1f}% (the linear probe's head "
+            f"{100 * frozen.mean:.1f}%); the full fine-tune from a new head is estimated "
+            "from there"
         )
     return StrategyAdvice(
         candidate=record["candidate"],
@@ -229,21 +230,25 @@ def zero_head_for(
     cache_dir: str | os.PathLike | None = None,
     entry=None,
 ) -> Prediction | None:
-    """A zero head's accuracy after ``epochs`` over ``n_train`` labels on the candidate's
-    cached features (zero_head.py); None for tasks other than classification."""
+    """A zero head's score after ``epochs`` over ``n_train`` labels on the candidate's
+    cached features (zero_head.py); None for precomputed features (no fine-tune)."""
     from advisor.data import load_data
-    from advisor.strategy.zero_head import zero_head_accuracy
+    from advisor.strategy.zero_head import zero_head_score
 
     full = load_data(data)
     used = probe_subsample(ranking, full)
-    if getattr(used, "task", "classification") != "classification" or full.modality not in (
-        "image",
-        "text",
-    ):
+    if full.modality not in ("image", "text"):
         return None
     features = cached_features(ranking, used, cid, cache_dir=cache_dir, entry=entry)
-    prediction, _ = zero_head_accuracy(
-        features, used.labels, n_train=n_train, epochs=epochs, modality=full.modality, seed=seed
+    prediction, _ = zero_head_score(
+        features,
+        used.labels,
+        n_train=n_train,
+        epochs=epochs,
+        modality=full.modality,
+        task=getattr(used, "task", "classification"),
+        targets=getattr(used, "targets", None),
+        seed=seed,
     )
     return prediction
 

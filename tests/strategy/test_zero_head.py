@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from advisor.strategy.estimate import Evidence, estimate_strategies
-from advisor.strategy.zero_head import zero_head_accuracy
+from advisor.strategy.zero_head import zero_head_score
 
 
 def _digits_pixels():
@@ -22,8 +22,8 @@ def test_a_short_run_leaves_the_new_head_short_of_the_probe_and_a_long_one_reach
 
     x, y = _digits_pixels()
     x, y = x[:900], y[:900]
-    short, short_steps = zero_head_accuracy(x, y, n_train=96, epochs=1, modality="image")
-    long, long_steps = zero_head_accuracy(x, y, n_train=630, epochs=30, modality="image")
+    short, short_steps = zero_head_score(x, y, n_train=96, epochs=1, modality="image")
+    long, long_steps = zero_head_score(x, y, n_train=630, epochs=30, modality="image")
     assert (short_steps, long_steps) == (3, 600)  # ceil(n / batch 32) per epoch
     assert short.low <= short.mean <= short.high
     # the L-BFGS probe head the frozen and LP-FT strategies start from, on the same rows
@@ -55,3 +55,15 @@ def test_the_full_fine_tune_estimate_follows_the_new_head():
     # a head that has converged to the probe's accuracy: LP-FT's start, so LP-FT leads
     assert converged["frozen"].expected < converged["full_ft"].expected
     assert converged["full_ft"].expected < converged["lp_ft"].expected
+
+
+def test_regression_is_scored_in_r2_on_the_engine_s_standardised_targets():
+    from advisor.data import load_data
+
+    slant = load_data("digits-regression")
+    x = slant.image_arrays.reshape(len(slant), -1).astype(np.float32) / 16
+    args = dict(modality="image", task="regression", targets=slant.targets)
+    short, _ = zero_head_score(x, slant.labels, n_train=64, epochs=1, **args)
+    long, _ = zero_head_score(x, slant.labels, n_train=1200, epochs=20, **args)
+    assert short.mean < 0.2  # two steps from zero predict about the mean
+    assert long.mean > 0.5 and long.mean > short.mean + 0.3  # pixels do predict the slant
