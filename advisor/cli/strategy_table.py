@@ -67,7 +67,7 @@ def render_strategies(report) -> str:
     if "curve_ok" in checks:
         console.print(
             f"learning curve at {report.n_train} labels: off by "
-            f"{checks['curve_error_points']:+.1f} points from the measured frozen accuracy "
+            f"{checks['curve_error_points']:+.1f} points from the measured frozen score "
             f"({'met' if checks['curve_ok'] else 'missed'}: target 2; {report.n_test} test "
             "examples)",
             markup=False,

@@ -215,7 +215,7 @@ def verify(
     report = VerifyReport(
         data=labelled.name,
         data_fingerprint=fingerprint,
-        protocol=protocol.describe(score=_score_text(labelled)),
+        protocol=protocol.describe(score=score_text(labelled)),
         candidates=rows,
         measures=measures,
         ranking_seconds=ranking_seconds,
@@ -231,7 +231,7 @@ def verify(
             accuracy,
             measures,
             out_dir / "verify.png",
-            title=f"{labelled.name}: {protocol.describe(score=_score_text(labelled))}",
+            title=f"{labelled.name}: {protocol.describe(score=score_text(labelled))}",
         )
     report.json_path = out_dir / "verify.json"
     write_json(report.json_path, report.to_dict())
@@ -317,7 +317,7 @@ def finetune_once(data, model, run_dir: Path, protocol: Protocol, progress, canc
     }
 
 
-def _score_text(data) -> str:
+def score_text(data) -> str:
     """What verification compares the candidates on, for the protocol line."""
     return {"regression": "test R^2", "multilabel": "test mean average precision"}.get(
         getattr(data, "task", "classification"), "test accuracy"

@@ -1,5 +1,5 @@
 """``advisor verify --strategies``: run each adaptation strategy on the top candidate and
-report the advice's predictions against the measured test accuracy.
+report the advice's predictions against the measured test score (accuracy, R², mAP).
 
 Protocol: a seeded, stratified subsample of ``budget`` examples, split 55/15/30 (a larger
 test part than verify's, so a point of accuracy is fewer test examples), every strategy
@@ -22,7 +22,7 @@ from advisor.errors import AdvisorError, Cancelled
 from advisor.jsonable import dumps, to_jsonable
 from advisor.memory import release_memory
 from advisor.verification.protocol import FinetuneCache, Protocol, safe_name
-from advisor.verification.run import finetune_once
+from advisor.verification.run import finetune_once, score_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.ranking import Ranking
@@ -108,7 +108,7 @@ def verify_strategies(
     **recipe: Any,
 ) -> StrategyReport:
     """Run the strategies of ``advisor.strategy.advise`` on ``candidate`` (default: the
-    ranking's best) and compare each prediction with the measured test accuracy."""
+    ranking's best) and compare each prediction with the measured test score."""
     import advisor
     from advisor import validation as v
     from advisor.data import load_data, subsample
@@ -215,7 +215,9 @@ def verify_strategies(
     report = StrategyReport(
         data=labelled.name,
         candidate=cid,
-        protocol=Protocol(epochs=epochs, seed=seed, budget=budget, recipe=split).describe(),
+        protocol=Protocol(epochs=epochs, seed=seed, budget=budget, recipe=split).describe(
+            score=score_text(labelled)
+        ),
         n_train=len(train),
         n_test=len(test),
         recommended=advice.recommended,
