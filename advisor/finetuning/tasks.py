@@ -74,7 +74,12 @@ class TaskHead:
         the multi-hot rows as float32."""
         if self.task == "classification":
             return np.asarray(data.labels, dtype=np.int64)
-        targets = np.asarray(data.targets, dtype=np.float32)
+        return self.encode_targets(data.targets)
+
+    def encode_targets(self, targets) -> np.ndarray:
+        """Regression / multilabel target rows as the head trains on them (float32;
+        regression standardised with the training split's mean and spread)."""
+        targets = np.asarray(targets, dtype=np.float32)
         if self.task == "regression":
             return ((targets - np.float32(self.target_mean)) / np.float32(self.target_std)).astype(
                 np.float32
@@ -121,8 +126,14 @@ def task_head(train, *, names=None) -> TaskHead:
     task = getattr(train, "task", "classification")
     if task == "classification":
         return TaskHead("classification", int(train.num_classes), list(names or train.class_names))
-    targets = np.asarray(train.targets, dtype=np.float64)
     label_names = list(getattr(train, "target_names", None) or names or [])
+    return targets_head(task, train.targets, names=label_names)
+
+
+def targets_head(task: str, targets, *, names=()) -> TaskHead:
+    """The regression / multilabel TaskHead of a training split's target rows."""
+    targets = np.asarray(targets, dtype=np.float64).reshape(len(targets), -1)
+    label_names = list(names)
     if task == "multilabel":
         return TaskHead("multilabel", int(targets.shape[1]), label_names)
     std = targets.std(axis=0)

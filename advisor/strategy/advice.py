@@ -101,26 +101,17 @@ def advise(
     if n_train is None:
         n_train = max(int(len(full) * TRAIN_SHARE), 1)
     entry = entry if entry is not None else _entry(cid)
-    if curve is None:
-        curve = curves_for(
-            ranking,
-            full,
-            [cid],
-            n_full=n_train,
-            repeats=repeats,
-            seed=seed,
-            cache_dir=cache_dir,
-            entries={cid: entry} if entry is not None else None,
-        )[cid]
-    zero = zero_head_for(
+    curve, zero = curve_and_zero_head(
         ranking,
         full,
         cid,
         n_train=n_train,
         epochs=epochs,
+        repeats=repeats,
         seed=seed,
         cache_dir=cache_dir,
         entry=entry,
+        curve=curve,
     )
     return advise_from(
         record,
@@ -145,7 +136,7 @@ def advise_from(
     zero_head: Prediction | None = None,
 ) -> StrategyAdvice:
     """The advice from a ranking record and its learning curve (no features needed).
-    ``zero_head``: what a new head reaches in the planned steps (``zero_head_for``); the
+    ``zero_head``: what a new head reaches in the planned steps (``curve_and_zero_head``); the
     full fine-tune's estimate starts from it."""
     evidence = evidence_from(record, entry, n_train=n_train)
     frozen = curve.predict(n_train)
@@ -206,41 +197,40 @@ def curves_for(
     for cid in chosen:
         entry = (entries or {}).get(cid)
         features = cached_features(ranking, used, cid, cache_dir=cache_dir, entry=entry)
-        out[cid] = learning_curve(
-            features,
-            used.labels,
-            n_full=n_full,
-            task=getattr(used, "task", "classification"),
-            targets=getattr(used, "targets", None),
-            repeats=repeats,
-            seed=seed,
-            candidate=cid,
-        )
+        out[cid] = _curve_of(features, used, cid, n_full=n_full, repeats=repeats, seed=seed)
     return out
 
 
-def zero_head_for(
+def curve_and_zero_head(
     ranking: Ranking,
     data: DataLike,
     cid: str,
     *,
     n_train: int,
     epochs: int,
+    repeats: int = 5,
     seed: int = 0,
     cache_dir: str | os.PathLike | None = None,
     entry=None,
-) -> Prediction | None:
-    """A zero head's score after ``epochs`` over ``n_train`` labels on the candidate's
-    cached features (zero_head.py); None for precomputed features (no fine-tune)."""
+    curve: LearningCurve | None = None,
+) -> tuple[LearningCurve, Prediction | None]:
+    """The candidate's learning curve (``curve`` when given) and a zero head's score after
+    ``epochs`` over ``n_train`` labels (zero_head.py; None for precomputed features, which
+    have no fine-tune), both from one read of its cached probe-subsample features."""
     from advisor.data import load_data
     from advisor.strategy.zero_head import zero_head_score
 
     full = load_data(data)
     used = probe_subsample(ranking, full)
-    if full.modality not in ("image", "text"):
-        return None
+    tunable = full.modality in ("image", "text")
+    if curve is not None and not tunable:
+        return curve, None
     features = cached_features(ranking, used, cid, cache_dir=cache_dir, entry=entry)
-    prediction, _ = zero_head_score(
+    if curve is None:
+        curve = _curve_of(features, used, cid, n_full=n_train, repeats=repeats, seed=seed)
+    if not tunable:
+        return curve, None
+    zero, _ = zero_head_score(
         features,
         used.labels,
         n_train=n_train,
@@ -250,7 +240,20 @@ def zero_head_for(
         targets=getattr(used, "targets", None),
         seed=seed,
     )
-    return prediction
+    return curve, zero
+
+
+def _curve_of(features, used, cid: str, *, n_full: int, repeats: int, seed: int) -> LearningCurve:
+    return learning_curve(
+        features,
+        used.labels,
+        n_full=n_full,
+        task=getattr(used, "task", "classification"),
+        targets=getattr(used, "targets", None),
+        repeats=repeats,
+        seed=seed,
+        candidate=cid,
+    )
 
 
 def probe_subsample(ranking: Ranking, full):
@@ -372,4 +375,4 @@ def _float(value):
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
-__all__ = ["LABELS", "StrategyAdvice", "advise", "advise_from", "curves_for", "zero_head_for"]
+__all__ = ["LABELS", "StrategyAdvice", "advise", "advise_from", "curve_and_zero_head", "curves_for"]

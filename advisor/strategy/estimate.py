@@ -138,7 +138,7 @@ def estimate_strategies(
     """One estimate per applicable strategy. ``frozen``: (expected, low, high) of the
     frozen linear head at ``evidence.n_train`` labels (the learning curve). ``zero_head``:
     (expected, low, high) of a zero-initialised head trained on the frozen features for the
-    planned steps (zero_head.zero_head_accuracy); None: the rule alone."""
+    planned steps (zero_head.zero_head_score); None: the rule alone."""
     f, f_low, f_high = frozen
     room = max(ceiling - f, 0.0)
     gap = evidence.gap()

@@ -263,62 +263,47 @@ def _nested_order(y, rng) -> np.ndarray:
 
 def _probe_score(task, x, y, t, train, test) -> float:
     """The held-out score of the head the frozen strategy trains, in the task's metric (the
-    fine-tuning engine's own: accuracy, R², mean AP over the labels present)."""
-    if task == "regression":
-        from advisor.finetuning.tasks import regression_metrics
+    fine-tuning engine's own TaskHead: accuracy, R² on standardised targets, mean AP over
+    the labels present in both parts)."""
+    from advisor.finetuning.tasks import TEST_SCORE, TaskHead, targets_head
 
-        targets = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
-        mean, std = targets[train].mean(0), targets[train].std(0)
-        std = np.where(std > 0, std, 1.0)  # the engine standardises with the training split
-        scaled = _engine_head_outputs(x[train], (targets[train] - mean) / std, x[test], task)
-        return regression_metrics(scaled * std + mean, targets[test])["r2"]
-    if task == "multilabel":
-        from advisor.finetuning.tasks import multilabel_metrics
+    if task == "classification":
+        if len(np.unique(y[train])) < 2:
+            return float(np.mean(y[test] == y[train][0]))
+        head = TaskHead("classification", int(y.max()) + 1)
+        goal_train, goal_test = y[train], y[test]
+    else:
+        values = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
+        if task == "multilabel":
+            present = (values[train].sum(0) > 0) & (values[test].sum(0) > 0)
+            if not present.any():
+                return math.nan
+            values = values[:, present]
+        head = targets_head(task, values[train])
+        goal_train = head.encode_targets(values[train])
+        goal_test = head.encode_targets(values[test])
+    outputs = _engine_head_outputs(x[train], goal_train, x[test], head)
+    return float(head.evaluate(outputs, goal_test)[TEST_SCORE[task]])
 
-        targets = np.asarray(t, dtype=np.float64)
-        present = (targets[train].sum(0) > 0) & (targets[test].sum(0) > 0)
-        if not present.any():
-            return math.nan
-        logits = _engine_head_outputs(x[train], targets[train][:, present], x[test], task)
-        return multilabel_metrics(1 / (1 + np.exp(-logits)), targets[test][:, present], 0.5)["map"]
-    if len(np.unique(y[train])) < 2:
-        return float(np.mean(y[test] == y[train][0]))
-    return _frozen_head_accuracy(x[train], y[train], x[test], y[test], int(y.max()) + 1)
 
-
-def _engine_head_outputs(x_train, targets, x_test, task: str) -> np.ndarray:
-    """Test outputs of advisor.finetune's L-BFGS head fitted with the task's loss (squared
-    error on standardised targets, binary cross-entropy); an earlier ridge / scikit-learn
-    logistic curve predicted another model (digit slant on Lite0 features: R² -1.3 for
-    ridge with alpha 1 against -0.2 for the engine's head on one split)."""
+def _engine_head_outputs(x_train, goal, x_test, head) -> np.ndarray:
+    """Test outputs of advisor.finetune's L-BFGS probe head (one global feature scale; the
+    task's loss: label-smoothed cross-entropy, squared error, binary cross-entropy), so the
+    curve predicts what the engine will measure. Other models predicted something else:
+    scikit-learn's per-dimension standardised logistic regression was 9 points below the
+    engine's head on digits/Lite0 at 273 labels; ridge with alpha 1 had R² -1.3 against
+    -0.2 on the digit slant (Lite0 features, one split)."""
     import torch
 
     from advisor.finetuning.head_init import fit_linear_head
 
+    classes = head.task == "classification"
     weight, bias = fit_linear_head(
         torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32)),
-        torch.from_numpy(np.asarray(targets, dtype=np.float32)),
-        targets.shape[1],
-        task=task,
+        torch.from_numpy(np.asarray(goal, dtype=np.int64 if classes else np.float32)),
+        head.outputs,
+        label_smoothing=0.1,
+        task=head.task,
     )
     out = torch.from_numpy(np.asarray(x_test, dtype=np.float64)) @ weight.double().T
     return (out + bias.double()).numpy()
-
-
-def _frozen_head_accuracy(x_train, y_train, x_test, y_test, num_classes: int) -> float:
-    """Accuracy of the head the frozen strategy trains: advisor.finetune's own L-BFGS linear
-    probe (label smoothing 0.1, one global feature scale), so the curve predicts what the
-    fine-tuning engine will measure, not another classifier's accuracy."""
-    import torch
-
-    from advisor.finetuning.head_init import fit_linear_head
-
-    weight, bias = fit_linear_head(
-        torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32)),
-        torch.from_numpy(np.asarray(y_train, dtype=np.int64)),
-        num_classes,
-        label_smoothing=0.1,
-    )
-    logits = torch.from_numpy(np.asarray(x_test, dtype=np.float64)) @ weight.double().T
-    predicted = (logits + bias.double()).argmax(1).numpy()
-    return float(np.mean(predicted == np.asarray(y_test)))

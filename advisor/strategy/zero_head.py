@@ -67,8 +67,8 @@ def zero_head_score(
     scores = []
     for _ in range(repeats):
         train, test = _stratified_split(y, int(round(len(y) * (1 - TEST_FRACTION))), rng)
-        goal, loss_of, score_of = _task_parts(task, y, targets, train, recipe)
-        head = torch.nn.Linear(x.shape[1], goal.shape[1] if goal.dim() > 1 else int(y.max()) + 1)
+        task_head, goal, loss_of, score_of = _task_parts(task, y, targets, train, recipe)
+        head = torch.nn.Linear(x.shape[1], task_head.outputs)
         torch.nn.init.zeros_(head.weight)
         torch.nn.init.zeros_(head.bias)
         optimizer = torch.optim.AdamW(
@@ -96,36 +96,27 @@ def zero_head_score(
 
 
 def _task_parts(task, y, targets, train, recipe):
-    """(training targets as the engine feeds them, loss, held-out score of the outputs)."""
+    """(every row's training target as the engine encodes it, the loss, the held-out score
+    of the outputs), all from the engine's TaskHead of the training rows."""
     import torch
-    import torch.nn.functional as F
 
-    from advisor.finetuning.tasks import multilabel_metrics, regression_metrics
+    from advisor.finetuning.tasks import TEST_SCORE, TaskHead, targets_head
 
     if task == "classification":
+        head = TaskHead("classification", int(y.max()) + 1)
         goal = torch.from_numpy(y.astype(np.int64))
+    else:
+        values = np.asarray(targets, dtype=np.float64).reshape(len(y), -1)
+        head = targets_head(task, values[train])
+        goal = torch.from_numpy(head.encode_targets(values))
 
-        def loss_of(out, want):
-            return F.cross_entropy(out, want, label_smoothing=recipe.label_smoothing)
+    def loss_of(out, want):
+        return head.loss(out, want, label_smoothing=recipe.label_smoothing, loss=recipe.loss)
 
-        return goal, loss_of, lambda out, test: np.mean(out.argmax(1) == y[test])
-    values = np.asarray(targets, dtype=np.float64).reshape(len(y), -1)
-    if task == "regression":  # standardised with the training rows, as the engine does
-        mean, std = values[train].mean(0), values[train].std(0)
-        std = np.where(std > 0, std, 1.0)
-        goal = torch.from_numpy(((values - mean) / std).astype(np.float32))
-        loss = F.huber_loss if recipe.loss == "huber" else F.mse_loss
-        return (
-            goal,
-            loss,
-            lambda out, test: regression_metrics(out * std + mean, values[test])["r2"],
-        )
-    goal = torch.from_numpy(values.astype(np.float32))
-    return (
-        goal,
-        F.binary_cross_entropy_with_logits,
-        lambda out, test: multilabel_metrics(1 / (1 + np.exp(-out)), values[test], 0.5)["map"],
-    )
+    def score_of(out, test):
+        return head.evaluate(out, goal[test].numpy())[TEST_SCORE[task]]
+
+    return head, goal, loss_of, score_of
 
 
 __all__ = ["MAX_STEPS", "zero_head_score"]

@@ -113,7 +113,7 @@ def verify_strategies(
     from advisor import validation as v
     from advisor.data import load_data, subsample
     from advisor.finetuning.splits import make_splits
-    from advisor.strategy.advice import _entry, advise_from, curves_for, zero_head_for
+    from advisor.strategy.advice import _entry, advise_from, curve_and_zero_head
 
     v.EPOCHS.check(epochs)
     v.SEED.check(seed)
@@ -135,10 +135,7 @@ def verify_strategies(
         train_data, _ = subsample(labelled, budget=budget, seed=seed)
     split = {**SPLIT, **{k: recipe.pop(k) for k in ("val", "test") if k in recipe}}
     _, train, val, test = make_splits(train_data, val=split["val"], test=split["test"], seed=seed)
-    curve = curves_for(
-        ranking, labelled, [cid], n_full=len(train), seed=seed, cache_dir=feature_cache_dir
-    )[cid]
-    zero = zero_head_for(
+    curve, zero = curve_and_zero_head(
         ranking,
         labelled,
         cid,
