@@ -201,12 +201,13 @@ def learning_curve(
     sizes = [s for s in sizes if s <= pool]
     rng = np.random.default_rng(seed)
     scores = np.full((repeats, len(sizes)), np.nan)
+    l2s: dict[int, float] = {}  # per size, chosen on the first repeat and kept (cost)
     for r in range(repeats):
         train_idx, test_idx = _stratified_split(y, pool, rng)
         order = _nested_order(y[train_idx], rng)
         for j, n in enumerate(sizes):
             chosen = train_idx[order[:n]]
-            scores[r, j] = _probe_score(task, x, y, t, chosen, test_idx)
+            scores[r, j] = _probe_score(task, x, y, t, chosen, test_idx, l2s, j)
     mean = np.nanmean(scores, axis=0)
     ceiling = 1.0
     params = fit_power_law(sizes, mean, ceiling=ceiling)
@@ -261,10 +262,11 @@ def _nested_order(y, rng) -> np.ndarray:
     return np.argsort(keys, kind="stable")
 
 
-def _probe_score(task, x, y, t, train, test) -> float:
+def _probe_score(task, x, y, t, train, test, l2s: dict, key) -> float:
     """The held-out score of the head the frozen strategy trains, in the task's metric (the
     fine-tuning engine's own TaskHead: accuracy, R² on standardised targets, mean AP over
-    the labels present in both parts)."""
+    the labels present in both parts). The head's cross-validated l2 is chosen once per
+    ``key`` (size) and kept in ``l2s``: the repeats share it, at a fifth of the fits."""
     from advisor.finetuning.tasks import TEST_SCORE, TaskHead, targets_head
 
     if task == "classification":
@@ -282,28 +284,27 @@ def _probe_score(task, x, y, t, train, test) -> float:
         head = targets_head(task, values[train])
         goal_train = head.encode_targets(values[train])
         goal_test = head.encode_targets(values[test])
-    outputs = _engine_head_outputs(x[train], goal_train, x[test], head)
+    outputs = _engine_head_outputs(x[train], goal_train, x[test], head, l2s, key)
     return float(head.evaluate(outputs, goal_test)[TEST_SCORE[task]])
 
 
-def _engine_head_outputs(x_train, goal, x_test, head) -> np.ndarray:
-    """Test outputs of advisor.finetune's L-BFGS probe head (one global feature scale; the
-    task's loss: label-smoothed cross-entropy, squared error, binary cross-entropy), so the
-    curve predicts what the engine will measure. Other models predicted something else:
-    scikit-learn's per-dimension standardised logistic regression was 9 points below the
-    engine's head on digits/Lite0 at 273 labels; ridge with alpha 1 had R² -1.3 against
-    -0.2 on the digit slant (Lite0 features, one split)."""
+def _engine_head_outputs(x_train, goal, x_test, head, l2s: dict, key) -> np.ndarray:
+    """Test outputs of advisor.finetune's probe head (head_init.fit_linear_head: one global
+    feature scale; the task's loss: label-smoothed cross-entropy, squared error, binary
+    cross-entropy; ``l2s[key]`` or, on first use, its cross-validated l2), so the curve
+    predicts what the engine will measure. scikit-learn's per-dimension standardised
+    logistic regression was 9 points below the engine's head on digits/Lite0 at 273 labels."""
     import torch
 
-    from advisor.finetuning.head_init import fit_linear_head
+    from advisor.finetuning.head_init import fit_linear_head, head_l2
 
     classes = head.task == "classification"
+    features = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
+    targets = torch.from_numpy(np.asarray(goal, dtype=np.int64 if classes else np.float32))
+    if key not in l2s:
+        l2s[key] = head_l2(features, targets, task=head.task)
     weight, bias = fit_linear_head(
-        torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32)),
-        torch.from_numpy(np.asarray(goal, dtype=np.int64 if classes else np.float32)),
-        head.outputs,
-        label_smoothing=0.1,
-        task=head.task,
+        features, targets, head.outputs, l2=l2s[key], label_smoothing=0.1, task=head.task
     )
     out = torch.from_numpy(np.asarray(x_test, dtype=np.float64)) @ weight.double().T
     return (out + bias.double()).numpy()
