@@ -302,7 +302,7 @@ def _engine_head_outputs(x_train, goal, x_test, head, l2s: dict, key) -> np.ndar
     features = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
     targets = torch.from_numpy(np.asarray(goal, dtype=np.int64 if classes else np.float32))
     if key not in l2s:
-        l2s[key] = head_l2(features, targets, task=head.task)
+        l2s[key] = head_l2(features, targets, task=head.task, outputs=head.outputs)
     weight, bias = fit_linear_head(
         features, targets, head.outputs, l2=l2s[key], label_smoothing=0.1, task=head.task
     )

@@ -28,7 +28,8 @@ from advisor.atomic import write_json
 from advisor.jsonable import to_jsonable
 
 # 2: text fine-tunes pool as the ranking does (L2-normalised where the pipeline is)
-PROTOCOL_VERSION = 2
+# 3: every probe head (LP-FT's start, the frozen strategy) chooses its l2 by cross-validation
+PROTOCOL_VERSION = 3
 
 
 @dataclass(frozen=True)

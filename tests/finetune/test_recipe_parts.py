@@ -125,3 +125,45 @@ def test_regression_head_picks_its_l2_by_cross_validation():
     tuned, fixed = held_out_r2(), held_out_r2(l2=1e-3)
     assert tuned > 0.4  # 0.54 here
     assert tuned > fixed + 0.2  # the fixed l2: 0.24
+
+
+def _latent_classes(rng, n, d, classes=4):
+    """Backbone-like features (10 latent factors in many noisy dimensions) and labels that are
+    a noisy linear function of the factors."""
+    latent = rng.normal(size=(n, 10))
+    x = latent @ rng.normal(size=(10, d)) + 3.0 * rng.normal(size=(n, d))
+    logits = latent @ rng.normal(size=(10, classes)) + rng.normal(size=(n, classes))
+    return x.astype(np.float32), logits.argmax(1)
+
+
+def test_classification_head_picks_its_l2_by_cross_validation():
+    """N < D: the fixed l2 1e-3 fits the noise dimensions, the cross-validated one does not."""
+    import torch
+
+    n = 200
+    x, y = _latent_classes(np.random.default_rng(0), n + 2000, 800)
+    features, labels = torch.from_numpy(x), torch.from_numpy(y)
+
+    def held_out_accuracy(**options):
+        weight, bias = fit_linear_head(features[:n], labels[:n], 4, **options)
+        return float(((features[n:] @ weight.T + bias).argmax(1) == labels[n:]).float().mean())
+
+    tuned, fixed = held_out_accuracy(), held_out_accuracy(l2=1e-3)
+    assert tuned > fixed + 0.06, (tuned, fixed)  # 0.745 against 0.623 here
+
+
+def test_large_sets_choose_the_l2_on_a_subsample_and_weaken_it(monkeypatch):
+    """Above CV_ROWS rows the choice is made on CV_ROWS of them and scaled by CV_ROWS / N, so
+    more data means less regularisation, and the cost does not grow with N."""
+    import torch
+
+    from advisor.finetuning import head_init
+
+    monkeypatch.setattr(head_init, "CV_ROWS", 120)
+    x, y = _latent_classes(np.random.default_rng(3), 480, 300)
+    features, labels = torch.from_numpy(x), torch.from_numpy(y)
+    small = head_init.head_l2(features[:120], labels[:120], task="classification", outputs=4)
+    large = head_init.head_l2(features, labels, task="classification", outputs=4)
+    assert small in head_init.LBFGS_GRID
+    assert large < small
+    assert np.isclose(head_init.LBFGS_GRID, large * 480 / 120).any()
