@@ -8,7 +8,7 @@ import typer
 
 
 def run_strategies(
-    data, *, models, epochs, seed, budget, rank_budget, output, as_json, progress, err
+    data, *, models, epochs, seed, budget, rank_budget, output, as_json, progress, err, **shares
 ) -> None:
     from advisor.verification.strategies import verify_strategies
 
@@ -21,6 +21,7 @@ def run_strategies(
         rank_budget=rank_budget,
         output=output,
         progress=progress,
+        **shares,  # val / test shares of the budget
     )
     typer.echo(report.to_json() if as_json else render_strategies(report))
     err.print(f"wrote {report.json_path}", markup=False)

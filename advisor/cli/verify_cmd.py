@@ -62,6 +62,18 @@ def verify_command(
     rank_budget: Annotated[
         int, typer.Option(help="Examples in the probe subsample of the ranking.")
     ] = 1000,
+    val: Annotated[
+        float | None,
+        typer.Option("--val", help="Validation share of --budget (default 0.15)."),
+    ] = None,
+    test: Annotated[
+        float | None,
+        typer.Option(
+            "--test",
+            help="Test share of --budget (default 0.15; 0.3 with --strategies). A larger share "
+            "measures each score on more examples at the same fine-tuning cost per example.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -135,6 +147,7 @@ def verify_command(
                 markup=False,
             )
 
+    shares = {k: value for k, value in (("val", val), ("test", test)) if value is not None}
     if strategies:  # docs/strategy.md
         from advisor.cli.strategy_table import run_strategies
 
@@ -149,6 +162,7 @@ def verify_command(
             as_json=output_format is VerifyFormat.json,
             progress=progress,
             err=err,
+            **shares,
         )
         return
     report = advisor.verify(
@@ -163,6 +177,7 @@ def verify_command(
         output=output,
         progress=progress,
         engine=runner,
+        **shares,
     )
     if output_format is VerifyFormat.json:
         typer.echo(report.to_json())

@@ -112,12 +112,16 @@ def verify_strategies(
     import advisor
     from advisor import validation as v
     from advisor.data import load_data, subsample
+    from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.splits import make_splits
     from advisor.strategy.advice import _entry, advise_from, curve_and_zero_head
 
     v.EPOCHS.check(epochs)
     v.SEED.check(seed)
     labelled = load_data(data)
+    split = {**SPLIT, **{k: recipe.pop(k) for k in ("val", "test") if k in recipe}}
+    # bad fine-tuning options fail here, before the ranking, with the engine's own message
+    resolve_recipe(labelled.modality, {"epochs": epochs, **recipe, **split}, task=labelled.task)
     if ranking is None:
         ranking = advisor.rank(
             labelled,
@@ -133,7 +137,6 @@ def verify_strategies(
     train_data = labelled
     if budget is not None and len(labelled) > budget:
         train_data, _ = subsample(labelled, budget=budget, seed=seed)
-    split = {**SPLIT, **{k: recipe.pop(k) for k in ("val", "test") if k in recipe}}
     _, train, val, test = make_splits(train_data, val=split["val"], test=split["test"], seed=seed)
     curve, zero = curve_and_zero_head(
         ranking,

@@ -43,6 +43,24 @@ def test_verify_refuses_an_output_that_is_a_file_before_ranking(tmp_path, featur
     assert blocker.read_text() == "not a folder"
 
 
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        (["--test", "1.5"], "test must be a fraction in (0, 1), got 1.5"),
+        (["--val", "0.4", "--test", "0.7"], "val + test must leave at least 10% for training"),
+    ],
+)
+@pytest.mark.parametrize("mode", [[], ["--strategies"]])
+def test_verify_refuses_bad_split_shares_before_ranking(
+    mode, shares, message, tmp_path, features_npz, capsys
+):
+    out_dir = tmp_path / "verify-out"
+    code, out, err = run_main(capsys, "verify", features_npz, *mode, *shares, "-o", out_dir)
+    assert code == 2 and message in _flat(err)
+    assert "Traceback" not in err and "fine-tuning" not in err and "ranked" not in err
+    assert out == "" and not out_dir.exists()
+
+
 def test_finetune_refuses_an_output_that_is_a_file(tmp_path, features_npz, capsys):
     blocker = tmp_path / "run"
     blocker.write_text("keep me")
