@@ -93,3 +93,29 @@ def test_features_data_only_has_the_frozen_strategy():
     assert [e.name for e in estimates] == ["frozen"]
     assert recommend(estimates) == "frozen"
     assert estimates[0].seconds is None  # no measured throughput: no time estimate
+
+
+def test_partial_fine_tuning_never_outgains_lp_ft_and_gains_less_cut_in_the_wrong_place():
+    # LP-FT trains a superset of partial's layers from the same head, whatever the evidence.
+    for params_m, n_train, entropy in ((4.65, 440, -0.79), (22.7, 440, -0.1), (1.0, 5000, -0.5)):
+        record = {**DIGITS_LIKE, "params_m": params_m, "source_entropy": entropy}
+        advice = advise_from(record, _curve(a=0.9), modality="image", n_train=n_train, epochs=2)
+        frozen = advice.estimate("frozen").expected
+        partial_gain = advice.estimate("partial_ft").expected - frozen
+        assert 0 < partial_gain < advice.estimate("lp_ft").expected - frozen
+    layered = {
+        **DIGITS_LIKE,
+        "best_layer": "blocks.4",
+        "best_layer_probe": "logme",
+        "layer_scores": {"blocks.4": {"logme": 0.6}, "blocks.6": {"logme": 0.5}},
+    }
+    wrong_cut = advise_from(layered, _curve(a=0.9), modality="image", n_train=440, epochs=2)
+    share = {
+        name: (wrong_cut.estimate(name).expected - wrong_cut.estimate("frozen").expected)
+        for name in ("partial_ft", "lp_ft")
+    }
+    plain = advise_from(DIGITS_LIKE, _curve(a=0.9), modality="image", n_train=440, epochs=2)
+    plain_share = (plain.estimate("partial_ft").expected - plain.estimate("frozen").expected) / (
+        plain.estimate("lp_ft").expected - plain.estimate("frozen").expected
+    )
+    assert share["partial_ft"] / share["lp_ft"] == pytest.approx(plain_share / 2)
