@@ -265,7 +265,7 @@ def _nested_order(y, rng) -> np.ndarray:
 def _probe_score(task, x, y, t, train, test, l2s: dict, key) -> float:
     """The held-out score of the head the frozen strategy trains, in the task's metric (the
     fine-tuning engine's own TaskHead: accuracy, R² on standardised targets, mean AP over
-    the labels present in both parts). The head's cross-validated l2 is chosen once per
+    the labels present in the test part). The head's cross-validated l2 is chosen once per
     ``key`` (size) and kept in ``l2s``: the repeats share it, at a fifth of the fits."""
     from advisor.finetuning.tasks import TEST_SCORE, TaskHead, targets_head
 
@@ -276,11 +276,10 @@ def _probe_score(task, x, y, t, train, test, l2s: dict, key) -> float:
         goal_train, goal_test = y[train], y[test]
     else:
         values = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
-        if task == "multilabel":
-            present = (values[train].sum(0) > 0) & (values[test].sum(0) > 0)
-            if not present.any():
-                return math.nan
-            values = values[:, present]
+        # Every label trains and every label the test part holds is scored, as a fine-tune
+        # is (labels the training rows lack used to be dropped from both).
+        if task == "multilabel" and not (values[test].sum(0) > 0).any():
+            return math.nan
         head = targets_head(task, values[train])
         goal_train = head.encode_targets(values[train])
         goal_test = head.encode_targets(values[test])

@@ -108,3 +108,22 @@ def test_every_training_prefix_keeps_the_class_proportions():
     for n in (10, 40, 100, 250, 400):
         counts = np.bincount(y[order[:n]], minlength=4)
         assert np.all(np.abs(counts - n * shares) <= 1.0), (n, counts)
+
+
+def test_multilabel_scores_a_label_the_training_rows_lack_as_a_fine_tune_does():
+    # advisor.finetune scores mean AP over every label its test part holds, trained or not;
+    # the curve must too, or it predicts above what the frozen head measures.
+    from advisor.strategy.learning_curve import _probe_score
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 20))
+    common = (x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    rare = np.zeros(400)
+    rare[[350, 360, 370, 380]] = 1.0  # in the test rows only
+    with_rare = np.column_stack([common, rare])
+    train, test = np.arange(300), np.arange(300, 400)
+    labels = common.astype(int)
+    both = _probe_score("multilabel", x, labels, with_rare, train, test, {}, 0)
+    alone = _probe_score("multilabel", x, labels, with_rare[:, :1], train, test, {}, 0)
+    assert alone > 0.8  # the common label is learnt
+    assert both < alone - 0.2  # the untrained label's AP (near its 4 % base rate) counts
