@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", default=",".join(CASES), help="DATA:CANDIDATE, comma-separated")
     # 1,600 examples split 27.5/7.5/65: the 440 training and 120 validation examples of the
     # 800-example protocol, and 1,040 test examples instead of 240, so one split's draw moves
-    # a measured accuracy by about 1.3 points (binomial SE at 80 %) rather than 2.6.
+    # a measured accuracy by about 1.2 points (binomial SE at 80 %) rather than 2.6.
     parser.add_argument("--budget", type=int, default=1600, help="examples per case, all splits")
     parser.add_argument("--val", type=float, default=0.075, help="validation share of --budget")
     parser.add_argument("--test", type=float, default=0.65, help="test share of --budget")

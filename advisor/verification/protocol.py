@@ -43,6 +43,13 @@ class Protocol:
         text = json.dumps(to_jsonable({"v": PROTOCOL_VERSION, **asdict(self)}), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def check(self, data) -> None:
+        """Refuse now, with the engine's own message, the options ``advisor.finetune`` would
+        refuse after the ranking (``data``: the loaded LabelledData)."""
+        from advisor.finetuning.config import resolve_recipe
+
+        resolve_recipe(data.modality, {"epochs": self.epochs, **self.recipe}, task=data.task)
+
     def describe(self, score: str = "test accuracy") -> str:
         budget = (
             "all examples" if self.budget is None else f"a stratified subsample of {self.budget}"

@@ -136,15 +136,13 @@ def verify(
     import advisor
     from advisor.data import load_data, subsample
     from advisor.engines.select import get_engine
-    from advisor.finetuning.config import resolve_recipe
 
     if not all:
         v.TOP.check(top)
     engine = get_engine(engine)  # a missing ray extra fails before any work
     labelled = load_data(data)
-    # bad fine-tuning options fail here, before the ranking, with the engine's own message
-    resolve_recipe(labelled.modality, {"epochs": epochs, **recipe}, task=labelled.task)
     protocol = Protocol(epochs=epochs, seed=seed, budget=budget, recipe=dict(recipe))
+    protocol.check(labelled)  # bad fine-tuning options fail before the ranking
     started = time.perf_counter()
     if ranking is None:
         ranking = advisor.rank(

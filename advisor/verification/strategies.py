@@ -112,7 +112,6 @@ def verify_strategies(
     import advisor
     from advisor import validation as v
     from advisor.data import load_data, subsample
-    from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.splits import make_splits
     from advisor.strategy.advice import _entry, advise_from, curve_and_zero_head
 
@@ -120,8 +119,8 @@ def verify_strategies(
     v.SEED.check(seed)
     labelled = load_data(data)
     split = {**SPLIT, **{k: recipe.pop(k) for k in ("val", "test") if k in recipe}}
-    # bad fine-tuning options fail here, before the ranking, with the engine's own message
-    resolve_recipe(labelled.modality, {"epochs": epochs, **recipe, **split}, task=labelled.task)
+    # bad fine-tuning options fail before the ranking
+    Protocol(epochs=epochs, seed=seed, budget=budget, recipe={**recipe, **split}).check(labelled)
     if ranking is None:
         ranking = advisor.rank(
             labelled,
