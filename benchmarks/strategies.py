@@ -10,6 +10,8 @@ prediction within 2 points of the measured frozen accuracy, each on >= 80 % of t
     python benchmarks/strategies.py                       # zoo data sets + task examples
     python benchmarks/strategies.py --cases digits:torchvision/mobilenet_v2 --budget 600
     python benchmarks/strategies.py --quick               # one small case, a smoke run
+    python benchmarks/strategies.py --replay benchmarks/results/strategies.json \
+        --output /tmp/replayed.json                       # new predictions, same fine-tunes
 
 Writes benchmarks/results/strategies.json (``--output``) and prints one table per case.
 Fine-tunes are cached (advisor's verify cache), so a rerun only computes what changed.
@@ -54,10 +56,50 @@ def run_case(spec: str, args) -> tuple[dict, object]:
         budget=args.budget,
         rank_budget=args.rank_budget,
         output=os.path.join(args.runs, f"{data}-{candidate.replace('/', '_')}"),
+        cache_dir=args.cache_dir,
         val=args.val,
         test=args.test,
     )
     return {**report.to_dict(), "wall_seconds": time.perf_counter() - started}, report
+
+
+def seed_cache(path: str, args) -> str:
+    """A fine-tune cache holding a results file's measured runs, so a rerun recomputes the
+    ranking, curve and advice against the same fine-tunes (a strategy whose recipe the new
+    advice changes misses the cache and is fine-tuned). Returns the cache directory."""
+    import json
+    import tempfile
+
+    from advisor.data import load_data
+    from advisor.verification.protocol import FinetuneCache, Protocol
+    from advisor.verification.strategies import fine_tune_rows
+
+    with open(path, encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    settings = recorded["settings"]
+    for key in ("budget", "val", "test", "epochs", "seed"):
+        if settings[key] != getattr(args, key):
+            sys.exit(
+                f"--replay {path}: its {key} is {settings[key]!r}, this run's "
+                f"{getattr(args, key)!r}; pass --{key} {settings[key]}"
+            )
+    cache = FinetuneCache(tempfile.mkdtemp(prefix="strategies-replay-"))
+    for case in recorded["cases"]:
+        rows = fine_tune_rows(load_data(case["data"]), budget=args.budget, seed=args.seed)
+        for row in case["rows"]:
+            recipe = {"val": args.val, "test": args.test, **row["recipe"]}
+            protocol = Protocol(
+                epochs=args.epochs, seed=args.seed, budget=args.budget, recipe=recipe
+            )
+            result = {
+                "test_score": row["measured"],
+                "test_accuracy": row["measured"],
+                "score_name": row["metric"],
+                "seconds": row["measured_seconds"],
+                "replayed_from": path,
+            }
+            cache.put(case["candidate"], rows.fingerprint(), protocol, result)
+    return str(cache.root)
 
 
 def print_case(case: dict) -> None:
@@ -147,7 +189,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--table", metavar="JSON", help="print a results file's docs table, run nothing"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="JSON",
+        help="reuse a results file's measured fine-tunes (same settings); recompute the rest",
+    )
     args = parser.parse_args(argv)
+    args.cache_dir = seed_cache(args.replay, args) if args.replay else None
     if args.table:
         import json
 
@@ -165,6 +213,8 @@ def main(argv=None) -> int:
     settings = {
         k: getattr(args, k) for k in ("budget", "val", "test", "rank_budget", "epochs", "seed")
     }
+    if args.replay:
+        settings["measured_from"] = args.replay  # the fine-tunes are that file's
     specs = args.cases.split(",")
     cases, reports = [], []
     for spec in specs:

@@ -111,7 +111,7 @@ def verify_strategies(
     ranking's best) and compare each prediction with the measured test score."""
     import advisor
     from advisor import validation as v
-    from advisor.data import load_data, subsample
+    from advisor.data import load_data
     from advisor.finetuning.splits import make_splits
     from advisor.strategy.advice import _entry, advise_from, curve_and_zero_head
 
@@ -133,9 +133,7 @@ def verify_strategies(
         )
     cid = candidate or ranking.best
     record = ranking.record(cid)
-    train_data = labelled
-    if budget is not None and len(labelled) > budget:
-        train_data, _ = subsample(labelled, budget=budget, seed=seed)
+    train_data = fine_tune_rows(labelled, budget=budget, seed=seed)
     _, train, val, test = make_splits(train_data, val=split["val"], test=split["test"], seed=seed)
     curve, zero = curve_and_zero_head(
         ranking,
@@ -231,6 +229,16 @@ def verify_strategies(
     return report
 
 
+def fine_tune_rows(labelled, *, budget: int | None, seed: int):
+    """The seeded subsample of ``budget`` examples every strategy fine-tunes on (its
+    fingerprint keys the fine-tune cache)."""
+    from advisor.data import subsample
+
+    if budget is not None and len(labelled) > budget:
+        return subsample(labelled, budget=budget, seed=seed)[0]
+    return labelled
+
+
 def summarize(reports: list[StrategyReport]) -> dict:
     """Share of cases meeting each target, and by how much the worst case missed."""
     checks = [r.checks() for r in reports]
@@ -248,4 +256,4 @@ def summarize(reports: list[StrategyReport]) -> dict:
     }
 
 
-__all__ = ["StrategyReport", "summarize", "verify_strategies"]
+__all__ = ["StrategyReport", "fine_tune_rows", "summarize", "verify_strategies"]

@@ -113,7 +113,7 @@ def test_every_training_prefix_keeps_the_class_proportions():
 def test_multilabel_scores_a_label_the_training_rows_lack_as_a_fine_tune_does():
     # advisor.finetune scores mean AP over every label its test part holds, trained or not;
     # the curve must too, or it predicts above what the frozen head measures.
-    from advisor.strategy.learning_curve import _probe_score
+    from advisor.strategy.learning_curve import _pooled_score, _probe_outputs
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 20))
@@ -123,7 +123,63 @@ def test_multilabel_scores_a_label_the_training_rows_lack_as_a_fine_tune_does():
     with_rare = np.column_stack([common, rare])
     train, test = np.arange(300), np.arange(300, 400)
     labels = common.astype(int)
-    both = _probe_score("multilabel", x, labels, with_rare, train, test, {}, 0)
-    alone = _probe_score("multilabel", x, labels, with_rare[:, :1], train, test, {}, 0)
+
+    def score(targets):
+        outputs = _probe_outputs("multilabel", x, labels, targets, train, test, {}, 0)
+        return _pooled_score("multilabel", outputs, labels[test], targets[test])
+
+    both, alone = score(with_rare), score(with_rare[:, :1])
     assert alone > 0.8  # the common label is learnt
     assert both < alone - 0.2  # the untrained label's AP (near its 4 % base rate) counts
+
+
+def test_folds_score_every_row_once_with_each_class_spread():
+    from advisor.strategy.learning_curve import _stratified_folds
+
+    y = np.repeat(np.arange(3), [50, 31, 7])
+    folds = _stratified_folds(y, 3, np.random.default_rng(0))
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(y)))
+    sizes = [len(f) for f in folds]
+    assert max(sizes) - min(sizes) <= 1
+    for fold in folds:  # each class within one row of its share
+        assert np.all(np.abs(np.bincount(y[fold], minlength=3) - np.bincount(y) / 3) <= 1)
+
+
+def _rare_labels(n, rng):
+    """Features and 20 rare labels (3 % each) with a weak linear signal."""
+    x = rng.normal(size=(n, 30))
+    w = rng.normal(size=(30, 20))
+    logits = 2.5 * (x @ w) / np.sqrt(30) - 5.0
+    return x, (rng.random((n, 20)) < 1 / (1 + np.exp(-logits))).astype(float)
+
+
+def test_multilabel_curve_predicts_map_on_a_large_test_set():
+    """Mean AP with few positives per label reads high on a small test part; the curve's
+    pooled out-of-fold score predicts what the frozen head scores on 3,000 rows, where
+    averaging per-fold scores (its former rule) reads 6 points high."""
+    import torch
+
+    from advisor.finetuning.head_init import fit_linear_head, head_l2
+    from advisor.finetuning.tasks import multilabel_metrics, sigmoid
+    from advisor.strategy.learning_curve import _probe_outputs, _stratified_folds
+
+    rng = np.random.default_rng(0)
+    x, t = _rare_labels(4200, rng)
+    strata = t.argmax(1) * t.max(1).astype(int)  # first label present, 0 for none
+    probe, train, test = np.arange(600), np.arange(600, 1000), np.arange(1200, 4200)
+    curve = learning_curve(
+        x[probe], strata[probe], n_full=400, task="multilabel", targets=t[probe], repeats=3
+    )
+    features = torch.from_numpy(x[train].astype(np.float32))
+    goal = torch.from_numpy(t[train].astype(np.float32))
+    l2 = head_l2(features, goal, task="multilabel", outputs=20)
+    w, b = fit_linear_head(features, goal, 20, l2=l2, label_smoothing=0.1, task="multilabel")
+    logits = x[test] @ w.double().numpy().T + b.double().numpy()
+    measured = multilabel_metrics(sigmoid(logits), t[test], 0.5)["map"]
+    per_fold = []  # the former rule: each 200-row fold's mean AP, averaged
+    for fold in _stratified_folds(strata[probe], 3, np.random.default_rng(1)):
+        rest = np.setdiff1d(probe, fold)
+        out = _probe_outputs("multilabel", x, strata, t, rest, fold, {}, 0)
+        per_fold.append(multilabel_metrics(sigmoid(out), t[fold], 0.5)["map"])
+    assert abs(curve.predictions["full"].mean - measured) < 0.02
+    assert np.mean(per_fold) > measured + 0.04
