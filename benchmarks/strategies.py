@@ -235,7 +235,8 @@ def main(argv=None) -> int:
         f"{100 * summary['recommended_ok_share']:.0f} % (target 80 %, worst shortfall "
         f"{summary['worst_recommended_shortfall_points']:.1f} points); curve within 2 points "
         f"on {100 * summary['curve_ok_share']:.0f} % (target 80 %, worst error "
-        f"{summary['worst_curve_error_points']:.1f} points)"
+        f"{summary['worst_curve_error_points']:.1f} points); measured frozen score inside the "
+        f"curve's 90 % interval on {100 * summary['curve_covered_share']:.0f} %"
     )
     print(f"wrote {args.output}")
     return 0

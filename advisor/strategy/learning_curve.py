@@ -11,8 +11,9 @@ split of that size is. (Mean AP on a 300-row part read 1.4 points above the same
 560 rows: few positives per label inflate AP, docs/strategy.md.) A saturating power law
 ``score(n) = a - b * n**-c`` is fitted to the mean curve (``scipy.optimize.curve_fit``); a
 bootstrap over the repeats gives the spread of the fitted curve, hence the intervals of the
-predictions at the full labelled set, 2x and 10x. No extraction: the features are the ones
-the ranking already cached.
+predictions at the full labelled set, 2x and 10x; each resample is also shifted by a row
+bootstrap of the pooled score, since the repeats share the probed rows. No extraction: the
+features are the ones the ranking already cached.
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ def learning_curve(
     ``features`` [N, D] of the probe subsample, ``labels`` [N] (classification labels, or
     the strata of regression / multilabel rows with ``targets``). ``n_full``: the labelled
     training set the user has (the predictions are at ``n_full``, 2x and 10x).
+    ``test_fraction``: each cross-fitting fold's share of the rows (0.3: 3 folds);
+    ``repeats``: rounds of cross-fitting, each with fresh folds.
     """
     if task not in METRICS:
         raise AdvisorError(f"task must be one of {', '.join(METRICS)} (got {task!r}); pick one")
@@ -207,6 +210,7 @@ def learning_curve(
     rng = np.random.default_rng(seed)
     scores = np.full((repeats, len(sizes)), np.nan)
     l2s: dict[int, float] = {}  # per size, chosen on the first fold and kept (cost)
+    largest = []  # per repeat: the pooled outputs at the largest size
     for r in range(repeats):
         pooled = [None] * len(sizes)  # per size: out-of-fold outputs of every row
         for test_idx in _stratified_folds(y, folds, rng):
@@ -220,14 +224,26 @@ def learning_curve(
                 pooled[j][test_idx] = outputs
         for j in range(len(sizes)):
             scores[r, j] = _pooled_score(task, pooled[j], y, t)
+        largest.append(pooled[-1])
     mean = np.nanmean(scores, axis=0)
     ceiling = 1.0
     params = fit_power_law(sizes, mean, ceiling=ceiling)
+    # The repeats share the probed rows, so their spread misses that the rows are one draw:
+    # each resample also shifts the curve by a row bootstrap's change of the score, centred
+    # (duplicated rows bias mean AP up on a resample).
+    shifts = np.zeros(n_boot)
+    for b in range(n_boot):
+        rows = rng.integers(0, len(y), len(y))
+        tr = None if t is None else t[rows]
+        shifts[b] = _pooled_score(task, largest[b % repeats][rows], y[rows], tr)
+        shifts[b] -= scores[b % repeats, -1]
+    shifts = np.where(np.isfinite(shifts), shifts, 0.0)
+    shifts -= shifts.mean() if n_boot else 0.0
     boot = []
-    for _ in range(n_boot):
+    for shift in shifts:
         pick = rng.integers(0, repeats, size=(repeats, len(sizes)))
         resampled = np.nanmean(np.take_along_axis(scores, pick, axis=0), axis=0)
-        boot.append(fit_power_law(sizes, resampled, ceiling=ceiling, start=params))
+        boot.append(fit_power_law(sizes, resampled + shift, ceiling=ceiling, start=params))
     curve = LearningCurve(
         candidate=candidate,
         metric=METRICS[task],

@@ -66,6 +66,8 @@ class StrategyReport:
             error = 100 * (frozen["predicted"] - frozen["measured"])
             out["curve_error_points"] = error
             out["curve_ok"] = abs(error) <= CURVE_POINTS + 1e-9
+            # calibration, not a target: does the 90 % interval hold the measured score
+            out["curve_covered"] = frozen["low"] <= frozen["measured"] <= frozen["high"]
         return out
 
     def to_dict(self) -> dict:
@@ -252,6 +254,7 @@ def summarize(reports: list[StrategyReport]) -> dict:
         ),
         "curve_ok_share": sum(c["curve_ok"] for c in cur) / len(cur) if cur else None,
         "worst_curve_error_points": max((abs(c["curve_error_points"]) for c in cur), default=None),
+        "curve_covered_share": sum(c["curve_covered"] for c in cur) / len(cur) if cur else None,
         "targets": {"recommended_share": 0.8, "curve_share": 0.8},
     }
 

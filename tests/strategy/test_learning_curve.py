@@ -183,3 +183,23 @@ def test_multilabel_curve_predicts_map_on_a_large_test_set():
         per_fold.append(multilabel_metrics(sigmoid(out), t[fold], 0.5)["map"])
     assert abs(curve.predictions["full"].mean - measured) < 0.02
     assert np.mean(per_fold) > measured + 0.04
+
+
+def test_interval_covers_the_draw_of_the_probed_rows():
+    """Five disjoint 350-digit subsamples: their predictions at 200 labels spread by about
+    what each interval claims (the repeats alone, sharing one draw of rows, gave 90 %
+    intervals a third of that spread)."""
+    x, y = _digits_pixels()
+    order = np.random.default_rng(0).permutation(len(y))
+    means, halves = [], []
+    for k in range(5):
+        rows = order[k * 350 : (k + 1) * 350]
+        curve = learning_curve(
+            x[rows], y[rows], n_full=200, sizes=(40, 100, 233), repeats=2, n_boot=40, seed=k
+        )
+        full = curve.predictions["full"]
+        means.append(full.mean)
+        halves.append((full.high - full.low) / 2)
+    spread = np.std(means, ddof=1)
+    assert spread > 0.005  # the draws do differ
+    assert np.mean(halves) >= spread  # a 90 % half-width is 1.6 standard deviations

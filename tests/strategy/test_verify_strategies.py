@@ -48,12 +48,14 @@ def test_strategies_report_predicted_against_measured(tmp_path, capsys):
     assert checks["recommended"] == checks["measured_best"] == "frozen"
     assert checks["recommended_ok"] is True
     assert abs(checks["curve_error_points"] - 100 * (row["predicted"] - row["measured"])) < 1e-9
+    assert checks["curve_covered"] == (row["low"] <= row["measured"] <= row["high"])
     saved = json.loads(report.json_path.read_text())
     assert saved["checks"] == json.loads(json.dumps(checks))
     text = render_strategies(report)
     assert "frozen *" in text and "learning curve at 220 labels" in text
     summary = summarize([report])
     assert summary["cases"] == 1 and summary["recommended_ok_share"] == 1.0
+    assert summary["curve_covered_share"] == float(checks["curve_covered"])
     again = _verify(data, ranking, tmp_path, budget=400)
     assert again.rows[0]["cached"] and again.rows[0]["measured"] == row["measured"]
 
