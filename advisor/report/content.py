@@ -135,7 +135,10 @@ def _curves_section(curves) -> Section:
         )
         paragraphs.append(f"{cid}: {c.gain_sentence(2.0)}.")
         paragraphs += [f"{cid}: {n}" for n in c.notes]
-    caption = "Predicted frozen-feature score, % (90% bootstrap interval over the repeats)."
+    caption = (
+        "Predicted frozen-feature score, % (90% bootstrap interval over the repeats and the "
+        "probed rows)."
+    )
     return Section("Learning curves", paragraphs, [Table(headers, rows, caption)], ["curves"])
 
 

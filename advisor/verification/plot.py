@@ -73,13 +73,22 @@ def plot_predictions(
     return path
 
 
-def short_labels(ids: list[str]) -> dict[str, str]:
+def short_labels(ids: list[str], *, width: int = 28) -> dict[str, str]:
     """The display names the TUI shows too (advisor.ranking.display.short_names: the ids
-    without the prefix and suffix they share), at most 28 characters."""
+    without the prefix and suffix they share), at most ``width`` characters: a longer one
+    keeps both ends around an ellipsis. (Keeping only the tail cut "vgg16_bn_craft..." to
+    "_bn_craft...", and matplotlib leaves a label starting with "_" out of the legend.)"""
     from advisor.ranking.display import short_names
 
     names = short_names(ids)
-    return {i: names[i][-28:] for i in ids}
+    head = (width - 1) // 2
+    out = {}
+    for i in ids:
+        name = names[i]
+        if len(name) > width:
+            name = f"{name[:head]}…{name[-(width - 1 - head) :]}"
+        out[i] = name if not name.startswith("_") else name.lstrip("_") or name
+    return out
 
 
 def _number(value) -> float:

@@ -150,3 +150,25 @@ def test_chromium_draws_the_report(ranked, tmp_path):
 
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert pixels.std() > 10  # the table and the plots drew something, not a blank page
+
+
+def test_every_candidate_keeps_a_legend_entry():
+    """A long id keeps both ends within 28 characters; keeping its tail alone cut
+    vgg16_bn_craft.ocr_text_detection to "_bn_craft...", which matplotlib's legend drops."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from advisor.verification.plot import short_labels
+
+    ids = ["vgg16_bn_craft.ocr_text_detection", "tf_efficientnet_lite2.in1k", "x" * 40]
+    labels = short_labels(ids)
+    assert labels["vgg16_bn_craft.ocr_text_detection"].startswith("vgg16")
+    assert all(len(label) <= 28 for label in labels.values())
+    fig, ax = plt.subplots()
+    for cid in ids:
+        ax.plot([0, 1], [0, 1], label=labels[cid])
+    shown = [text.get_text() for text in ax.legend().get_texts()]
+    plt.close(fig)
+    assert shown == [labels[cid] for cid in ids]
