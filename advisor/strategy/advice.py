@@ -148,6 +148,7 @@ def advise_from(
         modality=modality,
         epochs=epochs,
         n_eval=n_eval,
+        floor=-math.inf if curve.metric == "r2" else 0.0,
         zero_head=None if zero_head is None else (zero_head.mean, zero_head.low, zero_head.high),
     )
     chosen = recommend(estimates)

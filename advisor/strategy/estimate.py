@@ -134,12 +134,14 @@ def estimate_strategies(
     n_eval: int = 0,
     batch_size: int = 32,
     ceiling: float = 1.0,
+    floor: float = 0.0,
     zero_head: tuple[float, float, float] | None = None,
 ) -> list[StrategyEstimate]:
     """One estimate per applicable strategy. ``frozen``: (expected, low, high) of the
     frozen linear head at ``evidence.n_train`` labels (the learning curve). ``zero_head``:
     (expected, low, high) of a zero-initialised head trained on the frozen features for the
-    planned steps (zero_head.zero_head_score); None: the rule alone."""
+    planned steps (zero_head.zero_head_score); None: the rule alone. ``ceiling`` and
+    ``floor``: the metric's range (R² has no floor)."""
     f, f_low, f_high = frozen
     room = max(ceiling - f, 0.0)
     gap = evidence.gap()
@@ -191,9 +193,10 @@ def estimate_strategies(
                 recipe={"train_last_layers": k},
             )
         )
-    for item in out:  # never above the metric's ceiling
-        item.expected, item.high = min(item.expected, ceiling), min(item.high, ceiling)
-        item.low = min(item.low, item.expected)
+    for item in out:  # inside the metric's range (an accuracy interval from -33 % read wrong)
+        item.expected = min(max(item.expected, floor), ceiling)
+        item.high = min(max(item.high, item.expected), ceiling)
+        item.low = max(min(item.low, item.expected), floor)
     return out
 
 

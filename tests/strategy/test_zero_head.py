@@ -3,6 +3,8 @@ fine-tune's estimate starts from it."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -55,6 +57,25 @@ def test_the_full_fine_tune_estimate_follows_the_new_head():
     # a head that has converged to the probe's accuracy: LP-FT's start, so LP-FT leads
     assert converged["frozen"].expected < converged["full_ft"].expected
     assert converged["full_ft"].expected < converged["lp_ft"].expected
+
+
+def test_a_collapsing_new_head_keeps_its_interval_inside_the_metric_s_range():
+    # digits/VGG16-BN's new head scored 10 % after 3 epochs; its interval read -33 %-54 %
+    ev = Evidence(n_train=273, params_m=12.4, source_entropy_nats=5.0, source_entropy_max=6.9)
+    collapsed = (0.10, 0.05, 0.15)
+    accuracy = {
+        e.name: e
+        for e in estimate_strategies((0.96, 0.95, 0.97), ev, modality="image", zero_head=collapsed)
+    }
+    assert accuracy["full_ft"].low == 0.0 < accuracy["full_ft"].expected
+    r2 = {
+        e.name: e
+        for e in estimate_strategies(
+            (0.96, 0.95, 0.97), ev, modality="image", zero_head=collapsed, floor=-math.inf
+        )
+    }
+    assert r2["full_ft"].low < 0.0  # R² below zero is a real score
+    assert r2["full_ft"].expected == accuracy["full_ft"].expected
 
 
 def test_regression_is_scored_in_r2_on_the_engine_s_standardised_targets():
