@@ -195,7 +195,6 @@ def main(argv=None) -> int:
         help="reuse a results file's measured fine-tunes (same settings); recompute the rest",
     )
     args = parser.parse_args(argv)
-    args.cache_dir = seed_cache(args.replay, args) if args.replay else None
     if args.table:
         import json
 
@@ -206,6 +205,7 @@ def main(argv=None) -> int:
         args.cases, args.budget, args.rank_budget, args.epochs = CASES[0], 200, 300, 1
         args.val, args.test = 0.15, 0.3
         args.output = os.path.join(args.runs, "strategies-quick.json")
+    args.cache_dir = seed_cache(args.replay, args) if args.replay else None
 
     from advisor.atomic import write_json
     from advisor.verification.strategies import summarize

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from advisor.errors import AdvisorError
+from advisor.finetuning.tasks import TEST_SCORE
 
-METRICS = {"classification": "accuracy", "regression": "r2", "multilabel": "map"}
+METRICS = TEST_SCORE  # the score a fine-tune reports per task, which the curve predicts
 LEVEL = 0.9  # central interval of the bootstrap predictions (5th to 95th percentile)
 
 
@@ -330,11 +331,14 @@ def _pooled_score(task, outputs, y, t) -> float:
     from advisor.finetuning.tasks import TaskHead, multilabel_metrics, regression_metrics, sigmoid
 
     if task == "classification":
-        return float(TaskHead("classification", outputs.shape[1]).evaluate(outputs, y)["accuracy"])
-    values = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
-    if task == "regression":
-        return float(regression_metrics(outputs, values)["r2"])
-    return float(multilabel_metrics(sigmoid(outputs), values, 0.5)["map"])
+        metrics = TaskHead("classification", outputs.shape[1]).evaluate(outputs, y)
+    else:
+        values = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
+        if task == "regression":
+            metrics = regression_metrics(outputs, values)
+        else:  # mean AP does not depend on the threshold
+            metrics = multilabel_metrics(sigmoid(outputs), values, 0.5)
+    return float(metrics[TEST_SCORE[task]])
 
 
 def _engine_head_outputs(x_train, goal, x_test, head, l2s: dict, key) -> np.ndarray:
