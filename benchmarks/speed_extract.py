@@ -5,7 +5,9 @@ Per image backbone (offline weights; digits upscaled to the model's input size):
     (NCHW fp32, batch 32), channels-last, channels-last at each candidate batch size, bf16
     autocast (only where the CPU has native bf16), int8 dynamic quantisation (only
     nn.Linear layers: a convnet's trunk is untouched, so it is reported, not used), and
-    ``torch.compile`` (--compile; its compile seconds too). ONNX Runtime: only if installed.
+    ``torch.compile`` (--compile; its compile seconds too), and the best channels-last batch
+    with the BatchNorms folded (what extract() runs on a model it loads itself;
+    advisor/models/inference.py). ONNX Runtime: only if installed.
   * our path: ``advisor.features.extract`` (preprocessing, pooling, source softmax, copies)
     at the bare loop's best settings, and with the batch size left to the autotuner;
     ratio = extract / bare at the same settings (target >= 0.92).
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import os
 import sys
 import tempfile
@@ -101,6 +104,7 @@ def bench_model(short: str, args) -> list[tuple]:
     from advisor.features import batch_tuning, extract
     from advisor.models import load_backbone
     from advisor.models.device import cpu_has_native_bf16
+    from advisor.models.inference import fold_batch_norms
 
     n = max(8, int(args.n * SLOW.get(short, 1.0)))
     data = load_data("digits").subset(list(range(n)))
@@ -133,12 +137,19 @@ def bench_model(short: str, args) -> list[tuple]:
     ours = f"extract() at b{best_b} (ratio: to the bare loop at b{best_b})"
     tuned_name = "extract(), batch size autotuned"
     tuned = []
+    # What extract() runs when it loads the model itself: its BatchNorms folded.
+    folded = copy.deepcopy(backbone)
+    pairs = fold_batch_norms(folded)
+    fold_name = f"bare channels-last b{best_b}, {pairs} BatchNorms folded"
+    fold_run = _bare(folded.model, prepared[best_name], device)
+    fold_run()  # warm-up
     with tempfile.TemporaryDirectory() as root:
         os.environ["ADVISOR_CACHE_DIR"] = root  # the autotuner's file goes to a scratch folder
         extract(backbone, data, cache=False, batch_size=best_b)  # warm-up
         for _ in range(args.repeats):  # interleaved with the bare loop it is compared to
             timer.time(ours, lambda: extract(backbone, data, cache=False, batch_size=best_b))
             timer.time(best_name, _bare(model, prepared[best_name], device))
+            timer.time(fold_name, fold_run)
             batch_tuning.forget_all()
             timer.time(tuned_name, lambda: tuned.append(extract(backbone, data, cache=False)))
         os.environ.pop("ADVISOR_CACHE_DIR", None)

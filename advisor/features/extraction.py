@@ -116,6 +116,10 @@ def extract(
                 _emit(progress, entry.id, len(data.labels), len(data.labels), cached=True)
                 return with_task(hit, data)
         backbone = load_backbone(entry, device=torch_device)
+        if backbone.modality == "image":  # ours alone, for inference: fold its BatchNorms
+            from advisor.models.inference import fold_batch_norms
+
+            fold_batch_norms(backbone)
 
     key = None
     if store is not None:
