@@ -10,44 +10,44 @@ this, on a backbone it loaded itself: a fine-tune needs its BatchNorm layers.
 A pair is a Conv2d and the BatchNorm2d registered right after it in the same parent, which
 is how torchvision's Sequential blocks and timm's EfficientNet blocks are written. Nothing
 guarantees that registration order is data flow in every network, so the folded network is
-compared with the original on one seeded random batch, and put back unchanged if any
-output moved by more than ``FOLD_TOLERANCE`` (relative).
+compared with the original on one seeded random batch, and its original modules are put
+back if any output moved by more than ``FOLD_TOLERANCE`` (relative).
 """
 
 from __future__ import annotations
-
-import copy
 
 FOLD_TOLERANCE = 1e-4  # float32 folding moves these embeddings by about 1e-6 (relative)
 
 
 def fold_batch_norms(backbone) -> int:
     """Fold ``backbone.model``'s conv-BatchNorm pairs in place; the number folded (0 when
-    none, or when the check failed and the original network was put back)."""
+    none, or when the check failed and the original modules were put back)."""
     import torch
 
     model = backbone.model
     if model.training or backbone.data_config is None:
         return 0
-    original = copy.deepcopy(model)
     batch = _check_batch(backbone)
     with torch.inference_mode():
         before = _outputs(model, batch)
-        folded = _fold_pairs(model, torch)
-        if not folded:
+        swapped = _fold_pairs(model, torch)
+        if not swapped:
             return 0
         model.to(memory_format=torch.channels_last)
         after = _outputs(model, batch)
     if all(_relative_change(a, b) <= FOLD_TOLERANCE for a, b in zip(before, after, strict=True)):
-        return folded
-    backbone.model = original
+        return len(swapped)
+    for parent, name, module in swapped:  # fuse_conv_bn_eval made new convs: put the old back
+        setattr(parent, name[0], module[0])
+        setattr(parent, name[1], module[1])
     return 0
 
 
-def _fold_pairs(model, torch) -> int:
+def _fold_pairs(model, torch) -> list[tuple]:
+    """Fold every pair; (parent, (conv name, norm name), (conv, norm)) of each, to undo it."""
     from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-    folded = 0
+    swapped = []
     for parent in list(model.modules()):
         children = list(parent.named_children())
         for (conv_name, conv), (norm_name, norm) in zip(children, children[1:], strict=False):
@@ -59,8 +59,8 @@ def _fold_pairs(model, torch) -> int:
                 rest = torch.nn.Sequential(norm.drop, norm.act)
             setattr(parent, conv_name, fuse_conv_bn_eval(conv, norm))
             setattr(parent, norm_name, rest)
-            folded += 1
-    return folded
+            swapped.append((parent, (conv_name, norm_name), (conv, norm)))
+    return swapped
 
 
 def _foldable_norm(norm, torch) -> bool:
