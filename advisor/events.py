@@ -223,7 +223,16 @@ class RungDone:
     result: RungResult
 
 
-RACE_EVENTS = (TrialStarted, TrialDone, RungDone)
+@dataclass(frozen=True)
+class RacePlanned:
+    """A seconds budget's calibration rung priced a step: the race's rungs, in cumulative steps."""
+
+    rungs: tuple[int, ...]
+    step_s: float
+    overhead_s: float
+
+
+RACE_EVENTS = (TrialStarted, TrialDone, RungDone, RacePlanned)
 
 __all__ = [
     "AnytimeRound",
@@ -238,6 +247,7 @@ __all__ = [
     "Probing",
     "RungDone",
     "ProgressEvent",
+    "RacePlanned",
     "TrainingDone",
     "TrainingEvent",
     "TrainingPhase",

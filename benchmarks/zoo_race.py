@@ -3,7 +3,9 @@
 The race runs under the zoo's own verification protocol (same subsample, split, recipe and
 epochs as the first seed's fine-tunes) with a wall-clock budget that is a share of what
 fine-tuning every candidate once cost. What is measured is the pick (its regret against the
-mean fine-tuned accuracy over the seeds) and what the race cost, retries included.
+mean fine-tuned accuracy over the seeds) and what the race cost, retries included. Unlike
+the fine-tunes, the race is never read from a cache: it runs in a temporary folder on every
+zoo run, because its wall time is what is measured and its rungs are priced by it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ def race_row(
     A share whose calibration rung alone would overspend it is refused by the race; it is
     recorded and the race runs again at twice the share (at most fine-tuning everything once).
     """
+    import tempfile
     import time
+    from pathlib import Path
 
     from advisor.race.api import race
     from advisor.race.schedule import RaceBudgetTooSmall
@@ -43,26 +47,28 @@ def race_row(
 
     refused, used = [], share
     tick = time.perf_counter()
-    while True:
-        budget_s = max(1.0, used * finetune_once)
-        try:
-            result = race(
-                name,
-                ranking=ranking,
-                top=top,
-                budget=f"{budget_s:.0f}s",
-                epochs=epochs,
-                seed=seed,
-                data_budget=ft_budget,
-                models=dict(models),
-                **dict(recipe),
-            )
-            break
-        except RaceBudgetTooSmall as exc:
-            if used >= 1.0:
-                raise
-            refused.append({"share": used, "message": str(exc)})
-            used = min(1.0, 2 * used)
+    with tempfile.TemporaryDirectory(prefix="zoo-race-") as scratch:
+        while True:
+            budget_s = max(1.0, used * finetune_once)
+            try:
+                result = race(
+                    name,
+                    ranking=ranking,
+                    top=top,
+                    budget=f"{budget_s:.0f}s",
+                    epochs=epochs,
+                    seed=seed,
+                    data_budget=ft_budget,
+                    models=dict(models),
+                    output=Path(scratch) / f"share-{used:g}",
+                    **dict(recipe),
+                )
+                break
+            except RaceBudgetTooSmall as exc:
+                if used >= 1.0:
+                    raise
+                refused.append({"share": used, "message": str(exc)})
+                used = min(1.0, 2 * used)
     # Every attempt's wall time, refused ones included: a retry may reuse cached trials.
     wall = time.perf_counter() - tick
     settled = settle(ranking, result)

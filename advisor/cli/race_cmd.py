@@ -138,7 +138,7 @@ def race_command(
 
 def progress_printer(console):
     """A progress callback that prints one dim line per finished trial."""
-    from advisor.events import RungDone, TrialDone
+    from advisor.events import RacePlanned, RungDone, TrialDone
 
     def show(event) -> None:
         if isinstance(event, TrialDone):
@@ -151,6 +151,12 @@ def progress_printer(console):
         elif isinstance(event, RungDone):
             console.print(
                 f"[dim]rung {event.result.rung} done: {', '.join(event.result.promoted)} go on[/]"
+            )
+        elif isinstance(event, RacePlanned):
+            steps = ", ".join(str(r) for r in event.rungs)
+            console.print(
+                f"[dim]the budget buys rungs of {steps} steps "
+                f"(a step costs {event.step_s:.2f} s, a trial {event.overhead_s:.0f} s more)[/]"
             )
 
     return show

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from advisor.engines.base import RungResult, TrialFn, TrialRequest
 from advisor.errors import Cancelled
-from advisor.events import RungDone, TrialDone, TrialStarted
+from advisor.events import RacePlanned, RungDone, TrialDone, TrialStarted
 from advisor.race.schedule import RacePlan, extend_for_seconds, promote
 
 
@@ -47,12 +47,12 @@ def successive_halving(
             RungResult(rung, steps, outcomes, promoted, seconds=time.perf_counter() - tick)
         )
         notify(RungDone(results[-1]))
-        if plan.calibration and rung == 0:
-            plan = extend_for_seconds(
-                plan,
-                spent_s=time.perf_counter() - started,
-                **measured_costs(outcomes.values()),
-            )
+        if plan.calibration and rung == 0 and len(plan.rungs) == 1:
+            # A resumed race arrives with the rungs its first calibration planned (the race
+            # folder keeps them), so cached trials are never asked for other step counts.
+            costs = measured_costs(outcomes.values())
+            plan = extend_for_seconds(plan, spent_s=time.perf_counter() - started, **costs)
+            notify(RacePlanned(plan.rungs, **costs))
         alive = promoted
         rung += 1
     return results

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_BUDGET = 2000  # optimizer steps over the whole race
 RESULT_FILE = "race.json"
+PLAN_FILE = "plan.json"  # a seconds budget's rungs, as its calibration planned them
 # race_budget's declaration, also taking a parsed budget (what `advisor race` passes); a text
 # is then read by parse_budget, whose messages say what a budget text looks like.
 _BUDGET = dataclasses.replace(
@@ -98,10 +99,11 @@ def race(
         train_data, _ = subsample(labelled, budget=data_budget, seed=seed)
     folder = Path(output) if output is not None else _default_folder(train_data, protocol, plan)
     folder.mkdir(parents=True, exist_ok=True)
+    plan = _resumed_plan(folder, plan)
     engine = get_engine(engine)
     trial = RaceTrial(train_data, dict(models or {}), folder, protocol, device)
     started = time.perf_counter()
-    rungs = engine.race(plan, trial, cancel=cancel, progress=progress)
+    rungs = engine.race(plan, trial, cancel=cancel, progress=_keeping_plan(folder, plan, progress))
     result = RaceResult(
         data=labelled.name,
         protocol=protocol.describe("validation accuracy at each rung"),
@@ -181,6 +183,51 @@ def _candidates(candidates, ranking, top) -> list[str]:
     if not all(isinstance(c, str) for c in candidates):
         raise AdvisorError("race candidates must be catalog ids (strings); pass their ids")
     return list(candidates)
+
+
+def _plan_key(plan) -> dict:
+    return {
+        "candidates": list(plan.candidates),
+        "budget": plan.budget.describe(),
+        "eta": plan.eta,
+        "min_steps": plan.min_steps,
+    }
+
+
+def _resumed_plan(folder: Path, plan):
+    """A seconds budget's plan with the rungs an earlier calibration in ``folder`` planned.
+
+    Re-planning from a cached calibration rung would price a step from read-back trials and
+    ask the trials already trained for other step counts."""
+    if not plan.calibration:
+        return plan
+    try:
+        saved = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return plan
+    if not isinstance(saved, dict) or saved.get("plan") != _plan_key(plan):
+        return plan
+    rungs = saved.get("rungs")
+    if not (isinstance(rungs, list) and rungs and all(isinstance(r, int) for r in rungs)):
+        return plan
+    return dataclasses.replace(plan, rungs=tuple(rungs))
+
+
+def _keeping_plan(folder: Path, plan, progress):
+    """``progress``, after writing the rungs a calibration plans into the race folder."""
+
+    def forward(event) -> None:
+        from advisor.events import RacePlanned
+
+        if isinstance(event, RacePlanned):
+            from advisor.atomic import write_json
+
+            record = {"plan": _plan_key(plan), "rungs": list(event.rungs)}
+            write_json(folder / PLAN_FILE, {**record, "step_s": event.step_s})
+        if progress is not None:
+            progress(event)
+
+    return forward
 
 
 def _default_folder(data, protocol: Protocol, plan) -> Path:

@@ -163,3 +163,29 @@ def test_the_race_verdict_reorders_the_ranking_it_raced(digits, models, tmp_path
     assert "race (60 steps" in settled.notes[-1]
     again = Ranking.from_json(settled.to_json())
     assert again.race["winner"] == result.winner and again.candidates == settled.candidates
+
+
+def test_a_seconds_budget_race_resumes_with_the_rungs_it_planned(digits, models, tmp_path):
+    options = dict(budget="15s", min_steps=4, epochs=40, models=models, output=tmp_path)
+    cancel = threading.Event()
+    planned = []
+
+    def stop_once_planned(event):
+        if type(event).__name__ == "RacePlanned":
+            planned.append(event.rungs)
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        race_api.race(
+            digits, list(models), cancel=cancel, progress=stop_once_planned, **RECIPE, **options
+        )
+    (rungs,) = planned
+    assert rungs[0] == 4 and len(rungs) == 3 and rungs[1] > 4
+    # Resumed, the calibration rung is read back (nothing to price a step with): the race
+    # must still ask for the planned steps, not re-plan from cached trials.
+    result = race_api.race(digits, list(models), **RECIPE, **options)
+    assert tuple(r.steps for r in result.rungs) == rungs
+    assert all(o.cached for o in result.rungs[0].outcomes.values())
+    again = race_api.race(digits, list(models), **RECIPE, **options)
+    assert again.order == result.order
+    assert all(o.cached for rung in again.rungs for o in rung.outcomes.values())
