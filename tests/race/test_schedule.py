@@ -88,3 +88,21 @@ def test_promotion_keeps_the_best_and_breaks_ties_by_probe_order(scores, keep):
             a = -1 if a != a else a
             b = -1 if b != b else b
             assert a > b or (a == b and NAMES.index(winner) < NAMES.index(loser))
+
+
+def test_a_seconds_plan_prices_a_slow_candidate_in_full():
+    from advisor.engines.base import TrialOutcome
+    from advisor.engines.halving import measured_costs
+
+    # Calibration: two fast trunks (0.1 s a step, 1 s a trial) and one slow (1 s, 5 s).
+    own = {"fast1": (0.1, 1.0), "fast2": (0.1, 1.0), "slow": (1.0, 5.0)}
+    calibration = [
+        TrialOutcome(c, 8, 0.5, 1.0, seconds=o + 8 * s, train_seconds=8 * s, finished=False)
+        for c, (s, o) in own.items()
+    ]
+    plan = plan_race(list(own), RaceBudget(seconds=60.0), min_steps=8)
+    spent = sum(o.seconds for o in calibration)
+    plan = extend_for_seconds(plan, spent_s=spent, **measured_costs(calibration))
+    more = plan.rungs[1] - plan.rungs[0]
+    first_round = sum(o + more * s for s, o in own.values())  # every candidate trains in it
+    assert first_round <= (60.0 - spent) / plan.rounds
