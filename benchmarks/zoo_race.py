@@ -35,7 +35,8 @@ def race_row(
     """Race the ranking's close calls (else its top ``top``) for ``share`` of the fine-tuning
     time, then score the race's pick against the ground truth ``accuracy`` (id -> mean).
     A share whose calibration rung alone would overspend it is refused by the race; it is
-    recorded and the race runs again at twice the share (at most fine-tuning everything once).
+    recorded and the race runs again at twice the share (at most fine-tuning everything once),
+    in the same folder, so the calibration is not paid twice and the total stays in the share.
     """
     import tempfile
     import time
@@ -49,7 +50,9 @@ def race_row(
     tick = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="zoo-race-") as scratch:
         while True:
-            budget_s = max(1.0, used * finetune_once)
+            # A retry resumes in the same folder from the refused attempt's calibration rung
+            # (read back, with its measured costs) and gets what is left of the larger share.
+            budget_s = max(1.0, used * finetune_once - (time.perf_counter() - tick))
             try:
                 result = race(
                     name,
@@ -60,7 +63,7 @@ def race_row(
                     seed=seed,
                     data_budget=ft_budget,
                     models=dict(models),
-                    output=Path(scratch) / f"share-{used:g}",
+                    output=Path(scratch),
                     **dict(recipe),
                 )
                 break

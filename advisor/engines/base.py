@@ -19,7 +19,7 @@ class TrialOutcome:
     steps: int  # optimizer steps actually done (fewer than asked when it stopped early)
     val_accuracy: float
     val_loss: float
-    seconds: float  # wall time of this rung for this candidate (0 when read back)
+    seconds: float  # wall time of this rung for this candidate, when it was trained
     train_seconds: float  # of which spent in training steps
     finished: bool  # training ended (all epochs or early stopping): more steps change nothing
     cached: bool = False

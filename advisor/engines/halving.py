@@ -86,9 +86,10 @@ def measured_costs(outcomes) -> dict[str, float]:
     """Seconds per step and per trial, as means over the calibration rung's trials.
 
     Means, not medians: a rung costs the sum of its trials, so one slow candidate (a VGG among
-    MobileNets) must count in full, or the plan overspends by that candidate's excess."""
-    measured = [o for o in outcomes if not o.cached and o.steps > 0]
-    if not measured:  # all read back from an earlier run: assume the step is all there is
+    MobileNets) must count in full, or the plan overspends by that candidate's excess. A trial
+    read back from its folder brings the seconds it cost when it was trained."""
+    measured = [o for o in outcomes if o.steps > 0 and o.seconds > 0]
+    if not measured:  # nothing timed (records from before timings were kept): 1 s a step
         return {"step_s": 1.0, "overhead_s": 0.0}
     step_s = statistics.fmean(o.train_seconds / o.steps for o in measured)
     overhead_s = statistics.fmean(max(o.seconds - o.train_seconds, 0.0) for o in measured)

@@ -39,13 +39,13 @@ def train_steps(
     """Train ``model`` on ``data`` until ``steps`` optimizer steps are done; score on val."""
     output = Path(output)
     known = read_rungs(output)
+    # Read back with the seconds it cost when trained: a race that resumes from it prices
+    # a step from them (advisor.engines.halving.measured_costs).
     if str(steps) in known:
-        return TrialOutcome(
-            **{**known[str(steps)], "seconds": 0.0, "train_seconds": 0.0, "cached": True}
-        )
+        return TrialOutcome(**{**known[str(steps)], "cached": True})
     finished = [r for r in known.values() if r["finished"]]
     if finished:  # it stopped early at a lower rung: more steps would change nothing
-        return TrialOutcome(**{**finished[0], "seconds": 0.0, "train_seconds": 0.0, "cached": True})
+        return TrialOutcome(**{**finished[0], "cached": True})
     started = time.perf_counter()
     outcome = _train(
         data,

@@ -189,3 +189,25 @@ def test_a_seconds_budget_race_resumes_with_the_rungs_it_planned(digits, models,
     again = race_api.race(digits, list(models), **RECIPE, **options)
     assert again.order == result.order
     assert all(o.cached for rung in again.rungs for o in rung.outcomes.values())
+
+
+def test_a_larger_budget_after_a_refusal_prices_steps_from_the_recorded_calibration(
+    digits, models, tmp_path
+):
+    from advisor.race.schedule import RaceBudgetTooSmall
+
+    options = dict(min_steps=4, epochs=40, models=models, output=tmp_path)
+    with pytest.raises(RaceBudgetTooSmall, match="spent by the calibration rung"):
+        race_api.race(digits, list(models), budget="1s", **RECIPE, **options)
+    planned = []
+    result = race_api.race(
+        digits, list(models), budget="15s", progress=planned.append, **RECIPE, **options
+    )
+    (plan,) = [e for e in planned if type(e).__name__ == "RacePlanned"]
+    calibration = result.rungs[0].outcomes.values()
+    assert all(o.cached and o.seconds > o.train_seconds > 0 for o in calibration)
+    # Priced from what the calibration trials cost when trained, not a default 1 s a step.
+    assert plan.step_s == pytest.approx(
+        sum(o.train_seconds / o.steps for o in calibration) / len(calibration)
+    )
+    assert plan.overhead_s > 0
