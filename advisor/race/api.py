@@ -222,8 +222,13 @@ def _keeping_plan(folder: Path, plan, progress):
         if isinstance(event, RacePlanned):
             from advisor.atomic import write_json
 
-            record = {"plan": _plan_key(plan), "rungs": list(event.rungs)}
-            write_json(folder / PLAN_FILE, {**record, "step_s": event.step_s})
+            record = {
+                "plan": _plan_key(plan),
+                "rungs": list(event.rungs),
+                "step_s": event.step_s,
+                "overhead_s": event.overhead_s,
+            }
+            write_json(folder / PLAN_FILE, record)
         if progress is not None:
             progress(event)
 
