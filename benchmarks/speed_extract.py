@@ -246,9 +246,18 @@ def bench_files(args) -> list[tuple]:
 
 
 def precision_check(args) -> list[tuple]:
-    """LogME and linear-probe scores of fp32 vs bf16 features (lite0, lite2, digits)."""
-    import numpy as np
+    """Probe scores of each reduced-precision path against strict fp32 features (digits).
 
+    CPU: the advisor's bf16 autocast (ADVISOR_CPU_BF16) against float32. CUDA: float32 with
+    TF32 convolutions and matmuls (the fp32 run on an Ampere or later GPU) and the default bf16
+    autocast, both against float32 with TF32 off. Rows: model, precision, relative L2 change
+    of the features, LogME and linear probe of the reference and of this precision, and
+    images/s of the extraction (the second of two runs, so CUDA's warm-up is not counted).
+    """
+    import numpy as np
+    import torch
+
+    import advisor.models.device as device_rules
     from advisor.data import load_data, subsample
     from advisor.features import extract
     from advisor.models import load_backbone
@@ -256,19 +265,57 @@ def precision_check(args) -> list[tuple]:
     from probes.logme import logme
 
     data = subsample(load_data("digits"), args.precision_n, seed=0)[0]
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    models = (args.models or "lite0,lite2").split(",")
+    if device.type == "cuda":
+        modes = {"fp32": (None, False), "tf32": (None, True), "bf16": (torch.bfloat16, False)}
+    else:
+        modes = {"fp32": (None, False), "bf16": (torch.bfloat16, False)}
     rows = []
-    for short in ("lite0", "lite2"):
-        backbone = load_backbone(MODELS[short], device="cpu")
-        fp32 = extract(backbone, data, cache=False).features
-        os.environ["ADVISOR_CPU_BF16"] = "1"  # the advisor's own bf16 path
-        try:
-            bf16 = extract(backbone, data, cache=False).features
-        finally:
-            os.environ.pop("ADVISOR_CPU_BF16", None)
-        rel = float(np.linalg.norm(bf16 - fp32) / np.linalg.norm(fp32))
-        scores = [(logme(f, data.labels), linear_probe(f, data.labels)) for f in (fp32, bf16)]
-        rows.append((short, rel, *scores[0], *scores[1]))
+    for short in models:
+        backbone = load_backbone(MODELS[short], device=device)
+        features, rates = {}, {}
+        for mode, (dtype, tf32) in modes.items():
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(_tf32(tf32))
+                stack.enter_context(
+                    _patched(device_rules, "autocast_dtype", lambda _d, dtype=dtype: dtype)
+                )
+                for _ in range(2):
+                    started = time.perf_counter()
+                    features[mode] = extract(backbone, data, cache=False).features
+                    rates[mode] = len(data.labels) / (time.perf_counter() - started)
+        reference = features["fp32"]
+        ref_scores = (logme(reference, data.labels), linear_probe(reference, data.labels))
+        for mode, values in features.items():
+            if mode == "fp32":
+                continue
+            rel = float(np.linalg.norm(values - reference) / np.linalg.norm(reference))
+            scores = (logme(values, data.labels), linear_probe(values, data.labels))
+            rows.append((short, mode, rel, *ref_scores, *scores, rates["fp32"], rates[mode]))
     return rows
+
+
+@contextlib.contextmanager
+def _tf32(enabled: bool):
+    import torch
+
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+@contextlib.contextmanager
+def _patched(module, name, value):
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
 
 
 def _table(rows, device, threads) -> None:
@@ -339,11 +386,13 @@ def main(argv=None) -> int:
                 f"per cpu-s {cpu:.3f}"
             )
     if args.precision:
-        print("\nfp32 vs bf16 features (digits): relative L2 change, LogME, linear probe")
-        for short, rel, l32, p32, l16, p16 in precision_check(args):
+        print("\nreduced precision against strict fp32 features (digits): relative L2 change,")
+        print("LogME and linear probe (fp32 -> this precision), extraction images/s")
+        for short, mode, rel, l32, p32, low_l, low_p, r32, rate in precision_check(args):
             print(
-                f"{short:<8} rel {rel:.4f}  LogME {l32:.4f} -> {l16:.4f} ({l16 - l32:+.4f})  "
-                f"linear probe {p32:.4f} -> {p16:.4f} ({p16 - p32:+.4f})"
+                f"{short:<12} {mode:<5} rel {rel:.4f}  LogME {l32:.4f} -> {low_l:.4f} "
+                f"({low_l - l32:+.4f})  linear probe {p32:.4f} -> {low_p:.4f} "
+                f"({low_p - p32:+.4f})  {r32:.0f} -> {rate:.0f} img/s"
             )
     return 0
 

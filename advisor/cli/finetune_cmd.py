@@ -156,7 +156,8 @@ def finetune_command(
         int | None, typer.Option(help="Also checkpoint every N steps (default: epoch ends).")
     ] = None,
     num_workers: Annotated[
-        int | None, typer.Option(help="Data-loading worker processes (default 0).")
+        int | None,
+        typer.Option(help="Data-loading worker processes (default: 1 on CUDA, 0 on CPU)."),
     ] = None,
     device: Annotated[
         str | None, typer.Option(help="torch device (default: cuda when available, else cpu).")

@@ -7,7 +7,8 @@ matrix with PIL itself (resizing an identity image in float mode, so the filter 
 support are PIL's own), and applies them to a whole batch with two matmuls, rounding to
 uint8 after each pass like PIL does. It matches the per-image PIL path to within
 two grey levels (under 1% of pixels differ at all) and is far cheaper. Any transform it
-does not recognise falls back to PIL.
+does not recognise falls back to PIL. On CUDA it runs on the GPU: the uint8 batch is what
+crosses the bus, and the host's threads no longer cap extraction (docs/features.md).
 """
 
 from __future__ import annotations
@@ -34,16 +35,20 @@ def _axis_matrix(n_in: int, n_out: int, pil_filter: int) -> np.ndarray:
 class ArrayPreprocessor:
     """Vectorised eval transform for uint8 batches [B, H, W] or [B, H, W, 3] of one size."""
 
-    def __init__(self, rows, cols, mean, std):
+    def __init__(self, rows, cols, mean, std, device=None):
         import torch
 
-        self.rows = torch.from_numpy(rows)  # [h_out, H]
-        self.cols_t = torch.from_numpy(cols).T.contiguous()  # [W, w_out]
-        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1) * 255.0
-        self.std = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1) * 255.0
+        self.device = torch.device(device or "cpu")
+        self.rows = torch.from_numpy(rows).to(self.device)  # [h_out, H]
+        self.cols_t = torch.from_numpy(cols).T.contiguous().to(self.device)  # [W, w_out]
+        mean, std = (torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1) for v in (mean, std))
+        self.mean = (mean * 255.0).to(self.device)
+        self.std = (std * 255.0).to(self.device)
 
     @classmethod
-    def from_transform(cls, transform, height: int, width: int) -> ArrayPreprocessor | None:
+    def from_transform(
+        cls, transform, height: int, width: int, device=None
+    ) -> ArrayPreprocessor | None:
         """Build from a torchvision Compose, or None when it has steps this cannot mirror."""
         from PIL import Image
         from torchvision import transforms as T
@@ -73,14 +78,15 @@ class ArrayPreprocessor:
         )
         if not isinstance(normalize, T.Normalize) or mean.size != 3 or std.size != 3:
             return None
-        return cls(rows, cols, mean, std)
+        return cls(rows, cols, mean, std, device)
 
     def __call__(self, batch: np.ndarray):
-        """uint8 [B, H, W(, 3)] -> float32 [B, 3, h, w] normalised tensor."""
+        """uint8 [B, H, W(, 3)] -> float32 [B, 3, h, w] normalised tensor, on ``self.device``."""
         import torch
 
         # Arrays from Ray's object store are read-only: copy those (torch warns otherwise).
-        x = torch.from_numpy(np.require(batch, requirements=("C", "W"))).float()
+        x = torch.from_numpy(np.require(batch, requirements=("C", "W")))
+        x = x.to(self.device, non_blocking=True).float()
         x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # [B, C, H, W]
         # PIL: horizontal pass, round half up to uint8, vertical pass, round again (clip 0..255).
         x = torch.matmul(x, self.cols_t).add_(0.5).floor_().clamp_(0, 255)
@@ -202,7 +208,7 @@ def image_batches(
 
 def _array_batches(backbone, arrays: np.ndarray, batch_size: int, stats) -> Iterator:
     pre = ArrayPreprocessor.from_transform(
-        backbone.eval_transform(), arrays.shape[1], arrays.shape[2]
+        backbone.eval_transform(), arrays.shape[1], arrays.shape[2], device=backbone.device
     )
     if stats is not None:
         stats.method = "vectorised" if pre is not None else "pil"

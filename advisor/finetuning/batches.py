@@ -151,6 +151,18 @@ class TokenizeCollate:
         return dict(encoded), label_tensor(labels)
 
 
+def loader_workers(num_workers: int | None, device) -> int:
+    """Loader worker processes: the recipe's number, or for None 1 on CUDA and 0 elsewhere.
+
+    On an H200, one worker took the engine from 0.73 to 1.12 of a bare training loop (the GPU
+    no longer waits on augmentation); on a 2-core CPU a worker takes a core from the forward
+    pass, and in-process loading ran at 0.96 of the bare loop (docs/features.md "Performance").
+    """
+    if num_workers is not None:
+        return num_workers
+    return 1 if torch.device(device).type == "cuda" else 0
+
+
 def make_loader(
     dataset, batches: list[np.ndarray], epoch: int, collate, num_workers: int
 ) -> DataLoader:

@@ -52,7 +52,7 @@ class Recipe:
     device: str | None = None
     amp: bool = True  # CUDA only
     channels_last: bool = True  # image models, on CPU and CUDA
-    num_workers: int = 0
+    num_workers: int | None = None  # None: loader_workers() picks per device
     checkpoint_every: int = 0  # also save `last` every N training steps (0: epoch ends only)
     freeze_backbone: bool = False  # train a head on frozen features only
     # partial fine-tuning: only the last N backbone layer groups train (the head always does);
@@ -180,8 +180,8 @@ def _validate(r: Recipe, task: str = "classification") -> None:
     )
     need(r.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {r.augment!r}")
     need(
-        isinstance(r.num_workers, int) and r.num_workers >= 0,
-        f"num_workers must be >= 0, got {r.num_workers!r}",
+        r.num_workers is None or (isinstance(r.num_workers, int) and r.num_workers >= 0),
+        f"num_workers must be an integer >= 0 or None (by device), got {r.num_workers!r}",
     )
     need(
         r.train_last_layers is None

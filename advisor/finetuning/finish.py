@@ -8,6 +8,7 @@ import time
 
 from advisor import events
 from advisor.finetuning import atomic, checkpoint
+from advisor.finetuning.batches import loader_workers
 from advisor.finetuning.result import FinetuneResult
 
 
@@ -31,7 +32,7 @@ def finish_run(
         batch_size=recipe.eval_batch_size,
         device=device,
         recipe=recipe,
-        num_workers=recipe.num_workers,
+        num_workers=loader_workers(recipe.num_workers, device),
         task=setup.head,
     )
     if setup.head.task != "classification":

@@ -23,6 +23,7 @@ from advisor.finetuning.batches import (
     derived_seed,
     epoch_batches,
     eval_batches,
+    loader_workers,
     make_loader,
     seed_everything,
     to_device,
@@ -138,7 +139,7 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             batches[state.step_in_epoch :],
             epoch,
             setup.collate,
-            recipe.num_workers,
+            loader_workers(recipe.num_workers, setup.device),
         )
         tick = time.perf_counter()
         for inputs, labels in loader:
@@ -223,7 +224,7 @@ def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
         batch_size=recipe.eval_batch_size,
         device=setup.device,
         label_smoothing=recipe.label_smoothing,
-        num_workers=recipe.num_workers,
+        num_workers=loader_workers(recipe.num_workers, setup.device),
         cancel=setup.cancel,
         task=setup.head.task,
     ):
@@ -264,7 +265,7 @@ def _validation_row(
         batch_size=recipe.eval_batch_size,
         device=setup.device,
         recipe=recipe,
-        num_workers=recipe.num_workers,
+        num_workers=loader_workers(recipe.num_workers, setup.device),
         cancel=setup.cancel,
         task=setup.head,
     )

@@ -68,3 +68,15 @@ def test_unrecognised_transform_falls_back():
 
     odd = T.Compose([T.Resize(32), T.RandomHorizontalFlip(), T.ToTensor()])
     assert ArrayPreprocessor.from_transform(odd, 8, 8) is None
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_on_cuda_the_batch_is_resized_on_the_gpu_like_on_the_cpu():
+    arrays = small_digits(n_per_class=1).image_arrays
+    transform = _timm_transform("tf_efficientnet_lite0.in1k")
+    on_cpu = ArrayPreprocessor.from_transform(transform, *arrays.shape[1:3])(arrays)
+    on_gpu = ArrayPreprocessor.from_transform(transform, *arrays.shape[1:3], device="cuda")
+    resized = on_gpu(arrays)
+    assert resized.device.type == "cuda"
+    std = torch.as_tensor(transform.transforms[-1].std).view(1, 3, 1, 1)
+    assert float(((resized.cpu() - on_cpu).abs() * std).max()) <= TWO_GREY_LEVELS

@@ -95,6 +95,18 @@ def test_bad_recipe_values_name_the_option():
     assert recipe.lr == 2e-3 and recipe.backbone_lr_mult == 0.05 and recipe.eval_batch_size == 64
 
 
+def test_loader_workers_follow_the_device_unless_the_recipe_names_them():
+    from advisor.finetuning.batches import loader_workers
+
+    recipe = resolve_recipe("image", {})
+    assert recipe.num_workers is None
+    assert loader_workers(recipe.num_workers, "cuda:0") == 1  # the GPU must not wait
+    assert loader_workers(recipe.num_workers, "cpu") == 0  # a worker would take a core
+    assert loader_workers(resolve_recipe("image", {"num_workers": 3}).num_workers, "cpu") == 3
+    with pytest.raises(AdvisorError, match="num_workers must be an integer >= 0 or None"):
+        resolve_recipe("image", {"num_workers": -1})
+
+
 def test_model_is_required_for_images(tmp_path):
     with pytest.raises(AdvisorError, match="model is required"):
         advisor.finetune(small_digits(60), None, output=tmp_path / "run")

@@ -43,7 +43,8 @@ def test_extraction_folds_its_own_backbone_and_not_the_users():
     users = load_backbone("torchvision/mobilenet_v2", device="cpu")
     from_user = extract(users, digits, cache=False)
     assert _norms(users.model) == 52  # a Backbone the caller may still fine-tune
-    own = extract("torchvision/mobilenet_v2", digits, cache=False)
+    # device="cpu": the user's is on the CPU, and CUDA would extract in bf16
+    own = extract("torchvision/mobilenet_v2", digits, cache=False, device="cpu")
     np.testing.assert_allclose(own.features, from_user.features, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(own.source_probs, from_user.source_probs, atol=1e-5)
 
