@@ -31,7 +31,9 @@ def test_default_probes_take_their_groups_fitted_weights_and_ranker():
         weights, prior = fitted.for_probes(computed)
         records = {p: raw["reliability"][params.proxies.get(p, p)] for p in computed}
         leader = max([*records.values(), raw["reliability"]["prior"]])
-        assert max([*weights.values(), prior / (1 - prior) if prior < 1 else 1.0]) <= 1.0
+        # the prior's weight on the probes' scale (share = w / (w + the probes'); 1 - share cancels)
+        prior_weight = prior / (1 - prior) * sum(weights.values()) if prior < 1 else 1.0
+        assert max([*weights.values(), prior_weight]) == pytest.approx(1.0, rel=1e-4)
         for probe, record in records.items():
             assert (weights[probe] == 1.0) == (record == leader), probe
             assert (weights[probe] == 0.0) == (record <= 0), probe
