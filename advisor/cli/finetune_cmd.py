@@ -329,14 +329,23 @@ def _fmt(value) -> str:
 
 
 class StepPrinter:
-    """A rich progress bar on stderr, one task per epoch; the callback is thread-safe."""
+    """Training progress on stderr; the callback is thread-safe.
+
+    A terminal gets a rich bar per epoch. Anything else (a log file, a pipe, CI) gets one
+    plain line as each epoch starts and one as it ends, since a bar that cannot redraw
+    would show nothing until the run is over.
+    """
 
     def __init__(self, console):
         self.console = console
         self.progress = None
         self.task = None
+        self.epoch_label = ""
+        self.epoch_started = 0.0
 
     def __enter__(self):
+        if not self.console.is_terminal:
+            return self
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -358,33 +367,40 @@ class StepPrinter:
         return self
 
     def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
 
     def __call__(self, event) -> None:
+        import time
+
         from advisor import events as ev
 
         if isinstance(event, ev.TrainingPhase):
             label = {"head": "head warm-up", "probe": "linear-probe head"}.get(
                 event.phase, "fine-tune"
             )
+            self.epoch_label = f"epoch {event.epoch}/{event.epochs} {label}"
+            self.epoch_started = time.perf_counter()
+            if self.progress is None:
+                self.console.print(f"{self.epoch_label}: {event.steps} steps", highlight=False)
+                return
             self.task = self.progress.add_task(
-                f"epoch {event.epoch}/{event.epochs} {label}",
-                total=event.steps,
-                completed=event.step,
-                info="",
+                self.epoch_label, total=event.steps, completed=event.step, info=""
             )
         elif isinstance(event, ev.TrainingStep) and self.task is not None:
             self.progress.update(self.task, completed=event.step, info=f"loss {event.loss:.3f}")
-        elif isinstance(event, ev.EpochDone) and self.task is not None:
+        elif isinstance(event, ev.EpochDone):
             m = event.metrics
             name = next(
                 (k for k in ("val_accuracy", "val_r2", "val_map") if k in m), "val_accuracy"
             )
             label = {"val_accuracy": "val acc", "val_r2": "val R²", "val_map": "val mAP"}[name]
             info = f"{label} {m.get(name, float('nan')):.3f}"
-            if event.epoch == 0:  # the linear-probe head: one pass, no training loss
-                self.progress.update(self.task, completed=event.steps, info=info)
-            else:
-                self.progress.update(
-                    self.task, info=f"{info} loss {m.get('val_loss', float('nan')):.3f}"
-                )
+            if event.epoch != 0:  # epoch 0 is the linear-probe head: no training loss
+                info += f" val loss {m.get('val_loss', float('nan')):.3f}"
+            if self.progress is None:
+                seconds = time.perf_counter() - self.epoch_started
+                self.console.print(f"{self.epoch_label}: {info} ({seconds:.1f}s)", highlight=False)
+            elif self.task is not None:
+                done = {"completed": event.steps} if event.epoch == 0 else {}
+                self.progress.update(self.task, info=info, **done)

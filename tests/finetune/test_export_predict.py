@@ -122,8 +122,13 @@ def test_cli_finetune_table_output(tmp_path, capsys):
     )
     np.savez(tmp_path / "f.npz", features=features, labels=labels)
     main(["finetune", str(tmp_path / "f.npz"), "--output", str(tmp_path / "run"), "--epochs", "4"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "test_accuracy:" in out and "confusion" in out and "val_accuracy" in out
+    # stderr is no terminal here (as in a log file or CI): one plain line per epoch boundary
+    ends = [line for line in captured.err.splitlines() if "val acc" in line]
+    assert [line.split(":")[0] for line in ends] == [f"epoch {e}/4 fine-tune" for e in (1, 2, 3, 4)]
+    assert all(line.endswith("s)") for line in ends)
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert f"test_accuracy: {report['test_accuracy']:.4g}" in out
 
