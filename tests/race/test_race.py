@@ -166,7 +166,7 @@ def test_the_race_verdict_reorders_the_ranking_it_raced(digits, models, tmp_path
 
 
 def test_a_seconds_budget_race_resumes_with_the_rungs_it_planned(digits, models, tmp_path):
-    # 15 s is sized for CPU trials; on a GPU, cuDNN's search on each first shape alone took
+    # 15 s is sized for CPU trials; on a GPU, CUDA's start-up and first-shape set-up took
     # 12 s of it (an H200 shared by 8 test processes), and this test is about the plan
     options = dict(
         budget="15s", min_steps=4, epochs=40, models=models, output=tmp_path, device="cpu"
