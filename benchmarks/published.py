@@ -103,8 +103,8 @@ def fit_shipped(tables: dict, base: FusionParams) -> dict:
             "reserved_never_used": "TencentARC/SFDA fine-tuning table; zhangyikaii/"
             "Model-Spider result tables",
             "group_rule": "a group with fewer than "
-            f"{fs.MIN_GROUP_TARGETS} targets is fitted on every target (text: the zoo's "
-            "tweets alone)",
+            f"{fs.MIN_GROUP_TARGETS} targets is fitted on every target (leave one "
+            "dataset out, each zoo text dataset's fold has only the other)",
             "linear_probe": "the Keras tables' frozen-backbone accuracy (Trainable Backbone "
             "== False) is the published linear_probe column; on the zoo it "
             "is the advisor's own linear probe",
