@@ -46,12 +46,12 @@ def _best_pair(first, second, repeats: int) -> tuple[float, float]:
 def bench_images(n: int, batch_size: int, repeats: int, device: str | None) -> list[tuple]:
     import torch
 
-    from advisor.data import load_data
     from advisor.features import extract
     from advisor.features.image_batches import ArrayPreprocessor
     from advisor.models import load_backbone
+    from benchmarks import bench_data
 
-    data = load_data("digits").subset(list(range(n)))
+    data = bench_data.digits(n)
     backbone = load_backbone("tf_efficientnet_lite0.in1k", device=device)
     arrays = data.image_arrays
     pre = ArrayPreprocessor.from_transform(

@@ -100,14 +100,14 @@ def _bare(model, tensors, device, autocast=None):
 def bench_model(short: str, args) -> list[tuple]:
     import torch
 
-    from advisor.data import load_data
     from advisor.features import batch_tuning, extract
     from advisor.models import load_backbone
     from advisor.models.device import cpu_has_native_bf16
     from advisor.models.inference import fold_batch_norms
+    from benchmarks import bench_data
 
     n = max(8, int(args.n * SLOW.get(short, 1.0)))
-    data = load_data("digits").subset(list(range(n)))
+    data = bench_data.digits(n)
     backbone = load_backbone(MODELS[short], device=args.device)
     device, model = backbone.device, backbone.model
     kind = "cuda" if device.type == "cuda" else "cpu"
@@ -210,9 +210,10 @@ def bench_files(args) -> list[tuple]:
     from advisor.data import load_data
     from advisor.features import extract
     from advisor.models import load_backbone
+    from benchmarks import bench_data
 
     n = args.n
-    data = load_data("digits").subset(list(range(n)))
+    data = bench_data.digits(n)
     backbone = load_backbone(MODELS["lite0"], device=args.device)
     timer = Timer()
     with tempfile.TemporaryDirectory() as root:
