@@ -245,7 +245,10 @@ PHASES = {
 
 class _ProgressPrinter:
     """One stderr line per candidate step (extracting / cached / probing / done / failed),
-    plus a transient bar of examples embedded when stderr is a terminal."""
+    plus the examples embedded: a transient bar on a terminal, else (a log file, CI) a line
+    every ``LOG_EVERY_S`` seconds of a long extraction."""
+
+    LOG_EVERY_S = 15.0
 
     def __init__(self, console):
         self.console = console
@@ -253,6 +256,7 @@ class _ProgressPrinter:
         self.bar = None
         self.task = None
         self.race_line = None
+        self.last_logged = 0.0
 
     def __enter__(self):
         if self.console.is_terminal:
@@ -287,6 +291,12 @@ class _ProgressPrinter:
             if event.total:
                 self.bar.update(self.task, completed=event.done, total=event.total)
                 self.bar.refresh()
+        elif isinstance(event, ev.Extracting) and self.bar is None and event.total:
+            now = time.perf_counter()
+            since = now - max(self.last_logged, self.started.get(name, now))
+            if since >= self.LOG_EVERY_S and event.done < event.total:
+                self.last_logged = now
+                self._line(f"      {name}: embedded {event.done} of {event.total}")
         elif isinstance(event, ev.Probing):
             self._end_bar()
             self._line(f"      {name}: {'cached features; probing' if event.cached else 'probing'}")
