@@ -262,11 +262,12 @@ def precision_check(args) -> list[tuple]:
     from advisor.data import load_data, subsample
     from advisor.features import extract
     from advisor.models import load_backbone
+    from advisor.models.device import pick_device
     from probes.linear_probe import linear_probe
     from probes.logme import logme
 
     data = subsample(load_data("digits"), args.precision_n, seed=0)[0]
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = pick_device(args.device)  # a clear error where --device cuda has no GPU
     models = (args.models or "lite0,lite2").split(",")
     if device.type == "cuda":
         modes = {"fp32": (None, False), "tf32": (None, True), "bf16": (torch.bfloat16, False)}
