@@ -5,7 +5,7 @@
 #   bash benchmarks/gpu_checks.sh run OUT_DIR     # there: the checks, logs under OUT_DIR
 #
 # "bundle" copies the Lite0 and MobileNetV2 weight packages (32 MB, what fits a 64 MiB upload)
-# from this project's .venv into .gpu/ (add /.gpu/ to .git/info/exclude and carry it). "run"
+# from this project's .venv into .gpu/ (git ignores it; name it in the device tool's carry). "run"
 # uses the machine's own python3 and torch with .gpu/site first on the path; every step has
 # its own time limit, so one that hangs cannot take the rest with it. About 6 minutes.
 set -uo pipefail
