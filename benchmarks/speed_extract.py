@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # a script's own folder comes first on sys.path, and benchmarks/probes.py would shadow probes/
@@ -281,7 +282,7 @@ def precision_check(args) -> list[tuple]:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(_tf32(tf32))
                 stack.enter_context(
-                    _patched(device_rules, "autocast_dtype", lambda _d, dtype=dtype: dtype)
+                    mock.patch.object(device_rules, "autocast_dtype", lambda _d, d=dtype: d)
                 )
                 for _ in range(2):
                     started = time.perf_counter()
@@ -308,16 +309,6 @@ def _tf32(enabled: bool):
         yield
     finally:
         torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
-
-
-@contextlib.contextmanager
-def _patched(module, name, value):
-    saved = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, saved)
 
 
 def _table(rows, device, threads) -> None:

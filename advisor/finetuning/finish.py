@@ -8,7 +8,6 @@ import time
 
 from advisor import events
 from advisor.finetuning import atomic, checkpoint
-from advisor.finetuning.batches import loader_workers
 from advisor.finetuning.result import FinetuneResult
 
 
@@ -32,7 +31,7 @@ def finish_run(
         batch_size=recipe.eval_batch_size,
         device=device,
         recipe=recipe,
-        num_workers=loader_workers(recipe.num_workers, device),
+        num_workers=setup.loader_workers,
         task=setup.head,
     )
     if setup.head.task != "classification":

@@ -23,7 +23,6 @@ from advisor.finetuning.batches import (
     derived_seed,
     epoch_batches,
     eval_batches,
-    loader_workers,
     make_loader,
     seed_everything,
     to_device,
@@ -139,7 +138,7 @@ def train(setup: TrainSetup, state: LoopState, optimizer) -> LoopState:
             batches[state.step_in_epoch :],
             epoch,
             setup.collate,
-            loader_workers(recipe.num_workers, setup.device),
+            setup.loader_workers,
         )
         tick = time.perf_counter()
         for inputs, labels in loader:
@@ -224,7 +223,7 @@ def _probe_head(setup: TrainSetup, state: LoopState, optimizer) -> bool:
         batch_size=recipe.eval_batch_size,
         device=setup.device,
         label_smoothing=recipe.label_smoothing,
-        num_workers=loader_workers(recipe.num_workers, setup.device),
+        num_workers=setup.loader_workers,
         cancel=setup.cancel,
         task=setup.head.task,
     ):
@@ -265,7 +264,7 @@ def _validation_row(
         batch_size=recipe.eval_batch_size,
         device=setup.device,
         recipe=recipe,
-        num_workers=loader_workers(recipe.num_workers, setup.device),
+        num_workers=setup.loader_workers,
         cancel=setup.cancel,
         task=setup.head,
     )

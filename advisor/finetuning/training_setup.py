@@ -41,6 +41,13 @@ class TrainSetup:
 
         return self.task if self.task is not None else TaskHead("classification", self.num_classes)
 
+    @property
+    def loader_workers(self) -> int:
+        """Data-loading worker processes: the recipe's, or by this run's device."""
+        from advisor.finetuning.batches import loader_workers
+
+        return loader_workers(self.recipe.num_workers, self.device)
+
 
 def training_setup(
     built,

@@ -80,7 +80,6 @@ def _train(
     import torch
 
     from advisor.finetuning import api, checkpoint, run_folder
-    from advisor.finetuning.batches import loader_workers
     from advisor.finetuning.build import finetunable
     from advisor.finetuning.config import resolve_recipe
     from advisor.finetuning.loop import LoopState, evaluate, restore
@@ -154,7 +153,7 @@ def _train(
         batch_size=recipe.eval_batch_size,
         device=torch_device,
         recipe=recipe,
-        num_workers=loader_workers(recipe.num_workers, torch_device),
+        num_workers=setup.loader_workers,
         task=setup.head,
     )
     accuracy = float((logits.argmax(1) == labels).mean()) if len(labels) else math.nan
