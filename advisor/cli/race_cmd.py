@@ -153,11 +153,15 @@ def progress_printer(console):
                 f"[dim]rung {event.result.rung} done: {', '.join(event.result.promoted)} go on[/]"
             )
         elif isinstance(event, RacePlanned):
-            steps = ", ".join(str(r) for r in event.rungs)
-            console.print(
-                f"[dim]the budget buys rungs of {steps} steps "
-                f"(a step costs {event.step_s:.2f} s, a trial {event.overhead_s:.0f} s more)[/]"
-            )
+            cost = f"a step costs {event.step_s:.2f} s, a trial {event.overhead_s:.0f} s more"
+            if len(event.rungs) == 1:
+                console.print(
+                    "[dim]the budget buys no rung after the calibration rung: its "
+                    f"{event.rungs[0]} steps decide ({cost})[/]"
+                )
+            else:
+                steps = ", ".join(str(r) for r in event.rungs)
+                console.print(f"[dim]the budget buys rungs of {steps} steps ({cost})[/]")
 
     return show
 
@@ -188,4 +192,6 @@ def render_race(race: dict) -> str:
         f"in all, {race['seconds']:.0f} s, engine {race['engine']})"
     )
     console.print(f"protocol: {race['protocol']}")
+    for note in race.get("notes") or []:
+        console.print(f"note: {note}")
     return buffer.getvalue()

@@ -47,7 +47,7 @@ def successive_halving(
             RungResult(rung, steps, outcomes, promoted, seconds=time.perf_counter() - tick)
         )
         notify(RungDone(results[-1]))
-        if plan.calibration and rung == 0 and len(plan.rungs) == 1:
+        if plan.calibration and rung == 0 and not plan.planned:
             # A resumed race arrives with the rungs its first calibration planned (the race
             # folder keeps them), so cached trials are never asked for other step counts.
             costs = measured_costs(outcomes.values())

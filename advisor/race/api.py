@@ -105,6 +105,7 @@ def race(
     started = time.perf_counter()
     rungs = engine.race(plan, trial, cancel=cancel, progress=_keeping_plan(folder, plan, progress))
     result = RaceResult(
+        notes=_calibration_note(plan, rungs),
         data=labelled.name,
         protocol=protocol.describe("validation accuracy at each rung"),
         budget=plan.budget.describe(),
@@ -185,6 +186,22 @@ def _candidates(candidates, ranking, top) -> list[str]:
     return list(candidates)
 
 
+def _calibration_note(plan, rungs) -> list[str]:
+    """Say so when a seconds budget bought nothing past the calibration rung, which decided."""
+    if not (plan.calibration and len(rungs) == 1):
+        return []
+    # A trial read back from its folder keeps the seconds it cost when it was trained.
+    spent = sum(o.seconds for o in rungs[0].outcomes.values())
+    note = (
+        f"the {plan.budget.describe()} budget bought only the calibration rung ({spent:.0f} s "
+        f"for {plan.min_steps} steps each), so its validation accuracies decided the race"
+    )
+    over = spent - plan.budget.seconds
+    if over > 0:
+        note += f"; it overspent the budget by {over:.0f} s (a rung is never cut short)"
+    return [f"{note}; give more seconds for longer rungs"]
+
+
 def _plan_key(plan) -> dict:
     return {
         "candidates": list(plan.candidates),
@@ -210,7 +227,7 @@ def _resumed_plan(folder: Path, plan):
     rungs = saved.get("rungs")
     if not (isinstance(rungs, list) and rungs and all(isinstance(r, int) for r in rungs)):
         return plan
-    return dataclasses.replace(plan, rungs=tuple(rungs))
+    return dataclasses.replace(plan, rungs=tuple(rungs), planned=True)
 
 
 def _keeping_plan(folder: Path, plan, progress):

@@ -21,10 +21,6 @@ from advisor.errors import AdvisorError
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds|m|min|steps?|)\s*$", re.I)
 
 
-class RaceBudgetTooSmall(AdvisorError):
-    """The calibration rung alone spends the race's seconds budget (a user error)."""
-
-
 @dataclass(frozen=True)
 class RaceBudget:
     """How much real training a race may spend: optimizer steps, or wall seconds."""
@@ -66,6 +62,12 @@ class RacePlan:
     min_steps: int = 8
     rungs: tuple[int, ...] = ()  # cumulative steps per rung; planned later for seconds
     calibration: bool = False  # rung 0 measures the cost of a step and eliminates nobody
+    planned: bool = True  # False: a seconds budget's rungs wait for the calibration rung
+
+    @property
+    def decided_at_calibration(self) -> bool:
+        """The seconds left after the calibration rung buy no further rung: it decides."""
+        return self.calibration and self.planned and len(self.rungs) == 1
 
     @property
     def rounds(self) -> int:
@@ -100,10 +102,11 @@ def plan_race(
         raise AdvisorError("race candidates must be distinct; drop the repeated ids")
     v.check(v.ETA, eta)
     v.check(v.MIN_STEPS, min_steps)
+    seconds = budget.seconds is not None
     plan = RacePlan(
-        tuple(candidates), budget, eta, min_steps, calibration=budget.seconds is not None
+        tuple(candidates), budget, eta, min_steps, calibration=seconds, planned=not seconds
     )
-    if budget.seconds is not None:
+    if seconds:
         return RacePlan(**{**plan.__dict__, "rungs": (min_steps,)})
     increments = [budget.steps // (plan.rounds * plan.survivors(k)) for k in range(plan.rounds)]
     if increments[0] < min_steps:
@@ -121,21 +124,18 @@ def extend_for_seconds(
     """After the calibration rung: the remaining seconds as steps, per successive-halving round.
 
     ``step_s``: measured seconds per optimizer step; ``overhead_s``: per trial and rung
-    (loading the backbone, evaluating), both medians over the calibration rung.
+    (loading the backbone, evaluating), both means over the calibration rung. When what is
+    left buys no step of the first round, the calibration rung is the whole race: its
+    validation accuracies decide (``decided_at_calibration``). Its seconds are spent by then,
+    and a short real race is a better answer than an error that asks for a rerun.
     """
     left = plan.budget.seconds - spent_s
     increments = []
     for k in range(plan.rounds):
         share = left / (plan.rounds * plan.survivors(k + 1))
         increments.append(max(0, math.floor((share - overhead_s) / max(step_s, 1e-9))))
-    if increments[0] < 1:
-        raise RaceBudgetTooSmall(
-            f"race_budget of {plan.budget.describe()} is spent by the calibration rung "
-            f"({spent_s:.0f} s for {plan.min_steps} steps each); give more seconds or a budget in "
-            "steps"
-        )
-    rungs = _cumulative([plan.min_steps, *increments])
-    return RacePlan(**{**plan.__dict__, "rungs": tuple(rungs)})
+    rungs = (plan.min_steps,) if increments[0] < 1 else _cumulative([plan.min_steps, *increments])
+    return RacePlan(**{**plan.__dict__, "rungs": tuple(rungs), "planned": True})
 
 
 def promote(scores: Mapping[str, float], order: Sequence[str], keep: int) -> list[str]:

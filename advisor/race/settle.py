@@ -40,5 +40,8 @@ def settle(ranking: Ranking, result: RaceResult) -> Ranking:
         f", over the probes' pick {ranking.best}" if moved else ", as the probes said"
     )
     return dataclasses.replace(
-        ranking, records=records, notes=[*ranking.notes, note], race=result.to_dict()
+        ranking,
+        records=records,
+        notes=[*ranking.notes, note, *result.notes],
+        race=result.to_dict(),
     )

@@ -195,14 +195,22 @@ def test_a_seconds_budget_race_resumes_with_the_rungs_it_planned(digits, models,
     assert all(o.cached for rung in again.rungs for o in rung.outcomes.values())
 
 
-def test_a_larger_budget_after_a_refusal_prices_steps_from_the_recorded_calibration(
+def test_a_budget_the_calibration_spends_is_decided_there_and_a_larger_one_resumes_it(
     digits, models, tmp_path
 ):
-    from advisor.race.schedule import RaceBudgetTooSmall
-
     options = dict(min_steps=4, epochs=40, models=models, output=tmp_path)
-    with pytest.raises(RaceBudgetTooSmall, match="spent by the calibration rung"):
-        race_api.race(digits, list(models), budget="1s", **RECIPE, **options)
+    short = race_api.race(digits, list(models), budget="1s", **RECIPE, **options)
+    # Nothing was left for a halving round: the calibration rung's validation accuracies
+    # decide, and the result says so instead of failing after the seconds were spent.
+    (calibrated,) = short.rungs
+    accuracy = {c: o.val_accuracy for c, o in calibrated.outcomes.items()}
+    assert short.winner == max(accuracy, key=lambda c: (accuracy[c], -list(models).index(c)))
+    assert short.total_steps == 4 * len(models)
+    (note,) = short.notes
+    assert "bought only the calibration rung" in note and "overspent the budget" in note
+    from advisor.cli.race_cmd import render_race
+
+    assert "note: the 1 s budget bought only the calibration rung" in render_race(short.to_dict())
     planned = []
     result = race_api.race(
         digits, list(models), budget="15s", progress=planned.append, **RECIPE, **options

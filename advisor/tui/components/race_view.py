@@ -76,11 +76,12 @@ def progress_text(
 def outcome_text(result, names: dict[str, str]) -> str:
     """The status line once the race is done: winner, steps, time, where it is cached."""
     winner = names.get(result.winner, result.winner)
-    return (
+    text = (
         f"[b]decided by race[/] (budget {escape(result.budget)}: {result.total_steps} steps "
         f"trained in {result.seconds:.0f} s): [b]{escape(winner)}[/] won; the table shows "
         "the race order and each raced candidate's validation accuracy at its last rung"
     )
+    return "\n".join([text, *(f"[yellow]note[/]: {escape(n)}" for n in result.notes)])
 
 
 def _percent(value) -> str:
