@@ -12,7 +12,8 @@ half-samples) for P(best). The rounds stop when the leader's P(best) >= ``P_STOP
 top-``TOP_K`` order has not changed for ``STABLE_ROUNDS`` rounds, or at the cap. A candidate
 that is clearly out (its best plausible rank, the 5 % bound, is below the top ``TOP_K``; or,
 from the second round on, the bottom half by fused score, keeping at least ``TOP_K``) embeds
-no more rows: it stays in the ranking, below the finalists, with the round it stopped at.
+no more rows: it stays in the ranking, below the finalists, with the round it stopped at,
+and its last scores still count in the fusion's scales (``Run.scale_reference``).
 See docs/ranking.md "Anytime ranking".
 """
 
@@ -65,6 +66,14 @@ class Run:
     computed: dict[str, float] = field(default_factory=dict)  # extraction s of the rows used
     fresh_seconds: float = 0.0  # extraction done in this call (0 from a warm cache)
     rules: dict = field(default_factory=dict)  # the stopping and dropping rules used
+    tables: dict[int, Any] = field(default_factory=dict)  # round -> its probe score table
+    entries: dict[str, Any] = field(default_factory=dict)  # every candidate's catalog entry
+
+    def scale_reference(self, scores: Any) -> Any:
+        """The dropped candidates as the fusion's ``ScaleReference`` for ``scores`` (a table
+        of the finalists): each one's scores at the round it stopped, shifted per column by
+        the finalists' median change since that round (None when nobody was dropped)."""
+        return scale_reference(self.tables, self.stopped, self.entries, scores)
 
     def finish(self, ranking: Any) -> Any:
         """The ranking with the dropped candidates below the finalists (each marked with
@@ -96,6 +105,7 @@ def score_rounds(
     plan = round_plan(data.labels, cap=cap, seed=seed, min_per_class=min_per_class)
     work = _Rounds(data, specs, cache, device, seed, emit, cancel, max_latency_ms, layers)
     run = Run(loop=LoopResult(), cap=cap, planned=[len(p) for p in plan], rules=rules())
+    run.entries = {c.id: c.entry for c in chosen}
     live, history = list(chosen), []
     for number, planned in enumerate(plan, start=1):
         check_cancel(cancel)
@@ -105,7 +115,8 @@ def score_rounds(
         live = [c for c in live if c.id in loop.featuresets]
         if not live:
             break
-        ranked = work.rerank(loop, live)
+        ranked = work.rerank(loop, live, run)
+        run.tables[number] = ranked["scores"]
         history.append(ranked["order"][:TOP_K])
         run.stop = _stop_reason(ranked, history, number, len(plan), cap)
         dropped = [] if run.stop else _out(ranked, number)
@@ -159,7 +170,37 @@ def rules() -> dict:
         "top_k": TOP_K,
         "stable_rounds": STABLE_ROUNDS,
         "round_resamples": ROUND_RESAMPLES,
+        "stopped_count_in_scales": True,  # Run.scale_reference
     }
+
+
+def scale_reference(tables: dict, stopped: dict, entries: dict, scores: Any) -> Any:
+    """``Run.scale_reference``: ``tables`` round -> score table, ``stopped`` dropped id ->
+    its record (with its "round")."""
+    import pandas as pd
+
+    from advisor.ranking.fusion import ScaleReference
+
+    rows = {}
+    for cid, record in stopped.items():
+        then = tables.get(record["round"])
+        if then is None or cid not in then.index:
+            continue
+        both = [c for c in scores.index if c in then.index]
+        row = {}
+        for column in scores.columns:
+            if column not in then.columns:
+                continue
+            change = pd.to_numeric(scores.loc[both, column], errors="coerce") - pd.to_numeric(
+                then.loc[both, column], errors="coerce"
+            )
+            shift = float(np.nanmedian(change)) if np.isfinite(change).any() else 0.0
+            row[column] = float(pd.to_numeric(then.at[cid, column], errors="coerce")) + shift
+        rows[cid] = row
+    if not rows:
+        return None
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=scores.columns)
+    return ScaleReference(frame.astype(float), {c: entries.get(c) for c in rows})
 
 
 def _stop_reason(ranked: dict, history: list[list[str]], number: int, rounds: int, cap) -> str:
@@ -294,9 +335,10 @@ class _Rounds:
         record = {"candidate": cid, **scored.scores, **loop.extra[cid]}
         self.emit(events.CandidateDone(cid, position, total, record, bool(featureset.cached)))
 
-    def rerank(self, loop, live: Sequence[Any]) -> dict:
+    def rerank(self, loop, live: Sequence[Any], run: Run) -> dict:
         """Fusion and a cheap bootstrap of this round: the order, P(best), the 5 % rank
-        bound and every candidate's record as the ranking would show it."""
+        bound, every candidate's record as the ranking would show it, and the score table.
+        The candidates ``run`` dropped count in the columns' scales (``Run.scale_reference``)."""
         from advisor.ranking import scoring
         from advisor.ranking.fusion import fuse_scores
         from advisor.ranking.result import build_ranking
@@ -311,15 +353,18 @@ class _Rounds:
             loop.scores, set_scores, self.specs, loop.probe_errors, set_errors, seconds
         )
         scores = scores.drop(columns=[c for c in scores.columns if scores[c].isna().all()])
-        # Among the live candidates only, as the final fusion is: measured closer to the
-        # fixed budget's order than fusing the dropped ones' fewer-row evidence too (docs).
+        # The live candidates are ranked, as in the final fusion; the dropped ones count only
+        # in the scales, where leaving them out moved close calls (docs/ranking.md).
         entries = {c.id: c.entry for c in live}
         signals = extraction_signals(loop.featuresets)
-        fused = fuse_scores(scores, entries, signals=signals)
+        reference = run.scale_reference(scores)
+        fused = fuse_scores(scores, entries, signals=signals, scale_reference=reference)
         uncertainty = None
         probe_names = list(scores.columns)
         if len(live) > 1 and probe_names:
-            uncertainty = self._bootstrap(loop, probe_names, entries, signals, fused, scores)
+            uncertainty = self._bootstrap(
+                loop, probe_names, entries, signals, fused, scores, reference
+            )
         records = build_ranking(
             scores, entries, fused, extra=loop.extra, uncertainty=uncertainty
         ).records
@@ -329,9 +374,10 @@ class _Rounds:
             "records": {r["candidate"]: r for r in records},
             "p_best": {} if uncertainty is None else column["p_best"].to_dict(),
             "rank_low": {} if uncertainty is None else column["rank_low"].to_dict(),
+            "scores": scores,
         }
 
-    def _bootstrap(self, loop, probe_names, entries, signals, fused, scores):
+    def _bootstrap(self, loop, probe_names, entries, signals, fused, scores, reference):
         from advisor.ranking.uncertainty import bootstrap_ranks
 
         try:
@@ -346,6 +392,7 @@ class _Rounds:
                 point=fused.final,
                 cache=self.cache,  # replicates already probed come from the probe cache
                 scores=scores,
+                scale_reference=reference,
             )
         except ValueError:  # classes too small to resample: the round goes on without it
             return None

@@ -77,11 +77,17 @@ def summary_note(run: Any) -> str:
             f": {cost['extract_seconds']:.1f} s of extraction instead of about "
             f"{cost['extract_seconds_at_cap']:.1f} s (from the measured examples/s)"
         )
+    scales = (
+        "; the stopped candidates' last scores still count in each probe's scale"
+        if run.stopped
+        else ""
+    )
     return (
         f"anytime: stopped after round {last['round']} of {len(run.planned)} "
         f"({last['examples']} of at most {run.planned[-1] if run.planned else 0} examples) "
         f"because {run.stop or 'no candidate was left'}; embedded "
         f"{cost['examples_embedded']} examples instead of {cost['examples_at_cap']}{saved}"
+        f"{scales}"
     )
 
 

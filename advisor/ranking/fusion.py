@@ -46,6 +46,7 @@ from advisor.ranking.fusion_core import (
 )
 from advisor.ranking.fusion_params import FusionParams, load_params, task_group_of
 from advisor.ranking.priors import PRIOR_COMPONENTS, prior_components
+from advisor.ranking.scales import ScaleReference, robust_z
 
 # Below this rank correlation between the probes and the prior, the notes call it a
 # disagreement and say which side the ranking leaned on.
@@ -69,47 +70,19 @@ class FusionResult:
     probe_weights: dict[str, float] = field(default_factory=dict)
 
 
-SMALL_SET = 5  # below this many candidates, scale by the mean absolute deviation, not the MAD
-# Mean absolute deviation × this estimates a normal standard deviation.
-MEAN_AD_TO_SD = float(np.sqrt(np.pi / 2))
-
-
-def robust_z(values: pd.Series, clip: float = 3.0) -> pd.Series:
-    """Robust z-score across candidates: (x − median) / (1.4826·MAD), clipped to ±clip.
-
-    Uses the mean absolute deviation from the median (×√(π/2)) instead when fewer than 5
-    values are present or the MAD is zero (more than half tie), and all zeros when every
-    value ties. NaN stays NaN. Unlike the standard deviation, that fallback keeps the score
-    monotone: raising an outlier raises its z (the standard deviation grows faster than
-    the gap, so an outlier's z could fall).
-    """
-    series = values if isinstance(values, pd.Series) else pd.Series(values)
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiub":  # numeric already
-        x = series.to_numpy(dtype=float, copy=True)
-    else:
-        x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
-    x[~np.isfinite(x)] = np.nan
-    present = x[~np.isnan(x)]
-    out = np.full_like(x, np.nan)
-    if present.size:
-        centre = float(np.median(present))
-        scale = 1.4826 * float(np.median(np.abs(present - centre)))
-        tiny = 1e-12 * max(1.0, abs(centre))
-        if present.size < SMALL_SET or not scale > tiny:
-            # With fewer than 5 values the MAD is just the smallest gap (for 3 values), so
-            # two near-ties would blow every other difference up to the clip.
-            scale = MEAN_AD_TO_SD * float(np.mean(np.abs(present - centre)))
-        if scale > tiny:
-            out = np.clip((x - centre) / scale, -clip, clip)
-        else:
-            out = np.where(np.isnan(x), np.nan, 0.0)
-    return pd.Series(out, index=series.index, name=series.name)
-
-
-def prior_evidence(raw: pd.DataFrame, params: FusionParams) -> tuple[pd.Series, list[str]]:
+def prior_evidence(
+    raw: pd.DataFrame, params: FusionParams, reference: pd.DataFrame | None = None
+) -> tuple[pd.Series, list[str]]:
     """Weighted mean of the robust-z prior components (NaN: no prior evidence), and the
-    components used (weighted, and not the same for every candidate)."""
-    z = pd.DataFrame({k: robust_z(raw[k], params.clip) for k in PRIOR_COMPONENTS}, index=raw.index)
+    components used (weighted, and not the same for every candidate). ``reference``: the
+    components of candidates that count in the scales only (``ScaleReference``)."""
+    z = pd.DataFrame(
+        {
+            k: robust_z(raw[k], params.clip, None if reference is None else reference[k])
+            for k in PRIOR_COMPONENTS
+        },
+        index=raw.index,
+    )
     used = [
         k
         for k in PRIOR_COMPONENTS
@@ -127,6 +100,7 @@ def fuse_scores(
     *,
     params: FusionParams | None = None,
     task_group: str | None = None,
+    scale_reference: ScaleReference | None = None,
 ) -> FusionResult:
     """Fuse a candidate × probe table (higher = better) with priors and signals.
 
@@ -135,6 +109,7 @@ def fuse_scores(
     upscale_factor → size_mismatch), "badness" in absolute units; a signal that is the same
     for every candidate is ignored. ``task_group`` picks the parameters fitted for that kind
     of data (default: text for text encoders, else image; see FusionParams.for_group).
+    ``scale_reference``: candidates that count in the columns' scales but are not ranked.
     """
     group = task_group or task_group_of(entries)
     params = (params or load_params()).for_group(group)
@@ -160,14 +135,24 @@ def fuse_scores(
         if flat:
             notes.append(f"probes equal for every candidate ignored: {', '.join(map(str, flat))}")
         probe_cols = [c for c in probe_cols if c not in flat]
-    z = pd.DataFrame({p: robust_z(table[p], params.clip) for p in probe_cols}, index=candidates)
+    ref = scale_reference
+    z = pd.DataFrame(
+        {
+            p: robust_z(
+                table[p], params.clip, ref.scores[p] if ref and p in ref.scores.columns else None
+            )
+            for p in probe_cols
+        },
+        index=candidates,
+    )
     fitted_weights, prior_weight = params.for_probes(probe_cols)
     weights = pd.Series(fitted_weights, index=probe_cols, dtype=float)
     unweighted = [str(p) for p in weights.index[~(weights > 0)]]
     weights = weights[weights > 0]
 
     raw_prior = prior_components({c: entries.get(c) for c in candidates}, params.track_record)
-    prior_part, prior_used = prior_evidence(raw_prior, params)
+    ref_prior = None if ref is None else prior_components(ref.entries, params.track_record)
+    prior_part, prior_used = prior_evidence(raw_prior, params, ref_prior)
     any_prior = bool(prior_part.notna().any())
     unknown = [c for c in candidates if entries.get(c) is None]
     if unknown:

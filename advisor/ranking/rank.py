@@ -183,7 +183,9 @@ def rank(
 
     entries = {c.id: c.entry for c in chosen if c.id in loop.featuresets}
     signals = _signals(loop.featuresets)
-    fused = _fuse(scores, entries, signals)
+    # Anytime: the dropped candidates count in the fusion's scales (Run.scale_reference).
+    reference = rounds.scale_reference(scores) if rounds is not None else None
+    fused = _fuse(scores, entries, signals, reference)
     n_boot = DEFAULT_RESAMPLES if bootstrap is True else int(bootstrap or 0)
     uncertainty, notes = None, describe_skipped(used)  # what the data left out comes first
     notes.extend(_task_notes(getattr(used, "task", "classification"), probe_names))
@@ -205,6 +207,7 @@ def rank(
                 emit,
                 cache=cache,
                 scores=scores,
+                scale_reference=reference,
             )
         except ValueError as exc:  # e.g. classes too small to resample: rank without intervals
             notes.append(bootstrap_note(str(exc)))
@@ -320,10 +323,10 @@ def _signals(featuresets):
     return extraction_signals(featuresets)
 
 
-def _fuse(scores, entries, signals):
+def _fuse(scores, entries, signals, scale_reference=None):
     from advisor.ranking.fusion import fuse_scores
 
-    return fuse_scores(scores, entries, signals=signals)
+    return fuse_scores(scores, entries, signals=signals, scale_reference=scale_reference)
 
 
 def _bootstrap(
@@ -338,6 +341,7 @@ def _bootstrap(
     emit,
     cache=None,
     scores=None,
+    scale_reference=None,
 ):
     try:
         from advisor.ranking.uncertainty import bootstrap_ranks
@@ -358,6 +362,7 @@ def _bootstrap(
         cache=cache,
         scores=scores,
         early_stop=EARLY_STOP,
+        scale_reference=scale_reference,
     )
 
 

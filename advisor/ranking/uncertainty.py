@@ -75,6 +75,7 @@ def bootstrap_ranks(
     cache=None,
     scores: pd.DataFrame | None = None,
     early_stop: int | None = None,
+    scale_reference=None,
 ) -> pd.DataFrame:
     """Rank intervals, P(best) and "too close to call" per candidate (see module doc).
 
@@ -97,6 +98,7 @@ def bootstrap_ranks(
     replicates, stop there (its P(best) is then 1; intervals from those replicates); None
     runs all ``n_boot``. ``frame.attrs["resamples"]`` says how many ran. The agreement with the
     full run is measured by benchmarks/bootstrap_check.py (docs/ranking.md).
+    ``scale_reference``: as fuse_scores takes it, the same for every replicate.
     """
     from advisor.ranking import probe_cache, scoring
 
@@ -121,8 +123,9 @@ def bootstrap_ranks(
     )
     if point is None or scores is None:  # the full-sample ranking, exactly as rank() does it
         scores = scoring.compute_probe_scores(featuresets, probe_names, seed=seed, cache=store)
-        point = _fuse(scores, entries, signals).final if point is None else point
-    fuse = _FusionMemo(entries, signals)
+        if point is None:
+            point = _fuse(scores, entries, signals, scale_reference).final
+    fuse = _FusionMemo(entries, signals, scale_reference)
     if costs is None:
         costs = _comparable_costs(entries, featuresets)
     memo_key = None
@@ -229,10 +232,10 @@ def fitted_weights(table: pd.DataFrame, entries) -> dict[str, float]:
     return load_params().for_group(task_group_of(entries)).say(columns)
 
 
-def _fuse(scores, entries, signals):
+def _fuse(scores, entries, signals, scale_reference=None):
     from advisor.ranking.fusion import fuse_scores
 
-    return fuse_scores(scores, entries, signals)
+    return fuse_scores(scores, entries, signals, scale_reference=scale_reference)
 
 
 class _Replicates:
@@ -302,15 +305,18 @@ class _FusionMemo:
 
     _memo: dict[str, tuple] = {}  # shared: one process, one set of fusion parameters
 
-    def __init__(self, entries, signals):
+    def __init__(self, entries, signals, scale_reference=None):
         from advisor.ranking.fusion_params import load_params
 
         parts = [repr(load_params())]
         parts += [f"{c}={entries[c]!r}" for c in sorted(entries, key=str)]
         if signals is not None:
             parts.append(repr(pd.DataFrame(signals).to_dict()))
+        if scale_reference is not None:
+            parts.append(repr(scale_reference.scores.to_dict()))
+            parts += [f"{c}={e!r}" for c, e in sorted(scale_reference.entries.items())]
         self.context = "\x1f".join(parts)
-        self.entries, self.signals = entries, signals
+        self.entries, self.signals, self.scale_reference = entries, signals, scale_reference
 
     def __call__(self, table: pd.DataFrame) -> tuple[pd.Series, dict]:
         import hashlib
@@ -321,7 +327,7 @@ class _FusionMemo:
         key = h.hexdigest()
         known = self._memo.get(key)
         if known is None:
-            fused = _fuse(table, self.entries, self.signals)
+            fused = _fuse(table, self.entries, self.signals, self.scale_reference)
             known = (fused.final, dict(fused.probe_weights))
             if len(self._memo) > 4096:  # a few KB each
                 self._memo.clear()

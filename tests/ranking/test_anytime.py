@@ -161,6 +161,22 @@ def test_the_bottom_half_stops_from_round_two():
     assert anytime._out(hopeless, 1) == ["c5"]
 
 
+def test_a_stopped_candidate_counts_in_the_scales_shifted_to_the_final_round():
+    import pandas as pd
+
+    round_1 = pd.DataFrame(
+        {"logme": [0.5, 0.4, 0.1], "knn": [0.80, 0.70, 0.20]}, index=["a", "b", "out"]
+    )
+    final = pd.DataFrame({"logme": [0.6, 0.6], "knn": [0.90, 0.74]}, index=["a", "b"])
+    out = Entry(id="out", modality="image", source="timm", architecture="resnet18")
+    entries = {"a": None, "b": None, "out": out}
+    reference = anytime.scale_reference({1: round_1}, {"out": {"round": 1}}, entries, final)
+    # The finalists' median change since round 1: logme +0.15, knn +0.07.
+    assert reference.scores.loc["out"].to_dict() == pytest.approx({"logme": 0.25, "knn": 0.27})
+    assert reference.entries == {"out": out}
+    assert anytime.scale_reference({1: round_1}, {}, entries, final) is None
+
+
 @pytest.mark.parametrize("bad", ["auto:1", "fast", "auto:x", 1, 2.5])
 def test_rank_refuses_a_budget_that_is_not_a_size_or_auto(bad):
     from advisor.validation import ParameterError
