@@ -28,6 +28,17 @@ from advisor.cli.engine_options import (
     engine_from_options,
 )
 
+# Shared with `advisor rank --race`: one text for the one parameter.
+RaceBudgetOption = Annotated[
+    str,
+    typer.Option(
+        "--race-budget",
+        help="Training budget of the whole race: optimizer steps (2000) or seconds (600s, "
+        "10m). A seconds budget first trains every candidate a few steps to price a step; "
+        "when nothing is left after that, those steps decide.",
+    ),
+]
+
 
 class RaceFormat(str, Enum):
     table = "table"
@@ -57,14 +68,7 @@ def race_command(
             help="Without --models: race the K leaders when no close call is flagged.",
         ),
     ] = 3,
-    race_budget: Annotated[
-        str,
-        typer.Option(
-            "--race-budget",
-            help="Training budget of the whole race: optimizer steps (2000) or "
-            "seconds (600s, 10m).",
-        ),
-    ] = "2000",
+    race_budget: RaceBudgetOption = "2000",
     eta: Annotated[int, typer.Option(help="Keep 1/eta of the candidates after each rung.")] = 2,
     min_steps: Annotated[int, typer.Option(help="Fewest steps a candidate trains.")] = 8,
     epochs: Annotated[int, typer.Option(help="Epochs of the fine-tuning protocol.")] = 3,

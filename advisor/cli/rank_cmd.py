@@ -31,6 +31,7 @@ from advisor.cli.engine_options import (
     RayAddressOption,
     engine_from_options,
 )
+from advisor.cli.race_cmd import RaceBudgetOption
 from advisor.cli.rank_output import emit, render, show_notes
 
 
@@ -144,10 +145,7 @@ def rank_command(
             "real fine-tunes; the race's order is the final word (docs/race.md).",
         ),
     ] = False,
-    race_budget: Annotated[
-        str,
-        typer.Option(help="Training budget of the race: optimizer steps (2000) or seconds (600s)."),
-    ] = "2000",
+    race_budget: RaceBudgetOption = "2000",
     race_top: Annotated[
         int, typer.Option(help="Race this many leaders when no close call is flagged.")
     ] = 3,
