@@ -132,6 +132,24 @@ CONTROL_IDS = {
 }
 
 
+def zoo_candidates(modality: str, wanted) -> tuple[dict, list]:
+    """The controls built for ``wanted`` (id -> (maker, backbone)) and what to rank: the
+    wanted real models first, then the controls' backbones."""
+    made = controls(modality, wanted)
+    real = [cid for cid in (IMAGE_MODELS if modality == "image" else TEXT_MODELS) if cid in wanted]
+    return made, [*real, *(backbone for _, backbone in made.values())]
+
+
+def ranking_seconds(ranking, rank_budget: int) -> float:
+    """The ranking's cost as if nothing was cached: extraction at the measured ms/example
+    (recorded with the cached features) plus the probes, so reruns report the true cost."""
+    n_used = int((ranking.settings.get("data") or {}).get("n_used") or rank_budget)
+    return sum(
+        float(r.get("latency_ms") or 0.0) * n_used / 1000.0 + float(r.get("probe_seconds") or 0.0)
+        for r in ranking.records
+    )
+
+
 def run_dataset(
     name: str,
     modality: str,
@@ -149,9 +167,7 @@ def run_dataset(
 
     rank_budget, ft_budget, epochs, recipe = SIZES[size]
     wanted = [cid for cid in candidate_ids(modality) if only is None or cid in only]
-    made = controls(modality, wanted)
-    real = [cid for cid in (IMAGE_MODELS if modality == "image" else TEXT_MODELS) if cid in wanted]
-    candidates = [*real, *(backbone for _, backbone in made.values())]
+    made, candidates = zoo_candidates(modality, wanted)
     # Forward passes come from the feature cache (their cost is recorded with the features);
     # the probe-score cache is emptied so the probes' own time is measured, not a cache hit.
     from advisor.ranking.probe_cache import ProbeCache, clear_memo
@@ -163,13 +179,7 @@ def run_dataset(
         name, candidates=candidates, budget=rank_budget, seed=seeds[0], bootstrap=False
     )  # features cached in the user cache
     ranking_wall = time.perf_counter() - started
-    # Extraction time as if nothing was cached (measured ms/example, recorded with the
-    # cached features), so reruns report the true ranking cost.
-    n_used = int((ranking.settings.get("data") or {}).get("n_used") or rank_budget)
-    ranking_cost = sum(
-        float(r.get("latency_ms") or 0.0) * n_used / 1000.0 + float(r.get("probe_seconds") or 0.0)
-        for r in ranking.records
-    )
+    ranking_cost = ranking_seconds(ranking, rank_budget)
     probe_seconds = sum(float(r.get("probe_seconds") or 0.0) for r in ranking.records)
     entries = {cid: backbone.entry for cid, (_, backbone) in made.items()}
     reports = []

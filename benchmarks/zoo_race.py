@@ -110,17 +110,9 @@ def rerun(stored: dict, name: str, *, share: float = RACE_SHARE, bootstrap: bool
     modality = "image" if name in zoo.IMAGE_DATA else "text"
     rank_budget, ft_budget, epochs, recipe = zoo.SIZES[stored["size"]]
     row = stored["datasets"][name]
-    ids = [r["candidate"] for r in row["candidates"]]
-    made = zoo.controls(modality, ids)
-    real = zoo.IMAGE_MODELS if modality == "image" else zoo.TEXT_MODELS
-    candidates = [c for c in real if c in ids] + [backbone for _, backbone in made.values()]
+    made, candidates = zoo.zoo_candidates(modality, [r["candidate"] for r in row["candidates"]])
     ranking = advisor.rank(
         name, candidates=candidates, budget=rank_budget, seed=row["seeds"][0], bootstrap=bootstrap
-    )
-    n_used = int((ranking.settings.get("data") or {}).get("n_used") or rank_budget)
-    ranking_cost = sum(
-        float(r.get("latency_ms") or 0.0) * n_used / 1000.0 + float(r.get("probe_seconds") or 0.0)
-        for r in ranking.records
     )
     accuracy = pd.Series({c: t["mean"] for c, t in row["ground_truth"].items()})
     return race_row(
@@ -128,7 +120,7 @@ def rerun(stored: dict, name: str, *, share: float = RACE_SHARE, bootstrap: bool
         ranking,
         accuracy,
         finetune_once=float(row["finetune_seconds"]),
-        ranking_seconds=ranking_cost,
+        ranking_seconds=zoo.ranking_seconds(ranking, rank_budget),
         ft_budget=ft_budget,
         epochs=epochs,
         seed=row["seeds"][0],

@@ -65,11 +65,6 @@ class RacePlan:
     planned: bool = True  # False: a seconds budget's rungs wait for the calibration rung
 
     @property
-    def decided_at_calibration(self) -> bool:
-        """The seconds left after the calibration rung buy no further rung: it decides."""
-        return self.calibration and self.planned and len(self.rungs) == 1
-
-    @property
     def rounds(self) -> int:
         return max(1, math.ceil(math.log(len(self.candidates), self.eta) - 1e-9))
 
@@ -125,8 +120,8 @@ def extend_for_seconds(
 
     ``step_s``: measured seconds per optimizer step; ``overhead_s``: per trial and rung
     (loading the backbone, evaluating), both means over the calibration rung. When what is
-    left buys no step of the first round, the calibration rung is the whole race: its
-    validation accuracies decide (``decided_at_calibration``). Its seconds are spent by then,
+    left buys no step of the first round, the calibration rung is the whole race (the rungs
+    stay ``(min_steps,)``): its validation accuracies decide. Its seconds are spent by then,
     and a short real race is a better answer than an error that asks for a rerun.
     """
     left = plan.budget.seconds - spent_s

@@ -27,7 +27,7 @@ def test_the_calibration_rung_decides_and_every_surface_says_so():
     rung = calibration_rung(plan, {first: 0.90, second: 0.95}, seconds=40.0)
     # 80 s spent of 60: nothing is left for a halving round.
     final = extend_for_seconds(plan, spent_s=80.0, step_s=2.0, overhead_s=5.0)
-    assert final.decided_at_calibration and final.rungs == (8,)
+    assert final.planned and final.rungs == (8,)
     (note,) = _calibration_note(plan, [rung])
     assert note.startswith("the 60 s budget bought only the calibration rung (80 s for 8 steps")
     assert "overspent the budget by 20 s" in note
@@ -57,8 +57,6 @@ def test_the_calibration_rung_decides_and_every_surface_says_so():
 def test_a_race_with_rungs_after_the_calibration_has_no_note():
     plan = plan_race(["a", "b"], parse_budget("600s"), min_steps=8)
     rung = calibration_rung(plan, {"a": 0.9, "b": 0.8}, seconds=10.0)
-    assert not extend_for_seconds(
-        plan, spent_s=20.0, step_s=1.0, overhead_s=2.0
-    ).decided_at_calibration
+    assert len(extend_for_seconds(plan, spent_s=20.0, step_s=1.0, overhead_s=2.0).rungs) > 1
     rungs = [rung, RungResult(1, 100, rung.outcomes, ["a"])]
     assert _calibration_note(plan, rungs) == []

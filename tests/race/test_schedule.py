@@ -39,11 +39,11 @@ def test_a_seconds_budget_calibrates_first_then_plans_rounds():
     extended = extend_for_seconds(plan, spent_s=60.0, step_s=0.5, overhead_s=5.0)
     # 540 s left over 2 rounds: round 1 trains 4 (67.5 s each), round 2 trains 2 (135 s each)
     assert extended.rungs == (8, 8 + 125, 8 + 125 + 260)
-    assert not extended.decided_at_calibration
+    assert extended.planned
     # 1 s left buys no step of round 1: the calibration rung is the whole race.
     spent = extend_for_seconds(plan, spent_s=599.0, step_s=0.5, overhead_s=5.0)
-    assert spent.rungs == (8,) and spent.decided_at_calibration
-    assert not plan.decided_at_calibration  # before the calibration, nothing is decided
+    assert spent.rungs == (8,) and spent.planned
+    assert not plan.planned  # before the calibration, nothing is decided
 
 
 @pytest.mark.parametrize(
